@@ -1,0 +1,71 @@
+# Plexus gateway tools. `make` builds bin/*, `make check` runs the test suite,
+# `make install` honours PREFIX and DESTDIR, `make deps` installs the Debian
+# build and test dependencies (as root), `make fuzz` builds the libFuzzer targets.
+include config.mk
+
+TOOLS    = plx-buffer
+LIBS_plx-buffer = -lsqlite3 -ljson-c
+LIBS_plx-upload = -lsqlite3 -lcurl -lz -ljson-c
+
+DEBS = build-essential pkg-config libjson-c-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev \
+       sqlite3 python3 curl clang valgrind procps
+
+LIB_OBJ  = $(patsubst %.c,%.o,$(wildcard lib/*.c))
+BIN      = $(TOOLS:%=bin/%)
+UNIT     = $(patsubst %.c,%,$(wildcard tests/unit/t_*.c))
+FUZZ     = $(patsubst %.c,%,$(wildcard fuzz/fuzz_*.c))
+MAN1     = $(foreach t,$(TOOLS),cmd/$(t)/$(t).1)
+
+all: $(BIN)
+
+lib/libplx.a: $(LIB_OBJ)
+	$(AR) rcs $@ $(LIB_OBJ)
+
+bin:
+	mkdir -p bin
+
+define tool_rule
+bin/$(1): $$(patsubst %.c,%.o,$$(wildcard cmd/$(1)/*.c)) lib/libplx.a | bin
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) lib/libplx.a $$(LIBS_$(1))
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+# Unit tests link the whole library and every library it needs.
+tests/unit/%: tests/unit/%.c tests/unit/unit.h lib/libplx.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libplx.a -lsqlite3 -lcurl -lz -ljson-c
+
+%.o: %.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+check: all $(UNIT)
+	tests/run
+
+# libFuzzer targets (clang). Run one: fuzz/fuzz_record -max_total_time=60 fuzz/corpus/record
+fuzz: $(FUZZ)
+fuzz/fuzz_%: fuzz/fuzz_%.c $(wildcard lib/*.c) $(wildcard lib/*.h)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(wildcard lib/*.c) -lsqlite3 -ljson-c
+
+bench: all
+	bench/run
+
+deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBS)
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man7
+	cp -f $(BIN) $(DESTDIR)$(BINDIR)/
+	cp -f $(MAN1) $(DESTDIR)$(MANPREFIX)/man1/
+	cp -f man/*.7 $(DESTDIR)$(MANPREFIX)/man7/
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(TOOLS:%=$(DESTDIR)$(MANPREFIX)/man1/%.1)
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANPREFIX)/man7/%,$(wildcard man/*.7))
+
+clean:
+	rm -rf bin lib/libplx.a $(UNIT) $(FUZZ)
+	find . -name '*.o' -o -name '*.d' | xargs rm -f
+
+-include $(shell find . -name '*.d' 2>/dev/null)
+
+.PHONY: all check fuzz bench deps install uninstall clean

@@ -1,0 +1,30 @@
+/* plx-buffer: the durable spool between readers and plx-upload. */
+#ifndef PLX_BUFFER_H
+#define PLX_BUFFER_H
+#include <stdint.h>
+#include "spool.h"
+
+enum mode { PASS, APPEND, FOLLOW };
+enum overflow { DROP_OLDEST, DROP_NEWEST, BLOCK };
+
+struct opts {
+	enum mode mode;
+	enum overflow overflow;
+	const char *path;      /* spool file */
+	int sync_full;         /* --sync full: fsync every commit */
+	int64_t max_rows;      /* 0: unbounded */
+	int64_t max_bytes;
+	int64_t max_age_ms;
+	int commit_rows;       /* group commit: rows per transaction at most */
+	int commit_ms;         /* ... and its longest life */
+	int poll_ms;           /* how often an idle drainer looks for new rows */
+};
+
+/* pump.c: the main loop of every mode; returns the exit status. */
+int pump(struct spool **sp, const struct opts *o);
+/* show.c: --status, --dead, --requeue-dead. */
+int show_status(struct spool *sp);
+int show_dead(struct spool *sp);
+int requeue_dead(struct spool *sp);
+
+#endif

@@ -1,0 +1,384 @@
+/* The loop of every plx-buffer mode: one ppoll() driven by deadlines.
+ *
+ *   stdin --lines--> validate --> INSERT (group commit) --COMMIT-->
+ *   SELECT seq > cursor --> {"_plx_seq":N, ...record} --> stdout
+ *
+ * Input and output are independent: when stdout (a pipe) is full the loop
+ * keeps reading stdin into the spool, so a stopped uploader never stalls
+ * the readers; the backlog lives on disk.  A row is emitted only once its
+ * transaction has committed, so whatever went downstream is on disk.
+ *
+ * Group commit: a transaction stays open while more input is already
+ * waiting, up to --commit-rows rows or --commit-ms, and is committed the
+ * moment the input runs dry, so an idle pipeline holds nothing uncommitted. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+
+#include "buffer.h"
+#include "clock.h"
+#include "io.h"
+#include "log.h"
+#include "record.h"
+
+#define OUT_CAP (4 * PLX_LINE_MAX)
+#define ROW_ROOM (PLX_LINE_MAX + 32)   /* a row plus its sequence prefix */
+
+static volatile sig_atomic_t got_stop, got_hup;
+static void on_stop(int s) { (void)s; got_stop = 1; }
+static void on_hup(int s) { (void)s; got_hup = 1; }
+
+struct pump {
+	struct spool *sp;
+	const struct opts *o;
+	struct plx_lines in;
+	json_tokener *tok;
+	int in_eof;          /* stdin finished (or not read: follow mode) */
+	int out_pipe;        /* stdout is a pipe, made non-blocking */
+	int full;            /* --overflow block: spool at its limit, stdin paused */
+	int caught_up;       /* the last fetch found no row after the cursor */
+	int64_t cursor;      /* highest seq placed in the output buffer */
+	char *out;           /* output buffer: bytes [ooff, olen) still to write */
+	size_t olen, ooff;
+	int txn_rows;        /* rows in the open transaction */
+	int64_t txn_start;   /* when it began (monotonic ms) */
+	int64_t next_maint;  /* next age/limit check (monotonic ms) */
+	int64_t drops_told;  /* drops already reported */
+	int64_t last_warn;
+};
+
+/* A spool call failed: -2 means the file is damaged, so set it aside and
+ * carry on with a fresh one; anything else is fatal. */
+static int
+spool_trouble(struct pump *p, int rc)
+{
+	if (rc != -2)
+		return EX_IOERR;
+	spool_rollback(p->sp);
+	p->txn_rows = 0;
+	if (spool_reset_damaged(p->sp) < 0)
+		return EX_IOERR;
+	p->cursor = 0;
+	return 0;
+}
+
+/* Drop what the limits say must go, inside the open transaction. */
+static int
+enforce_limits(struct pump *p)
+{
+	const struct opts *o = p->o;
+	int64_t rows = 0, bytes = 0, before = 0, n;
+
+	if (o->overflow == DROP_OLDEST) {
+		if (o->max_rows && spool_depth(p->sp) > o->max_rows)
+			rows = spool_depth(p->sp) - o->max_rows;
+		if (o->max_bytes && spool_bytes(p->sp) > o->max_bytes)
+			bytes = spool_bytes(p->sp) - o->max_bytes;
+	}
+	if (o->max_age_ms)
+		before = plx_now_ms() - o->max_age_ms;
+	if (!rows && !bytes && !before)
+		return 0;
+	n = spool_drop_oldest(p->sp, rows, bytes, before);
+	return n < 0 ? (int)n : 0;
+}
+
+static int
+commit(struct pump *p)
+{
+	int rc;
+
+	if (!p->sp->in_txn)
+		return 0;
+	if ((rc = enforce_limits(p)) < 0 || (rc = spool_commit(p->sp)) < 0)
+		return spool_trouble(p, rc);
+	p->txn_rows = 0;
+	if (p->o->overflow == BLOCK && p->o->max_rows && spool_depth(p->sp) >= p->o->max_rows)
+		p->full = 1;
+	if (p->o->overflow == BLOCK && p->o->max_bytes && spool_bytes(p->sp) >= p->o->max_bytes)
+		p->full = 1;
+	return 0;
+}
+
+/* One record from stdin into the open transaction. */
+static int
+take_line(struct pump *p, char *s, size_t n)
+{
+	const struct opts *o = p->o;
+	char err[256];
+	json_object *rec;
+	int64_t seq;
+	int rc;
+
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (!n)
+		return 0;     /* blank lines carry nothing */
+	if ((rc = spool_begin(p->sp)) < 0)
+		return spool_trouble(p, rc);
+	if (!p->txn_rows++)
+		p->txn_start = plx_mono_ms();
+	if (!(rec = plx_record_parse(p->tok, s, n, &seq, err, sizeof err))) {
+		plx_warn("line %lu: %s", p->in.lineno, err);
+		spool_count_rejected(p->sp, 1);
+		return 0;
+	}
+	if (seq >= 0)   /* from another plx-buffer: store it without its old seq */
+		s = (char *)plx_record_text(rec, &n);
+	if (o->overflow == DROP_NEWEST &&
+	    ((o->max_rows && spool_depth(p->sp) >= o->max_rows) ||
+	     (o->max_bytes && spool_bytes(p->sp) + (int64_t)n > o->max_bytes)))
+		spool_count_dropped(p->sp, 1);
+	else if ((rc = spool_insert(p->sp, s, n, plx_now_ms())) < 0) {
+		json_object_put(rec);
+		return spool_trouble(p, rc);
+	}
+	json_object_put(rec);
+	return 0;
+}
+
+static int
+read_input(struct pump *p)
+{
+	char *line;
+	size_t n;
+	int rc;
+
+	if (plx_lines_fill(&p->in) < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		plx_warn("read stdin:");
+		p->in_eof = 1;
+	}
+	for (;;) {
+		switch (plx_lines_next(&p->in, &line, &n)) {
+		case PLX_LINE:
+			if ((rc = take_line(p, line, n)))
+				return rc;
+			break;
+		case PLX_LINE_LONG:
+			plx_warn("line %lu: longer than %d bytes, dropped", p->in.lineno, PLX_LINE_MAX);
+			if (spool_begin(p->sp) == 0)
+				spool_count_rejected(p->sp, 1);
+			break;
+		case PLX_LINE_EOF:
+			p->in_eof = 1;
+			return 0;
+		default:
+			return 0;
+		}
+	}
+}
+
+static int
+add_row(void *arg, int64_t seq, const void *data, int len)
+{
+	struct pump *p = arg;
+	int k;
+
+	/* {"a":1} becomes {"_plx_seq":42,"a":1}: the stored row starts with '{'. */
+	k = snprintf(p->out + p->olen, 32, "{\"" PLX_SEQ_KEY "\":%lld,", (long long)seq);
+	memcpy(p->out + p->olen + k, (const char *)data + 1, len - 1);
+	p->olen += k + len - 1;
+	p->out[p->olen++] = '\n';
+	p->cursor = seq;
+	return OUT_CAP - p->olen < ROW_ROOM;
+}
+
+static int
+fill_output(struct pump *p)
+{
+	int n;
+
+	if (p->ooff == p->olen)
+		p->ooff = p->olen = 0;
+	if (OUT_CAP - p->olen < ROW_ROOM)
+		return 0;
+	if ((n = spool_fetch(p->sp, p->cursor, 1024, add_row, p)) < 0)
+		return spool_trouble(p, n);
+	p->caught_up = n == 0;
+	return 0;
+}
+
+static int
+write_output(struct pump *p)
+{
+	ssize_t w;
+
+	while (p->ooff < p->olen) {
+		w = plx_write(1, p->out + p->ooff, p->olen - p->ooff);
+		if (w < 0 && errno == EAGAIN)
+			return 0;
+		if (w < 0) {
+			if (errno != EPIPE)
+				plx_warn("write stdout:");
+			else
+				plx_warn("stdout closed: unacknowledged records stay in the spool");
+			return EX_IOERR;
+		}
+		p->ooff += w;
+	}
+	return 0;
+}
+
+static int
+input_waiting(void)
+{
+	struct pollfd pf = { .fd = 0, .events = POLLIN };
+
+	return poll(&pf, 1, 0) > 0;
+}
+
+/* Periodic work: age limit, re-checking a full spool, telling of drops. */
+static int
+maintain(struct pump *p, int64_t now)
+{
+	struct spool_stats st;
+	int rc;
+
+	p->next_maint = now + 1000;
+	if (p->o->max_age_ms && !p->sp->in_txn) {
+		if ((rc = spool_begin(p->sp)) < 0 || (rc = commit(p)) < 0)
+			return spool_trouble(p, rc);
+	}
+	if (spool_stats(p->sp, &st) < 0)
+		return 0;
+	if (p->full)
+		p->full = (p->o->max_rows && st.depth >= p->o->max_rows) ||
+		          (p->o->max_bytes && st.bytes >= p->o->max_bytes);
+	if (st.dropped > p->drops_told && now - p->last_warn >= 10000) {
+		plx_warn("spool %s over its limit: dropped %lld records (%lld in all)", p->o->path,
+		         (long long)(st.dropped - p->drops_told), (long long)st.dropped);
+		p->drops_told = st.dropped;
+		p->last_warn = now;
+	}
+	return 0;
+}
+
+static int
+wait_events(struct pump *p, sigset_t *mask)
+{
+	struct pollfd pf[2];
+	int nf = 0, in_at = -1, timeout = -1;
+	int64_t now = plx_mono_ms();
+	struct timespec ts;
+
+	if (!p->in_eof && !p->full) {
+		in_at = nf;
+		pf[nf++] = (struct pollfd){ .fd = 0, .events = POLLIN };
+	}
+	if (p->out_pipe && p->ooff < p->olen)
+		pf[nf++] = (struct pollfd){ .fd = 1, .events = POLLOUT };
+	if (p->sp->in_txn)
+		timeout = p->txn_start + p->o->commit_ms - now;
+	else if (p->o->mode != APPEND && !p->caught_up && p->ooff == p->olen)
+		timeout = 0;                /* more rows to fetch, room to put them */
+	else if (p->o->mode != APPEND && p->caught_up)
+		timeout = p->o->poll_ms;    /* other writers may add rows */
+	if (p->full || p->o->max_age_ms || p->o->mode == FOLLOW)
+		if (timeout < 0 || timeout > p->next_maint - now)
+			timeout = p->next_maint - now;
+	if (timeout < 0 && p->sp->in_txn)
+		timeout = 0;
+	ts.tv_sec = timeout / 1000;
+	ts.tv_nsec = (timeout % 1000) * 1000000;
+	if (ppoll(pf, nf, timeout < 0 ? NULL : &ts, mask) < 0)
+		return errno == EINTR ? 0 : EX_OSERR;
+	if (in_at >= 0 && (pf[in_at].revents & (POLLIN | POLLHUP | POLLERR)))
+		return read_input(p);
+	return 0;
+}
+
+static void
+setup_signals(sigset_t *old)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigset_t block;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	/* Signals arrive only inside ppoll(), so a flag set just before the
+	 * wait cannot be missed. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, old);
+}
+
+static int
+step(struct pump *p)
+{
+	int64_t now = plx_mono_ms();
+	int rc;
+
+	if (p->sp->in_txn && (p->txn_rows >= p->o->commit_rows ||
+	    now - p->txn_start >= p->o->commit_ms || p->in_eof || !input_waiting()))
+		if ((rc = commit(p)))
+			return rc;
+	if (now >= p->next_maint && (rc = maintain(p, now)))
+		return rc;
+	if (p->o->mode != APPEND && !p->sp->in_txn && (rc = fill_output(p)))
+		return rc;
+	return write_output(p);
+}
+
+int
+pump(struct spool **spp, const struct opts *o)
+{
+	struct pump p = { .sp = *spp, .o = o, .in_eof = o->mode == FOLLOW };
+	struct stat st;
+	sigset_t mask;
+	int rc = 0;
+
+	if (plx_lines_init(&p.in, 0, PLX_LINE_MAX) < 0 || !(p.tok = plx_tokener_new()) ||
+	    !(p.out = malloc(OUT_CAP)))
+		plx_die(EX_OSERR, "out of memory");
+	if (o->mode != APPEND && fstat(1, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		p.out_pipe = 1;
+		plx_nonblock(1, 1);
+	}
+	setup_signals(&mask);
+	for (;;) {
+		if ((rc = step(&p)))
+			break;
+		if (got_stop)
+			break;
+		if (got_hup) {
+			got_hup = 0;
+			if ((rc = commit(&p)))
+				break;
+			spool_close(p.sp);
+			if (spool_open(&p.sp, o->path, o->sync_full) < 0) {
+				p.sp = NULL;
+				rc = EX_IOERR;
+				break;
+			}
+			plx_info("reopened spool %s", o->path);
+		}
+		if (p.in_eof && !p.sp->in_txn && o->mode == APPEND)
+			break;
+		if (p.in_eof && !p.sp->in_txn && o->mode == PASS && p.caught_up && p.ooff == p.olen)
+			break;
+		if ((rc = wait_events(&p, &mask)))
+			break;
+	}
+	if (p.sp && commit(&p) != 0)
+		rc = EX_IOERR;
+	if (p.out_pipe)
+		plx_nonblock(1, 0);
+	*spp = p.sp;
+	json_tokener_free(p.tok);
+	plx_lines_free(&p.in);
+	free(p.out);
+	return rc;
+}

@@ -1,0 +1,199 @@
+/* Configuration: see config.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "config.h"
+#include "log.h"
+#include "record.h"
+
+void
+plx_config_set(char **field, const char *value)
+{
+	char *v = value ? strdup(value) : NULL;
+
+	if (value && !v)
+		plx_die(71, "out of memory");
+	free(*field);
+	*field = v;
+}
+
+static void
+from_env(char **field, const char *name)
+{
+	const char *v = getenv(name);
+
+	if (v && *v && !*field)
+		plx_config_set(field, v);
+}
+
+static void
+from_json(char **field, json_object *o, const char *key, const char *path)
+{
+	json_object *v;
+
+	if (*field || !json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return;
+	if (!json_object_is_type(v, json_type_string)) {
+		plx_warn("%s: %s: not a string, ignored", path, key);
+		return;
+	}
+	plx_config_set(field, json_object_get_string(v));
+}
+
+static void
+load_file(struct plx_config *c)
+{
+	const char *home = getenv("HOME");
+	char path[4096];
+	json_object *o;
+	struct stat st;
+
+	if (!home || !*home)
+		return;
+	snprintf(path, sizeof path, "%s/.plexus/config.json", home);
+	if (stat(path, &st) < 0) {
+		if (errno != ENOENT)
+			plx_warn("%s:", path);
+		return;
+	}
+	if (!(o = json_object_from_file(path))) {
+		plx_warn("%s: not valid JSON (%s), ignored", path, json_util_get_last_err());
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		plx_warn("%s: not a JSON object, ignored", path);
+	} else {
+		if (!c->api_key && json_object_object_get_ex(o, "api_key", NULL)) {
+			c->key_from = "~/.plexus/config.json";
+			if (st.st_mode & 077)
+				plx_warn("%s: holds an API key but is readable by others (chmod 600 it)", path);
+		}
+		from_json(&c->api_key, o, "api_key", path);
+		from_json(&c->gateway_url, o, "gateway_url", path);
+		from_json(&c->source_id, o, "source_id", path);
+	}
+	json_object_put(o);
+}
+
+char *
+plx_read_secret(const char *path)
+{
+	char buf[1024], *s, *e;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		plx_warn("unable to open key file %s:", path);
+		return NULL;
+	}
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077))
+		plx_warn("key file %s is readable by others (chmod 600 it)", path);
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n < 0) {
+		plx_warn("unable to read key file %s:", path);
+		return NULL;
+	}
+	buf[n] = '\0';
+	for (s = buf; isspace((unsigned char)*s); s++)
+		;
+	for (e = s; *e && *e != '\n' && *e != '\r'; e++)
+		;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	*e = '\0';
+	if (!*s) {
+		plx_warn("key file %s is empty", path);
+		return NULL;
+	}
+	s = strdup(s);
+	explicit_bzero(buf, sizeof buf);
+	return s;
+}
+
+static char *
+host_slug(void)
+{
+	char h[256], *p;
+
+	if (gethostname(h, sizeof h) < 0 || !h[0])
+		strcpy(h, "gateway");
+	h[sizeof h - 1] = '\0';
+	for (p = h; *p; p++) {
+		*p = tolower((unsigned char)*p);
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-')
+			*p = '-';
+	}
+	if (!isalnum((unsigned char)h[0]))
+		h[0] = 'g';
+	return strdup(h);
+}
+
+void
+plx_config_load(struct plx_config *c)
+{
+	const char *cred = getenv("CREDENTIALS_DIRECTORY");
+	char path[4096];
+	size_t n;
+
+	memset(c, 0, sizeof *c);
+	if (getenv("PLEXUS_API_KEY") && *getenv("PLEXUS_API_KEY"))
+		c->key_from = "PLEXUS_API_KEY";
+	from_env(&c->api_key, "PLEXUS_API_KEY");
+	from_env(&c->gateway_url, "PLEXUS_GATEWAY_URL");
+	from_env(&c->source_id, "PLEXUS_SOURCE_ID");
+	from_env(&c->buffer, "PLEXUS_BUFFER");
+	if (!c->api_key && cred && *cred) {
+		/* systemd LoadCredential=plexus-api-key:/etc/plexus/api-key */
+		snprintf(path, sizeof path, "%s/plexus-api-key", cred);
+		if (access(path, F_OK) == 0 && (c->api_key = plx_read_secret(path)))
+			c->key_from = "systemd credential plexus-api-key";
+	}
+	load_file(c);
+	if (!c->gateway_url)
+		plx_config_set(&c->gateway_url, PLX_DEFAULT_GATEWAY);
+	for (n = strlen(c->gateway_url); n > 0 && c->gateway_url[n - 1] == '/'; n--)
+		c->gateway_url[n - 1] = '\0';
+	if (!c->source_id)
+		c->source_id = host_slug();
+	if (!plx_source_id_ok(c->source_id))
+		plx_warn("source id \"%s\" does not match ^[a-z0-9][a-z0-9._-]*$: the server will refuse it",
+		         c->source_id);
+}
+
+void
+plx_config_free(struct plx_config *c)
+{
+	if (c->api_key)
+		explicit_bzero(c->api_key, strlen(c->api_key));
+	free(c->api_key);
+	free(c->gateway_url);
+	free(c->source_id);
+	free(c->buffer);
+	memset(c, 0, sizeof *c);
+}
+
+char *
+plx_default_spool(void)
+{
+	const char *st = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char path[4096];
+
+	if (geteuid() == 0)
+		return strdup(PLX_SYSTEM_SPOOL);
+	if (st && *st)
+		snprintf(path, sizeof path, "%s/plexus/spool.db", st);
+	else if (home && *home)
+		snprintf(path, sizeof path, "%s/.local/state/plexus/spool.db", home);
+	else
+		return strdup(PLX_SYSTEM_SPOOL);
+	return strdup(path);
+}

@@ -1,0 +1,141 @@
+/* EINTR-safe I/O and the NDJSON line reader: see io.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io.h"
+
+ssize_t
+plx_read(int fd, void *buf, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = read(fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+ssize_t
+plx_write(int fd, const void *buf, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = write(fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+int
+plx_write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	ssize_t r;
+
+	while (n > 0) {
+		if ((r = plx_write(fd, p, n)) < 0)
+			return -1;
+		p += r;
+		n -= r;
+	}
+	return 0;
+}
+
+int
+plx_nonblock(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -1;
+	return fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+}
+
+int
+plx_lines_init(struct plx_lines *l, int fd, size_t max)
+{
+	memset(l, 0, sizeof *l);
+	l->fd = fd;
+	l->max = max;
+	l->cap = 2 * max + 2;   /* a whole maximal line always fits after compaction */
+	if (!(l->buf = malloc(l->cap)))
+		return -1;
+	return 0;
+}
+
+void
+plx_lines_free(struct plx_lines *l)
+{
+	free(l->buf);
+	l->buf = NULL;
+}
+
+int
+plx_lines_next(struct plx_lines *l, char **line, size_t *len)
+{
+	char *s, *nl;
+	size_t n;
+
+	for (;;) {
+		s = l->buf + l->start;
+		n = l->end - l->start;
+		nl = memchr(s, '\n', n);
+		if (l->skipping) {
+			if (!nl) {
+				l->start = l->end = 0;
+				return l->eof ? PLX_LINE_EOF : PLX_LINE_NONE;
+			}
+			l->skipping = 0;
+			l->start += nl - s + 1;
+			continue;
+		}
+		if (!nl) {
+			if (n > l->max) {
+				/* Too long and still no newline: drop it whole. */
+				l->lineno++;
+				l->skipping = !l->eof;
+				l->start = l->end = 0;
+				return PLX_LINE_LONG;
+			}
+			if (!l->eof)
+				return PLX_LINE_NONE;
+			if (n == 0)
+				return PLX_LINE_EOF;
+			nl = s + n;         /* last line without a newline */
+			l->start = l->end;
+		} else {
+			l->start += nl - s + 1;
+		}
+		l->lineno++;
+		if ((size_t)(nl - s) > l->max)
+			return PLX_LINE_LONG;
+		if (nl > s && nl[-1] == '\r')
+			nl--;
+		*nl = '\0';
+		*line = s;
+		*len = nl - s;
+		return PLX_LINE;
+	}
+}
+
+ssize_t
+plx_lines_fill(struct plx_lines *l)
+{
+	ssize_t r;
+
+	if (l->start > 0) {
+		memmove(l->buf, l->buf + l->start, l->end - l->start);
+		l->end -= l->start;
+		l->start = 0;
+	}
+	/* Keep one byte spare to NUL-terminate a final line without newline. */
+	r = plx_read(l->fd, l->buf + l->end, l->cap - l->end - 1);
+	if (r > 0)
+		l->end += r;
+	else if (r == 0)
+		l->eof = 1;
+	return r;
+}

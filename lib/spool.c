@@ -1,0 +1,499 @@
+/* The SQLite spool shared by plx-buffer and plx-upload: see spool.h.
+ *
+ * Durability: WAL with synchronous=NORMAL by default, which survives a crash
+ * of any process (a committed row is in the WAL) but may lose the last
+ * commits on power loss; sync_full sets synchronous=FULL (fsync per commit).
+ * Writers batch many rows per transaction (group commit). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "spool.h"
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS records(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" t INTEGER NOT NULL, data BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS dead(seq INTEGER PRIMARY KEY, t INTEGER NOT NULL,"
+	" status INTEGER NOT NULL, error TEXT NOT NULL, data BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS stats(id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" depth INTEGER NOT NULL, bytes INTEGER NOT NULL, accepted INTEGER NOT NULL,"
+	" rejected INTEGER NOT NULL, dropped INTEGER NOT NULL, acked INTEGER NOT NULL,"
+	" dead INTEGER NOT NULL);"
+	"INSERT OR IGNORE INTO stats VALUES (1, 0, 0, 0, 0, 0, 0, 0);";
+
+int
+spool_damaged(int rc)
+{
+	rc &= 0xff;
+	return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
+}
+
+static void
+finalize_all(struct spool *sp)
+{
+	sqlite3_stmt **s[] = { &sp->ins, &sp->fetch, &sp->del, &sp->oldest, &sp->walk,
+	                       &sp->deadins, &sp->upd, &sp->base };
+	size_t i;
+
+	for (i = 0; i < sizeof s / sizeof *s; i++) {
+		sqlite3_finalize(*s[i]);
+		*s[i] = NULL;
+	}
+}
+
+static int
+prep(struct spool *sp, sqlite3_stmt **st, const char *sql)
+{
+	return sqlite3_prepare_v3(sp->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+}
+
+/* Opens the file and checks it; returns an SQLite code. */
+static int
+open_db(struct spool *sp)
+{
+	char pragmas[128];
+	int rc;
+
+	rc = sqlite3_open_v2(sp->path, &sp->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	/* Writers wait for each other rather than fail; a long wait is a
+	 * stuck process, reported by the caller when it finally fails. */
+	sqlite3_busy_timeout(sp->db, 60000);
+	snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
+	         sp->sync_full ? "FULL" : "NORMAL");
+	if ((rc = sqlite3_exec(sp->db, pragmas, NULL, NULL, NULL)) != SQLITE_OK)
+		return rc;
+	if ((rc = sqlite3_exec(sp->db, schema, NULL, NULL, NULL)) != SQLITE_OK)
+		return rc;
+	/* A damaged page shows up only when read: check the structure once at
+	 * start, so damage is found now rather than mid-stream. */
+	{
+		sqlite3_stmt *q;
+		if ((rc = sqlite3_prepare_v2(sp->db, "PRAGMA quick_check(1)", -1, &q, NULL)) != SQLITE_OK)
+			return rc;
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(q, 0), "ok"))
+			rc = SQLITE_CORRUPT;
+		else if (rc == SQLITE_ROW)
+			rc = SQLITE_OK;
+		sqlite3_finalize(q);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	if ((rc = prep(sp, &sp->ins, "INSERT INTO records(t, data) VALUES (?, ?)")) ||
+	    (rc = prep(sp, &sp->fetch, "SELECT seq, data FROM records WHERE seq > ? ORDER BY seq LIMIT ?")) ||
+	    (rc = prep(sp, &sp->del, "DELETE FROM records WHERE seq = ? RETURNING length(data)")) ||
+	    (rc = prep(sp, &sp->oldest, "SELECT t FROM records ORDER BY seq LIMIT 1")) ||
+	    (rc = prep(sp, &sp->walk, "SELECT seq, t, length(data) FROM records ORDER BY seq")) ||
+	    (rc = prep(sp, &sp->deadins, "INSERT OR REPLACE INTO dead VALUES (?, ?, ?, ?, ?)")) ||
+	    (rc = prep(sp, &sp->base, "SELECT depth, bytes FROM stats WHERE id = 1")) ||
+	    (rc = prep(sp, &sp->upd, "UPDATE stats SET depth = depth + ?1, bytes = bytes + ?2,"
+	                     " accepted = accepted + ?3, rejected = rejected + ?4,"
+	                     " dropped = dropped + ?5, acked = acked + ?6, dead = dead + ?7 WHERE id = 1")))
+		return rc;
+	return SQLITE_OK;
+}
+
+static void
+close_db(struct spool *sp)
+{
+	finalize_all(sp);
+	sqlite3_close(sp->db);
+	sp->db = NULL;
+	sp->in_txn = 0;
+	memset(&sp->d, 0, sizeof sp->d);
+}
+
+/* Renames the damaged file and its companions out of the way. */
+static void
+set_aside(struct spool *sp, const char *why)
+{
+	char to[4096], from[4096];
+	const char *sfx[] = { "", "-wal", "-shm" };
+	long long now = plx_now_ms();
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(from, sizeof from, "%s%s", sp->path, sfx[i]);
+		snprintf(to, sizeof to, "%s.damaged-%lld%s", sp->path, now, sfx[i]);
+		if (rename(from, to) < 0 && errno != ENOENT)
+			plx_warn("unable to set aside %s:", from);
+	}
+	plx_warn("spool %s is damaged (%s): set aside as %s.damaged-%lld, starting a fresh one",
+	         sp->path, why, sp->path, now);
+}
+
+static int
+mkparent(const char *path)
+{
+	char d[4096], *s;
+
+	snprintf(d, sizeof d, "%s", path);
+	if (!(s = strrchr(d, '/')) || s == d)
+		return 0;
+	*s = '\0';
+	if (access(d, F_OK) == 0)
+		return 0;
+	mkparent(d);
+	return mkdir(d, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+int
+spool_open(struct spool **out, const char *path, int sync_full)
+{
+	struct spool *sp = calloc(1, sizeof *sp);
+	int rc;
+
+	if (!sp || !(sp->path = strdup(path))) {
+		free(sp);
+		plx_warn("out of memory");
+		return -1;
+	}
+	sp->sync_full = sync_full;
+	if (mkparent(path) < 0)
+		plx_warn("unable to create the directory of %s:", path);
+	rc = open_db(sp);
+	if (spool_damaged(rc)) {
+		close_db(sp);
+		set_aside(sp, sqlite3_errstr(rc));
+		rc = open_db(sp);
+	}
+	if (rc != SQLITE_OK) {
+		plx_warn("unable to open spool %s: %s", path, sp->db ? sqlite3_errmsg(sp->db) : sqlite3_errstr(rc));
+		close_db(sp);
+		free(sp->path);
+		free(sp);
+		return -1;
+	}
+	*out = sp;
+	return 0;
+}
+
+int
+spool_reset_damaged(struct spool *sp)
+{
+	int rc;
+
+	close_db(sp);
+	set_aside(sp, "found at run time");
+	if ((rc = open_db(sp)) != SQLITE_OK) {
+		plx_warn("unable to open spool %s: %s", sp->path, sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
+void
+spool_close(struct spool *sp)
+{
+	if (!sp)
+		return;
+	if (sp->in_txn)
+		spool_commit(sp);
+	close_db(sp);
+	free(sp->path);
+	free(sp);
+}
+
+static int
+fail(struct spool *sp, const char *what, int rc)
+{
+	plx_warn("spool %s: %s: %s", sp->path, what, sqlite3_errmsg(sp->db));
+	return spool_damaged(rc) ? -2 : -1;
+}
+
+int
+spool_begin(struct spool *sp)
+{
+	int rc;
+
+	if (sp->in_txn)
+		return 0;
+	/* IMMEDIATE takes the write lock now, so the transaction cannot fail
+	 * later with SQLITE_BUSY on its first write. */
+	if ((rc = sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+		return fail(sp, "begin", rc);
+	sp->in_txn = 1;
+	memset(&sp->d, 0, sizeof sp->d);
+	sqlite3_step(sp->base);
+	sp->depth0 = sqlite3_column_int64(sp->base, 0);
+	sp->bytes0 = sqlite3_column_int64(sp->base, 1);
+	sqlite3_reset(sp->base);
+	return 0;
+}
+
+int64_t spool_depth(const struct spool *sp) { return sp->depth0 + sp->d.depth; }
+int64_t spool_bytes(const struct spool *sp) { return sp->bytes0 + sp->d.bytes; }
+
+static int
+step_done(struct spool *sp, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(sp, what, rc);
+}
+
+int
+spool_insert(struct spool *sp, const char *data, size_t len, int64_t now)
+{
+	sqlite3_bind_int64(sp->ins, 1, now);
+	sqlite3_bind_blob(sp->ins, 2, data, (int)len, SQLITE_STATIC);
+	if (step_done(sp, sp->ins, "insert") < 0)
+		return -1;
+	sp->d.depth++;
+	sp->d.bytes += len;
+	sp->d.accepted++;
+	return 0;
+}
+
+void spool_count_rejected(struct spool *sp, int64_t n) { sp->d.rejected += n; }
+void spool_count_dropped(struct spool *sp, int64_t n) { sp->d.dropped += n; }
+
+static int
+write_deltas(struct spool *sp)
+{
+	struct spool_stats *d = &sp->d;
+
+	sqlite3_bind_int64(sp->upd, 1, d->depth);
+	sqlite3_bind_int64(sp->upd, 2, d->bytes);
+	sqlite3_bind_int64(sp->upd, 3, d->accepted);
+	sqlite3_bind_int64(sp->upd, 4, d->rejected);
+	sqlite3_bind_int64(sp->upd, 5, d->dropped);
+	sqlite3_bind_int64(sp->upd, 6, d->acked);
+	sqlite3_bind_int64(sp->upd, 7, d->dead);
+	return step_done(sp, sp->upd, "update counters");
+}
+
+int
+spool_commit(struct spool *sp)
+{
+	int rc;
+
+	if (!sp->in_txn)
+		return 0;
+	if (write_deltas(sp) < 0) {
+		spool_rollback(sp);
+		return -1;
+	}
+	if ((rc = sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
+		rc = fail(sp, "commit", rc);
+		spool_rollback(sp);
+		return rc;
+	}
+	sp->in_txn = 0;
+	return 0;
+}
+
+void
+spool_rollback(struct spool *sp)
+{
+	if (sp->in_txn)
+		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+	sp->in_txn = 0;
+	memset(&sp->d, 0, sizeof sp->d);
+}
+
+int64_t
+spool_drop_oldest(struct spool *sp, int64_t rows, int64_t bytes, int64_t before_t)
+{
+	int64_t n = 0, b = 0, last = -1;
+	sqlite3_stmt *del;
+	int rc;
+
+	while ((rc = sqlite3_step(sp->walk)) == SQLITE_ROW) {
+		if (n >= rows && b >= bytes && sqlite3_column_int64(sp->walk, 1) >= before_t)
+			break;
+		last = sqlite3_column_int64(sp->walk, 0);
+		b += sqlite3_column_int64(sp->walk, 2);
+		n++;
+	}
+	sqlite3_reset(sp->walk);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(sp, "scan oldest", rc);
+	if (last < 0)
+		return 0;
+	if (sqlite3_prepare_v2(sp->db, "DELETE FROM records WHERE seq <= ?", -1, &del, NULL))
+		return fail(sp, "drop", sqlite3_errcode(sp->db));
+	sqlite3_bind_int64(del, 1, last);
+	rc = step_done(sp, del, "drop");
+	sqlite3_finalize(del);
+	if (rc < 0)
+		return rc;
+	sp->d.depth -= n;
+	sp->d.bytes -= b;
+	sp->d.dropped += n;
+	return n;
+}
+
+int
+spool_fetch(struct spool *sp, int64_t after, int limit, spool_row_fn fn, void *arg)
+{
+	int rc, n = 0;
+
+	sqlite3_bind_int64(sp->fetch, 1, after);
+	sqlite3_bind_int(sp->fetch, 2, limit);
+	while ((rc = sqlite3_step(sp->fetch)) == SQLITE_ROW) {
+		n++;
+		if (fn(arg, sqlite3_column_int64(sp->fetch, 0), sqlite3_column_blob(sp->fetch, 1),
+		       sqlite3_column_bytes(sp->fetch, 1)))
+			break;
+	}
+	sqlite3_reset(sp->fetch);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(sp, "read", rc);
+	return n;
+}
+
+/* Deletes one row inside the open transaction; adds its size to *bytes. */
+static int
+del_row(struct spool *sp, int64_t seq, int64_t *bytes, int *found)
+{
+	int rc;
+
+	sqlite3_bind_int64(sp->del, 1, seq);
+	rc = sqlite3_step(sp->del);
+	*found = rc == SQLITE_ROW;
+	if (*found)
+		*bytes += sqlite3_column_int64(sp->del, 0);
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(sp->del);
+	sqlite3_reset(sp->del);
+	return rc == SQLITE_DONE ? 0 : fail(sp, "delete", rc);
+}
+
+int
+spool_ack(struct spool *sp, const int64_t *seq, size_t n)
+{
+	int64_t bytes = 0;
+	size_t i;
+	int found, rc;
+
+	if ((rc = spool_begin(sp)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if ((rc = del_row(sp, seq[i], &bytes, &found)) < 0) {
+			spool_rollback(sp);
+			return rc;
+		}
+		if (found) {
+			sp->d.depth--;
+			sp->d.acked++;
+		}
+	}
+	sp->d.bytes -= bytes;
+	return spool_commit(sp);
+}
+
+int
+spool_bury(struct spool *sp, int64_t seq, const char *data, size_t len, int status, const char *error)
+{
+	int64_t bytes = 0;
+	int found, rc;
+
+	if ((rc = spool_begin(sp)) < 0)
+		return rc;
+	if ((rc = del_row(sp, seq, &bytes, &found)) < 0)
+		goto bad;
+	sqlite3_bind_int64(sp->deadins, 1, seq);
+	sqlite3_bind_int64(sp->deadins, 2, plx_now_ms());
+	sqlite3_bind_int(sp->deadins, 3, status);
+	sqlite3_bind_text(sp->deadins, 4, error, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(sp->deadins, 5, data, (int)len, SQLITE_STATIC);
+	if ((rc = step_done(sp, sp->deadins, "dead letter")) < 0)
+		goto bad;
+	if (found)
+		sp->d.depth--;
+	sp->d.bytes -= bytes;
+	sp->d.dead++;
+	return spool_commit(sp);
+bad:
+	spool_rollback(sp);
+	return rc;
+}
+
+int
+spool_stats(struct spool *sp, struct spool_stats *st)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	memset(st, 0, sizeof *st);
+	/* One read transaction, so the counters and the oldest row agree. */
+	sqlite3_exec(sp->db, "BEGIN", NULL, NULL, NULL);
+	rc = sqlite3_prepare_v2(sp->db, "SELECT depth, bytes, accepted, rejected, dropped, acked, dead,"
+	                        " (SELECT t FROM records ORDER BY seq LIMIT 1),"
+	                        " (SELECT seq FROM sqlite_sequence WHERE name = 'records')"
+	                        " FROM stats WHERE id = 1", -1, &q, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		st->depth = sqlite3_column_int64(q, 0);
+		st->bytes = sqlite3_column_int64(q, 1);
+		st->accepted = sqlite3_column_int64(q, 2);
+		st->rejected = sqlite3_column_int64(q, 3);
+		st->dropped = sqlite3_column_int64(q, 4);
+		st->acked = sqlite3_column_int64(q, 5);
+		st->dead = sqlite3_column_int64(q, 6);
+		st->oldest_t = sqlite3_column_int64(q, 7);
+		st->last_seq = sqlite3_column_int64(q, 8);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : fail(sp, "stats", rc);
+}
+
+int
+spool_dead_list(struct spool *sp, int (*fn)(void *, int64_t, int64_t, int, const char *, const char *),
+                void *arg)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(sp->db, "SELECT seq, t, status, error, CAST(data AS TEXT)"
+	                             " FROM dead ORDER BY seq", -1, &q, NULL)) != SQLITE_OK)
+		return fail(sp, "list dead letters", rc);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (fn(arg, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), sqlite3_column_int(q, 2),
+		       (const char *)sqlite3_column_text(q, 3), (const char *)sqlite3_column_text(q, 4)))
+			break;
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(sp, "list dead letters", rc);
+}
+
+int64_t
+spool_requeue_dead(struct spool *sp, int64_t now)
+{
+	sqlite3_stmt *q;
+	int64_t n;
+	int rc;
+
+	if ((rc = spool_begin(sp)) < 0)
+		return rc;
+	/* New seqs: the drainer's cursor has passed the old ones. */
+	if ((rc = sqlite3_exec(sp->db, "INSERT INTO records(t, data) SELECT t, data FROM dead ORDER BY seq",
+	                       NULL, NULL, NULL)) != SQLITE_OK)
+		goto bad;
+	n = sqlite3_changes(sp->db);
+	if ((rc = sqlite3_prepare_v2(sp->db, "SELECT coalesce(sum(length(data)), 0) FROM dead", -1, &q, NULL)))
+		goto bad;
+	sqlite3_step(q);
+	sp->d.bytes += sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if ((rc = sqlite3_exec(sp->db, "DELETE FROM dead", NULL, NULL, NULL)) != SQLITE_OK)
+		goto bad;
+	sp->d.depth += n;
+	sp->d.dead -= n;
+	(void)now;
+	return spool_commit(sp) < 0 ? -1 : n;
+bad:
+	rc = fail(sp, "requeue dead letters", rc);
+	spool_rollback(sp);
+	return rc;
+}

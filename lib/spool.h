@@ -1,0 +1,86 @@
+/* The spool: one SQLite file (WAL) shared by plx-buffer (writers, drainer)
+ * and plx-upload (acknowledgements, dead letters).  Schema:
+ *
+ *   records(seq INTEGER PRIMARY KEY AUTOINCREMENT, t INTEGER, data BLOB)
+ *       a record waiting for delivery; seq is never reused (AUTOINCREMENT),
+ *       so a drainer's cursor "seq > N" cannot skip a new row; t is the
+ *       insertion time (epoch ms), for --max-age and the oldest-age figure.
+ *   dead(seq INTEGER PRIMARY KEY, t, status, error, data)
+ *       records the server refused (400/422), kept for a person to inspect
+ *       (plx-buffer --dead) and replay (plx-buffer --requeue-dead).
+ *   stats(id = 1, depth, bytes, accepted, rejected, dropped, acked, dead)
+ *       counters, changed in the same transaction as the rows they count,
+ *       so they stay exact with many processes on one file.
+ *
+ * SQLite serialises writers, and seq is assigned inside the write
+ * transaction, so committed rows always form a prefix in seq order: a
+ * reader that has seen seq N has seen every committed row below it. */
+#ifndef PLX_SPOOL_H
+#define PLX_SPOOL_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+struct spool_stats {
+	int64_t depth, bytes;           /* rows and record bytes waiting */
+	int64_t accepted, rejected;     /* lines taken in / refused as invalid */
+	int64_t dropped, acked, dead;   /* overflow drops, delivered, dead letters */
+	int64_t oldest_t;               /* insertion time of the oldest row, 0 if none */
+	int64_t last_seq;               /* highest seq ever assigned */
+};
+
+struct spool {
+	sqlite3 *db;
+	char *path;
+	int sync_full;
+	int in_txn;
+	struct spool_stats d;           /* deltas of the open transaction */
+	int64_t depth0, bytes0;         /* depth and bytes when it began */
+	sqlite3_stmt *ins, *fetch, *del, *oldest, *walk, *deadins, *upd, *base;
+};
+
+typedef int (*spool_row_fn)(void *arg, int64_t seq, const void *data, int len);
+
+/* Opens or creates the spool.  A file SQLite finds damaged is renamed to
+ * PATH.damaged-<epoch ms> (with its -wal and -shm), reported, and a fresh
+ * one created.  0, or -1 with the reason already on stderr. */
+int spool_open(struct spool **sp, const char *path, int sync_full);
+void spool_close(struct spool *sp);
+/* After SQLITE_CORRUPT/SQLITE_NOTADB at run time: set the file aside and
+ * start a fresh one at the same path. */
+int spool_reset_damaged(struct spool *sp);
+int spool_damaged(int rc);
+
+/* Writers: begin, insert rows, commit (counters go with the rows). */
+int spool_begin(struct spool *sp);
+int spool_insert(struct spool *sp, const char *data, size_t len, int64_t now_ms);
+int spool_commit(struct spool *sp);
+void spool_rollback(struct spool *sp);
+void spool_count_rejected(struct spool *sp, int64_t n);   /* inside a transaction */
+void spool_count_dropped(struct spool *sp, int64_t n);    /* inside a transaction */
+/* Rows and bytes waiting, as of now inside the open transaction. */
+int64_t spool_depth(const struct spool *sp);
+int64_t spool_bytes(const struct spool *sp);
+
+/* Drops the oldest rows until at least `rows` rows and `bytes` bytes are
+ * gone and no row older than `before_t` remains; inside a transaction.
+ * Returns the number of rows dropped, or -1. */
+int64_t spool_drop_oldest(struct spool *sp, int64_t rows, int64_t bytes, int64_t before_t);
+
+/* Calls fn for up to `limit` committed rows with seq > after, in order.
+ * Returns the number of rows passed, or -1; fn returning nonzero stops. */
+int spool_fetch(struct spool *sp, int64_t after, int limit, spool_row_fn fn, void *arg);
+
+/* plx-upload: delete delivered rows; move a refused row to the dead table.
+ * Each is its own transaction; seqs no longer present are ignored. */
+int spool_ack(struct spool *sp, const int64_t *seq, size_t n);
+int spool_bury(struct spool *sp, int64_t seq, const char *data, size_t len,
+               int status, const char *error);
+
+int spool_stats(struct spool *sp, struct spool_stats *st);
+/* Dead letters: list them, or move them back into the queue (all if n == 0). */
+int spool_dead_list(struct spool *sp, int (*fn)(void *, int64_t seq, int64_t t, int status,
+                    const char *error, const char *data), void *arg);
+int64_t spool_requeue_dead(struct spool *sp, int64_t now_ms);
+
+#endif

@@ -1,0 +1,59 @@
+# Shared by the scenario scripts: sourced, never run.  Gives each script a
+# private temp dir ($T), the built tools on PATH, TAP-style ok/not ok
+# output, a Plexus-compatible server on loopback, and cleanup of every
+# background process when the script ends.
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+PATH=$TOP/bin:$PATH
+T=$(mktemp -d /tmp/plx-test.XXXXXX)
+PY=/usr/bin/python3
+export PLEXUS_QUIET=1 HOME=$T/home
+unset PLEXUS_API_KEY PLEXUS_GATEWAY_URL PLEXUS_SOURCE_ID PLEXUS_BUFFER
+mkdir -p "$HOME"
+_pids=""
+_cleanup() {
+	for p in $_pids; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap _cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok()   { echo "ok - $*"; }
+nok()  { echo "not ok - $*"; }
+# check DESC CMD...: ok if CMD succeeds
+check() { d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+# eq DESC GOT WANT
+eq() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1 (got '$2', want '$3')"; fi; }
+bg() { "$@" & _pids="$_pids $!"; }
+
+# start_server NAME [server args...]: starts tests/plexus-server.py, sets
+# URL_NAME and exports PLEXUS_GATEWAY_URL to it; its store is $T/NAME.store.
+start_server() {
+	n=$1; shift
+	rm -f "$T/$n.port"
+	$PY "$TOP/tests/plexus-server.py" --quiet --port 0 --port-file "$T/$n.port" \
+		--store "$T/$n.store" "$@" 2>"$T/$n.log" &
+	_pids="$_pids $!"
+	eval "PID_$n=$!"
+	i=0
+	while [ ! -s "$T/$n.port" ]; do
+		i=$((i + 1)); [ $i -lt 100 ] || { nok "server $n did not start"; cat "$T/$n.log"; exit 1; }
+		sleep 0.1
+	done
+	eval "URL_$n=http://127.0.0.1:$(cat "$T/$n.port")"
+	export PLEXUS_GATEWAY_URL="http://127.0.0.1:$(cat "$T/$n.port")"
+}
+stats() { curl -s "$PLEXUS_GATEWAY_URL/_control/stats"; }
+faults() { curl -s -X POST --data "$1" "$PLEXUS_GATEWAY_URL/_control/faults" >/dev/null; }
+
+# gen N [FROM] [METRIC]: N valid metric records, values FROM.., one per line
+gen() {
+	awk -v n="$1" -v f="${2:-1}" -v m="${3:-test.value}" 'BEGIN {
+		for (i = f; i < f + n; i++)
+			printf "{\"metric\":\"%s\",\"value\":%d,\"timestamp\":%d,\"tags\":{\"i\":\"%d\"}}\n", m, i, 1763800000000 + i, i }'
+}
+# values FILE: the sorted distinct values found in a store or stream
+values() { grep -o '"value": *[0-9]*' "$1" | sed 's/.*: *//' | sort -n -u; }
+# wait_for SECONDS CMD...: poll until CMD succeeds
+wait_for() { s=$1; shift; i=0; while ! "$@"; do i=$((i + 1)); [ $i -lt $((s * 10)) ] || return 1; sleep 0.1; done; }

@@ -1,0 +1,119 @@
+#!/bin/bash
+# plx-buffer alone: pass-through, validation, replay, modes, limits, damage,
+# signals, kill -9.  A spool's contents are read back with plx-buffer itself
+# (--status, follow) and with the sqlite3 shell.
+. "$(dirname "$0")/lib.sh"
+S=$T/spool.db
+depth() { plx-buffer -d "${1:-$S}" --status | awk '$1 == "depth" { print $2 }'; }
+counter() { plx-buffer -d "${2:-$S}" --status | awk -v k="$1" '$1 == k { print $2 }'; }
+
+# pass-through: every record out, in order, tagged with its sequence number
+gen 10000 | plx-buffer -d "$S" > "$T/out" 2>"$T/err"
+eq "pass-through exits 0 at EOF with all 10000 records out" "$(wc -l < "$T/out")" 10000
+eq "records come out in order" "$(values "$T/out" | wc -l)-$(head -1 "$T/out" | grep -c '^{"_plx_seq":1,')" "10000-1"
+check "sequence numbers are consecutive" awk -F'[:,]' -v e=1 '{ if ($2 != e++) exit 1 }' "$T/out"
+eq "nothing on stderr for valid input" "$(wc -c < "$T/err")" 0
+eq "the spool holds them until acknowledged" "$(depth)" 10000
+
+# replay: a restart emits everything never acknowledged, same sequence numbers
+plx-buffer -d "$S" < /dev/null > "$T/replay"
+check "restart replays all unacknowledged records unchanged" cmp -s "$T/out" "$T/replay"
+
+# invalid lines: one stderr line each, naming the line, never spooled
+S2=$T/v.db
+printf '%s\n' '{"metric":"ok.one","value":1}' 'garbage' '{"metric":"","value":1}' \
+	'{"metric":"m","value":"x","class":"metric"}' '{"metric":"m","value":1,"tags":{"a":1}}' \
+	'{"metric":"m","value":1,"source_id":"Bad"}' '[1,2]' '' '{"metric":"ok.two","value":2}' |
+	plx-buffer -d "$S2" > "$T/vout" 2>"$T/verr"
+eq "invalid lines: valid ones pass" "$(grep -c ok\\. "$T/vout")" 2
+eq "one stderr line per invalid line" "$(wc -l < "$T/verr")" 6
+check "stderr names the line number and reason" grep -q '^plx-buffer: line 3: metric: empty$' "$T/verr"
+eq "rejected counter" "$(counter rejected "$S2")" 6
+head -c 70000 /dev/zero | tr '\0' 'x' > "$T/long"; echo >> "$T/long"
+{ cat "$T/long"; echo '{"metric":"after.long","value":3}'; } | plx-buffer -d "$T/l.db" > "$T/lout" 2>"$T/lerr"
+check "an overlong line is reported and the next one still read" \
+	grep -q after.long "$T/lout"
+check "overlong line message" grep -q 'line 1: longer than 65536 bytes' "$T/lerr"
+printf '{"metric":"no.newline","value":4}' | plx-buffer -d "$T/n.db" > "$T/nout"
+check "a last line without newline is kept" grep -q no.newline "$T/nout"
+
+# a record that went through another plx-buffer loses its old sequence number
+gen 3 | plx-buffer -d "$T/a.db" | plx-buffer -d "$T/b.db" > "$T/chain"
+eq "chained buffers renumber" "$(grep -o '_plx_seq' "$T/chain" | wc -l)-$(head -1 "$T/chain" | cut -c1-14)" '3-{"_plx_seq":1,'
+
+# append-only writers and one follow drainer on one spool
+S3=$T/shared.db
+plx-buffer -d "$S3" -a < /dev/null
+bg plx-buffer -d "$S3" -f > "$T/follow"
+fpid=$!
+gen 5000 1 | plx-buffer -d "$S3" -a & w1=$!
+gen 5000 100001 | plx-buffer -d "$S3" -a & w2=$!
+gen 5000 200001 | plx-buffer -d "$S3" -a & w3=$!
+wait $w1 $w2 $w3
+wait_for 10 sh -c "[ \$(wc -l < '$T/follow') -ge 15000 ]"
+kill $fpid; wait $fpid 2>/dev/null
+eq "three writers, one drainer: every record once" "$(values "$T/follow" | wc -l)-$(wc -l < "$T/follow")" "15000-15000"
+check "follow output in sequence order" sh -c "grep -o '^{\"_plx_seq\":[0-9]*' '$T/follow' | cut -d: -f2 | sort -n -c"
+
+# overflow policies
+gen 1000 | plx-buffer -d "$T/o1.db" -a --max-rows 100
+eq "drop-oldest keeps the newest 100" "$(depth "$T/o1.db")-$(counter dropped "$T/o1.db")" "100-900"
+plx-buffer -d "$T/o1.db" < /dev/null > "$T/o1out"
+eq "drop-oldest kept the last records" "$(values "$T/o1out" | head -1)" 901
+gen 1000 | plx-buffer -d "$T/o2.db" -a --max-rows 100 --overflow drop-newest
+plx-buffer -d "$T/o2.db" < /dev/null > "$T/o2out"
+eq "drop-newest keeps the first 100" "$(values "$T/o2out" | tail -1)-$(counter dropped "$T/o2.db")" "100-900"
+gen 1000 | plx-buffer -d "$T/o3.db" -a --max-bytes 10k
+b=$(counter bytes "$T/o3.db")
+check "max-bytes bounds the spool ($b bytes)" [ "$b" -le 10240 -a "$b" -gt 9000 ]
+gen 10 | plx-buffer -d "$T/age.db" -a
+sleep 2.2
+timeout 5 plx-buffer -d "$T/age.db" -a --max-age 1 < <(sleep 1.5)
+eq "max-age drops old records" "$(depth "$T/age.db")-$(counter dropped "$T/age.db")" "0-10"
+
+# a stopped consumer does not stall the input: the backlog goes to disk
+gen 30000 | plx-buffer -d "$T/slow.db" | { sleep 3; cat > "$T/slowout"; } &
+sleep 2
+eq "input fully spooled while downstream sleeps" "$(counter accepted "$T/slow.db")" 30000
+wait
+eq "and all of it emitted afterwards" "$(wc -l < "$T/slowout")" 30000
+
+# SIGTERM commits what was read and exits 0
+{ gen 10; sleep 5; } | plx-buffer -d "$T/term.db" -a & tp=$!
+sleep 1; kill -TERM $tp; wait $tp; rc=$?
+eq "SIGTERM: exit 0 and the records committed" "$rc-$(depth "$T/term.db")" "0-10"
+
+# kill -9 mid-stream: everything committed survives and is replayed
+{ gen 300000 | plx-buffer -d "$T/k.db" > "$T/kout"; } 2>/dev/null &
+sleep 0.7; pkill -9 -f "plx-buffer -d $T/k.db"; wait
+acc=$(counter accepted "$T/k.db")
+plx-buffer -d "$T/k.db" < /dev/null > "$T/kreplay"
+check "kill -9 after $acc records: all committed ones replayed" [ "$acc" -gt 0 -a "$(wc -l < "$T/kreplay")" -eq "$acc" ]
+eq "replay holds the first records in order" "$(values "$T/kreplay" | head -1)-$(values "$T/kreplay" | tail -1)" "1-$acc"
+check "no sequence number is emitted twice in one run" sh -c "[ \$(grep -o '^{\"_plx_seq\":[0-9]*' '$T/kreplay' | sort -u | wc -l) -eq $acc ]"
+
+# a damaged spool is set aside and a fresh one started
+gen 5 | plx-buffer -d "$T/d.db" -a
+printf 'this is not a database at all, not at all.........................' | dd of="$T/d.db" conv=notrunc 2>/dev/null
+gen 3 | plx-buffer -d "$T/d.db" > "$T/dout" 2>"$T/derr"; rc=$?
+eq "damaged spool: exit 0 and new records pass" "$rc-$(wc -l < "$T/dout")" "0-3"
+check "damaged spool: reported on stderr" grep -q 'is damaged.*set aside as' "$T/derr"
+check "damaged spool: the old file kept aside" ls "$T"/d.db.damaged-* >/dev/null
+gen 20000 | plx-buffer -d "$T/d2.db" -a
+sz=$(stat -c %s "$T/d2.db")
+dd if=/dev/urandom of="$T/d2.db" bs=4096 seek=$((sz / 4096 / 2)) count=4 conv=notrunc 2>/dev/null
+gen 3 | plx-buffer -d "$T/d2.db" > "$T/d2out" 2>"$T/d2err"
+check "damage in the middle of the file is found at start" grep -q 'is damaged' "$T/d2err"
+eq "and the fresh spool works" "$(wc -l < "$T/d2out")" 3
+
+# dead letters: listed and requeued (rows put there as plx-upload does)
+gen 2 | plx-buffer -d "$T/dl.db" -a
+sqlite3 "$T/dl.db" "INSERT INTO dead VALUES (99, 1, 400, 'points[0]: bad', '{\"metric\":\"x.dead\",\"value\":1}'); UPDATE stats SET dead = 1"
+check "--dead lists a dead letter as JSON" sh -c "plx-buffer -d '$T/dl.db' --dead | grep -q '\"seq\":99,.*\"status\":400,\"error\":\"points\[0\]: bad\",\"record\":{\"metric\":\"x.dead\"'"
+plx-buffer -d "$T/dl.db" --requeue-dead 2>/dev/null
+eq "--requeue-dead puts it back in the queue" "$(depth "$T/dl.db")-$(counter dead "$T/dl.db")" "3-0"
+
+# usage
+plx-buffer --bogus 2>/dev/null; eq "unknown option: exit 64" $? 64
+plx-buffer -d "$S" --max-rows x 2>/dev/null; eq "bad number: exit 64" $? 64
+eq "-h prints the man page synopsis" "$(plx-buffer -h | head -1 | cut -c1-30)" "usage: plx-buffer [-af] [-d sp"
