@@ -8,7 +8,7 @@ LIBS_plx-buffer = -lsqlite3 -ljson-c
 LIBS_plx-upload = -lsqlite3 -lcurl -lz -ljson-c
 
 DEBS = build-essential pkg-config libjson-c-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev \
-       sqlite3 python3 curl clang valgrind procps
+       sqlite3 python3 curl openssl clang valgrind procps time
 
 LIB_OBJ  = $(patsubst %.c,%.o,$(wildcard lib/*.c))
 BIN      = $(TOOLS:%=bin/%)
@@ -64,8 +64,8 @@ uninstall:
 
 clean:
 	rm -rf bin lib/libplx.a $(UNIT) $(FUZZ)
-	find . -name '*.o' -o -name '*.d' | xargs rm -f
+	rm -f lib/*.o lib/*.d cmd/*/*.o cmd/*/*.d
 
--include $(shell find . -name '*.d' 2>/dev/null)
+-include $(wildcard lib/*.d cmd/*/*.d)
 
 .PHONY: all check fuzz bench deps install uninstall clean

@@ -44,7 +44,9 @@ from_json(char **field, json_object *o, const char *key, const char *path)
 		plx_warn("%s: %s: not a string, ignored", path, key);
 		return;
 	}
-	plx_config_set(field, json_object_get_string(v));
+	/* "" is unset, as an empty variable is: not a key, not a URL */
+	if (*json_object_get_string(v))
+		plx_config_set(field, json_object_get_string(v));
 }
 
 static void
@@ -64,18 +66,22 @@ load_file(struct plx_config *c)
 		return;
 	}
 	if (!(o = json_object_from_file(path))) {
-		plx_warn("%s: not valid JSON (%s), ignored", path, json_util_get_last_err());
+		const char *why = json_util_get_last_err();   /* ends in a newline */
+		plx_warn("%s: not valid JSON (%.*s), ignored", path, why ? (int)strcspn(why, "\n") : 0,
+		         why ? why : "");
 		return;
 	}
 	if (!json_object_is_type(o, json_type_object)) {
 		plx_warn("%s: not a JSON object, ignored", path);
 	} else {
-		if (!c->api_key && json_object_object_get_ex(o, "api_key", NULL)) {
-			c->key_from = "~/.plexus/config.json";
-			if (st.st_mode & 077)
-				plx_warn("%s: holds an API key but is readable by others (chmod 600 it)", path);
+		if (!c->api_key) {
+			from_json(&c->api_key, o, "api_key", path);
+			if (c->api_key) {
+				c->key_from = "~/.plexus/config.json";
+				if (st.st_mode & 077)
+					plx_warn("%s: holds an API key but is readable by others (chmod 600 it)", path);
+			}
 		}
-		from_json(&c->api_key, o, "api_key", path);
 		from_json(&c->gateway_url, o, "gateway_url", path);
 		from_json(&c->source_id, o, "source_id", path);
 	}

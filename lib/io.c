@@ -60,7 +60,7 @@ plx_lines_init(struct plx_lines *l, int fd, size_t max)
 	memset(l, 0, sizeof *l);
 	l->fd = fd;
 	l->max = max;
-	l->cap = 2 * max + 2;   /* a whole maximal line always fits after compaction */
+	l->cap = 2 * max + 3;   /* a whole maximal line and its CR always fit after compaction */
 	if (!(l->buf = malloc(l->cap)))
 		return -1;
 	return 0;
@@ -93,7 +93,8 @@ plx_lines_next(struct plx_lines *l, char **line, size_t *len)
 			continue;
 		}
 		if (!nl) {
-			if (n > l->max) {
+			/* max bytes and a CR may still be a line ending in CRLF */
+			if (n > l->max + 1 || (n == l->max + 1 && s[n - 1] != '\r')) {
 				/* Too long and still no newline: drop it whole. */
 				l->lineno++;
 				l->skipping = !l->eof;
@@ -110,10 +111,10 @@ plx_lines_next(struct plx_lines *l, char **line, size_t *len)
 			l->start += nl - s + 1;
 		}
 		l->lineno++;
-		if ((size_t)(nl - s) > l->max)
-			return PLX_LINE_LONG;
 		if (nl > s && nl[-1] == '\r')
 			nl--;
+		if ((size_t)(nl - s) > l->max)
+			return PLX_LINE_LONG;
 		*nl = '\0';
 		*line = s;
 		*len = nl - s;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "io.h"
@@ -67,22 +68,153 @@ check_tags(json_object *tags, char *err, size_t errlen)
 	return 0;
 }
 
-/* Length of v as the server's Go encoder writes it: compact, with < > &
- * escaped as \u003c (6 bytes) and U+2028/U+2029 as \u2028 (6, not 3). */
-static size_t
-go_json_len(json_object *v)
+/* The server decodes every number in a request into a Go float64 and refuses
+ * the whole request when one does not fit (1e999), and NaN or Infinity are
+ * not JSON at all; json-c accepts all three, and silently clamps an integer
+ * beyond 64 bits to INT64_MIN or UINT64_MAX.  So every number in a record,
+ * wherever it is, must be finite and not a clamped integer. */
+static int
+numbers_ok(json_object *v)
 {
-	const unsigned char *s = (const unsigned char *)json_object_to_json_string_ext(v,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	size_t n = 0;
+	size_t i, n;
 
-	for (; *s; s++, n++) {
-		if (*s == '<' || *s == '>' || *s == '&')
-			n += 5;
-		else if (s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9))
-			n += 5, s += 2;   /* 3 bytes become 6 */
+	switch (json_object_get_type(v)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(v));
+	case json_type_int:
+		return json_object_get_int64(v) != INT64_MIN && json_object_get_uint64(v) != UINT64_MAX;
+	case json_type_array:
+		for (i = 0, n = json_object_array_length(v); i < n; i++)
+			if (!numbers_ok(json_object_array_get_idx(v, i)))
+				return 0;
+		return 1;
+	case json_type_object: {
+		json_object_object_foreach(v, k, e) {
+			(void)k;
+			if (!numbers_ok(e))
+				return 0;
+		}
+		return 1;
+	}
+	default:
+		return 1;
+	}
+}
+
+/* Length of a number as Go's encoding/json writes the float64 the server
+ * decodes it to: the shortest digits that read back the same, in %f style
+ * for 1e-6 <= |d| < 1e21 and %e style (e+21, e-7, e-10) outside it.  So
+ * 1e20 is 21 bytes and 1.50 is 3, whatever the text the record came in.
+ * Checked against Go on 200,000 random doubles: equal, but for some powers
+ * of two, whose shortest form lies off the nearest decimal, counted one
+ * digit long (never short).  An integer written -0 is 0 to json-c and -0
+ * to Go: one byte short. */
+static size_t
+go_number_len(double d)
+{
+	char buf[40];
+	double a = fabs(d);
+	size_t n = signbit(d) ? 1 : 0;
+	int p, lo = 1, hi = 17, x, ax;
+
+	if (a == 0)
+		return n + 1;
+	if (!isfinite(a))
+		return 0;                       /* refused by numbers_ok */
+	/* fewest digits p that read back as a (17 always do) */
+	while (lo < hi) {
+		p = (lo + hi) / 2;
+		snprintf(buf, sizeof buf, "%.*e", p - 1, a);
+		if (strtod(buf, NULL) == a)
+			hi = p;
+		else
+			lo = p + 1;
+	}
+	p = lo;
+	snprintf(buf, sizeof buf, "%.*e", p - 1, a);
+	x = atoi(strchr(buf, 'e') + 1);     /* a = d.ddd (p digits) * 10^x */
+	if (a < 1e-6 || a >= 1e21) {
+		ax = x < 0 ? -x : x;
+		return n + p + (p > 1) + 2 + (ax >= 100 ? 3 : ax >= 10 ? 2 : x < 0 ? 1 : 2);
+	}
+	if (x < 0)
+		return n + 2 + (-x - 1) + p;    /* 0.000ddd */
+	return n + (p > x + 1 ? p + 1 : x + 1);
+}
+
+/* Length of a string as Go (1.22 and later; the gateway's go.mod says 1.26)
+ * writes it, quotes included: \" \\ \b \f \n \r \t take 2 bytes, other
+ * control characters, < > & (HTML-safe escaping) and U+2028, U+2029 take 6
+ * (\u003c); everything else is copied. */
+static size_t
+go_string_len(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s, *e = u + len;
+	size_t n = 2;
+
+	for (; u < e; u++) {
+		if (*u == '"' || *u == '\\' || *u == '\b' || *u == '\f' || *u == '\n' ||
+		    *u == '\r' || *u == '\t')
+			n += 2;
+		else if (*u < 0x20 || *u == '<' || *u == '>' || *u == '&')
+			n += 6;
+		else if (e - u >= 3 && u[0] == 0xe2 && u[1] == 0x80 && (u[2] == 0xa8 || u[2] == 0xa9))
+			n += 6, u += 2;
+		else
+			n++;
 	}
 	return n;
+}
+
+/* Length of v as the server measures an event value: json.Marshal of what
+ * it decoded, i.e. compact, numbers as float64, strings as above.  Finding
+ * a double's shortest form costs a few printf calls; with exact = 0 each
+ * one counts as the longest a float64 can be (-0.0000012345678901234567,
+ * 25 bytes), a bound that settles most values at once. */
+static size_t
+go_json_len(json_object *v, int exact)
+{
+	size_t i, n, len;
+	int64_t k;
+
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		return 4;
+	case json_type_boolean:
+		return json_object_get_boolean(v) ? 4 : 5;
+	case json_type_double:
+		return exact ? go_number_len(json_object_get_double(v)) : 25;
+	case json_type_int:
+		k = json_object_get_int64(v);
+		if (k > -(INT64_C(1) << 53) && k < INT64_C(1) << 53) {
+			/* exact in a float64: Go writes the integer's digits */
+			for (len = k <= 0 ? 1 : 0; k != 0; k /= 10)
+				len++;
+			return len;
+		}
+		if (!exact)
+			return 25;
+		if (k == INT64_MAX)
+			return go_number_len((double)json_object_get_uint64(v));
+		return go_number_len((double)k);
+	case json_type_string:
+		return go_string_len(json_object_get_string(v), json_object_get_string_len(v));
+	case json_type_array:
+		n = json_object_array_length(v);
+		for (i = 0, len = 2 + (n ? n - 1 : 0); i < n; i++)
+			len += go_json_len(json_object_array_get_idx(v, i), exact);
+		return len;
+	case json_type_object:
+		len = 2;
+		n = 0;
+		{
+			json_object_object_foreach(v, key, e) {
+				len += (n++ ? 1 : 0) + go_string_len(key, strlen(key)) + 1 + go_json_len(e, exact);
+			}
+		}
+		return len;
+	}
+	return 0;
 }
 
 static int
@@ -109,14 +241,33 @@ check_value(json_object *v, int metric, char *err, size_t errlen)
 			FAIL("value: event string longer than %d bytes", PLX_NAME_MAX);
 		return 0;
 	default:
-		if (go_json_len(v) > PLX_EVENT_JSON_MAX)
+		if (!numbers_ok(v))
+			FAIL("value: a number is NaN, infinite or out of range");
+		if (go_json_len(v, 0) > PLX_EVENT_JSON_MAX && go_json_len(v, 1) > PLX_EVENT_JSON_MAX)
 			FAIL("value: event object longer than %d bytes as JSON", PLX_EVENT_JSON_MAX);
 		return 0;
 	}
 }
 
+static int check(json_object *rec, int need_source, char *err, size_t errlen);
+
+/* A reason quotes the record (a class, a tag name): control characters in
+ * it become '?', so that it stays one line on stderr. */
 int
 plx_record_check(json_object *rec, int need_source, char *err, size_t errlen)
+{
+	char *p;
+
+	if (check(rec, need_source, err, errlen) == 0)
+		return 0;
+	for (p = err; errlen > 0 && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return -1;
+}
+
+static int
+check(json_object *rec, int need_source, char *err, size_t errlen)
 {
 	json_object *cls, *name, *val = NULL, *ts, *sid, *tags;
 	int metric;
@@ -158,7 +309,59 @@ plx_record_check(json_object *rec, int need_source, char *err, size_t errlen)
 	}
 	if (json_object_object_get_ex(rec, "tags", &tags) && check_tags(tags, err, errlen) < 0)
 		return -1;
+	json_object_object_foreach(rec, k, v) {
+		if (!numbers_ok(v))
+			FAIL("%.64s: a number is NaN, infinite or out of range", k);
+	}
 	return 0;
+}
+
+/* Index of the first byte that is not part of well-formed UTF-8 (RFC 3629:
+ * no overlong forms, no surrogates, nothing above U+10FFFF), or len.
+ * json-c's own check lets those three through, and the server's Go decoder
+ * turns each such byte into U+FFFD (3 bytes), which can push a string that
+ * fits here over a length limit there. */
+static size_t
+utf8_bad(const unsigned char *s, size_t len)
+{
+	size_t i = 0, k, n;
+	unsigned c, lo, hi;
+
+	while (i < len) {
+		c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		lo = 0x80, hi = 0xbf;
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+		else
+			return i;
+		if (len - i <= n || s[i + 1] < lo || s[i + 1] > hi)
+			return i;
+		for (k = 2; k <= n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+/* After a failed parse.  json_tokener_reset (json-c 0.16) keeps the first
+ * half of a surrogate pair (\ud83d) the line broke off after, and the next
+ * line's first \u escape would be read as its second half: U+FFFD in a
+ * valid record.  A throwaway \u escape consumes it. */
+static void
+tokener_clean(json_tokener *tok)
+{
+	json_tokener_reset(tok);
+	json_object_put(json_tokener_parse_ex(tok, "\"\\u0020\"", 8));
+	json_tokener_reset(tok);
 }
 
 json_object *
@@ -166,21 +369,36 @@ plx_record_parse(json_tokener *tok, const char *line, size_t len, int64_t *seq,
                  char *err, size_t errlen)
 {
 	json_object *o, *s;
+	enum json_tokener_error e;
 	size_t end;
 
 	*seq = -1;
-	json_tokener_reset(tok);
-	o = json_tokener_parse_ex(tok, line, (int)len);
-	if (!o) {
-		enum json_tokener_error e = json_tokener_get_error(tok);
-		if (e == json_tokener_continue)
-			snprintf(err, errlen, "not JSON: unexpected end of line");
-		else
-			snprintf(err, errlen, "not JSON: %s at byte %zu",
-			         json_tokener_error_desc(e), json_tokener_get_parse_end(tok) + 1);
+	if ((end = utf8_bad((const unsigned char *)line, len)) < len) {
+		snprintf(err, errlen, "not JSON: invalid UTF-8 at byte %zu", end + 1);
 		return NULL;
 	}
-	for (end = json_tokener_get_parse_end(tok); end < len; end++)
+	json_tokener_reset(tok);
+	o = json_tokener_parse_ex(tok, line, (int)len);
+	e = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (e == json_tokener_continue) {
+		/* json-c cannot tell that a bare 42 or null at the end of its
+		 * input is complete: tell it the line ends here. */
+		o = json_tokener_parse_ex(tok, " ", 1);
+		if ((e = json_tokener_get_error(tok)) != json_tokener_success) {
+			snprintf(err, errlen, "not JSON: unexpected end of line");
+			tokener_clean(tok);
+			return NULL;
+		}
+		end = len;
+	}
+	if (e != json_tokener_success) {
+		snprintf(err, errlen, "not JSON: %s at byte %zu", json_tokener_error_desc(e), end + 1);
+		tokener_clean(tok);
+		return NULL;
+	}
+	/* o is NULL here for a JSON null, refused below as not an object. */
+	for (; end < len; end++)
 		if (line[end] != ' ' && line[end] != '\t' && line[end] != '\r') {
 			snprintf(err, errlen, "not JSON: trailing characters at byte %zu", end + 1);
 			goto bad;

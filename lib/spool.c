@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -36,7 +37,7 @@ spool_damaged(int rc)
 static void
 finalize_all(struct spool *sp)
 {
-	sqlite3_stmt **s[] = { &sp->ins, &sp->fetch, &sp->del, &sp->oldest, &sp->walk,
+	sqlite3_stmt **s[] = { &sp->ins, &sp->fetch, &sp->del, &sp->measure, &sp->oldest, &sp->walk,
 	                       &sp->deadins, &sp->upd, &sp->base };
 	size_t i;
 
@@ -52,6 +53,23 @@ prep(struct spool *sp, sqlite3_stmt **st, const char *sql)
 	return sqlite3_prepare_v3(sp->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
 }
 
+/* Writers wait for each other rather than fail, for up to about a minute
+ * (a longer wait is a stuck process, reported when the call fails).  The
+ * waits are short: the other writer's transactions last milliseconds, and
+ * SQLite's own busy timeout sleeps up to 100 ms at a time, which is what
+ * plx-buffer and plx-upload would spend waiting on each other. */
+static int
+busy_wait(void *arg, int n)
+{
+	struct timespec ts = { 0, n < 200 ? 250000 : 5000000 };   /* 0.25 ms, then 5 ms */
+
+	(void)arg;
+	if (n > 200 + 12000)
+		return 0;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 /* Opens the file and checks it; returns an SQLite code. */
 static int
 open_db(struct spool *sp)
@@ -63,9 +81,7 @@ open_db(struct spool *sp)
 	                     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
-	/* Writers wait for each other rather than fail; a long wait is a
-	 * stuck process, reported by the caller when it finally fails. */
-	sqlite3_busy_timeout(sp->db, 60000);
+	sqlite3_busy_handler(sp->db, busy_wait, NULL);
 	snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
 	         sp->sync_full ? "FULL" : "NORMAL");
 	if ((rc = sqlite3_exec(sp->db, pragmas, NULL, NULL, NULL)) != SQLITE_OK)
@@ -89,10 +105,12 @@ open_db(struct spool *sp)
 	}
 	if ((rc = prep(sp, &sp->ins, "INSERT INTO records(t, data) VALUES (?, ?)")) ||
 	    (rc = prep(sp, &sp->fetch, "SELECT seq, data FROM records WHERE seq > ? ORDER BY seq LIMIT ?")) ||
-	    (rc = prep(sp, &sp->del, "DELETE FROM records WHERE seq = ? RETURNING length(data)")) ||
+	    (rc = prep(sp, &sp->del, "DELETE FROM records WHERE seq BETWEEN ?1 AND ?2")) ||
+	    (rc = prep(sp, &sp->measure, "SELECT count(*), coalesce(sum(length(data)), 0)"
+	                                 " FROM records WHERE seq BETWEEN ?1 AND ?2")) ||
 	    (rc = prep(sp, &sp->oldest, "SELECT t FROM records ORDER BY seq LIMIT 1")) ||
 	    (rc = prep(sp, &sp->walk, "SELECT seq, t, length(data) FROM records ORDER BY seq")) ||
-	    (rc = prep(sp, &sp->deadins, "INSERT OR REPLACE INTO dead VALUES (?, ?, ?, ?, ?)")) ||
+	    (rc = prep(sp, &sp->deadins, "INSERT OR IGNORE INTO dead VALUES (?, ?, ?, ?, ?)")) ||
 	    (rc = prep(sp, &sp->base, "SELECT depth, bytes FROM stats WHERE id = 1")) ||
 	    (rc = prep(sp, &sp->upd, "UPDATE stats SET depth = depth + ?1, bytes = bytes + ?2,"
 	                     " accepted = accepted + ?3, rejected = rejected + ?4,"
@@ -352,55 +370,77 @@ spool_fetch(struct spool *sp, int64_t after, int limit, spool_row_fn fn, void *a
 	return n;
 }
 
-/* Deletes one row inside the open transaction; adds its size to *bytes. */
+/* Deletes the rows lo..hi inside the open transaction; adds how many there
+ * were and their size.  Ranges, not single rows: acknowledgements come in
+ * runs of consecutive seqs, and one range delete costs what one row does. */
 static int
-del_row(struct spool *sp, int64_t seq, int64_t *bytes, int *found)
+del_range(struct spool *sp, int64_t lo, int64_t hi, int64_t *rows, int64_t *bytes)
 {
 	int rc;
 
-	sqlite3_bind_int64(sp->del, 1, seq);
-	rc = sqlite3_step(sp->del);
-	*found = rc == SQLITE_ROW;
-	if (*found)
-		*bytes += sqlite3_column_int64(sp->del, 0);
-	while (rc == SQLITE_ROW)
-		rc = sqlite3_step(sp->del);
-	sqlite3_reset(sp->del);
-	return rc == SQLITE_DONE ? 0 : fail(sp, "delete", rc);
+	sqlite3_bind_int64(sp->measure, 1, lo);
+	sqlite3_bind_int64(sp->measure, 2, hi);
+	if ((rc = sqlite3_step(sp->measure)) == SQLITE_ROW) {
+		*rows += sqlite3_column_int64(sp->measure, 0);
+		*bytes += sqlite3_column_int64(sp->measure, 1);
+	}
+	sqlite3_reset(sp->measure);
+	if (rc != SQLITE_ROW)
+		return fail(sp, "measure", rc);
+	sqlite3_bind_int64(sp->del, 1, lo);
+	sqlite3_bind_int64(sp->del, 2, hi);
+	return step_done(sp, sp->del, "delete");
+}
+
+static int
+cmp_seq(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
 }
 
 int
 spool_ack(struct spool *sp, const int64_t *seq, size_t n)
 {
-	int64_t bytes = 0;
-	size_t i;
-	int found, rc;
+	int64_t rows = 0, bytes = 0, *s;
+	size_t i, j;
+	int rc;
 
+	if (n == 0)
+		return 0;
+	if (!(s = malloc(n * sizeof *s)))
+		return -1;
+	memcpy(s, seq, n * sizeof *s);
+	qsort(s, n, sizeof *s, cmp_seq);
 	if ((rc = spool_begin(sp)) < 0)
-		return rc;
-	for (i = 0; i < n; i++) {
-		if ((rc = del_row(sp, seq[i], &bytes, &found)) < 0) {
+		goto out;
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && s[j] <= s[j - 1] + 1; j++)
+			;
+		if ((rc = del_range(sp, s[i], s[j - 1], &rows, &bytes)) < 0) {
 			spool_rollback(sp);
-			return rc;
-		}
-		if (found) {
-			sp->d.depth--;
-			sp->d.acked++;
+			goto out;
 		}
 	}
+	sp->d.depth -= rows;
+	sp->d.acked += rows;
 	sp->d.bytes -= bytes;
-	return spool_commit(sp);
+	rc = spool_commit(sp);
+out:
+	free(s);
+	return rc;
 }
 
 int
 spool_bury(struct spool *sp, int64_t seq, const char *data, size_t len, int status, const char *error)
 {
-	int64_t bytes = 0;
-	int found, rc;
+	int64_t rows = 0, bytes = 0;
+	int rc;
 
 	if ((rc = spool_begin(sp)) < 0)
 		return rc;
-	if ((rc = del_row(sp, seq, &bytes, &found)) < 0)
+	if ((rc = del_range(sp, seq, seq, &rows, &bytes)) < 0)
 		goto bad;
 	sqlite3_bind_int64(sp->deadins, 1, seq);
 	sqlite3_bind_int64(sp->deadins, 2, plx_now_ms());
@@ -409,10 +449,12 @@ spool_bury(struct spool *sp, int64_t seq, const char *data, size_t len, int stat
 	sqlite3_bind_blob(sp->deadins, 5, data, (int)len, SQLITE_STATIC);
 	if ((rc = step_done(sp, sp->deadins, "dead letter")) < 0)
 		goto bad;
-	if (found)
-		sp->d.depth--;
+	sp->d.depth -= rows;
 	sp->d.bytes -= bytes;
-	sp->d.dead++;
+	/* A seq buried twice (a duplicate delivery) is one dead letter, kept
+	 * with its first reason, and counted once. */
+	if (sqlite3_changes(sp->db) > 0)
+		sp->d.dead++;
 	return spool_commit(sp);
 bad:
 	spool_rollback(sp);
@@ -426,8 +468,11 @@ spool_stats(struct spool *sp, struct spool_stats *st)
 	int rc;
 
 	memset(st, 0, sizeof *st);
-	/* One read transaction, so the counters and the oldest row agree. */
-	sqlite3_exec(sp->db, "BEGIN", NULL, NULL, NULL);
+	/* One read transaction, so the counters and the oldest row agree.
+	 * Inside the caller's write transaction, that one is used: a COMMIT
+	 * here would commit the caller's rows without their counters. */
+	if (!sp->in_txn)
+		sqlite3_exec(sp->db, "BEGIN", NULL, NULL, NULL);
 	rc = sqlite3_prepare_v2(sp->db, "SELECT depth, bytes, accepted, rejected, dropped, acked, dead,"
 	                        " (SELECT t FROM records ORDER BY seq LIMIT 1),"
 	                        " (SELECT seq FROM sqlite_sequence WHERE name = 'records')"
@@ -445,7 +490,8 @@ spool_stats(struct spool *sp, struct spool_stats *st)
 		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(q);
-	sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL);
+	if (!sp->in_txn)
+		sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : fail(sp, "stats", rc);
 }
 
@@ -476,9 +522,16 @@ spool_requeue_dead(struct spool *sp, int64_t now)
 
 	if ((rc = spool_begin(sp)) < 0)
 		return rc;
-	/* New seqs: the drainer's cursor has passed the old ones. */
-	if ((rc = sqlite3_exec(sp->db, "INSERT INTO records(t, data) SELECT t, data FROM dead ORDER BY seq",
-	                       NULL, NULL, NULL)) != SQLITE_OK)
+	/* New seqs: the drainer's cursor has passed the old ones.  And a new
+	 * insertion time: with the burial time, --max-age would drop at once
+	 * the letters someone just asked to send again. */
+	if ((rc = sqlite3_prepare_v2(sp->db, "INSERT INTO records(t, data) SELECT ?, data FROM dead ORDER BY seq",
+	                             -1, &q, NULL)) != SQLITE_OK)
+		goto bad;
+	sqlite3_bind_int64(q, 1, now);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
 		goto bad;
 	n = sqlite3_changes(sp->db);
 	if ((rc = sqlite3_prepare_v2(sp->db, "SELECT coalesce(sum(length(data)), 0) FROM dead", -1, &q, NULL)))
@@ -490,7 +543,6 @@ spool_requeue_dead(struct spool *sp, int64_t now)
 		goto bad;
 	sp->d.depth += n;
 	sp->d.dead -= n;
-	(void)now;
 	return spool_commit(sp) < 0 ? -1 : n;
 bad:
 	rc = fail(sp, "requeue dead letters", rc);

@@ -36,7 +36,7 @@ struct spool {
 	int in_txn;
 	struct spool_stats d;           /* deltas of the open transaction */
 	int64_t depth0, bytes0;         /* depth and bytes when it began */
-	sqlite3_stmt *ins, *fetch, *del, *oldest, *walk, *deadins, *upd, *base;
+	sqlite3_stmt *ins, *fetch, *del, *measure, *oldest, *walk, *deadins, *upd, *base;
 };
 
 typedef int (*spool_row_fn)(void *arg, int64_t seq, const void *data, int len);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "args.h"
 #include "buffer.h"
 #include "config.h"
 #include "log.h"
@@ -24,33 +25,6 @@ usage(int status)
 {
 	fputs(usage_text, status ? stderr : stdout);
 	exit(status);
-}
-
-/* "10", "64k", "8M", "2G" -> bytes; -1 if malformed. */
-static int64_t
-size_arg(const char *s)
-{
-	char *e;
-	long long v = strtoll(s, &e, 10);
-
-	if (e == s || v < 0)
-		return -1;
-	switch (*e) {
-	case 'k': case 'K': v <<= 10; e++; break;
-	case 'm': case 'M': v <<= 20; e++; break;
-	case 'g': case 'G': v <<= 30; e++; break;
-	}
-	return *e ? -1 : v;
-}
-
-static int64_t
-num_arg(const char *opt, const char *s, int64_t min)
-{
-	int64_t v = size_arg(s);
-
-	if (v < min)
-		plx_die(EX_USAGE, "%s: invalid value \"%s\"", opt, s);
-	return v;
 }
 
 int
@@ -96,18 +70,18 @@ main(int argc, char **argv)
 				plx_die(EX_USAGE, "--sync: \"%s\" is neither normal nor full", optarg);
 			o.sync_full = !strcmp(optarg, "full");
 			break;
-		case O_MAXROWS: o.max_rows = num_arg("--max-rows", optarg, 1); break;
-		case O_MAXBYTES: o.max_bytes = num_arg("--max-bytes", optarg, 1); break;
-		case O_MAXAGE: o.max_age_ms = num_arg("--max-age", optarg, 1) * 1000; break;
+		case O_MAXROWS: o.max_rows = plx_opt_num("--max-rows", optarg, 1, INT64_MAX); break;
+		case O_MAXBYTES: o.max_bytes = plx_opt_num("--max-bytes", optarg, 1, INT64_MAX); break;
+		case O_MAXAGE: o.max_age_ms = plx_opt_num("--max-age", optarg, 1, INT64_MAX / 1000) * 1000; break;
 		case O_OVERFLOW:
 			if (!strcmp(optarg, "drop-oldest")) o.overflow = DROP_OLDEST;
 			else if (!strcmp(optarg, "drop-newest")) o.overflow = DROP_NEWEST;
 			else if (!strcmp(optarg, "block")) o.overflow = BLOCK;
 			else plx_die(EX_USAGE, "--overflow: unknown policy \"%s\"", optarg);
 			break;
-		case O_CROWS: o.commit_rows = num_arg("--commit-rows", optarg, 1); break;
-		case O_CMS: o.commit_ms = num_arg("--commit-ms", optarg, 0); break;
-		case O_POLL: o.poll_ms = num_arg("--poll-ms", optarg, 1); break;
+		case O_CROWS: o.commit_rows = plx_opt_num("--commit-rows", optarg, 1, 1000000); break;
+		case O_CMS: o.commit_ms = plx_opt_num("--commit-ms", optarg, 0, 3600000); break;
+		case O_POLL: o.poll_ms = plx_opt_num("--poll-ms", optarg, 1, 3600000); break;
 		case O_STATUS: case O_DEAD: case O_REQUEUE: cmd = c; break;
 		case O_VERSION: puts("plx-buffer " PLX_VERSION); return 0;
 		default: usage(EX_USAGE);
