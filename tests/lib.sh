@@ -51,7 +51,7 @@ faults() { curl -s -X POST --data "$1" "$PLEXUS_GATEWAY_URL/_control/faults" >/d
 gen() {
 	awk -v n="$1" -v f="${2:-1}" -v m="${3:-test.value}" 'BEGIN {
 		for (i = f; i < f + n; i++)
-			printf "{\"metric\":\"%s\",\"value\":%d,\"timestamp\":%d,\"tags\":{\"i\":\"%d\"}}\n", m, i, 1763800000000 + i, i }'
+			printf "{\"metric\":\"%s\",\"value\":%d,\"timestamp\":%.0f,\"tags\":{\"i\":\"%d\"}}\n", m, i, 1763800000000 + i, i }'
 }
 # values FILE: the sorted distinct values found in a store or stream
 values() { grep -o '"value": *[0-9]*' "$1" | sed 's/.*: *//' | sort -n -u; }

@@ -18,7 +18,8 @@ Wire protocol (what a client sees)
 Usage
     plexus-server.py [--host 127.0.0.1] [--port 0] [--port-file FILE] [--key KEY]...
                      [--store FILE] [--faults JSON] [--fault-rate P --seed N]
-                     [--rate-limit N] [--quiet]
+                     [--rate-limit N] [--reject-tag K=V]... [--tls-cert FILE --tls-key FILE
+                     [--tls-client-ca FILE]] [--quiet]
     --port 0 picks a free port; the port is written to --port-file (digits and a
     newline, via a rename) and "plexus-server: listening on http://HOST:PORT" goes
     to stderr. --key forms: plx_abc (write), plx_abc:read (valid, no write scope:
@@ -28,6 +29,11 @@ Usage
     the timestamp normalised to ms (missing = receive time). --rate-limit N
     (default 2000, 0 = off): requests per second per (key, source_id); over it
     the points are answered 200 count 0 "dropped":N and not stored.
+    --reject-tag K=V (repeatable): a point whose tags hold K=V makes the request
+    a 400 "points[i] refused by --reject-tag K=V", every time: a point the real
+    gateway refuses for a reason no client can check first, so that a client's
+    bisection can be tested. --tls-cert/--tls-key (PEM): serve HTTPS instead;
+    --tls-client-ca: and require a client certificate signed by that CA.
     Exit: 0 after SIGTERM/SIGINT, 64 bad usage, 71 cannot listen, 73 cannot
     open --store.
 
@@ -92,8 +98,8 @@ Order of checks on POST /ingest (the gateway's order, then ours):
     401/403 key -> 400 Content-Type / User-Agent -> 413 raw size -> gunzip
     (400 bad gzip, 413 too large) -> 400 bad JSON -> 400 points missing /
     not an array -> empty = 200 count 0 -> 400 too many points -> per-point
-    validation (first bad point rejects all) -> 403 source binding ->
-    rate limit -> store -> 200.
+    validation (first bad point rejects all) -> 400 --reject-tag ->
+    403 source binding -> rate limit -> store -> 200.
 """
 
 import argparse
@@ -108,6 +114,7 @@ import select
 import signal
 import socket
 import socketserver
+import ssl
 import struct
 import sys
 import threading
@@ -363,6 +370,17 @@ def validate_points(points, env_sid, recv_ms):
         if fill:
             pt["source_id"] = sid
     return groups
+
+
+def reject_tagged(points, rules):
+    """--reject-tag: the first point whose tags hold one of the (key, value)
+    rules refuses the request, as a bad point does."""
+    for i, pt in enumerate(points):
+        tags = pt.get("tags")
+        if tags:
+            for k, v in rules:
+                if tags.get(k) == v:
+                    raise Reject(400, "points[%d] refused by --reject-tag %s=%s" % (i, k, v))
 
 
 # --------------------------------------------------------------------------
@@ -644,6 +662,10 @@ class Handler(BaseHTTPRequestHandler):
         return self.server_version      # no "Python/3.x" in the Server header
 
     def setup(self):
+        # TLS: the handshake happens here, in the connection's own thread, so
+        # a client that never completes it cannot stall the accept loop.
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.do_handshake()
         super().setup()
         # Headers and body go out in two writes; without NODELAY, Nagle and
         # the client's delayed ACK can add 40 ms to every keep-alive request.
@@ -901,6 +923,8 @@ class Handler(BaseHTTPRequestHandler):
             raise Reject(400, "too many points: %d (max %d)" % (len(points), MAX_POINTS))
 
         groups = validate_points(points, env_sid, recv_ms)
+        if srv.reject_tags:
+            reject_tagged(points, srv.reject_tags)
         if key.source is not None and any(s != key.source for s in groups):
             raise Reject(403, MSG_WRONG_SOURCE)
 
@@ -1047,8 +1071,20 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=0, help="seed for --fault-rate")
     p.add_argument("--rate-limit", type=int, default=2000,
                    help="requests/s per (key, source_id); 0 = none")
+    p.add_argument("--reject-tag", action="append", default=[], metavar="K=V",
+                   help="refuse (400) any request with a point tagged K=V; repeatable")
+    p.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    p.add_argument("--tls-key", help="the certificate's private key (PEM)")
+    p.add_argument("--tls-client-ca", help="require client certificates from this CA (PEM)")
     p.add_argument("--quiet", action="store_true", help="no per-request log lines")
     a = p.parse_args(argv)
+    if any("=" not in r or r.startswith("=") for r in a.reject_tag):
+        p.error("--reject-tag wants KEY=VALUE")
+    a.reject_tags = [tuple(r.split("=", 1)) for r in a.reject_tag]
+    if bool(a.tls_cert) != bool(a.tls_key):
+        p.error("--tls-cert and --tls-key go together")
+    if a.tls_client_ca and not a.tls_cert:
+        p.error("--tls-client-ca needs --tls-cert")
     try:
         a.keys = KeyTable(a.key)
         faults = json.loads(a.faults)
@@ -1082,6 +1118,21 @@ def main(argv):
     srv.keys = a.keys
     srv.faults = FaultQueue(a.fault_list, a.fault_rate, a.seed)
     srv.limiter = RateLimiter(a.rate_limit)
+    srv.reject_tags = a.reject_tags
+    scheme = "http"
+    if a.tls_cert:
+        try:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(a.tls_cert, a.tls_key)
+            if a.tls_client_ca:
+                ctx.load_verify_locations(a.tls_client_ca)
+                ctx.verify_mode = ssl.CERT_REQUIRED
+        except (OSError, ssl.SSLError) as e:
+            sys.stderr.write("%s: fatal: unable to load %s: %s\n" % (PROG, a.tls_cert, e))
+            return 64                   # EX_USAGE
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                     do_handshake_on_connect=False)
+        scheme = "https"
     srv.stats = Stats()
     try:
         srv.store = Store(a.store)
@@ -1092,7 +1143,7 @@ def main(argv):
     if a.port_file:
         write_port_file(a.port_file, port)
     host = "[%s]" % a.host if ":" in a.host else a.host
-    sys.stderr.write("%s: listening on http://%s:%d\n" % (PROG, host, port))
+    sys.stderr.write("%s: listening on %s://%s:%d\n" % (PROG, scheme, host, port))
     sys.stderr.flush()
 
     # serve_forever runs in a thread so the main thread is free to wait for

@@ -1,0 +1,154 @@
+/* A batch: the texts of up to max_points records, back to back in one
+ * buffer, with an index, so that any slice [lo, hi) of it can become a
+ * request body — the whole batch first, then halves when the server asks
+ * for a split (413) or for the bad record to be found (400/422).
+ *
+ *   {"source_id":"ble-gw","points":[rec_lo,rec_lo+1,...,rec_hi-1]}
+ *
+ * Memory stays at about three batch sizes: the texts, the last body built
+ * and its gzip; every buffer is reused from batch to batch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "log.h"
+#include "upload.h"
+
+static const char suffix[] = "]}";
+
+/* Grows *buf to hold need bytes; 0, or -1 when out of memory. */
+static int
+reserve(void *buf, size_t *cap, size_t need)
+{
+	void *p;
+	size_t n = *cap ? *cap : 4096;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	if (!(p = realloc(*(void **)buf, n)))
+		return -1;
+	*(void **)buf = p;
+	*cap = n;
+	return 0;
+}
+
+int
+batch_init(struct batch *b, const char *source_id, int level, size_t max_bytes)
+{
+	size_t n = (source_id ? strlen(source_id) : 0) + 32;
+
+	memset(b, 0, sizeof *b);
+	b->level = level;
+	if (!(b->prefix = malloc(n)))
+		return -1;
+	/* source_id matched ^[a-z0-9][a-z0-9._-]*$, so needs no JSON escaping;
+	 * NULL when it did not, and every record carries its own. */
+	if (source_id)
+		b->plen = snprintf(b->prefix, n, "{\"source_id\":\"%s\",\"points\":[", source_id);
+	else
+		b->plen = snprintf(b->prefix, n, "{\"points\":[");
+	if (reserve(&b->text, &b->tcap, max_bytes) < 0 || reserve(&b->body, &b->bcap, max_bytes) < 0)
+		return -1;
+	/* windowBits 15 + 16: a gzip stream, not raw zlib, for Content-Encoding: gzip. */
+	if (level > 0 && deflateInit2(&b->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	return 0;
+}
+
+void
+batch_free(struct batch *b)
+{
+	if (b->level > 0)
+		deflateEnd(&b->z);
+	free(b->text);
+	free(b->rec);
+	free(b->prefix);
+	free(b->body);
+	free(b->gz);
+	memset(b, 0, sizeof *b);
+}
+
+int
+batch_add(struct batch *b, const char *text, size_t len, int64_t seq, unsigned long line)
+{
+	struct rec *r;
+
+	if (reserve(&b->text, &b->tcap, b->tlen + len) < 0 ||
+	    reserve(&b->rec, &b->ncap, (b->n + 1) * sizeof *r) < 0)
+		return -1;
+	r = &b->rec[b->n++];
+	r->off = b->tlen;
+	r->len = len;
+	r->seq = seq;
+	r->line = line;
+	memcpy(b->text + b->tlen, text, len);
+	b->tlen += len;
+	return 0;
+}
+
+void
+batch_clear(struct batch *b)
+{
+	b->n = b->tlen = 0;
+}
+
+/* Bytes of the uncompressed body of records [lo, hi). */
+size_t
+batch_size(const struct batch *b, size_t lo, size_t hi)
+{
+	if (hi <= lo)
+		return b->plen + sizeof suffix - 1;
+	return b->plen + (b->rec[hi - 1].off + b->rec[hi - 1].len - b->rec[lo].off) +
+	       (hi - lo - 1) + sizeof suffix - 1;
+}
+
+static int
+gzip(struct batch *b)
+{
+	size_t bound = deflateBound(&b->z, b->blen);
+
+	if (reserve(&b->gz, &b->gzcap, bound) < 0 || deflateReset(&b->z) != Z_OK)
+		return -1;
+	b->z.next_in = (unsigned char *)b->body;
+	b->z.avail_in = b->blen;
+	b->z.next_out = b->gz;
+	b->z.avail_out = b->gzcap;
+	if (deflate(&b->z, Z_FINISH) != Z_STREAM_END)
+		return -1;
+	b->gzlen = b->gzcap - b->z.avail_out;
+	return 0;
+}
+
+const void *
+batch_body(struct batch *b, size_t lo, size_t hi, size_t *len, int *gz)
+{
+	size_t i, size = batch_size(b, lo, hi);
+	char *p;
+
+	if (reserve(&b->body, &b->bcap, size) < 0)
+		plx_die(EX_OSERR, "out of memory");
+	p = b->body;
+	memcpy(p, b->prefix, b->plen);
+	p += b->plen;
+	for (i = lo; i < hi; i++) {
+		if (i > lo)
+			*p++ = ',';
+		memcpy(p, b->text + b->rec[i].off, b->rec[i].len);
+		p += b->rec[i].len;
+	}
+	memcpy(p, suffix, sizeof suffix - 1);
+	b->blen = size;
+	*gz = 0;
+	*len = size;
+	if (b->level > 0 && size > GZIP_MIN) {
+		if (gzip(b) < 0)
+			plx_die(EX_OSERR, "gzip failed: %s", b->z.msg ? b->z.msg : "out of memory");
+		*gz = 1;
+		*len = b->gzlen;
+		return b->gz;
+	}
+	return b->body;
+}

@@ -1,0 +1,208 @@
+/* HTTP: one libcurl easy handle for the life of the process, so the TCP
+ * (and TLS) connection to the gateway is reused from request to request.
+ *
+ *   POST /ingest HTTP/1.1
+ *   x-api-key: plx_...
+ *   Content-Type: application/json
+ *   Content-Encoding: gzip                  (bodies over 1,024 bytes)
+ *   User-Agent: plx-upload/0.1.0
+ *
+ *   HTTP/1.1 200 OK     {"success":true,"count":5000,"source_id":"ble-gw"}
+ *   HTTP/1.1 429 ...    Retry-After: 2      {"error":"rate limited"}
+ *
+ * This file only moves bytes and keeps what send.c needs from the answer:
+ * the status, the body and Retry-After.  The policy lives in send.c. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "upload.h"
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct http *h = arg;
+	size_t k = size * n, room = ANSWER_MAX - h->alen;
+
+	/* Keep the head of the answer, enough for any message; drop the rest. */
+	if (k < room)
+		room = k;
+	memcpy(h->ans + h->alen, p, room);
+	h->alen += room;
+	h->ans[h->alen] = '\0';
+	return k;
+}
+
+/* Retry-After: either delta-seconds ("120") or an HTTP-date
+ * ("Wed, 21 Oct 2015 07:28:00 GMT"), RFC 9110 §10.2.3. */
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	static const char name[] = "retry-after:";
+	struct http *h = arg;
+	size_t k = size * n, i;
+	char v[128], *e;
+	double s;
+	time_t t;
+
+	if (k <= sizeof name - 1 || strncasecmp(p, name, sizeof name - 1))
+		return k;
+	for (i = sizeof name - 1; i < k && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	snprintf(v, sizeof v, "%.*s", (int)(k - i), p + i);
+	e = v + strlen(v);
+	while (e > v && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	s = strtod(v, &e);   /* RFC says an integer; a fraction does no harm */
+	if (e > v && !*e && s >= 0 && s < 1e9) {
+		h->retry_after_ms = (int64_t)(s * 1000);
+	} else if ((t = curl_getdate(v, NULL)) != -1) {
+		t -= time(NULL);
+		h->retry_after_ms = t > 0 ? (int64_t)t * 1000 : 0;
+	}
+	return k;
+}
+
+/* A second SIGTERM abandons the request in flight. */
+static int
+on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	return up_abort;
+}
+
+int
+http_init(struct http *h, const struct opts *o, const char *gateway)
+{
+	size_t n = strlen(gateway) + sizeof "/ingest";
+	CURL *c;
+
+	memset(h, 0, sizeof *h);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(c = h->h = curl_easy_init()) ||
+	    !(h->url = malloc(n)) || !(h->ans = malloc(ANSWER_MAX + 1)))
+		return -1;
+	snprintf(h->url, n, "%s/ingest", gateway);
+	h->ans[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_URL, h->url);
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	/* Only the gateway's own scheme, and no redirects: following one would
+	 * send x-api-key to whatever host the Location names. */
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)o->connect_ms);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->err);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	/* TLS peer and host verification are libcurl's defaults; these only
+	 * choose what to trust and who we are. */
+	if (o->cacert)
+		curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);
+	if (o->cert)
+		curl_easy_setopt(c, CURLOPT_SSLCERT, o->cert);
+	if (o->cert_key)
+		curl_easy_setopt(c, CURLOPT_SSLKEY, o->cert_key);
+	return 0;
+}
+
+/* Frees a header list, wiping the key it holds first. */
+static void
+free_headers(struct curl_slist *l)
+{
+	struct curl_slist *p;
+
+	for (p = l; p; p = p->next)
+		explicit_bzero(p->data, strlen(p->data));
+	curl_slist_free_all(l);
+}
+
+void
+http_free(struct http *h)
+{
+	if (h->h)
+		curl_easy_cleanup(h->h);
+	free_headers(h->plain);
+	free_headers(h->gzip);
+	free(h->url);
+	free(h->ans);
+	curl_global_cleanup();
+	memset(h, 0, sizeof *h);
+}
+
+static struct curl_slist *
+headers(const char *key, int gz)
+{
+	char line[1200];
+	struct curl_slist *l = NULL, *t;
+	const char *fixed[] = {
+		"Content-Type: application/json",
+		"User-Agent: plx-upload/" PLX_VERSION,
+		"Expect:",          /* no 100-continue round trip before big bodies */
+		gz ? "Content-Encoding: gzip" : NULL,
+	};
+	size_t i;
+
+	snprintf(line, sizeof line, "x-api-key: %s", key);
+	t = curl_slist_append(l, line);
+	explicit_bzero(line, sizeof line);
+	if (!(l = t))
+		return NULL;
+	for (i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+		if (!fixed[i])
+			continue;
+		if (!(t = curl_slist_append(l, fixed[i]))) {
+			free_headers(l);
+			return NULL;
+		}
+		l = t;
+	}
+	return l;
+}
+
+int
+http_set_key(struct http *h, const char *key)
+{
+	struct curl_slist *p = headers(key, 0), *g = headers(key, 1);
+
+	if (!p || !g) {
+		free_headers(p);
+		free_headers(g);
+		return -1;
+	}
+	free_headers(h->plain);
+	free_headers(h->gzip);
+	h->plain = p;
+	h->gzip = g;
+	return 0;
+}
+
+void
+http_post(struct http *h, const void *body, size_t len, int gz)
+{
+	CURLcode rc;
+
+	h->status = 0;
+	h->alen = 0;
+	h->ans[0] = '\0';
+	h->retry_after_ms = -1;
+	h->err[0] = '\0';
+	curl_easy_setopt(h->h, CURLOPT_HTTPHEADER, gz ? h->gzip : h->plain);
+	curl_easy_setopt(h->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(h->h, CURLOPT_POSTFIELDS, body);
+	if ((rc = curl_easy_perform(h->h)) != CURLE_OK) {
+		if (!h->err[0])
+			snprintf(h->err, sizeof h->err, "%s", curl_easy_strerror(rc));
+		return;
+	}
+	curl_easy_getinfo(h->h, CURLINFO_RESPONSE_CODE, &h->status);
+	if (h->status == 0)
+		snprintf(h->err, sizeof h->err, "no HTTP status in the answer");
+}

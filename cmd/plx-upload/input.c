@@ -1,0 +1,120 @@
+/* The input loop: one poll() on stdin, driven by the deadline of the batch
+ * being filled.  A batch leaves when it holds max_points records, when the
+ * next record would take its body past max_bytes, when batch_ms have
+ * passed since its first record, or at EOF.
+ *
+ * Each line is parsed and checked as the server would (plx_record_parse);
+ * a line that fails is reported with its number and skipped, so it never
+ * reaches a batch to poison it.  plx-buffer's {"_plx_seq":N} is taken off
+ * the record there and kept beside it, for the acknowledgement. */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "io.h"
+#include "log.h"
+#include "record.h"
+#include "upload.h"
+
+/* Records carry seqs, so plx-buffer is upstream: find its spool. */
+static void
+find_spool(struct up *u)
+{
+	char *path;
+
+	u->spool_looked = 1;
+	/* plx-buffer without -d uses the default spool; use it if it exists,
+	 * but never create one for a stream that merely looks like it has seqs. */
+	if ((path = plx_default_spool()) && access(path, F_OK) == 0 && spool_open(&u->sp, path, 0) == 0)
+		plx_info("acknowledging to the default spool %s", path);
+	else
+		plx_warn("records carry plx-buffer sequence numbers but no spool is configured"
+		         " (-d or PLEXUS_BUFFER): they cannot be acknowledged, and plx-buffer will send them again");
+	free(path);
+}
+
+static void
+take(struct up *u, json_tokener *tok, char *line, size_t len, unsigned long lineno)
+{
+	char err[256];
+	json_object *rec;
+	const char *text;
+	size_t tlen;
+	int64_t seq;
+
+	if (!(rec = plx_record_parse(tok, line, len, &seq, err, sizeof err)) ||
+	    (u->need_source && plx_record_check(rec, 1, err, sizeof err) < 0)) {
+		plx_warn("line %lu: %s", lineno, err);
+		u->c.rejected++;
+		json_object_put(rec);
+		return;
+	}
+	if (seq >= 0 && !u->sp && !u->spool_looked)
+		find_spool(u);
+	text = plx_record_text(rec, &tlen);
+	if (u->b.n && batch_size(&u->b, 0, u->b.n) + 1 + tlen > u->o.max_bytes)
+		send_batch(u);
+	if (!u->b.n)
+		u->b.t0 = plx_mono_ms();
+	if (batch_add(&u->b, text, tlen, seq, lineno) < 0)
+		plx_die(EX_OSERR, "out of memory");
+	u->c.read++;
+	json_object_put(rec);
+	if (u->b.n >= u->o.max_points)
+		send_batch(u);
+}
+
+int
+run(struct up *u)
+{
+	struct pollfd pfd = { 0, POLLIN, 0 };
+	struct plx_lines in;
+	json_tokener *tok;
+	int64_t left;
+	size_t len;
+	char *line;
+	int r, status = 0;
+
+	if (plx_lines_init(&in, 0, PLX_LINE_MAX) < 0 || !(tok = plx_tokener_new()))
+		plx_die(EX_OSERR, "out of memory");
+	while (!up_stop) {
+		if (up_hup) {
+			up_hup = 0;
+			key_reload(u, 0);
+		}
+		r = plx_lines_next(&in, &line, &len);
+		if (r == PLX_LINE) {
+			take(u, tok, line, len, in.lineno);
+			continue;
+		}
+		if (r == PLX_LINE_LONG) {
+			plx_warn("line %lu: longer than %d bytes", in.lineno, PLX_LINE_MAX);
+			u->c.rejected++;
+			continue;
+		}
+		if (r == PLX_LINE_EOF)
+			break;
+		left = -1;
+		if (u->b.n && (left = u->b.t0 + u->o.batch_ms - plx_mono_ms()) <= 0) {
+			send_batch(u);
+			continue;
+		}
+		if ((r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left)) < 0 && errno != EINTR)
+			plx_die(EX_OSERR, "poll:");
+		if (r > 0 && plx_lines_fill(&in) < 0 && errno != EINTR && errno != EAGAIN) {
+			plx_warn("read stdin:");
+			status = EX_IOERR;
+			break;
+		}
+	}
+	/* EOF, a read error or a stop signal: what was read still goes, but
+	 * after a stop signal only if it gets through at the first try. */
+	send_batch(u);
+	json_tokener_free(tok);
+	plx_lines_free(&in);
+	return status;
+}

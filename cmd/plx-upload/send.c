@@ -1,0 +1,269 @@
+/* The status policy of DESIGN §4, applied to one batch:
+ *
+ *   2xx           delivered: acknowledge its seqs to the spool (rows go only now)
+ *   408 429 5xx   retried forever: backoff doubling from --backoff to
+ *   no answer     --backoff-max, times U[0.5, 1] so that many gateways
+ *                 restarted together do not retry in step; never sooner
+ *                 than the answer's Retry-After
+ *   401 403       the key is refused: hold everything (nothing acknowledged,
+ *                 nothing dropped), say so once, re-read the key every
+ *                 --auth-retry and try again — a revoked key must not delete data
+ *   413           too large (a proxy's limit may be lower than the gateway's):
+ *                 send each half
+ *   400 422 4xx   one invalid point refuses the whole request, so bisect: the
+ *                 half that passes is delivered, the half that fails is split
+ *                 again, and a single record refused is a dead letter.  When
+ *                 the first half passes whole, the second is known to fail and
+ *                 is split without being sent: about log2(n) + 1 requests for
+ *                 one bad record in n, 2 log2(n) at worst.
+ *
+ * After a stop signal nothing waits any more: a request that does not come
+ * back 2xx ends delivery, and what it carried stays unacknowledged, for
+ * plx-buffer to replay. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <json-c/json.h>
+
+#include "clock.h"
+#include "log.h"
+#include "upload.h"
+
+#define RETRY_AFTER_MAX 3600000   /* a Retry-After past an hour is a server bug */
+#define QUIET_MS        30000     /* a batch stuck this long is reported even with PLEXUS_QUIET */
+
+enum verdict { DELIVERED, RETRY, AUTH, SPLIT, REFUSED };
+
+struct streak {
+	int tries;                /* failures of this request so far */
+	int64_t since;            /* monotonic ms of the first */
+	int loud;                 /* reported with plx_warn: report the recovery too */
+};
+
+static enum verdict
+classify(long st)
+{
+	if (st >= 200 && st < 300)
+		return DELIVERED;
+	if (st == 401 || st == 403)
+		return AUTH;
+	if (st == 413)
+		return SPLIT;
+	if (st >= 400 && st < 500 && st != 408 && st != 429)
+		return REFUSED;
+	/* No answer, 408, 429, 5xx; 1xx and 3xx are no verdict either. */
+	return RETRY;
+}
+
+/* The server's reason on one line: {"error":"..."}, else the start of the
+ * body, else why no answer came. */
+static const char *
+reason(const struct http *h, char *buf, size_t n)
+{
+	json_object *o = NULL, *e;
+	char *p;
+
+	if (h->status == 0)
+		snprintf(buf, n, "no answer: %s", h->err);
+	else if (h->alen && (o = json_tokener_parse(h->ans)) &&
+	         json_object_object_get_ex(o, "error", &e) && json_object_is_type(e, json_type_string))
+		snprintf(buf, n, "%ld %s", h->status, json_object_get_string(e));
+	else if (h->alen)
+		snprintf(buf, n, "%ld %.200s", h->status, h->ans);
+	else
+		snprintf(buf, n, "%ld (no message)", h->status);
+	json_object_put(o);
+	for (p = buf; *p; p++)
+		if (iscntrl((unsigned char)*p))
+			*p = ' ';
+	return buf;
+}
+
+static void
+wait_retry(struct up *u, struct streak *s, const char *why)
+{
+	int64_t d = u->o.backoff_ms, ra = u->http.retry_after_ms;
+	int i;
+
+	for (i = 0; i < s->tries && d < u->o.backoff_max_ms; i++)
+		d *= 2;
+	if (d > u->o.backoff_max_ms)
+		d = u->o.backoff_max_ms;
+	d = d / 2 + random() % (d / 2 + 1);
+	if (ra > RETRY_AFTER_MAX)
+		ra = RETRY_AFTER_MAX;
+	if (ra > d)
+		d = ra;
+	if (s->tries++ == 0)
+		s->since = plx_mono_ms();
+	u->c.retries++;
+	if (!s->loud && plx_mono_ms() - s->since >= QUIET_MS) {
+		plx_warn("%s: not delivered for %lld s, still retrying (%zu records held)",
+		         why, (long long)(plx_mono_ms() - s->since) / 1000, u->b.n);
+		s->loud = 1;
+	} else {
+		plx_info("%s: retry %d in %lld ms%s", why, s->tries, (long long)d,
+		         ra >= 0 ? " (Retry-After)" : "");
+	}
+	plx_sleep_ms(d);
+}
+
+static void
+hold(struct up *u, const char *why)
+{
+	if (!u->holding)
+		plx_warn("%s: the API key (from %s) is refused: holding all data, nothing is dropped;"
+		         " retrying every %lld ms with the key re-read each time",
+		         why, u->cf.key_from, (long long)u->o.auth_retry_ms);
+	u->holding = 1;
+	u->c.retries++;
+	plx_sleep_ms(u->o.auth_retry_ms);
+	if (!up_stop)
+		key_reload(u, 0);
+}
+
+static void
+delivered(struct up *u, size_t lo, size_t hi)
+{
+	struct rec *r = u->b.rec;
+	json_object *o, *v;
+	size_t i, k = 0, n = hi - lo;
+	int64_t x;
+
+	if ((o = json_tokener_parse(u->http.ans))) {
+		if (json_object_object_get_ex(o, "count", &v) && json_object_is_type(v, json_type_int) &&
+		    (x = json_object_get_int64(v)) < (int64_t)n)
+			plx_warn("the server counted %lld of the %zu points sent", (long long)x, n);
+		if (json_object_object_get_ex(o, "dropped", &v) && json_object_is_type(v, json_type_int) &&
+		    (x = json_object_get_int64(v)) > 0) {
+			plx_warn("the server dropped %lld of the %zu points sent (rate or device limit)",
+			         (long long)x, n);
+			u->c.server_dropped += x;
+		}
+		json_object_put(o);
+	}
+	for (i = lo; i < hi; i++)
+		if (r[i].seq >= 0)
+			u->seqs[k++] = r[i].seq;
+	/* A failed ack loses nothing: the rows stay and are sent again later. */
+	if (k && u->sp && spool_ack(u->sp, u->seqs, k) < 0)
+		plx_warn("unable to acknowledge %zu delivered records: plx-buffer will send them again", k);
+	u->c.delivered += n;
+}
+
+static int
+append_line(int fd, const char *text, size_t len)
+{
+	struct iovec v[2] = { { (void *)text, len }, { "\n", 1 } };
+
+	/* One writev on an O_APPEND file: the line lands whole. */
+	return writev(fd, v, 2) == (ssize_t)len + 1 ? 0 : -1;
+}
+
+/* A single record the server refuses for good. */
+static void
+bury(struct up *u, size_t i, long status, const char *why)
+{
+	struct rec *r = &u->b.rec[i];
+	const char *text = u->b.text + r->off;
+	char who[64];
+
+	if (r->seq >= 0)
+		snprintf(who, sizeof who, "line %lu (seq %lld)", r->line, (long long)r->seq);
+	else
+		snprintf(who, sizeof who, "line %lu", r->line);
+	u->c.dead++;
+	if (r->seq >= 0 && u->sp && spool_bury(u->sp, r->seq, text, r->len, status, why) == 0)
+		plx_warn("%s: refused by the server: %s; kept as a dead letter in %s", who, why, u->sp->path);
+	else if (u->dead_fd >= 0 && append_line(u->dead_fd, text, r->len) == 0)
+		plx_warn("%s: refused by the server: %s; appended to %s", who, why, u->o.dead_file);
+	else
+		plx_warn("%s: refused by the server: %s; dropped, no dead-letter store: %.*s",
+		         who, why, (int)(r->len > 512 ? 512 : r->len), text);
+}
+
+static int deliver(struct up *u, size_t lo, size_t hi, int refused);
+
+/* Sends each half of [lo, hi).  bisect: the whole was refused for a bad
+ * point; if the first half then goes through without a dead letter, the
+ * bad point is in the second, which needs no request to prove it. */
+static int
+halves(struct up *u, size_t lo, size_t hi, int bisect)
+{
+	size_t mid = lo + (hi - lo) / 2;
+	uint64_t dead = u->c.dead;
+
+	if (deliver(u, lo, mid, 0) < 0)
+		return -1;
+	return deliver(u, mid, hi, bisect && u->c.dead == dead);
+}
+
+/* refused: [lo, hi) is known to be refused as a whole: split it at once. */
+static int
+deliver(struct up *u, size_t lo, size_t hi, int refused)
+{
+	struct streak s = { 0, 0, 0 };
+	const void *body;
+	char why[600];
+	size_t len;
+	enum verdict v;
+	int gz;
+
+	if (refused && hi - lo > 1)
+		return up_stop ? -1 : halves(u, lo, hi, 1);
+	for (;;) {
+		if (up_hup) {
+			up_hup = 0;
+			key_reload(u, 0);
+		}
+		body = batch_body(&u->b, lo, hi, &len, &gz);
+		http_post(&u->http, body, len, gz);
+		u->c.requests++;
+		reason(&u->http, why, sizeof why);
+		switch ((v = classify(u->http.status))) {
+		case DELIVERED:
+			delivered(u, lo, hi);
+			if (u->holding)
+				plx_warn("the API key is accepted again: delivering");
+			if (s.loud)
+				plx_warn("delivered again after %d retries", s.tries);
+			u->holding = 0;
+			return 0;
+		case RETRY:
+			if (up_stop)
+				return -1;
+			wait_retry(u, &s, why);
+			if (up_stop)
+				return -1;
+			break;
+		case AUTH:
+			if (up_stop)
+				return -1;
+			hold(u, why);
+			break;
+		case SPLIT:
+		case REFUSED:
+			if (hi - lo == 1) {
+				bury(u, lo, u->http.status, why);
+				return 0;
+			}
+			if (up_stop)
+				return -1;
+			plx_info("%s: %s the %zu records", why, v == SPLIT ? "splitting" : "bisecting", hi - lo);
+			return halves(u, lo, hi, v == REFUSED);
+		}
+	}
+}
+
+int
+send_batch(struct up *u)
+{
+	int r = 0;
+
+	if (u->b.n)
+		r = deliver(u, 0, u->b.n, 0);
+	batch_clear(&u->b);
+	return r;
+}

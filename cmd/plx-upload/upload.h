@@ -1,0 +1,134 @@
+/* plx-upload: the only stage that talks to the network (DESIGN §4).
+ *
+ *   stdin (NDJSON, maybe {"_plx_seq":N,...} from plx-buffer)
+ *     -> batch (points, bytes, time) -> gzip -> POST $gateway/ingest
+ *     -> 2xx: acknowledge the seqs to the spool, which deletes those rows.
+ *
+ * One file per concern:
+ *   main.c   options, configuration, the API key, signals, exit
+ *   input.c  the poll loop on stdin: lines -> records -> batches, deadlines
+ *   batch.c  the batch of record texts, request bodies, gzip
+ *   http.c   one libcurl handle kept alive; one POST and its answer
+ *   send.c   the status policy: retry, split, bisect, hold; acks, dead letters
+ *
+ * Everything is single-threaded and synchronous: while a batch is being
+ * delivered stdin is not read, so the pipe fills and plx-buffer keeps the
+ * backlog on disk, where it belongs, rather than here in memory. */
+#ifndef PLX_UPLOAD_H
+#define PLX_UPLOAD_H
+#include <stddef.h>
+#include <stdint.h>
+#include <zlib.h>
+#include <curl/curl.h>
+
+#include "config.h"
+#include "spool.h"
+
+#define GZIP_MIN     1024      /* bodies above this are gzipped, as the Python SDK does */
+#define ANSWER_MAX   65536     /* bytes of an answer body kept for messages */
+
+struct opts {
+	size_t max_points;         /* -n: points per request (default 5,000, at most 10,000) */
+	size_t max_bytes;          /* -b: uncompressed body bytes (default 1 MiB, at most 5 MiB) */
+	int64_t batch_ms;          /* -t: a batch leaves this long after its first record */
+	int level;                 /* -z: gzip level, 0 sends bodies uncompressed */
+	int64_t backoff_ms;        /* first retry delay, doubled per failure ... */
+	int64_t backoff_max_ms;    /* ... up to this cap */
+	int64_t auth_retry_ms;     /* retry interval while the key is refused */
+	int64_t timeout_ms;        /* whole request */
+	int64_t connect_ms;        /* TCP + TLS connect */
+	const char *keyfile;       /* -k */
+	const char *spool;         /* -d, else PLEXUS_BUFFER */
+	const char *dead_file;     /* --dead-letter */
+	const char *cacert, *cert, *cert_key;
+	const char *url, *source;  /* -u, -s: override the configuration */
+};
+
+/* One record of a batch: its text lives in batch.text[off, off + len). */
+struct rec {
+	size_t off, len;
+	int64_t seq;               /* spool sequence number, -1 if none */
+	unsigned long line;        /* input line number, for messages */
+};
+
+struct batch {
+	char *text;                /* the records' texts, back to back */
+	size_t tlen, tcap;
+	struct rec *rec;
+	size_t n, ncap;
+	int64_t t0;                /* monotonic ms when the first record arrived */
+	char *prefix;              /* {"source_id":"sid","points":[ */
+	size_t plen;
+	char *body;                /* the last body built */
+	size_t blen, bcap;
+	unsigned char *gz;         /* ... and its gzip */
+	size_t gzlen, gzcap;
+	z_stream z;
+	int level;
+};
+
+struct http {
+	CURL *h;
+	struct curl_slist *plain;  /* request headers ... */
+	struct curl_slist *gzip;   /* ... and the same with Content-Encoding: gzip */
+	char *url;                 /* $gateway/ingest */
+	long status;               /* of the last answer, 0 when none came */
+	char *ans;                 /* its body, at most ANSWER_MAX bytes, NUL-terminated */
+	size_t alen;
+	int64_t retry_after_ms;    /* its Retry-After, -1 when absent */
+	char err[CURL_ERROR_SIZE]; /* why no answer came */
+};
+
+struct counters {
+	uint64_t read, rejected;   /* records taken in; lines refused as invalid */
+	uint64_t delivered, dead;  /* answered 2xx; refused by the server for good */
+	uint64_t requests, retries;
+	uint64_t server_dropped;   /* "dropped" in 200 answers */
+};
+
+struct up {
+	struct opts o;
+	struct plx_config cf;
+	struct batch b;
+	struct http http;
+	struct spool *sp;          /* NULL when no spool is open */
+	int spool_looked;          /* looked for the default spool already */
+	int need_source;           /* envelope source id invalid: records must carry their own */
+	int dead_fd;               /* --dead-letter file, -1 if none */
+	int holding;               /* the key is refused: data held until it is accepted */
+	int64_t *seqs;             /* scratch for acknowledgements, max_points long */
+	struct counters c;
+};
+
+/* Set by signal handlers: stop reading; abort the request in flight too;
+ * re-read the key. */
+extern volatile int up_stop, up_abort, up_hup;
+
+/* main.c */
+int key_reload(struct up *u, int initial);
+
+/* input.c: reads stdin to EOF or a stop signal; returns an exit status. */
+int run(struct up *u);
+
+/* batch.c */
+int batch_init(struct batch *b, const char *source_id, int level, size_t max_bytes);
+void batch_free(struct batch *b);
+int batch_add(struct batch *b, const char *text, size_t len, int64_t seq, unsigned long line);
+void batch_clear(struct batch *b);
+size_t batch_size(const struct batch *b, size_t lo, size_t hi);
+/* Builds the body of records [lo, hi); gzips it when worth it (*gz = 1). */
+const void *batch_body(struct batch *b, size_t lo, size_t hi, size_t *len, int *gz);
+
+/* http.c */
+int http_init(struct http *h, const struct opts *o, const char *gateway);
+void http_free(struct http *h);
+int http_set_key(struct http *h, const char *key);
+/* One POST; the answer is in h->status (0: none, see h->err), h->ans. */
+void http_post(struct http *h, const void *body, size_t len, int gz);
+
+/* send.c: delivers the whole batch by the status policy, then clears it.
+ * 0 when every record is delivered or dead-lettered, -1 when a stop
+ * signal made it give up (nothing unconfirmed is acknowledged). */
+int send_batch(struct up *u);
+
+#endif

@@ -1,0 +1,78 @@
+#!/bin/bash
+# Batches: bounded by points, bytes and time; bodies over 1 KiB gzipped; one
+# connection kept alive; records reach the store exactly as read, without
+# plx-buffer's sequence key.
+. "$(dirname "$0")/lib.sh"
+plx-upload() { timeout 30 "$TOP/bin/plx-upload" "$@"; }
+export PLEXUS_API_KEY=plx_test
+start_server s --key plx_test
+
+# stat NAME: one number from the server's counters.
+stat() { stats | grep -o "\"$1\":[0-9]*" | head -1 | cut -d: -f2; }
+fresh() { curl -s -X POST "$PLEXUS_GATEWAY_URL/_control/reset_stats" >/dev/null; : >"$T/s.store"; }
+all() { seq "$1" | tr '\n' ' '; }
+
+# By points.
+fresh
+gen 1000 | plx-upload -n 100
+eq "points: exit 0" $? 0
+eq "points: 10 requests of 100" "$(stat requests) $(stat max_points_in_request)" "10 100"
+eq "points: every record stored once" "$(values "$T/s.store" | tr '\n' ' ')" "$(all 1000)"
+eq "points: no duplicates" "$(wc -l <"$T/s.store")" 1000
+eq "keep-alive: 9 of 10 requests on a reused connection" "$(stat keepalive_reuses)" 9
+eq "gzip: every body over 1 KiB gzipped" "$(stat gzip_requests)" 10
+check "User-Agent plx-upload/VERSION" sh -c "curl -s $PLEXUS_GATEWAY_URL/_control/stats | grep -q '\"plx-upload/[0-9.]*\"'"
+
+# Default batch: 5,000 points.
+fresh
+gen 12000 | plx-upload
+eq "default: 5000 points a request" "$(stat requests) $(stat max_points_in_request)" "3 5000"
+
+# By bytes: about 80 bytes a record, 4 KiB bodies.
+fresh
+gen 1000 | plx-upload -b 4k
+n=$(stat requests) max=$(stat max_decoded_bytes)
+check "bytes: no body over 4096 bytes ($max)" [ "$max" -le 4096 ]
+check "bytes: bodies filled close to the limit ($max)" [ "$max" -gt 3800 ]
+check "bytes: about 1000 * 80 / 4096 requests ($n)" [ "$n" -ge 19 -a "$n" -le 25 ]
+eq "bytes: every record stored" "$(values "$T/s.store" | wc -l)" 1000
+
+# By time: a batch leaves -t ms after its first record, full or not.
+fresh
+(gen 3; sleep 1.5; gen 3 4) | plx-upload -t 300 &
+sleep 0.9
+eq "time: first 3 records delivered while input is still open" "$(wc -l <"$T/s.store")" 3
+wait $!
+eq "time: exit 0" $? 0
+eq "time: 2 requests" "$(stat requests)" 2
+eq "time: all 6 stored" "$(values "$T/s.store" | tr '\n' ' ')" "$(all 6)"
+
+# Small bodies are not gzipped; -z 0 never gzips.
+fresh
+gen 3 | plx-upload
+eq "small body: not gzipped" "$(stat requests) $(stat gzip_requests)" "1 0"
+fresh
+gen 1000 | plx-upload -z 0
+eq "-z 0: not gzipped" "$(stat requests) $(stat gzip_requests)" "1 0"
+fresh
+gen 1000 | plx-upload -z 9
+eq "-z 9: gzipped" "$(stat requests) $(stat gzip_requests)" "1 1"
+eq "-z 9: all stored" "$(values "$T/s.store" | wc -l)" 1000
+
+# Exact content: what is read is what is stored, plus the envelope's
+# source_id; plx-buffer's _plx_seq never reaches the wire.
+fresh
+awk 'BEGIN { for (i = 1; i <= 500; i++)
+	printf "{\"_plx_seq\":%d,\"class\":\"event\",\"metric\":\"door.state\",\"value\":{\"open\":true,\"n\":%d},\"timestamp\":%.0f,\"tags\":{\"door\":\"d%d\",\"s\":\"<&>\\u00e9\"}}\n",
+	i, i, 1763800000000 + i, i % 7 }' >"$T/seq.in"
+plx-upload -s gw-1 <"$T/seq.in" 2>"$T/err"
+eq "seq: exit 0" $? 0
+eq "seq: never on the wire" "$(grep -c _plx_seq "$T/s.store")" 0
+sed 's/^{"_plx_seq":[0-9]*,/{/; s/}$/,"source_id":"gw-1"}/' "$T/seq.in" | sed 's/\\u00e9/é/' >"$T/want"
+check "seq: records stored exactly as read, source_id from -s" cmp -s "$T/want" "$T/s.store"
+eq "seq without a spool: warned once" "$(grep -c 'cannot be acknowledged' "$T/err")" 1
+
+# -t 0: whatever has arrived goes at once.
+fresh
+(gen 2; sleep 0.5; gen 2 3) | plx-upload -t 0
+eq "-t 0: one request per burst" "$(stat requests)" 2
