@@ -14,7 +14,7 @@ LIB_OBJ  = $(patsubst %.c,%.o,$(wildcard lib/*.c))
 BIN      = $(TOOLS:%=bin/%)
 UNIT     = $(patsubst %.c,%,$(wildcard tests/unit/t_*.c))
 FUZZ     = $(patsubst %.c,%,$(wildcard fuzz/fuzz_*.c))
-MAN1     = $(foreach t,$(TOOLS),cmd/$(t)/$(t).1)
+MANPAGES = $(foreach t,$(TOOLS),$(wildcard cmd/$(t)/*.[1-8])) $(wildcard man/*.[1-8])
 
 all: $(BIN)
 
@@ -53,14 +53,15 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBS)
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man7
+	mkdir -p $(DESTDIR)$(BINDIR)
 	cp -f $(BIN) $(DESTDIR)$(BINDIR)/
-	cp -f $(MAN1) $(DESTDIR)$(MANPREFIX)/man1/
-	cp -f man/*.7 $(DESTDIR)$(MANPREFIX)/man7/
+	for p in $(MANPAGES); do \
+		d=$(DESTDIR)$(MANPREFIX)/man$${p##*.}; mkdir -p $$d && cp -f $$p $$d/ || exit 1; \
+	done
 
 uninstall:
-	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(TOOLS:%=$(DESTDIR)$(MANPREFIX)/man1/%.1)
-	rm -f $(patsubst man/%,$(DESTDIR)$(MANPREFIX)/man7/%,$(wildcard man/*.7))
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%)
+	for p in $(MANPAGES); do rm -f $(DESTDIR)$(MANPREFIX)/man$${p##*.}/$${p##*/}; done
 
 clean:
 	rm -rf bin lib/libplx.a $(UNIT) $(FUZZ)

@@ -1,0 +1,24 @@
+#!/bin/bash
+# Docs match the code: each tool's -h prints its man page's SYNOPSIS; every
+# page renders without warnings; make install puts binaries and pages under
+# DESTDIR/PREFIX.
+. "$(dirname "$0")/lib.sh"
+norm() { tr -s ' \t\n' ' ' | sed 's/^ //; s/ $//'; }
+for t in "$TOP"/bin/*; do
+	n=$(basename "$t")
+	page=$TOP/cmd/$n/$n.1
+	check "$n has a man page beside it" [ -f "$page" ] || continue
+	syn=$(MANWIDTH=250 man -l "$page" 2>/dev/null | sed -n '/^SYNOPSIS/,/^[A-Z]/p' | sed '1d;$d' | norm)
+	use=$("$t" -h | sed 's/^usage: //' | norm)
+	eq "$n -h matches the SYNOPSIS of $n(1)" "$use" "$syn"
+done
+for p in "$TOP"/cmd/*/*.[1-8] "$TOP"/man/*.[1-8]; do
+	w=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$p" 2>&1 >/dev/null | grep -v 'cannot adjust line' | head -3)
+	eq "$(basename "$p") renders without warnings" "$w" ""
+done
+make -s -C "$TOP" install DESTDIR="$T/root" PREFIX=/usr >/dev/null
+for t in "$TOP"/bin/*; do
+	n=$(basename "$t")
+	check "make install: /usr/bin/$n and its man page" [ -x "$T/root/usr/bin/$n" -a -f "$T/root/usr/share/man/man1/$n.1" ]
+done
+check "make install: the overview page" [ -f "$T/root/usr/share/man/man7/plexus-gateway.7" ]
