@@ -55,6 +55,17 @@ kill $fpid; wait $fpid 2>/dev/null
 eq "three writers, one drainer: every record once" "$(values "$T/follow" | wc -l)-$(wc -l < "$T/follow")" "15000-15000"
 check "follow output in sequence order" sh -c "grep -o '^{\"_plx_seq\":[0-9]*' '$T/follow' | cut -d: -f2 | sort -n -c"
 
+# pass-through beside other writers: its own rows go straight out, the
+# others' are read back; every row once, in sequence order
+S4=$T/mix.db
+{ for i in 1 2 3 4 5; do
+	gen 2000 $((i * 10000))
+	gen 1000 $((100000 + i * 1000)) | plx-buffer -d "$S4" -a
+	sleep 0.2
+done; } | plx-buffer -d "$S4" > "$T/mix"
+eq "pass-through with a writer beside it: every row once" "$(values "$T/mix" | wc -l)-$(wc -l < "$T/mix")" "15000-15000"
+check "... with consecutive sequence numbers" awk -F'[:,]' -v e=1 '{ if ($2 != e++) exit 1 }' "$T/mix"
+
 # overflow policies
 gen 1000 | plx-buffer -d "$T/o1.db" -a --max-rows 100
 eq "drop-oldest keeps the newest 100" "$(depth "$T/o1.db")-$(counter dropped "$T/o1.db")" "100-900"

@@ -102,3 +102,9 @@ eq "two writers, one drainer: all 40000 delivered, spool empty" "$(missing "$T/g
 S=$T/blk.db
 gen 20000 | plx-buffer -d "$S" --max-rows 500 --overflow block | plx-upload -d "$S" $UP -n 200 2>/dev/null
 eq "block policy: all 20000 delivered, 0 dropped" "$(missing "$T/g.store" 20000)-$(counter dropped)" "0-0"
+
+# the sequence key never reaches the server, wherever it stands in the line
+start_server q --key plx_test
+printf '%s\n' '{"metric":"q.a","_plx_seq":5,"value":1}' '{"_plx_seq":6,"metric":"q.b","value":2}' \
+	'{"_plx_seq":7 ,"metric":"q.c","value":3}' | plx-upload $UP 2>/dev/null
+eq "sequence keys stripped in any position" "$(grep -c _plx_seq "$T/q.store")-$(grep -c . "$T/q.store")" "0-3"

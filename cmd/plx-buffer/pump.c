@@ -10,7 +10,13 @@
  *
  * Group commit: a transaction stays open while more input is already
  * waiting, up to --commit-rows rows or --commit-ms, and is committed the
- * moment the input runs dry, so an idle pipeline holds nothing uncommitted. */
+ * moment the input runs dry, so an idle pipeline holds nothing uncommitted.
+ *
+ * When the drainer has caught up, the rows a transaction inserts are the
+ * next ones it would read back, so they go straight into the output buffer
+ * as they are inserted, behind a mark (ocommit) that only a commit moves:
+ * nothing past it is written, and a rollback cuts it off.  Reading the rows
+ * back from SQLite is left for the backlog and for other writers' rows. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -42,9 +48,12 @@ struct pump {
 	int out_pipe;        /* stdout is a pipe, made non-blocking */
 	int full;            /* --overflow block: spool at its limit, stdin paused */
 	int caught_up;       /* the last fetch found no row after the cursor */
-	int64_t cursor;      /* highest seq placed in the output buffer */
-	char *out;           /* output buffer: bytes [ooff, olen) still to write */
-	size_t olen, ooff;
+	int64_t cursor;      /* highest committed seq placed in the output buffer */
+	int64_t pend;        /* highest seq placed there, committed or not */
+	int direct;          /* this transaction's rows go straight to the output */
+	char *out;           /* output buffer: bytes [ooff, ocommit) may be written, */
+	size_t olen, ooff;   /* [ocommit, olen) wait for their transaction */
+	size_t ocommit;
 	int txn_rows;        /* rows in the open transaction */
 	int64_t txn_start;   /* when it began (monotonic ms) */
 	int64_t next_maint;  /* next age/limit check (monotonic ms) */
@@ -61,9 +70,11 @@ spool_trouble(struct pump *p, int rc)
 		return EX_IOERR;
 	spool_rollback(p->sp);
 	p->txn_rows = 0;
+	p->olen = p->ocommit;     /* the rolled-back rows are not to be emitted */
 	if (spool_reset_damaged(p->sp) < 0)
 		return EX_IOERR;
-	p->cursor = 0;
+	p->cursor = p->pend = 0;
+	p->direct = 0;
 	return 0;
 }
 
@@ -98,11 +109,40 @@ commit(struct pump *p)
 	if ((rc = enforce_limits(p)) < 0 || (rc = spool_commit(p->sp)) < 0)
 		return spool_trouble(p, rc);
 	p->txn_rows = 0;
+	p->cursor = p->pend;
+	p->ocommit = p->olen;
 	if (p->o->overflow == BLOCK && p->o->max_rows && spool_depth(p->sp) >= p->o->max_rows)
 		p->full = 1;
 	if (p->o->overflow == BLOCK && p->o->max_bytes && spool_bytes(p->sp) >= p->o->max_bytes)
 		p->full = 1;
 	return 0;
+}
+
+static int
+add_row(void *arg, int64_t seq, const void *data, int len)
+{
+	struct pump *p = arg;
+	int k;
+
+	/* {"a":1} becomes {"_plx_seq":42,"a":1}: the stored row starts with '{'. */
+	k = snprintf(p->out + p->olen, 32, "{\"" PLX_SEQ_KEY "\":%lld,", (long long)seq);
+	memcpy(p->out + p->olen + k, (const char *)data + 1, len - 1);
+	p->olen += k + len - 1;
+	p->out[p->olen++] = '\n';
+	p->pend = seq;
+	return OUT_CAP - p->olen < ROW_ROOM;
+}
+
+/* Moves what is still to be written to the front of the output buffer. */
+static void
+compact(struct pump *p)
+{
+	if (p->ooff == 0)
+		return;
+	memmove(p->out, p->out + p->ooff, p->olen - p->ooff);
+	p->olen -= p->ooff;
+	p->ocommit -= p->ooff;
+	p->ooff = 0;
 }
 
 /* One record from stdin into the open transaction. */
@@ -123,8 +163,11 @@ take_line(struct pump *p, char *s, size_t n)
 		return 0;     /* blank lines carry nothing */
 	if ((rc = spool_begin(p->sp)) < 0)
 		return spool_trouble(p, rc);
-	if (!p->txn_rows++)
+	if (!p->txn_rows++) {
 		p->txn_start = plx_mono_ms();
+		p->direct = p->caught_up && o->mode == PASS;
+		compact(p);
+	}
 	if (!(rec = plx_record_parse(p->tok, s, n, &seq, err, sizeof err))) {
 		plx_warn("line %lu: %s", p->in.lineno, err);
 		spool_count_rejected(p->sp, 1);
@@ -139,6 +182,15 @@ take_line(struct pump *p, char *s, size_t n)
 	else if ((rc = spool_insert(p->sp, s, n, plx_now_ms())) < 0) {
 		json_object_put(rec);
 		return spool_trouble(p, rc);
+	} else {
+		/* Straight out only while the rows follow on from what was
+		 * emitted (no other writer came between) and there is room;
+		 * else the row waits to be read back. */
+		int64_t at = sqlite3_last_insert_rowid(p->sp->db);
+		if (p->direct && at == p->pend + 1 && OUT_CAP - p->olen >= ROW_ROOM)
+			add_row(p, at, s, (int)n);
+		else
+			p->direct = p->caught_up = 0;
 	}
 	json_object_put(rec);
 	return 0;
@@ -178,31 +230,17 @@ read_input(struct pump *p)
 }
 
 static int
-add_row(void *arg, int64_t seq, const void *data, int len)
-{
-	struct pump *p = arg;
-	int k;
-
-	/* {"a":1} becomes {"_plx_seq":42,"a":1}: the stored row starts with '{'. */
-	k = snprintf(p->out + p->olen, 32, "{\"" PLX_SEQ_KEY "\":%lld,", (long long)seq);
-	memcpy(p->out + p->olen + k, (const char *)data + 1, len - 1);
-	p->olen += k + len - 1;
-	p->out[p->olen++] = '\n';
-	p->cursor = seq;
-	return OUT_CAP - p->olen < ROW_ROOM;
-}
-
-static int
 fill_output(struct pump *p)
 {
 	int n;
 
-	if (p->ooff == p->olen)
-		p->ooff = p->olen = 0;
+	compact(p);
 	if (OUT_CAP - p->olen < ROW_ROOM)
 		return 0;
 	if ((n = spool_fetch(p->sp, p->cursor, 1024, add_row, p)) < 0)
 		return spool_trouble(p, n);
+	p->cursor = p->pend;
+	p->ocommit = p->olen;
 	p->caught_up = n == 0;
 	return 0;
 }
@@ -212,8 +250,8 @@ write_output(struct pump *p)
 {
 	ssize_t w;
 
-	while (p->ooff < p->olen) {
-		w = plx_write(1, p->out + p->ooff, p->olen - p->ooff);
+	while (p->ooff < p->ocommit) {
+		w = plx_write(1, p->out + p->ooff, p->ocommit - p->ooff);
 		if (w < 0 && errno == EAGAIN)
 			return 0;
 		if (w < 0) {
@@ -274,7 +312,7 @@ wait_events(struct pump *p, sigset_t *mask)
 		in_at = nf;
 		pf[nf++] = (struct pollfd){ .fd = 0, .events = POLLIN };
 	}
-	if (p->out_pipe && p->ooff < p->olen)
+	if (p->out_pipe && p->ooff < p->ocommit)
 		pf[nf++] = (struct pollfd){ .fd = 1, .events = POLLOUT };
 	if (p->sp->in_txn)
 		timeout = p->txn_start + p->o->commit_ms - now;

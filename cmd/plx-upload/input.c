@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -37,25 +38,53 @@ find_spool(struct up *u)
 	free(path);
 }
 
+/* plx-buffer writes its sequence number as the first key: {"_plx_seq":42,
+ * ...}.  Take it off the text itself, so the record can be sent as it came
+ * (already checked) rather than serialised again.  Returns the record's
+ * text, or the line unchanged when it does not start so. */
+static char *
+strip_seq(char *line, size_t *len, int64_t *seq)
+{
+	static const char key[] = "{\"" PLX_SEQ_KEY "\":";
+	size_t k = sizeof key - 1, i;
+	int64_t v = 0;
+
+	*seq = -1;
+	if (*len <= k || memcmp(line, key, k))
+		return line;
+	for (i = k; i < *len && line[i] >= '0' && line[i] <= '9' && i < k + 18; i++)
+		v = v * 10 + (line[i] - '0');
+	if (i == k || i >= *len || line[i] != ',')
+		return line;
+	*seq = v;
+	line[i] = '{';
+	*len -= i;
+	return line + i;
+}
+
 static void
 take(struct up *u, json_tokener *tok, char *line, size_t len, unsigned long lineno)
 {
 	char err[256];
 	json_object *rec;
 	const char *text;
-	size_t tlen;
-	int64_t seq;
+	size_t tlen = len;
+	int64_t seq, seq2;
 
-	if (!(rec = plx_record_parse(tok, line, len, &seq, err, sizeof err)) ||
+	text = strip_seq(line, &tlen, &seq);
+	if (!(rec = plx_record_parse(tok, text, tlen, &seq2, err, sizeof err)) ||
 	    (u->need_source && plx_record_check(rec, 1, err, sizeof err) < 0)) {
 		plx_warn("line %lu: %s", lineno, err);
 		u->c.rejected++;
 		json_object_put(rec);
 		return;
 	}
+	if (seq2 >= 0) {   /* the key was elsewhere in the line: send it without */
+		seq = seq2;
+		text = plx_record_text(rec, &tlen);
+	}
 	if (seq >= 0 && !u->sp && !u->spool_looked)
 		find_spool(u);
-	text = plx_record_text(rec, &tlen);
 	if (u->b.n && batch_size(&u->b, 0, u->b.n) + 1 + tlen > u->o.max_bytes)
 		send_batch(u);
 	if (!u->b.n)
