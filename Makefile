@@ -3,12 +3,14 @@
 # build and test dependencies (as root), `make fuzz` builds the libFuzzer targets.
 include config.mk
 
-TOOLS    = plx-buffer plx-upload
+TOOLS    = plx-buffer plx-upload modbus-read
 LIBS_plx-buffer = -lsqlite3 -ljson-c
 LIBS_plx-upload = -lsqlite3 -lcurl -lz -ljson-c
+LIBS_modbus-read = -lmodbus -ljson-c -lm
 
 DEBS = build-essential pkg-config libjson-c-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev \
-       sqlite3 python3 curl openssl clang valgrind procps time
+       sqlite3 python3 curl openssl clang valgrind procps time \
+       libmodbus-dev python3-pymodbus socat
 
 LIB_OBJ  = $(patsubst %.c,%.o,$(wildcard lib/*.c))
 BIN      = $(TOOLS:%=bin/%)
@@ -33,6 +35,15 @@ $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 # Unit tests link the whole library and every library it needs.
 tests/unit/%: tests/unit/%.c tests/unit/unit.h lib/libplx.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libplx.a -lsqlite3 -lcurl -lz -ljson-c
+
+# modbus-read: libmodbus headers; its pure parts (decoder, map parser,
+# planner) are linked alone by their unit test and fuzz target.
+cmd/modbus-read/%.o: CPPFLAGS += -I/usr/include/modbus
+MODBUS_PURE = cmd/modbus-read/decode.c cmd/modbus-read/conf.c cmd/modbus-read/plan.c
+tests/unit/t_modbus_decode: tests/unit/t_modbus_decode.c tests/unit/unit.h $(MODBUS_PURE) cmd/modbus-read/modbus.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(MODBUS_PURE) -lm
+fuzz/fuzz_modbus_conf: fuzz/fuzz_modbus_conf.c $(MODBUS_PURE) cmd/modbus-read/modbus.h
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(MODBUS_PURE) -lm
 
 %.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<

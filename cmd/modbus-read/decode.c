@@ -1,0 +1,240 @@
+/* modbus-read: the decoder.  Registers + data type + word/byte order ->
+ * value, then raw * scale + offset.  Pure: no I/O, table-driven.
+ *
+ * A Modbus register is a 16-bit word sent high byte first.  A 32-bit value
+ * whose bytes are A (most significant) B C D arrives, depending on the
+ * device, as
+ *
+ *   order  registers      e.g. float32 20.5 = 0x41A40000
+ *   ABCD   AB CD          41A4 0000   (big endian, "Modbus order")
+ *   CDAB   CD AB          0000 41A4   (word swap, many PLCs)
+ *   BADC   BA DC          A441 0000   (byte swap)
+ *   DCBA   DC BA          0000 A441   (little endian)
+ *
+ * and the same rule extends to 64-bit values (ABCDEFGH, CDAB = words in
+ * reverse order).  These are pymodbus' BinaryPayloadBuilder orders:
+ * ABCD = byteorder Big, wordorder Big; CDAB = Big, Little; BADC = Little,
+ * Big; DCBA = Little, Little.  The decoding is: swap the bytes of each word
+ * if the order says so, reverse the words if it says so, read big endian. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modbus.h"
+
+static const char *const func_names[] = { "coil", "discrete", "holding", "input" };
+
+static const struct {
+	const char *name;
+	int regs;                   /* registers spanned; 0: given by arg */
+} types[] = {
+	[MB_BOOL] = { "bool", 1 },     [MB_BIT] = { "bit", 1 },
+	[MB_INT16] = { "int16", 1 },   [MB_UINT16] = { "uint16", 1 },
+	[MB_INT32] = { "int32", 2 },   [MB_UINT32] = { "uint32", 2 },
+	[MB_INT64] = { "int64", 4 },   [MB_UINT64] = { "uint64", 4 },
+	[MB_FLOAT32] = { "float32", 2 }, [MB_FLOAT64] = { "float64", 4 },
+	[MB_STRING] = { "string", 0 },
+};
+
+static const char *const order_names[] = { "ABCD", "CDAB", "BADC", "DCBA" };
+
+const char *mb_func_name(enum mb_func f) { return func_names[f]; }
+int mb_func_bits(enum mb_func f) { return f == MB_COIL || f == MB_DISCRETE; }
+const char *mb_type_name(enum mb_type t) { return types[t].name; }
+const char *mb_order_name(enum mb_order o) { return order_names[o]; }
+
+int
+mb_func_parse(const char *s, enum mb_func *f)
+{
+	static const struct { const char *name; enum mb_func f; } alias[] = {
+		{ "coil", MB_COIL }, { "coils", MB_COIL }, { "discrete", MB_DISCRETE },
+		{ "discrete-input", MB_DISCRETE }, { "holding", MB_HOLDING },
+		{ "input", MB_INPUT }, { "input-register", MB_INPUT },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof alias / sizeof alias[0]; i++)
+		if (!strcmp(s, alias[i].name)) {
+			*f = alias[i].f;
+			return 0;
+		}
+	return -1;
+}
+
+/* A decimal number in [min, max] filling the whole of s. */
+static int
+num(const char *s, long min, long max, int *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int
+mb_type_parse(const char *s, enum mb_type *t, int *arg)
+{
+	size_t i;
+
+	*arg = 0;
+	for (i = 0; i < sizeof types / sizeof types[0]; i++) {
+		if (i == MB_BIT || i == MB_STRING)
+			continue;
+		if (!strcmp(s, types[i].name)) {
+			*t = (enum mb_type)i;
+			return 0;
+		}
+	}
+	if (!strncmp(s, "bit", 3) && num(s + 3, 0, 15, arg) == 0) {
+		*t = MB_BIT;
+		return 0;
+	}
+	if (!strncmp(s, "string", 6) && num(s + 6, 1, MB_STR_MAX, arg) == 0) {
+		*t = MB_STRING;
+		return 0;
+	}
+	return -1;
+}
+
+int
+mb_type_regs(enum mb_type t, int arg)
+{
+	return t == MB_STRING ? (arg + 1) / 2 : types[t].regs;
+}
+
+int
+mb_order_parse(const char *s, enum mb_order *o)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!strcmp(s, order_names[i])) {
+			*o = (enum mb_order)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* The n registers as big endian bytes, after the order's swaps. */
+static void
+bytes_of(const uint16_t *regs, size_t n, enum mb_order o, int words, unsigned char *b)
+{
+	int bswap = o == MB_BADC || o == MB_DCBA, wswap = words && (o == MB_CDAB || o == MB_DCBA);
+	size_t i;
+	uint16_t w;
+
+	for (i = 0; i < n; i++) {
+		w = regs[wswap ? n - 1 - i : i];
+		b[2 * i] = bswap ? w & 0xff : w >> 8;
+		b[2 * i + 1] = bswap ? w >> 8 : w & 0xff;
+	}
+}
+
+int
+mb_decode(const uint16_t *regs, size_t n, enum mb_type t, int arg, enum mb_order o,
+          struct mb_value *v)
+{
+	unsigned char b[MB_STR_MAX];
+	uint64_t u = 0;
+	size_t i, need = (size_t)mb_type_regs(t, arg);
+	float f32;
+	double f64;
+	uint32_t u32;
+
+	memset(v, 0, sizeof *v);
+	if (n < need || need == 0 || need > MB_MAX_REGS)
+		return -1;
+	if (t == MB_BOOL) {
+		v->kind = MB_V_INT;
+		v->i = regs[0] != 0;
+		return 0;
+	}
+	if (t == MB_BIT) {
+		v->kind = MB_V_INT;
+		v->i = (regs[0] >> arg) & 1;
+		return 0;
+	}
+	bytes_of(regs, need, o, t != MB_STRING, b);
+	if (t == MB_STRING) {
+		v->kind = MB_V_STR;
+		memcpy(v->s, b, arg);
+		v->s[arg] = 0;
+		for (i = strlen(v->s); i > 0 && v->s[i - 1] == ' '; i--)
+			v->s[i - 1] = 0;
+		return 0;
+	}
+	for (i = 0; i < 2 * need; i++)
+		u = u << 8 | b[i];
+	switch (t) {
+	case MB_INT16: v->kind = MB_V_INT; v->i = (int16_t)u; break;
+	case MB_INT32: v->kind = MB_V_INT; v->i = (int32_t)u; break;
+	case MB_INT64: v->kind = MB_V_INT; v->i = (int64_t)u; break;
+	case MB_UINT16: case MB_UINT32:
+		v->kind = MB_V_INT; v->i = (int64_t)u; break;
+	case MB_UINT64: v->kind = MB_V_UINT; v->u = u; break;
+	case MB_FLOAT32:
+		u32 = (uint32_t)u;
+		memcpy(&f32, &u32, 4);
+		v->kind = MB_V_FLOAT; v->f = f32; v->single = 1;
+		break;
+	case MB_FLOAT64:
+		memcpy(&f64, &u, 8);
+		v->kind = MB_V_FLOAT; v->f = f64;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+void
+mb_scale(struct mb_value *v, double scale, double offset)
+{
+	if (v->kind == MB_V_STR || (scale == 1 && offset == 0))
+		return;
+	if (v->kind == MB_V_INT)
+		v->f = (double)v->i;
+	else if (v->kind == MB_V_UINT)
+		v->f = (double)v->u;
+	else
+		v->single = 0;      /* the result is a double computed from it */
+	v->f = v->f * scale + offset;
+	v->kind = MB_V_FLOAT;
+}
+
+const char *
+mb_value_text(const struct mb_value *v, char *buf, size_t len)
+{
+	int p;
+
+	switch (v->kind) {
+	case MB_V_INT: snprintf(buf, len, "%lld", (long long)v->i); break;
+	case MB_V_UINT: snprintf(buf, len, "%llu", (unsigned long long)v->u); break;
+	case MB_V_STR: snprintf(buf, len, "%s", v->s); break;
+	case MB_V_FLOAT:
+		if (isnan(v->f)) {
+			snprintf(buf, len, "nan");
+			break;
+		}
+		if (isinf(v->f)) {
+			snprintf(buf, len, v->f < 0 ? "-inf" : "inf");
+			break;
+		}
+		/* the shortest precision that reads back to the same value */
+		for (p = v->single ? 6 : 15; p < 17; p++) {
+			snprintf(buf, len, "%.*g", p, v->f);
+			if (v->single ? (float)strtod(buf, NULL) == (float)v->f : strtod(buf, NULL) == v->f)
+				break;
+		}
+		if (p == 17)
+			snprintf(buf, len, "%.17g", v->f);
+		break;
+	}
+	return buf;
+}

@@ -1,0 +1,123 @@
+/* modbus-read: opening a device.  TCP: a libmodbus TCP context; RTU: the
+ * serial port with its line settings and RS-485 mode, taken only under an
+ * exclusive flock(2) on a lock file, so that two modbus-read processes (a
+ * daemon and a cron run, or two cron runs) never interleave frames on one
+ * RS-485 line.  The lock is held as long as the port is open. */
+#include <errno.h>
+#include <fcntl.h>
+#include <modbus.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "dev.h"
+#include "log.h"
+
+/* The lock file of a serial device: the configured one, else
+ * /run/lock/modbus-read.ttyUSB0.lock (or $TMPDIR, /tmp when /run/lock is
+ * not writable). */
+static int
+lock_line(const struct mb_device *d, int wait_ms)
+{
+	char path[512], *real = realpath(d->tty, NULL);
+	const char *base, *dir;
+	int fd;
+	int64_t end = plx_mono_ms() + wait_ms;
+
+	/* one name per device, whichever symlink (/dev/serial/by-id/...) names it */
+	base = strrchr(real ? real : d->tty, '/') + 1;
+	if (d->lock)
+		snprintf(path, sizeof path, "%s", d->lock);
+	else {
+		dir = access("/run/lock", W_OK) == 0 ? "/run/lock" : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+		snprintf(path, sizeof path, "%s/modbus-read.%s.lock", dir, base);
+	}
+	free(real);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0) {
+		plx_warn("%s: unable to open lock file %s:", d->name, path);
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			plx_warn("%s: unable to lock %s:", d->name, path);
+			close(fd);
+			return -1;
+		}
+		if (plx_mono_ms() >= end || mb_stop) {
+			plx_warn("%s: %s is locked by another process (waited %d ms)", d->name, path, wait_ms);
+			close(fd);
+			return -1;
+		}
+		plx_sleep_ms(20);
+	}
+	return fd;
+}
+
+int
+dev_open(struct dev *v, const struct mb_device *d, int lock_wait_ms)
+{
+	char port[16];
+
+	v->lockfd = -1;
+	if (d->tty && (v->lockfd = lock_line(d, lock_wait_ms)) < 0)
+		return -1;
+	snprintf(port, sizeof port, "%d", d->port);
+	/* _pi: a host name or an IPv6 address as well as an IPv4 one */
+	v->ctx = d->tty ? modbus_new_rtu(d->tty, d->baud, d->parity, d->data_bits, d->stop_bits)
+	                : modbus_new_tcp_pi(d->host, port);
+	if (!v->ctx) {
+		plx_warn("%s: unable to set up the connection:", d->name);
+		goto fail;
+	}
+	modbus_set_response_timeout(v->ctx, d->timeout_ms / 1000, (d->timeout_ms % 1000) * 1000);
+	if (modbus_connect(v->ctx) < 0) {
+		plx_warn("%s: unable to connect to %s: %s", d->name, d->tty ? d->tty : d->host,
+		         modbus_strerror(errno));
+		goto fail;
+	}
+	if (d->rs485 >= 0 && modbus_rtu_set_serial_mode(v->ctx, d->rs485 ? MODBUS_RTU_RS485
+	                                                                 : MODBUS_RTU_RS232) < 0)
+		plx_warn("%s: unable to set %s mode (the port may not support it): %s", d->name,
+		         d->rs485 ? "RS-485" : "RS-232", modbus_strerror(errno));
+	if (d->rts >= 0 && modbus_rtu_set_rts(v->ctx, d->rts) < 0)
+		plx_warn("%s: unable to set RTS control: %s", d->name, modbus_strerror(errno));
+	if (d->pause_connect_ms)
+		plx_sleep_ms(d->pause_connect_ms);
+	return 0;
+fail:
+	dev_close(v);
+	return -1;
+}
+
+void
+dev_close(struct dev *v)
+{
+	if (v->ctx) {
+		modbus_close(v->ctx);
+		modbus_free(v->ctx);
+		v->ctx = NULL;
+	}
+	if (v->lockfd >= 0)
+		close(v->lockfd);          /* releases the flock */
+	v->lockfd = -1;
+}
+
+int
+dev_read(struct dev *v, enum mb_func f, int unit_id, int addr, int count, uint16_t *out)
+{
+	uint8_t bits[MB_MAX_BITS];
+	int rc, i;
+
+	modbus_set_slave(v->ctx, unit_id);
+	switch (f) {
+	case MB_HOLDING: return modbus_read_registers(v->ctx, addr, count, out);
+	case MB_INPUT: return modbus_read_input_registers(v->ctx, addr, count, out);
+	case MB_COIL: rc = modbus_read_bits(v->ctx, addr, count, bits); break;
+	default: rc = modbus_read_input_bits(v->ctx, addr, count, bits); break;
+	}
+	for (i = 0; i < rc; i++)
+		out[i] = bits[i];
+	return rc;
+}

@@ -1,0 +1,61 @@
+#!/bin/bash
+# modbus-read over Modbus RTU: a pymodbus serial server on one end of a socat
+# pty pair, modbus-read on the other; several unit ids on one line, an
+# absent unit, and the lock that keeps two processes off one line.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/modbus-lib.sh"
+echo '{"units": {"1": {"hr": [[0, "float32", "CDAB", 21.5], [2, "int16", "ABCD", -7]], "co": [[0, [1, 1, 0]]]},
+                 "2": {"ir": [[10, "uint32", "DCBA", 123456]]}}}' > "$T/spec.json"
+mb_pty line
+mb_rtu line "$T/spec.json"
+cat > "$T/map.conf" <<EOF2
+[device bus]
+rtu = $T/line.dev 19200 8N1
+timeout = 300ms
+retries = 0
+lock = $T/line.lock
+holding:0:float32:CDAB:t.temp
+holding:2:int16:t.delta
+coil:1:bool:t.run
+coil:2:bool:t.alarm
+input:10:uint32:DCBA:m.count unit-id=2
+EOF2
+timeout 10 modbus-read -1 -c "$T/map.conf" > "$T/out" 2>"$T/err"
+eq "RTU --once: exit 0" $? 0
+eq "RTU: values of two units on one line" "$(grep -v '"modbus\.' "$T/out" | field mv | sort | tr '\n' ' ')" \
+	"m.count=123456 t.alarm=0 t.delta=-7 t.run=1 t.temp=21.5 "
+cat "$T/err"
+
+eq "RTU one-line form" "$(timeout 5 modbus-read -1 -H "$T/line.dev:19200:8N1" -u 2 input:10:uint32:DCBA:x | head -1 | field value)" 123456
+
+echo 'input:0:uint16:absent.x unit-id=7' >> "$T/map.conf"
+timeout 10 modbus-read -1 -c "$T/map.conf" > "$T/out2" 2>"$T/err2"
+eq "RTU: an absent unit: exit 69, the others still read" "$?-$(grep -vc '"modbus\.' "$T/out2")" "69-5"
+check "RTU: the absent unit reported" grep -q 'bus unit 7: read input 0-0: Connection timed out' "$T/err2"
+
+# the lock: a second process waits for the first to let go of the line
+flock "$T/line.lock" sleep 1 & fp=$!
+sleep 0.2
+start=$(date +%s%3N)
+timeout 10 modbus-read -1 -c "$T/map.conf" > /dev/null 2>&1
+waited=$(( $(date +%s%3N) - start ))
+check "a run waits while another holds the line's lock (${waited} ms)" [ $waited -ge 600 ]
+flock "$T/line.lock" sleep 2 & fp=$!
+sleep 0.2
+timeout 10 modbus-read -1 --lock-wait 0 -c "$T/map.conf" > /dev/null 2>"$T/lerr"
+eq "--lock-wait 0 and the line busy: exit 69" $? 69
+check "the lock is named" grep -q "line.lock is locked by another process" "$T/lerr"
+wait $fp
+# two daemons on one line: the second gets nothing until the first ends
+mb_bg modbus-read -c "$T/map.conf" > "$T/d1" 2>/dev/null; d1=$MP
+sleep 0.5
+timeout 10 modbus-read -1 --lock-wait 1 -c "$T/map.conf" > "$T/d2" 2>"$T/d2err"
+eq "while a daemon polls the line, a cron run waits and gives up" "$?-$(grep -vc '"modbus\.' "$T/d2")" "69-0"
+kill $d1; wait $d1
+check "the daemon read the line meanwhile" grep -q '"t.temp"' "$T/d1"
+
+# rs485 = on on a port that cannot (a pty): a warning, and the reads go on
+sed 's/^retries = 0$/retries = 0\nrs485 = on/; /absent/d' "$T/map.conf" > "$T/rs485.conf"
+timeout 10 modbus-read -1 -c "$T/rs485.conf" > "$T/o485" 2>"$T/e485"
+eq "rs485 = on on a pty: exit 0, the values read" "$?-$(grep -vc '"modbus\.' "$T/o485")" "0-5"
+check "and a warning that the port cannot" grep -q "bus: unable to set RS-485 mode" "$T/e485"
