@@ -3,10 +3,11 @@
 # build and test dependencies (as root), `make fuzz` builds the libFuzzer targets.
 include config.mk
 
-TOOLS    = plx-buffer plx-upload modbus-read
+TOOLS    = plx-buffer plx-upload modbus-read serial-read
 LIBS_plx-buffer = -lsqlite3 -ljson-c
 LIBS_plx-upload = -lsqlite3 -lcurl -lz -ljson-c
 LIBS_modbus-read = -lmodbus -ljson-c -lm
+LIBS_serial-read = -ljson-c
 
 DEBS = build-essential pkg-config libjson-c-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev \
        sqlite3 python3 curl openssl clang valgrind procps time \

@@ -321,8 +321,8 @@ check(json_object *rec, int need_source, char *err, size_t errlen)
  * json-c's own check lets those three through, and the server's Go decoder
  * turns each such byte into U+FFFD (3 bytes), which can push a string that
  * fits here over a length limit there. */
-static size_t
-utf8_bad(const unsigned char *s, size_t len)
+size_t
+plx_utf8_bad(const unsigned char *s, size_t len)
 {
 	size_t i = 0, k, n;
 	unsigned c, lo, hi;
@@ -373,7 +373,7 @@ plx_record_parse(json_tokener *tok, const char *line, size_t len, int64_t *seq,
 	size_t end;
 
 	*seq = -1;
-	if ((end = utf8_bad((const unsigned char *)line, len)) < len) {
+	if ((end = plx_utf8_bad((const unsigned char *)line, len)) < len) {
 		snprintf(err, errlen, "not JSON: invalid UTF-8 at byte %zu", end + 1);
 		return NULL;
 	}

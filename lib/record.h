@@ -39,6 +39,10 @@ const char *plx_record_text(json_object *rec, size_t *len);
 
 int plx_source_id_ok(const char *s);
 
+/* Index of the first byte that is not well-formed UTF-8 (RFC 3629: no
+ * overlong forms, surrogates or code points past U+10FFFF), or len. */
+size_t plx_utf8_bad(const unsigned char *s, size_t len);
+
 /* Building records (readers): a metric or an event stamped now or at ts. */
 json_object *plx_record_new(const char *metric, json_object *value, int64_t ts_ms);
 void plx_record_tag(json_object *rec, const char *key, const char *val);

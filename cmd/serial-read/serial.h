@@ -1,0 +1,62 @@
+/* serial-read: lines from a UART (or stdin, or a file) into Plexus records.
+ *
+ *   main.c   options
+ *   port.c   opening a port: termios raw mode, speed, exclusive access
+ *   baud2.c  non-standard speeds through termios2/BOTHER
+ *   frame.c  bytes into lines: delimiter, maximum length, partial-line flush
+ *   loop.c   the poll loop: read, frame, parse, print; hot-plug, signals,
+ *            status records */
+#ifndef SERIAL_READ_H
+#define SERIAL_READ_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lineparse.h"
+
+struct opts {
+	const char *port;      /* device path, NULL when reading a file or stdin */
+	const char *file;      /* file path, "-" for stdin */
+	const char *name;      /* the input as messages and the port tag name it */
+	long baud;             /* bits/s */
+	int databits;          /* 5..8 */
+	char parity;           /* 'n', 'e', 'o' */
+	int stopbits;          /* 1, 2 */
+	int rtscts, xonxoff;   /* flow control */
+	int delim;             /* FR_LF, FR_CR, FR_CRLF or a byte (>= 0) */
+	size_t max_line;       /* bytes in a line, delimiter excluded */
+	int flush_ms;          /* a partial line is flushed after this much quiet */
+	int status_s;          /* status records every this many seconds; 0: none */
+	int backoff_max_ms;    /* longest wait between two attempts to reopen */
+};
+
+enum { FR_LF = -1, FR_CR = -2, FR_CRLF = -3 };
+
+/* frame.c */
+typedef void frame_fn(void *ctx, char *line, size_t len, int64_t ts); /* line NULL: overlong */
+struct frame {
+	char *buf;             /* the line so far: len bytes, room for max + 2 */
+	size_t len, max;
+	int delim;             /* as in struct opts */
+	int skipping;          /* in an overlong line: drop up to the delimiter */
+	int64_t last_ts;       /* wall clock of the read that brought the last byte */
+	int64_t last_mono;     /* ... and its monotonic time, for the flush */
+	frame_fn *fn;
+	void *ctx;
+};
+int frame_init(struct frame *f, size_t max, int delim, frame_fn *fn, void *ctx);
+void frame_free(struct frame *f);
+void frame_feed(struct frame *f, const char *data, size_t n, int64_t ts, int64_t mono);
+/* Hands out a partial line (as the end of a line); ends an overlong one. */
+void frame_flush(struct frame *f);
+int frame_pending(const struct frame *f);   /* bytes or a skip in progress */
+
+/* port.c */
+int port_open(const struct opts *o, char *err, size_t errlen);
+int baud_standard(long baud);              /* 1 if termios has a Bxxx constant */
+/* baud2.c */
+int baud_custom(int fd, long baud);        /* -1 with errno */
+
+/* loop.c: runs until EOF, a signal or a broken stdout; the exit status. */
+int run(const struct opts *o, struct plx_lp *lp);
+
+#endif

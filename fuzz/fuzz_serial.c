@@ -1,0 +1,65 @@
+/* libFuzzer target: serial-read's line parser, every format.
+ *
+ * Input: byte 0 picks the format (auto, json, kv, csv, nmea, pattern) and,
+ * for CSV, whether the column names are given; the rest is a stream of
+ * lines split at '\n', each parsed in turn with the state (a CSV header)
+ * carried from line to line, as serial-read does.  Checked: a line gives
+ * either records or one reason; every record passes plx_record_check and
+ * serialises to one line with no raw newline, within 64 KiB; a refused
+ * line leaves no records behind. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lineparse.h"
+
+#define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "fuzz_serial: " __VA_ARGS__); \
+	fprintf(stderr, "\n"); abort(); } } while (0)
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char line[PLX_LINE_MAX + 1];
+	struct plx_lp p;
+	char err[300], why[300];
+	const uint8_t *s, *end, *nl;
+	size_t len, n;
+	const char *t;
+	int k, i;
+
+	if (size < 1)
+		return 0;
+	CHECK(plx_lp_init(&p, (enum plx_lp_format)(data[0] % 6)) == 0, "init");
+	if (data[0] & 0x40)
+		p.prefix = "pre";
+	if (data[0] & 0x80) {
+		p.source_id = "fuzz";
+		CHECK(plx_lp_tag(&p, "k=v", err, sizeof err) == 0, "tag");
+	}
+	if ((data[0] & 0x20) && plx_lp_columns(&p, "a,b,,c", err, sizeof err) < 0)
+		abort();
+	CHECK(plx_lp_pattern(&p, "^([a-z]+)[ =:]+([-+0-9.eE]+)(.*)$", "name,,rest", err, sizeof err) == 0,
+	      "pattern");
+	for (s = data + 1, end = data + size; s < end; s = nl ? nl + 1 : end) {
+		nl = memchr(s, '\n', end - s);
+		len = (nl ? nl : end) - s;
+		if (len > PLX_LINE_MAX)
+			len = PLX_LINE_MAX;
+		memcpy(line, s, len);
+		k = plx_lp_parse(&p, line, len, 1763800000000, err, sizeof err);
+		if (k < 0) {
+			CHECK(p.nrec == 0, "refused line keeps %d records", p.nrec);
+			CHECK(strlen(err) > 0 && !strchr(err, '\n'), "reason empty or on two lines");
+			continue;
+		}
+		CHECK(k == p.nrec && k <= PLX_LP_RECS_MAX, "count %d, kept %d", k, p.nrec);
+		for (i = 0; i < k; i++) {
+			CHECK(plx_record_check(p.rec[i], 0, why, sizeof why) == 0, "invalid record: %s", why);
+			t = plx_record_text(p.rec[i], &n);
+			CHECK(n <= PLX_LINE_MAX && !memchr(t, '\n', n), "record text");
+		}
+	}
+	plx_lp_free(&p);
+	return 0;
+}

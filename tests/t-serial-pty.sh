@@ -1,0 +1,88 @@
+#!/bin/bash
+# serial-read on a pseudo-terminal: each format, line noise, NUL bytes,
+# invalid UTF-8, overlong lines, a line without newline (flushed by the
+# timeout), timestamps taken when a line completes, exclusive access,
+# a non-standard speed, SIGHUP, SIGTERM and the status records.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-serial.sh"
+
+# every format on one port, auto-detected
+pty_up a
+reader a -b 921600 --flush-ms 300 --status-interval 0
+exec 3>"$T/a.host"
+printf '%s\n' '{"env":{"t":21.5},"up":true}' 't=22.5 h:40' 'x,y' '1,2' \
+	'$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47' >&3
+wait_for 5 has "$T/a.out" gps.altitude 545.4
+check "json over a pty" has "$T/a.out" env.t 21.5
+check "kv over a pty" has "$T/a.out" h 40
+check "csv over a pty" has "$T/a.out" y 2
+check "nmea over a pty" has "$T/a.out" gps.lat 48.1173
+
+# noise: random bytes, NUL bytes, invalid UTF-8, overlong lines; then data
+head -c 20000 /dev/urandom >&3
+sleep 1.1
+printf '\nok=1\na=\0\0\001\nb=\377\376\nc=%s\nok=2\n' "$(head -c 6000 /dev/zero | tr '\0' x)" >&3
+wait_for 5 has "$T/a.out" ok 2
+check "after noise, data is read again" has "$T/a.out" ok 1
+check "NUL bytes reported" grep -q 'a.dev:[0-9]*: NUL byte at byte 3' "$T/a.err"
+check "invalid UTF-8 reported" grep -q 'a.dev:[0-9]*: invalid UTF-8 at byte 3' "$T/a.err"
+check "overlong line reported" grep -q 'a.dev:[0-9]*: longer than 4096 bytes, dropped' "$T/a.err"
+check "too many bad lines in a second: the rest counted, not reported" \
+	grep -q 'a.dev: [0-9]* more bad lines not reported' "$T/a.err"
+check "every record on stdout is valid" sh -c "plx-buffer -d '$T/v.db' -a < '$T/a.out' 2>&1 | grep -c . | grep -qx 0"
+
+# a last line without newline is flushed after --flush-ms
+printf 'tail=7' >&3
+wait_for 3 has "$T/a.out" tail 7
+check "a partial line is flushed by the timeout" has "$T/a.out" tail 7
+kill -0 "$READER_a"; eq "the reader is still running" $? 0
+stop "$READER_a"
+eq "SIGTERM: exit 0" "$RC" 0
+exec 3>&-
+
+# timestamps: taken when the line is complete, not when it began
+reader a --flush-ms 5000 --status-interval 0
+exec 3>"$T/a.host"
+printf 'slow=1' >&3
+sleep 1
+t0=$(date +%s%3N)
+printf '\n' >&3
+wait_for 3 has "$T/a.out" slow 1
+ts=$(grep -o '"timestamp":[0-9]*' "$T/a.out" | head -1 | cut -d: -f2)
+check "the timestamp is when the newline came ($((ts - t0)) ms)" [ $((ts - t0)) -ge -20 -a $((ts - t0)) -lt 1000 ]
+
+# exclusive access: a second reader on the same port never gets its data
+timeout 3 serial-read --status-interval 0 "$T/a.dev" >"$T/second.out" 2>"$T/second.err"
+check "a second reader is refused the port" grep -q 'unable to open: in use by another process' "$T/second.err"
+printf 'excl=1\n' >&3
+wait_for 3 has "$T/a.out" excl 1
+check "the first reader keeps reading" has "$T/a.out" excl 1
+eq "the second reader printed nothing" "$(wc -c < "$T/second.out")" 0
+
+# SIGHUP: the port is reopened, data goes on
+kill -HUP "$READER_a"
+sleep 0.3
+printf 'hup=1\n' >&3
+wait_for 3 has "$T/a.out" hup 1
+check "after SIGHUP data goes on" has "$T/a.out" hup 1
+printf 'part=3' >&3
+sleep 0.2
+stop "$READER_a"
+eq "SIGTERM exits 0" "$RC" 0
+check "SIGTERM flushes the partial line" has "$T/a.out" part 3
+exec 3>&-
+
+# a non-standard speed (termios2 BOTHER), 7E2 framing, flow control options
+reader a -b 250000 --databits 7 --parity even --stopbits 2 --rtscts --xonxoff -F kv \
+	--status-interval 1 -T site=lab
+exec 3>"$T/a.host"
+printf 'odd=1\nbad\n' >&3
+sleep 1.3
+stop "$READER_a"
+exec 3>&-
+check "250000 baud, 7E2, RTS/CTS, XON/XOFF: the port opens and reads" has "$T/a.out" odd 1
+eq "no error about the port" "$(grep -c 'unable to open' "$T/a.err")" 0
+check "status records carry the port tag" \
+	grep -q "\"metric\":\"serial.lines_read\",\"value\":2,.*\"tags\":{\"site\":\"lab\",\"port\":\"$T/a.dev\"}" "$T/a.out"
+check "status: lines_rejected counted" has "$T/a.out" serial.lines_rejected 1
+check "status: reconnects 0" has "$T/a.out" serial.reconnects 0
