@@ -6,6 +6,10 @@
  * tokener (as the tools keep one) must give what a fresh one gives: no
  * state may leak from one line to the next.
  *
+ * Differential: whenever the fast path plx_record_quick says OK, the full
+ * parse must accept the same bytes, find no sequence key, and agree on
+ * whether a source_id is there (and pass with need_source when it is).
+ *
  *   make fuzz && fuzz/fuzz_record -max_total_time=60 fuzz/corpus/record */
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *text, *text2;
 	size_t n, n2;
 	int64_t seq, seq2;
+	int has_source, quick = plx_record_quick((const char *)data, size, &has_source);
 
 	if (!tok && !(tok = plx_tokener_new()))
 		abort();
@@ -40,12 +45,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	      "a used tokener and a fresh one disagree: %s / %s", err, err2);
 	json_object_put(o2);
 	if (!o) {
+		CHECK(quick != PLX_QUICK_OK, "plx_record_quick says OK, plx_record_parse refuses: %s", err);
 		CHECK(err[0] != '\0' && !strpbrk(err, "\r\n"), "refused without a one-line reason");
 		return 0;
 	}
 	CHECK(seq >= -1, "bad seq %lld", (long long)seq);
 	CHECK(!json_object_object_get_ex(o, PLX_SEQ_KEY, NULL), "sequence key left in the record");
 	CHECK(plx_record_check(o, 0, err, sizeof err) == 0, "accepted, but plx_record_check refuses: %s", err);
+	if (quick == PLX_QUICK_OK) {
+		CHECK(seq == -1, "plx_record_quick says OK to a line with a sequence key");
+		CHECK(has_source == json_object_object_get_ex(o, "source_id", NULL),
+		      "plx_record_quick: has_source %d, wrong", has_source);
+		CHECK(!has_source || plx_record_check(o, 1, err, sizeof err) == 0,
+		      "plx_record_quick: has_source, but need_source refuses: %s", err);
+	}
 
 	text = plx_record_text(o, &n);
 	CHECK(n == strlen(text), "text length %zu, strlen %zu", n, strlen(text));

@@ -22,10 +22,12 @@ plx_tokener_new(void)
 	return tok;
 }
 
-int
-plx_source_id_ok(const char *s)
+/* ^[a-z0-9][a-z0-9._-]*$, at most 256 bytes, on n bytes at s: shared by
+ * plx_source_id_ok and the fast path, which has a span, not a C string. */
+static int
+source_id_span(const char *s, size_t n)
 {
-	size_t i, n = strlen(s);
+	size_t i;
 
 	if (n == 0 || n > PLX_NAME_MAX)
 		return 0;
@@ -36,6 +38,12 @@ plx_source_id_ok(const char *s)
 			return 0;
 	}
 	return 1;
+}
+
+int
+plx_source_id_ok(const char *s)
+{
+	return source_id_span(s, strlen(s));
 }
 
 static int
@@ -350,6 +358,245 @@ plx_utf8_bad(const unsigned char *s, size_t len)
 		i += n + 1;
 	}
 	return len;
+}
+
+/* The fast path (record.h).  It reads a strict subset of JSON and answers
+ * OK only when every rule of check() is met on what it read; anything it
+ * does not handle is SLOW, never an error: plx_record_parse then decides.
+ * Whitespace is spaces and tabs only (no CR, LF): a subset of what both
+ * json-c and the trailing-blank rule of plx_record_parse allow. */
+
+static const char *
+q_skip(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* A string, p on its opening quote: its bytes are [*s, *s + *n) and the
+ * return is past the closing quote; NULL on a backslash (an escape makes
+ * the decoded length differ from the span), a control character (not JSON)
+ * or the end of the line.  *hi notes bytes >= 0x80, whose UTF-8 is checked
+ * once for the whole line. */
+static const char *
+q_string(const char *p, const char *e, const char **s, size_t *n, int *hi)
+{
+	const char *q;
+
+	for (q = ++p; q < e && *q != '"'; q++) {
+		unsigned char c = *q;
+		if (c == '\\' || c < 0x20)
+			return NULL;
+		*hi |= c >= 0x80;
+	}
+	if (q == e)
+		return NULL;
+	*s = p;
+	*n = q - p;
+	return q + 1;
+}
+
+#define Q_DIGIT(p, e) ((p) < (e) && *(p) >= '0' && *(p) <= '9')
+
+/* A number in JSON's grammar exactly, -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?,
+ * that json-c reads without loss of range, so that numbers_ok holds: an
+ * integer (no . or e: json-c's int64) of at most 18 digits, as json-c clamps
+ * past int64; a double whose integer digits plus exponent are at most 308,
+ * so below 1e308 and finite (json-c's strtod gives inf for 1e999; an
+ * underflow to 0 is accepted by both).  Anything else is NULL. */
+static const char *
+q_number(const char *p, const char *e)
+{
+	const char *d;
+	long idig, x = 0, xsign = 1;
+	int dbl = 0;
+
+	if (p < e && *p == '-')
+		p++;
+	d = p;
+	if (p < e && *p == '0')
+		p++;
+	else if (p < e && *p >= '1' && *p <= '9')
+		while (Q_DIGIT(p, e))
+			p++;
+	else
+		return NULL;
+	idig = p - d;
+	if (p < e && *p == '.') {
+		d = ++p;
+		while (Q_DIGIT(p, e))
+			p++;
+		if (p == d)
+			return NULL;
+		dbl = 1;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		if (++p < e && (*p == '+' || *p == '-'))
+			xsign = *p++ == '-' ? -1 : 1;
+		for (d = p; Q_DIGIT(p, e); p++)
+			if (x < 100000)          /* capped: only "large" matters */
+				x = x * 10 + (*p - '0');
+		if (p == d)
+			return NULL;
+		dbl = 1;
+	}
+	if (dbl ? idig + xsign * x > 308 : idig > 18)
+		return NULL;
+	return p;
+}
+
+/* The kinds of value the fast path reads; a key's value as read. */
+enum { Q_STR, Q_NUM, Q_BOOL };
+struct qval { int type; const char *s; size_t n; };
+
+/* A string, number, true or false at p (p < e); NULL for anything else
+ * (null, objects and arrays go the slow way). */
+static const char *
+q_scalar(const char *p, const char *e, struct qval *v, int *hi)
+{
+	v->type = Q_STR;
+	if (*p == '"')
+		return q_string(p, e, &v->s, &v->n, hi);
+	v->type = Q_BOOL;
+	if (e - p >= 4 && !memcmp(p, "true", 4))
+		return p + 4;
+	if (e - p >= 5 && !memcmp(p, "false", 5))
+		return p + 5;
+	v->type = Q_NUM;
+	return q_number(p, e);
+}
+
+/* tags, p on its '{': a flat object of strings, at most 16 entries (a
+ * repeated key counts each time, more than Go counts: only ever SLOW),
+ * keys and values at most 256 bytes.  Past the '}', or NULL. */
+static const char *
+q_tags(const char *p, const char *e, int *hi)
+{
+	const char *s;
+	size_t n;
+	int count = 0;
+
+	p = q_skip(p + 1, e);
+	if (p < e && *p == '}')
+		return p + 1;
+	for (;;) {
+		if (p == e || *p != '"' || !(p = q_string(p, e, &s, &n, hi)) ||
+		    n > PLX_NAME_MAX || ++count > PLX_TAGS_MAX)
+			return NULL;
+		p = q_skip(p, e);
+		if (p == e || *p++ != ':')
+			return NULL;
+		p = q_skip(p, e);
+		if (p == e || *p != '"' || !(p = q_string(p, e, &s, &n, hi)) || n > PLX_NAME_MAX)
+			return NULL;
+		p = q_skip(p, e);
+		if (p == e)
+			return NULL;
+		if (*p == '}')
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+		p = q_skip(p, e);
+	}
+}
+
+/* The keys check() looks at; any other key is an extra field, stored by
+ * the server as it is (up to Q_EXTRA of them, told apart to catch a
+ * repeated one: json-c keeps the last of a repeated key). */
+enum { K_CLASS, K_METRIC, K_VALUE, K_TIMESTAMP, K_SOURCE, K_TAGS, K_N };
+static const struct { const char *name; size_t len; } q_keys[K_N] = {
+	{ "class", 5 }, { "metric", 6 }, { "value", 5 }, { "timestamp", 9 },
+	{ "source_id", 9 }, { "tags", 4 },
+};
+#define Q_EXTRA 8
+#define SEEN(k) (seen & 1u << (k))
+
+int
+plx_record_quick(const char *line, size_t len, int *has_source)
+{
+	const char *p, *e = line + len, *ks, *extra[Q_EXTRA];
+	size_t kn, xn[Q_EXTRA], nextra = 0, i;
+	struct qval v, got[K_N];
+	unsigned seen = 0;
+	int hi = 0, k, metric;
+
+	*has_source = 0;
+	p = q_skip(line, e);
+	if (p == e || *p != '{')
+		return PLX_QUICK_SLOW;
+	p = q_skip(p + 1, e);
+	for (;;) {           /* "key": value, ... up to the closing '}' */
+		if (p == e || *p != '"' || !(p = q_string(p, e, &ks, &kn, &hi)))
+			return PLX_QUICK_SLOW;
+		p = q_skip(p, e);
+		if (p == e || *p++ != ':')
+			return PLX_QUICK_SLOW;
+		p = q_skip(p, e);
+		if (p == e)
+			return PLX_QUICK_SLOW;
+		for (k = 0; k < K_N && !(q_keys[k].len == kn && !memcmp(q_keys[k].name, ks, kn)); k++)
+			;
+		if (k < K_N) {
+			if (SEEN(k))
+				return PLX_QUICK_SLOW;   /* repeated: the last wins */
+			seen |= 1u << k;
+		} else {
+			/* the sequence key is plx_record_parse's to take off */
+			if (kn == sizeof PLX_SEQ_KEY - 1 && !memcmp(ks, PLX_SEQ_KEY, kn))
+				return PLX_QUICK_SLOW;
+			if (nextra == Q_EXTRA)
+				return PLX_QUICK_SLOW;
+			for (i = 0; i < nextra; i++)
+				if (xn[i] == kn && !memcmp(extra[i], ks, kn))
+					return PLX_QUICK_SLOW;
+			extra[nextra] = ks;
+			xn[nextra++] = kn;
+		}
+		if (k == K_TAGS)
+			p = *p == '{' ? q_tags(p, e, &hi) : NULL;
+		else if ((p = q_scalar(p, e, &v, &hi)) && k < K_N)
+			got[k] = v;
+		if (!p || (p = q_skip(p, e)) == e)
+			return PLX_QUICK_SLOW;
+		if (*p == '}')
+			break;
+		if (*p++ != ',')
+			return PLX_QUICK_SLOW;
+		p = q_skip(p, e);
+	}
+	if (q_skip(p + 1, e) != e)
+		return PLX_QUICK_SLOW;   /* something after the object */
+	if (hi && plx_utf8_bad((const unsigned char *)line, len) < len)
+		return PLX_QUICK_SLOW;
+
+	/* check(), rule by rule, on what was read */
+	if (!SEEN(K_METRIC) || got[K_METRIC].type != Q_STR ||
+	    got[K_METRIC].n == 0 || got[K_METRIC].n > PLX_NAME_MAX || !SEEN(K_VALUE))
+		return PLX_QUICK_SLOW;
+	if (SEEN(K_CLASS)) {
+		v = got[K_CLASS];
+		if (v.type == Q_STR && v.n == 6 && !memcmp(v.s, "metric", 6))
+			metric = 1;
+		else if (v.type == Q_STR && v.n == 5 && !memcmp(v.s, "event", 5))
+			metric = 0;
+		else
+			return PLX_QUICK_SLOW;
+	} else {
+		metric = got[K_VALUE].type == Q_NUM;   /* the server's inference */
+	}
+	v = got[K_VALUE];   /* numbers suit both classes; an event's string <= 256 */
+	if (v.type != Q_NUM && (metric || (v.type == Q_STR && v.n > PLX_NAME_MAX)))
+		return PLX_QUICK_SLOW;
+	if (SEEN(K_TIMESTAMP) && got[K_TIMESTAMP].type != Q_NUM)
+		return PLX_QUICK_SLOW;
+	if (SEEN(K_SOURCE)) {
+		v = got[K_SOURCE];
+		if (v.type != Q_STR || !source_id_span(v.s, v.n))
+			return PLX_QUICK_SLOW;
+		*has_source = 1;
+	}
+	return PLX_QUICK_OK;
 }
 
 /* After a failed parse.  json_tokener_reset (json-c 0.16) keeps the first

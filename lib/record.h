@@ -39,6 +39,15 @@ const char *plx_record_text(json_object *rec, size_t *len);
 
 int plx_source_id_ok(const char *s);
 
+/* The fast path for the common record (a flat object of strings, numbers
+ * and booleans, "tags" a flat object of strings, no backslash escapes):
+ * PLX_QUICK_OK when plx_record_parse would certainly accept the line as it
+ * is, with no "_plx_seq" key, and *has_source says whether it carries a
+ * source_id; PLX_QUICK_SLOW when not sure: then plx_record_parse decides
+ * (and says why).  Allocates nothing; line need not be NUL-terminated. */
+enum { PLX_QUICK_SLOW = 0, PLX_QUICK_OK = 1 };
+int plx_record_quick(const char *line, size_t len, int *has_source);
+
 /* Index of the first byte that is not well-formed UTF-8 (RFC 3629: no
  * overlong forms, surrogates or code points past U+10FFFF), or len. */
 size_t plx_utf8_bad(const unsigned char *s, size_t len);

@@ -151,9 +151,9 @@ take_line(struct pump *p, char *s, size_t n)
 {
 	const struct opts *o = p->o;
 	char err[256];
-	json_object *rec;
+	json_object *rec = NULL;
 	int64_t seq;
-	int rc;
+	int rc, has_source;
 
 	while (n && (*s == ' ' || *s == '\t'))
 		s++, n--;
@@ -168,7 +168,11 @@ take_line(struct pump *p, char *s, size_t n)
 		p->direct = p->caught_up && o->mode == PASS;
 		compact(p);
 	}
-	if (!(rec = plx_record_parse(p->tok, s, n, &seq, err, sizeof err))) {
+	/* The common record is checked without json-c and stored as it came;
+	 * the rest (and every refusal, for its reason) takes the full parse. */
+	if (plx_record_quick(s, n, &has_source) == PLX_QUICK_OK) {
+		seq = -1;
+	} else if (!(rec = plx_record_parse(p->tok, s, n, &seq, err, sizeof err))) {
 		plx_warn("line %lu: %s", p->in.lineno, err);
 		spool_count_rejected(p->sp, 1);
 		return 0;

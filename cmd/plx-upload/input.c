@@ -66,14 +66,19 @@ static void
 take(struct up *u, json_tokener *tok, char *line, size_t len, unsigned long lineno)
 {
 	char err[256];
-	json_object *rec;
+	json_object *rec = NULL;
 	const char *text;
 	size_t tlen = len;
-	int64_t seq, seq2;
+	int64_t seq, seq2 = -1;
+	int has_source;
 
 	text = strip_seq(line, &tlen, &seq);
-	if (!(rec = plx_record_parse(tok, text, tlen, &seq2, err, sizeof err)) ||
-	    (u->need_source && plx_record_check(rec, 1, err, sizeof err) < 0)) {
+	/* The common record is checked without json-c and sent as it came;
+	 * the rest, and a record lacking a source_id that must have one (for
+	 * the reason), take the full parse. */
+	if ((plx_record_quick(text, tlen, &has_source) != PLX_QUICK_OK || (u->need_source && !has_source)) &&
+	    (!(rec = plx_record_parse(tok, text, tlen, &seq2, err, sizeof err)) ||
+	     (u->need_source && plx_record_check(rec, 1, err, sizeof err) < 0))) {
 		plx_warn("line %lu: %s", lineno, err);
 		u->c.rejected++;
 		json_object_put(rec);

@@ -58,13 +58,17 @@ line(const char *fmt)
 	return kept[nkept++] = s;
 }
 
-/* Parses a line and checks the verdict; on failure the reason must hold frag. */
+/* Parses a line and checks the verdict; on failure the reason must hold frag.
+ * Every line also goes through the fast path: its OK must mean accepted. */
 static void
 check(const char *l, int want_ok, const char *frag, const char *what)
 {
 	char err[256] = "";
 	int64_t seq;
+	int has_source, quick = plx_record_quick(l, strlen(l), &has_source);
 	json_object *o = plx_record_parse(tok, l, strlen(l), &seq, err, sizeof err);
+
+	T(quick != PLX_QUICK_OK || o, "%s: plx_record_quick OK only if accepted", what);
 
 	if (want_ok) {
 		T(o != NULL, "%s: accepted", what);
@@ -308,6 +312,130 @@ go_numbers(void)
 	}
 }
 
+/* The fast path: a line, the verdict of plx_record_quick, and has_source
+ * when OK.  OK must always mean plx_record_parse accepts (checked here too);
+ * SLOW is for whatever it does not handle, valid or not. */
+static void
+quick(void)
+{
+	const struct { const char *line; int ok, src; const char *what; } rows[] = {
+		{ fixed[0].line, 1, 1, "design example" },
+		{ "{\"metric\":\"a\",\"value\":1}", 1, 0, "minimal metric" },
+		{ "{\"metric\":\"test.value\",\"value\":5,\"timestamp\":1763800000005,\"tags\":{\"i\":\"5\"}}", 1, 0, "tests/lib.sh gen" },
+		{ " \t{ \"metric\" : \"a\" ,\t\"value\" : 1 , \"tags\" : { \"k\" : \"v\" , \"l\" : \"\" } } \t", 1, 0, "spaces and tabs around tokens" },
+		{ "{\"class\":\"event\",\"metric\":\"door\",\"value\":\"open <&>\"}", 1, 0, "class event, string" },
+		{ "{\"class\":\"event\",\"metric\":\"a\",\"value\":1.5}", 1, 0, "class event, number" },
+		{ "{\"metric\":\"a\",\"value\":\"on\"}", 1, 0, "string, class inferred" },
+		{ "{\"metric\":\"a\",\"value\":true}", 1, 0, "true" },
+		{ "{\"class\":\"event\",\"metric\":\"a\",\"value\":false}", 1, 0, "false" },
+		{ "{\"metric\":\"a\",\"value\":-1}", 1, 0, "negative integer" },
+		{ "{\"metric\":\"a\",\"value\":-0}", 1, 0, "-0" },
+		{ "{\"metric\":\"a\",\"value\":-0.0}", 1, 0, "-0.0" },
+		{ "{\"metric\":\"a\",\"value\":21.50}", 1, 0, "float" },
+		{ "{\"metric\":\"a\",\"value\":-1.5e3}", 1, 0, "exponent" },
+		{ "{\"metric\":\"a\",\"value\":1E+2,\"timestamp\":2.5e-3}", 1, 0, "E+ and e-" },
+		{ "{\"metric\":\"a\",\"value\":1e300}", 1, 0, "1e300" },
+		{ "{\"metric\":\"a\",\"value\":1e-999}", 1, 0, "underflow to 0" },
+		{ "{\"metric\":\"a\",\"value\":123456789012345678}", 1, 0, "18-digit integer" },
+		{ "{\"metric\":\"a\",\"value\":-123456789012345678}", 1, 0, "-18-digit integer" },
+		{ "{\"metric\":\"a\",\"value\":1,\"timestamp\":1763800000.5}", 1, 0, "timestamp with fraction" },
+		{ "{\"metric\":\"a\",\"value\":1,\"source_id\":\"ble-gw.site_2\"}", 1, 1, "source_id" },
+		{ "{\"metric\":\"a\",\"value\":1,\"unit\":\"C\",\"n\":2,\"ok\":true}", 1, 0, "extra fields" },
+		{ "{\"metric\":\"caf\xc3\xa9\",\"value\":\"\xf0\x9f\x98\x80\",\"tags\":{\"\xc3\xa9\":\"\xe2\x82\xac\"}}", 1, 0, "valid UTF-8" },
+		{ "{\"metric\":\"a\",\"value\":1,\"tags\":{}}", 1, 0, "empty tags" },
+		{ line("{\"metric\":\"a\",\"value\":1,\"tags\":{%15{\"k\":\"v\",}\"z\":\"v\"}}"), 1, 0, "16 tag entries" },
+		{ line("{\"metric\":\"%256{m}\",\"value\":\"%256{v}\",\"source_id\":\"%256{s}\",\"tags\":{\"%256{k}\":\"%256{v}\"}}"),
+		  1, 1, "every name at 256 bytes" },
+
+		{ "", 0, 0, "empty line" },
+		{ "{}", 0, 0, "empty object" },
+		{ "[1]", 0, 0, "array" },
+		{ "{\"metric\":\"a\",\"value\":1", 0, 0, "truncated" },
+		{ "{\"metric\":\"a\",\"value\":1}x", 0, 0, "trailing garbage" },
+		{ "{\"metric\":\"a\",\"value\":1}{\"metric\":\"a\",\"value\":1}", 0, 0, "two objects" },
+		{ "{\"metric\":\"a\",\"value\":1,}", 0, 0, "trailing comma" },
+		{ "{\"metric\":\"a\",\"value\":1}\r", 0, 0, "CR (valid, left to the slow path)" },
+		{ "{\"metric\":\"a\",\n\"value\":1}", 0, 0, "newline inside" },
+		{ "{\"metric\":\"a\\n\",\"value\":1}", 0, 0, "escape in a string" },
+		{ "{\"metric\":\"a\",\"value\":\"\\u0041\"}", 0, 0, "\\u escape" },
+		{ "{\"metric\":\"a\",\"value\":1,\"tags\":{\"k\":\"\\\"\"}}", 0, 0, "escape in a tag" },
+		{ "{\"metric\":\"a\",\"value\":\"a\tb\"}", 0, 0, "raw tab in a string" },
+		{ "{\"metric\":\"a\",\"value\":null}", 0, 0, "null value" },
+		{ "{\"metric\":\"a\",\"value\":1,\"x\":null}", 0, 0, "null extra field" },
+		{ "{\"class\":\"event\",\"metric\":\"a\",\"value\":{\"x\":1}}", 0, 0, "event object" },
+		{ "{\"metric\":\"a\",\"value\":[1]}", 0, 0, "event array" },
+		{ "{\"metric\":\"a\",\"value\":1,\"x\":{}}", 0, 0, "object in an extra field" },
+		{ "{\"_plx_seq\":1,\"metric\":\"a\",\"value\":1}", 0, 0, "_plx_seq first" },
+		{ "{\"metric\":\"a\",\"value\":1,\"_plx_seq\":1}", 0, 0, "_plx_seq last" },
+		{ "{\"metric\":\"a\",\"value\":1,\"value\":\"x\"}", 0, 0, "repeated value" },
+		{ "{\"metric\":\"a\",\"value\":1,\"x\":1,\"x\":2}", 0, 0, "repeated extra field" },
+		{ "{\"metric\":\"a\",\"value\":01}", 0, 0, "01" },
+		{ "{\"metric\":\"a\",\"value\":-01}", 0, 0, "-01" },
+		{ "{\"metric\":\"a\",\"value\":1.}", 0, 0, "1." },
+		{ "{\"metric\":\"a\",\"value\":.5}", 0, 0, ".5" },
+		{ "{\"metric\":\"a\",\"value\":-}", 0, 0, "-" },
+		{ "{\"metric\":\"a\",\"value\":+1}", 0, 0, "+1" },
+		{ "{\"metric\":\"a\",\"value\":1e}", 0, 0, "1e" },
+		{ "{\"metric\":\"a\",\"value\":1e+}", 0, 0, "1e+" },
+		{ "{\"metric\":\"a\",\"value\":0x1}", 0, 0, "0x1" },
+		{ "{\"metric\":\"a\",\"value\":1e999}", 0, 0, "1e999" },
+		{ "{\"metric\":\"a\",\"value\":1e308}", 0, 0, "1e308 (past the bound, though finite)" },
+		{ "{\"metric\":\"a\",\"value\":9.99e307}", 1, 0, "9.99e307" },
+		{ "{\"metric\":\"a\",\"value\":1234567890123456789}", 0, 0, "19-digit integer" },
+		{ "{\"metric\":\"a\",\"value\":123456789012345678901234567890}", 0, 0, "integer json-c clamps" },
+		{ "{\"metric\":\"a\",\"value\":NaN}", 0, 0, "NaN" },
+		{ "{\"metric\":\"a\",\"value\":Infinity}", 0, 0, "Infinity" },
+		{ "{\"metric\":\"a\",\"value\":tru}", 0, 0, "tru" },
+		{ "{\"metric\":\"a\",\"value\":TRUE}", 0, 0, "TRUE" },
+		{ "{\"metric\":\"a\",\"value\":\"\xff\"}", 0, 0, "byte 0xff" },
+		{ "{\"metric\":\"a\",\"value\":\"\xed\xa0\x80\"}", 0, 0, "surrogate in UTF-8" },
+		{ "{\"metric\":\"a\",\"value\":1,\"source_id\":\"gw\xc3\xa9\"}", 0, 0, "non-ASCII source_id" },
+		{ "{\"metric\":\"a\",\"value\":1,\"source_id\":\"Gw\"}", 0, 0, "source_id uppercase" },
+		{ "{\"metric\":\"a\",\"value\":1,\"source_id\":\"\"}", 0, 0, "source_id empty" },
+		{ "{\"metric\":\"a\",\"value\":1,\"source_id\":7}", 0, 0, "source_id number" },
+		{ "{\"class\":\"log\",\"metric\":\"a\",\"value\":1}", 0, 0, "class log" },
+		{ "{\"class\":1,\"metric\":\"a\",\"value\":1}", 0, 0, "class number" },
+		{ "{\"class\":\"metric\",\"metric\":\"a\",\"value\":\"1\"}", 0, 0, "metric with a string" },
+		{ "{\"class\":\"metric\",\"metric\":\"a\",\"value\":true}", 0, 0, "metric with a bool" },
+		{ "{\"metric\":\"\",\"value\":1}", 0, 0, "empty metric" },
+		{ "{\"metric\":7,\"value\":1}", 0, 0, "numeric metric" },
+		{ "{\"value\":1}", 0, 0, "no metric" },
+		{ "{\"metric\":\"a\"}", 0, 0, "no value" },
+		{ "{\"metric\":\"a\",\"value\":1,\"timestamp\":\"1\"}", 0, 0, "timestamp string" },
+		{ "{\"metric\":\"a\",\"value\":1,\"timestamp\":true}", 0, 0, "timestamp bool" },
+		{ "{\"metric\":\"a\",\"value\":1,\"tags\":[]}", 0, 0, "tags array" },
+		{ "{\"metric\":\"a\",\"value\":1,\"tags\":\"x\"}", 0, 0, "tags string" },
+		{ "{\"metric\":\"a\",\"value\":1,\"tags\":{\"k\":1}}", 0, 0, "tag value number" },
+		{ "{\"metric\":\"a\",\"value\":1,\"tags\":{\"k\":{}}}", 0, 0, "nested tags" },
+		{ line("{\"metric\":\"a\",\"value\":1,\"tags\":{%16{\"k\":\"v\",}\"z\":\"v\"}}"), 0, 0, "17 tag entries" },
+		{ line("{\"metric\":\"%257{m}\",\"value\":1}"), 0, 0, "metric 257 bytes" },
+		{ line("{\"metric\":\"a\",\"value\":\"%257{v}\"}"), 0, 0, "event string 257 bytes" },
+		{ line("{\"metric\":\"a\",\"value\":1,\"tags\":{\"%257{k}\":\"v\"}}"), 0, 0, "tag key 257 bytes" },
+		{ line("{\"metric\":\"a\",\"value\":1,\"tags\":{\"k\":\"%257{v}\"}}"), 0, 0, "tag value 257 bytes" },
+		{ line("{\"metric\":\"a\",\"value\":1,\"source_id\":\"%257{s}\"}"), 0, 0, "source_id 257 bytes" },
+	};
+	const char buf[] = "{\"metric\":\"a\",\"value\":1}GARBAGE";
+	char err[256];
+	int64_t seq;
+	json_object *o;
+	size_t i;
+	int q, src;
+
+	for (i = 0; i < sizeof rows / sizeof *rows; i++) {
+		src = -1;
+		q = plx_record_quick(rows[i].line, strlen(rows[i].line), &src);
+		T(q == (rows[i].ok ? PLX_QUICK_OK : PLX_QUICK_SLOW), "quick %s: %s", rows[i].ok ? "OK" : "SLOW", rows[i].what);
+		if (q == PLX_QUICK_OK) {
+			T(src == rows[i].src, "quick %s: has_source %d", rows[i].what, rows[i].src);
+			o = plx_record_parse(tok, rows[i].line, strlen(rows[i].line), &seq, err, sizeof err);
+			T(o && seq == -1, "quick %s: plx_record_parse accepts it too", rows[i].what);
+			json_object_put(o);
+		}
+	}
+	T(plx_record_quick(buf, 24, &src) == PLX_QUICK_OK, "quick reads the first len bytes only");
+	T(plx_record_quick(buf, 20, &src) == PLX_QUICK_SLOW, "quick: a cut line is SLOW");
+}
+
 static void
 sequence(void)
 {
@@ -538,6 +666,7 @@ main(void)
 		check(fixed[i].line, fixed[i].ok, fixed[i].frag, fixed[i].what);
 	boundaries();
 	go_numbers();
+	quick();
 	sequence();
 	tokener_reuse();
 	lengths();
