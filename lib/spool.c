@@ -2,7 +2,7 @@
  *
  * Durability: WAL with synchronous=NORMAL by default, which survives a crash
  * of any process (a committed row is in the WAL) but may lose the last
- * commits on power loss; sync_full sets synchronous=FULL (fsync per commit).
+ * commits on power loss; SPOOL_SYNC_FULL sets synchronous=FULL (fsync per commit).
  * Writers batch many rows per transaction (group commit). */
 #include <errno.h>
 #include <stdio.h>
@@ -82,8 +82,9 @@ open_db(struct spool *sp)
 	if (rc != SQLITE_OK)
 		return rc;
 	sqlite3_busy_handler(sp->db, busy_wait, NULL);
-	snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
-	         sp->sync_full ? "FULL" : "NORMAL");
+	snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;%s",
+	         sp->flags & SPOOL_SYNC_FULL ? "FULL" : "NORMAL",
+	         sp->flags & SPOOL_ACK_ONLY ? " PRAGMA cache_size=-256;" : "");
 	if ((rc = sqlite3_exec(sp->db, pragmas, NULL, NULL, NULL)) != SQLITE_OK)
 		return rc;
 	if ((rc = sqlite3_exec(sp->db, schema, NULL, NULL, NULL)) != SQLITE_OK)
@@ -164,7 +165,7 @@ mkparent(const char *path)
 }
 
 int
-spool_open(struct spool **out, const char *path, int sync_full)
+spool_open(struct spool **out, const char *path, int flags)
 {
 	struct spool *sp = calloc(1, sizeof *sp);
 	int rc;
@@ -174,7 +175,7 @@ spool_open(struct spool **out, const char *path, int sync_full)
 		plx_warn("out of memory");
 		return -1;
 	}
-	sp->sync_full = sync_full;
+	sp->flags = flags;
 	if (mkparent(path) < 0)
 		plx_warn("unable to create the directory of %s:", path);
 	rc = open_db(sp);

@@ -32,7 +32,7 @@ struct spool_stats {
 struct spool {
 	sqlite3 *db;
 	char *path;
-	int sync_full;
+	int flags;                      /* SPOOL_* given to spool_open */
 	int in_txn;
 	struct spool_stats d;           /* deltas of the open transaction */
 	int64_t depth0, bytes0;         /* depth and bytes when it began */
@@ -41,10 +41,17 @@ struct spool {
 
 typedef int (*spool_row_fn)(void *arg, int64_t seq, const void *data, int len);
 
+/* spool_open flags. */
+enum {
+	SPOOL_SYNC_FULL = 1,   /* synchronous=FULL: an fsync per commit */
+	SPOOL_ACK_ONLY = 2     /* a connection that only acknowledges (plx-upload):
+	                        * a small page cache, as it reads little */
+};
+
 /* Opens or creates the spool.  A file SQLite finds damaged is renamed to
  * PATH.damaged-<epoch ms> (with its -wal and -shm), reported, and a fresh
  * one created.  0, or -1 with the reason already on stderr. */
-int spool_open(struct spool **sp, const char *path, int sync_full);
+int spool_open(struct spool **sp, const char *path, int flags);
 void spool_close(struct spool *sp);
 /* After SQLITE_CORRUPT/SQLITE_NOTADB at run time: set the file aside and
  * start a fresh one at the same path. */

@@ -94,7 +94,7 @@ main(int argc, char **argv)
 	path = o.path ? strdup(o.path) : cf.buffer ? strdup(cf.buffer) : plx_default_spool();
 	plx_config_free(&cf);
 	o.path = path;
-	if (spool_open(&sp, path, o.sync_full) < 0)
+	if (spool_open(&sp, path, o.sync_full ? SPOOL_SYNC_FULL : 0) < 0)
 		return EX_CANTCREAT;
 	switch (cmd) {
 	case O_STATUS: rc = show_status(sp); break;

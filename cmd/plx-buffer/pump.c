@@ -400,7 +400,7 @@ pump(struct spool **spp, const struct opts *o)
 			if ((rc = commit(&p)))
 				break;
 			spool_close(p.sp);
-			if (spool_open(&p.sp, o->path, o->sync_full) < 0) {
+			if (spool_open(&p.sp, o->path, o->sync_full ? SPOOL_SYNC_FULL : 0) < 0) {
 				p.sp = NULL;
 				rc = EX_IOERR;
 				break;

@@ -30,7 +30,7 @@ find_spool(struct up *u)
 	u->spool_looked = 1;
 	/* plx-buffer without -d uses the default spool; use it if it exists,
 	 * but never create one for a stream that merely looks like it has seqs. */
-	if ((path = plx_default_spool()) && access(path, F_OK) == 0 && spool_open(&u->sp, path, 0) == 0)
+	if ((path = plx_default_spool()) && access(path, F_OK) == 0 && spool_open(&u->sp, path, SPOOL_ACK_ONLY) == 0)
 		plx_info("acknowledging to the default spool %s", path);
 	else
 		plx_warn("records carry plx-buffer sequence numbers but no spool is configured"

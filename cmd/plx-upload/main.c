@@ -145,7 +145,7 @@ setup(struct up *u)
 		        " plexus-api-key, or api_key in ~/.plexus/config.json");
 	if ((path = u->o.spool ? u->o.spool : u->cf.buffer)) {
 		u->spool_looked = 1;
-		if (spool_open(&u->sp, path, 0) < 0)
+		if (spool_open(&u->sp, path, SPOOL_ACK_ONLY) < 0)
 			exit(EX_CANTCREAT);
 	}
 	u->dead_fd = -1;
