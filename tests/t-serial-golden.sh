@@ -7,7 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 G=$TOP/tests/golden/serial
 cd "$G" || exit 1
+shopt -s nullglob
 cases=(*.in)
+[ ${#cases[@]} -gt 0 ] || { nok "no golden cases in $G"; exit 1; }
 set -f                            # args hold regex brackets: no globbing
 for in in "${cases[@]}"; do
 	c=${in%.in}
