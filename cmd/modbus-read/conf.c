@@ -60,23 +60,6 @@ xstrdup(const char *s)
 	return d;
 }
 
-/* A whole decimal integer in [min, max]. */
-static int
-int_in(const char *s, long min, long max, int *out)
-{
-	char *end;
-	long v;
-
-	if (!isdigit((unsigned char)*s) && !(*s == '-' && isdigit((unsigned char)s[1])))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*end || errno || v < min || v > max)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 /* A duration with its unit, "500ms", "10s", "1m", "1h", in [min, max] ms. */
 int
 conf_duration(const char *s, long min, long max, int *ms)
@@ -142,7 +125,7 @@ set_tcp(struct ctx *x, struct mb_device *d, const char *v)
 
 	if (n == 0 || n >= sizeof host)
 		return fail(x, "expected tcp = HOST[:PORT], got '%s'", v);
-	if (colon && int_in(colon + 1, 1, 65535, &d->port))
+	if (colon && mb_int(colon + 1, 1, 65535, &d->port))
 		return fail(x, "expected a TCP port 1-65535, got '%s'", colon + 1);
 	memcpy(host, v, n);
 	host[n] = 0;
@@ -176,7 +159,7 @@ set_rtu(struct ctx *x, struct mb_device *d, char *v, const char *sep)
 		return fail(x, "expected rtu = /dev/TTY [BAUD [8N1]], got '%s'", v);
 	if (strtok(NULL, sep))
 		return fail(x, "expected rtu = /dev/TTY [BAUD [8N1]], got more");
-	if (baud && int_in(baud, 50, 4000000, &d->baud))
+	if (baud && mb_int(baud, 50, 4000000, &d->baud))
 		return fail(x, "expected a baud rate, got '%s'", baud);
 	if (dps && set_dps(d, dps))
 		return fail(x, "expected data bits, parity, stop bits like 8N1 or 8E1, got '%s'", dps);
@@ -213,16 +196,16 @@ device_setting(struct ctx *x, struct mb_device *d, const char *k, char *v)
 		else if (!strcmp(v, "down")) d->rts = 2;
 		else return fail(x, "expected rts = none, up or down, got '%s'", v);
 	} else if (!strcmp(k, "unit-id")) {
-		if (int_in(v, 0, 255, &d->unit_id))
+		if (mb_int(v, 0, 255, &d->unit_id))
 			return fail(x, "expected a unit id 0-255, got '%s'", v);
 	} else if (!strcmp(k, "timeout")) {
 		if (conf_duration(v, 1, 600000, &d->timeout_ms))
 			return fail(x, "expected a duration like 500ms or 2s (at most 10m), got '%s'", v);
 	} else if (!strcmp(k, "retries")) {
-		if (int_in(v, 0, 10, &d->retries))
+		if (mb_int(v, 0, 10, &d->retries))
 			return fail(x, "expected retries 0-10, got '%s'", v);
 	} else if (!strcmp(k, "gap")) {
-		if (int_in(v, 0, MB_MAX_BITS, &d->gap))
+		if (mb_int(v, 0, MB_MAX_BITS, &d->gap))
 			return fail(x, "expected a gap 0-2000 (registers or bits), got '%s'", v);
 	} else if (!strcmp(k, "interval")) {
 		if (conf_duration(v, 1, 86400000, &d->interval_ms))
@@ -274,7 +257,7 @@ point_option(struct ctx *x, struct mb_point *p, char *kv)
 		return fail(x, "expected key=value after the point, got '%s'", kv);
 	*v++ = 0;
 	if (!strcmp(kv, "unit-id")) {
-		if (int_in(v, 0, 255, &p->unit_id))
+		if (mb_int(v, 0, 255, &p->unit_id))
 			return fail(x, "expected a unit id 0-255, got '%s'", v);
 	} else if (!strcmp(kv, "scale")) {
 		if (real(v, &p->scale))
@@ -345,7 +328,7 @@ point_line(struct ctx *x, char *s, int dev)
 	if (f[1][0] == '#') {
 		if (reference(x, p.func, f[1] + 1, &p.addr))
 			return -1;
-	} else if (int_in(f[1], 0, 65535, &p.addr)) {
+	} else if (mb_int(f[1], 0, 65535, &p.addr)) {
 		return fail(x, "expected a 0-based address 0-65535 (or a reference like #40001), got '%s'", f[1]);
 	}
 	if (mb_type_parse(f[2], &p.type, &p.arg))

@@ -16,6 +16,8 @@
  * ABCD = byteorder Big, wordorder Big; CDAB = Big, Little; BADC = Little,
  * Big; DCBA = Little, Little.  The decoding is: swap the bytes of each word
  * if the order says so, reverse the words if it says so, read big endian. */
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,17 +63,19 @@ mb_func_parse(const char *s, enum mb_func *f)
 	return -1;
 }
 
-/* A decimal number in [min, max] filling the whole of s. */
-static int
-num(const char *s, long min, long max, int *out)
+/* A whole decimal integer in [min, max]: the map parser's and the type
+ * names' ("bit3", "string16") one reading of numbers. */
+int
+mb_int(const char *s, long min, long max, int *out)
 {
 	char *end;
 	long v;
 
-	if (*s < '0' || *s > '9')
+	if (!isdigit((unsigned char)*s) && !(*s == '-' && isdigit((unsigned char)s[1])))
 		return -1;
+	errno = 0;
 	v = strtol(s, &end, 10);
-	if (*end || v < min || v > max)
+	if (*end || errno || v < min || v > max)
 		return -1;
 	*out = (int)v;
 	return 0;
@@ -91,11 +95,11 @@ mb_type_parse(const char *s, enum mb_type *t, int *arg)
 			return 0;
 		}
 	}
-	if (!strncmp(s, "bit", 3) && num(s + 3, 0, 15, arg) == 0) {
+	if (!strncmp(s, "bit", 3) && mb_int(s + 3, 0, 15, arg) == 0) {
 		*t = MB_BIT;
 		return 0;
 	}
-	if (!strncmp(s, "string", 6) && num(s + 6, 1, MB_STR_MAX, arg) == 0) {
+	if (!strncmp(s, "string", 6) && mb_int(s + 6, 1, MB_STR_MAX, arg) == 0) {
 		*t = MB_STRING;
 		return 0;
 	}
