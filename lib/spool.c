@@ -15,17 +15,9 @@
 #include "clock.h"
 #include "log.h"
 #include "spool.h"
+#include "spool_schema.h"
 
-static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS records(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-	" t INTEGER NOT NULL, data BLOB NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS dead(seq INTEGER PRIMARY KEY, t INTEGER NOT NULL,"
-	" status INTEGER NOT NULL, error TEXT NOT NULL, data BLOB NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS stats(id INTEGER PRIMARY KEY CHECK (id = 1),"
-	" depth INTEGER NOT NULL, bytes INTEGER NOT NULL, accepted INTEGER NOT NULL,"
-	" rejected INTEGER NOT NULL, dropped INTEGER NOT NULL, acked INTEGER NOT NULL,"
-	" dead INTEGER NOT NULL);"
-	"INSERT OR IGNORE INTO stats VALUES (1, 0, 0, 0, 0, 0, 0, 0);";
+static const char schema[] = PLX_SPOOL_SCHEMA;
 
 int
 spool_damaged(int rc)
