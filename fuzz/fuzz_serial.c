@@ -4,9 +4,9 @@
  * for CSV, whether the column names are given; the rest is a stream of
  * lines split at '\n', each parsed in turn with the state (a CSV header)
  * carried from line to line, as serial-read does.  Checked: a line gives
- * either records or one reason; every record passes plx_record_check and
- * serialises to one line with no raw newline, within 64 KiB; a refused
- * line leaves no records behind. */
+ * either records or one reason; every record is one line, within 64 KiB,
+ * that plx_record_parse (plx-buffer's full check) accepts; a refused line
+ * leaves no records behind. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,16 +20,21 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char line[PLX_LINE_MAX + 1];
+	static char line[PLX_LINE_MAX + 1], rec[PLX_LINE_MAX + 1];
+	static json_tokener *tok;
 	struct plx_lp p;
 	char err[300], why[300];
 	const uint8_t *s, *end, *nl;
 	size_t len, n;
-	const char *t;
+	const char *t, *e;
+	json_object *o;
+	int64_t seq;
 	int k, i;
 
 	if (size < 1)
 		return 0;
+	if (!tok)
+		tok = plx_tokener_new();
 	CHECK(plx_lp_init(&p, (enum plx_lp_format)(data[0] % 6)) == 0, "init");
 	if (data[0] & 0x40)
 		p.prefix = "pre";
@@ -49,16 +54,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(line, s, len);
 		k = plx_lp_parse(&p, line, len, 1763800000000, err, sizeof err);
 		if (k < 0) {
-			CHECK(p.nrec == 0, "refused line keeps %d records", p.nrec);
+			CHECK(p.out.n == 0 && p.out.len == 0, "refused line keeps %d records", p.out.n);
 			CHECK(strlen(err) > 0 && !strchr(err, '\n'), "reason empty or on two lines");
 			continue;
 		}
-		CHECK(k == p.nrec && k <= PLX_LP_RECS_MAX, "count %d, kept %d", k, p.nrec);
-		for (i = 0; i < k; i++) {
-			CHECK(plx_record_check(p.rec[i], 0, why, sizeof why) == 0, "invalid record: %s", why);
-			t = plx_record_text(p.rec[i], &n);
-			CHECK(n <= PLX_LINE_MAX && !memchr(t, '\n', n), "record text");
+		CHECK(k == p.out.n && k <= PLX_LP_RECS_MAX, "count %d, kept %d", k, p.out.n);
+		/* every record as plx-buffer reads it: the full parser and check */
+		for (i = 0, t = p.out.s; i < k; i++, t = e + 1) {
+			e = memchr(t, '\n', p.out.s + p.out.len - t);
+			CHECK(e != NULL, "record %d has no newline", i);
+			n = (size_t)(e - t);
+			CHECK(n <= PLX_LINE_MAX, "record longer than 64 KiB");
+			memcpy(rec, t, n);
+			rec[n] = '\0';
+			o = plx_record_parse(tok, rec, n, &seq, why, sizeof why);
+			CHECK(o != NULL, "invalid record %s: %s", rec, why);
+			json_object_put(o);
 		}
+		CHECK(t == p.out.s + p.out.len, "text after the last record");
 	}
 	plx_lp_free(&p);
 	return 0;

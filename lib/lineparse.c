@@ -43,14 +43,8 @@ plx_lp_init(struct plx_lp *p, enum plx_lp_format f)
 	memset(p, 0, sizeof *p);
 	p->format = f;
 	p->csv_sep = ',';
+	plx_recs_init(&p->out);
 	return (p->tok = plx_tokener_new()) ? 0 : -1;
-}
-
-static void
-clear_recs(struct plx_lp *p)
-{
-	while (p->nrec > 0)
-		json_object_put(p->rec[--p->nrec]);
 }
 
 static void
@@ -63,8 +57,8 @@ free_names(char **v, int *n)
 void
 plx_lp_free(struct plx_lp *p)
 {
-	clear_recs(p);
-	free_names(p->tag_key, &p->ntags);
+	plx_recs_free(&p->out);
+	free_names(p->tag_key, &p->tags.n);
 	free_names(p->col, &p->ncol);
 	free_names(p->field, &p->nfield);
 	if (p->have_re)
@@ -89,13 +83,15 @@ plx_lp_tag(struct plx_lp *p, const char *kv, char *err, size_t errlen)
 
 	if (!eq || eq == kv)
 		FAIL("tag \"%.64s\" is not key=value", kv);
-	if (p->ntags >= PLX_TAGS_MAX - 1)
+	if (p->tags.n >= PLX_TAGS_MAX - 1)
 		FAIL("more than %d tags", PLX_TAGS_MAX - 1);
-	if ((size_t)(eq - kv) > PLX_NAME_MAX || strlen(eq + 1) > PLX_NAME_MAX)
-		FAIL("tag \"%.64s\": key or value longer than %d bytes", kv, PLX_NAME_MAX);
 	/* kv stays alive (argv): keep pointers into a copy of the key only */
-	p->tag_key[p->ntags] = strndup(kv, eq - kv);
-	p->tag_val[p->ntags++] = eq + 1;
+	if (!(p->tag_key[p->tags.n] = strndup(kv, eq - kv)))
+		FAIL("out of memory");
+	if (plx_tags_add(&p->tags, p->tag_key[p->tags.n], eq + 1, err, errlen) < 0) {
+		free(p->tag_key[p->tags.n]);
+		return -1;
+	}
 	return 0;
 }
 
@@ -151,81 +147,35 @@ plx_lp_pattern(struct plx_lp *p, const char *regex, const char *names, char *err
 
 /* --- values ---------------------------------------------------------- */
 
-/* A double as the shortest text that reads back the same, so 0.1 prints
- * as 0.1 and not as json-c's 0.10000000000000001; plain decimals where
- * they are short (-500, not -5e+02). */
-static json_object *
-new_double(double d)
-{
-	char buf[48];
-	double a = d < 0 ? -d : d;
-	int prec;
+/* A value on its way into a record. */
+enum vkind { V_NUMTEXT, V_NUM, V_BOOL, V_STR };
+struct val {
+	enum vkind kind;
+	const char *s;          /* V_NUMTEXT, V_STR: the text, n bytes */
+	size_t n;
+	double d;               /* V_NUM */
+	int b;                  /* V_BOOL */
+};
 
-	if (a == 0 || (a >= 1e-4 && a < 1e15)) {
-		for (prec = 0; prec <= 20; prec++) {
-			snprintf(buf, sizeof buf, "%.*f", prec, d);
-			if (strtod(buf, NULL) == d)
-				return json_object_new_double_s(d, buf);
-		}
-	}
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(buf, sizeof buf, "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
-			break;
-	}
-	return json_object_new_double_s(d, buf);
-}
-
-/* s is JSON's number grammar: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)? */
-static int
-json_number_text(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		s++;
-	else if (isdigit((unsigned char)*s))
-		while (isdigit((unsigned char)*s))
-			s++;
-	else
-		return 0;
-	if (*s == '.') {
-		if (!isdigit((unsigned char)*++s))
-			return 0;
-		while (isdigit((unsigned char)*s))
-			s++;
-	}
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (!isdigit((unsigned char)*s))
-			return 0;
-		while (isdigit((unsigned char)*s))
-			s++;
-	}
-	return *s == '\0';
-}
-
-/* A text value, NUL-terminated, typed: integer, decimal, bool or string.
- * A decimal is [+-](d+[.d*]|.d+)[(e|E)[+-]d+]; hex, inf and nan stay text. */
-static json_object *
+/* A text value, NUL-terminated, typed: number, bool or string.  A number
+ * is [+-](d+[.d*]|.d+)[(e|E)[+-]d+] (kept as printed when it is JSON's
+ * grammar: plx_recs_numtext); hex, inf and nan stay text. */
+static struct val
 typed(const char *s)
 {
 	const char *q = s;
 	int digits = 0, dot = 0;
 	char *end;
-	long long i;
-	double d;
+	size_t n = strlen(s);
 
 	if (!strcmp(s, "true") || !strcmp(s, "TRUE") || !strcmp(s, "True"))
-		return json_object_new_boolean(1);
+		return (struct val){ .kind = V_BOOL, .b = 1 };
 	if (!strcmp(s, "false") || !strcmp(s, "FALSE") || !strcmp(s, "False"))
-		return json_object_new_boolean(0);
+		return (struct val){ .kind = V_BOOL, .b = 0 };
 	if (*q == '+' || *q == '-')
 		q++;
 	for (; *q; q++) {
-		if (isdigit((unsigned char)*q))
+		if (*q >= '0' && *q <= '9')
 			digits++;
 		else if (*q == '.' && !dot)
 			dot = 1;
@@ -236,27 +186,18 @@ typed(const char *s)
 		const char *x = q + 1;
 		if (*x == '+' || *x == '-')
 			x++;
-		if (isdigit((unsigned char)*x)) {
-			while (isdigit((unsigned char)*x))
+		if (*x >= '0' && *x <= '9') {
+			while (*x >= '0' && *x <= '9')
 				x++;
-			q = x, dot = 1;
+			q = x;
 		}
 	}
 	if (!digits || *q)
-		return json_object_new_string(s);
-	errno = 0;
-	if (!dot) {
-		i = strtoll(s, &end, 10);
-		if (!errno && !*end)
-			return json_object_new_int64(i);
-	}
-	errno = 0;
-	d = strtod(s, &end);
-	if (*end || !isfinite(d))
-		return json_object_new_string(s);
-	if (json_number_text(s))
-		return json_object_new_double_s(d, s);
-	return new_double(d);
+		return (struct val){ .kind = V_STR, .s = s, .n = n };
+	/* long, or an exponent: it may not fit a double (1e400 stays text) */
+	if ((n > 15 || strpbrk(s, "eE")) && !isfinite(strtod(s, &end)))
+		return (struct val){ .kind = V_STR, .s = s, .n = n };
+	return (struct val){ .kind = V_NUMTEXT, .s = s, .n = n };
 }
 
 /* --- records --------------------------------------------------------- */
@@ -278,32 +219,26 @@ join(char *out, const char *a, const char *b)
 	return 0;
 }
 
-/* One record for name = value (taken over), tagged, checked, kept. */
+/* One record for name = value, tagged, checked, kept. */
 static int
-emit(struct plx_lp *p, const char *name, json_object *v, int64_t ts, char *err, size_t errlen)
+emit(struct plx_lp *p, const char *name, struct val v, int64_t ts, char *err, size_t errlen)
 {
-	char full[NAMEBUF], why[200];
-	json_object *r;
-	int i;
+	char full[NAMEBUF];
+	struct plx_recs *r = &p->out;
+	int rc;
 
-	if (p->nrec >= PLX_LP_RECS_MAX) {
-		json_object_put(v);
+	if (r->n >= PLX_LP_RECS_MAX)
 		FAIL("more than %d values in one line", PLX_LP_RECS_MAX);
-	}
-	if (join(full, p->prefix, name) < 0) {
-		json_object_put(v);
+	if (join(full, p->prefix, name) < 0)
 		FAIL("name \"%.40s...\": longer than %d bytes", name, PLX_NAME_MAX);
+	switch (v.kind) {
+	case V_NUMTEXT: rc = plx_recs_numtext(r, full, v.s, v.n, ts, &p->tags); break;
+	case V_NUM: rc = plx_recs_num(r, full, v.d, ts, &p->tags); break;
+	case V_BOOL: rc = plx_recs_bool(r, full, v.b, ts, &p->tags); break;
+	default: rc = plx_recs_str(r, full, v.s, v.n, ts, &p->tags); break;
 	}
-	r = plx_record_new(full, v, ts);
-	if (p->source_id)
-		json_object_object_add(r, "source_id", json_object_new_string(p->source_id));
-	for (i = 0; i < p->ntags; i++)
-		plx_record_tag(r, p->tag_key[i], p->tag_val[i]);
-	if (plx_record_check(r, 0, why, sizeof why) < 0) {
-		json_object_put(r);
-		FAIL("%.64s: %s", full, why);
-	}
-	p->rec[p->nrec++] = r;
+	if (rc < 0)
+		FAIL("%s", r->err);
 	return 0;
 }
 
@@ -313,10 +248,31 @@ emit_text(struct plx_lp *p, const char *name, const char *val, int quoted, int64
 {
 	if (!quoted && !*val)
 		return 0;
-	return emit(p, name, quoted ? json_object_new_string(val) : typed(val), ts, err, errlen);
+	return emit(p, name, quoted ? (struct val){ .kind = V_STR, .s = val, .n = strlen(val) }
+	            : typed(val), ts, err, errlen);
 }
 
 /* --- json ------------------------------------------------------------ */
+
+/* A JSON scalar: a number keeps its text as the line had it (json-c keeps
+ * it), a string or a bool is an event. */
+static int
+leaf(struct plx_lp *p, const char *name, json_object *v, int64_t ts, char *err, size_t errlen)
+{
+	struct val x = { .kind = V_NUMTEXT };
+
+	if (!*name)
+		FAIL("json: empty key");
+	if (json_object_is_type(v, json_type_boolean)) {
+		x = (struct val){ .kind = V_BOOL, .b = json_object_get_boolean(v) };
+	} else if (json_object_is_type(v, json_type_string)) {
+		x = (struct val){ .kind = V_STR, .s = json_object_get_string(v),
+		                  .n = (size_t)json_object_get_string_len(v) };
+	} else {
+		x.s = json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN, &x.n);
+	}
+	return emit(p, name, x, ts, err, errlen);
+}
 
 static int
 flatten(struct plx_lp *p, const char *name, json_object *v, int64_t ts, char *err, size_t errlen)
@@ -346,9 +302,7 @@ flatten(struct plx_lp *p, const char *name, json_object *v, int64_t ts, char *er
 		}
 		return 0;
 	default:
-		if (!*name)
-			FAIL("json: empty key");
-		return emit(p, name, json_object_get(v), ts, err, errlen);
+		return leaf(p, name, v, ts, err, errlen);
 	}
 }
 
@@ -386,7 +340,10 @@ parse_json(struct plx_lp *p, const char *line, size_t len, int64_t ts, char *err
 			json_object_put(o);
 			FAIL("record: %s", why);
 		}
-		p->rec[p->nrec++] = o;
+		rc = plx_recs_json(&p->out, o);
+		json_object_put(o);
+		if (rc < 0)
+			FAIL("record: %s", p->out.err);
 		return 0;
 	}
 	rc = flatten(p, "", o, ts, err, errlen);
@@ -510,17 +467,9 @@ csv_split(char *s, char sep, char **f, int *quoted, char *err, size_t errlen)
 static int
 is_name(const char *s, int quoted)
 {
-	json_object *v;
-	int name;
-
 	if (!*s)
 		return 0;
-	if (quoted)
-		return 1;
-	v = typed(s);
-	name = json_object_is_type(v, json_type_string);
-	json_object_put(v);
-	return name;
+	return quoted || typed(s).kind == V_STR;
 }
 
 static int
@@ -593,15 +542,13 @@ nmea_coord(const char *s, const char *hemi, double *out)
 static int
 emit_num(struct plx_lp *p, const char *name, const char *text, int64_t ts, char *err, size_t errlen)
 {
-	json_object *v;
+	struct val v;
 
 	if (!*text)
 		return 0;
 	v = typed(text);
-	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) {
-		json_object_put(v);
+	if (v.kind != V_NUMTEXT)
 		FAIL("nmea: %s: \"%.32s\" is not a number", name, text);
-	}
 	return emit(p, name, v, ts, err, errlen);
 }
 
@@ -613,9 +560,9 @@ emit_position(struct plx_lp *p, char **f, int64_t ts, char *err, size_t errlen)
 	if (nmea_coord(f[0], f[1], &lat) < 0 || nmea_coord(f[2], f[3], &lon) < 0 || fabs(lat) > 90 ||
 	    fabs(lon) > 180)
 		FAIL("nmea: bad position \"%.16s,%.2s,%.16s,%.2s\"", f[0], f[1], f[2], f[3]);
-	if (emit(p, "gps.lat", new_double(lat), ts, err, errlen) < 0)
+	if (emit(p, "gps.lat", (struct val){ .kind = V_NUM, .d = lat }, ts, err, errlen) < 0)
 		return -1;
-	return emit(p, "gps.lon", new_double(lon), ts, err, errlen);
+	return emit(p, "gps.lon", (struct val){ .kind = V_NUM, .d = lon }, ts, err, errlen);
 }
 
 static int
@@ -674,8 +621,8 @@ parse_nmea(struct plx_lp *p, char *s, size_t len, int64_t ts, char *err, size_t 
 			if (emit_num(p, "gps.speed_knots", f[7], ts, err, errlen) < 0)
 				return -1;
 			knots = strtod(f[7], NULL);
-			if (emit(p, "gps.speed", new_double(round_to(knots * 0.514444, 1000)), ts,
-			         err, errlen) < 0)
+			if (emit(p, "gps.speed", (struct val){ .kind = V_NUM,
+			         .d = round_to(knots * 0.514444, 1000) }, ts, err, errlen) < 0)
 				return -1;
 		}
 		return emit_num(p, "gps.course", f[8], ts, err, errlen);
@@ -733,7 +680,8 @@ plx_lp_parse(struct plx_lp *p, char *line, size_t len, int64_t ts, char *err, si
 	size_t bad;
 	int rc;
 
-	clear_recs(p);
+	plx_recs_clear(&p->out);
+	p->tags.source_id = p->source_id;
 	line[len] = '\0';
 	if ((nul = memchr(line, '\0', len)))
 		FAIL("NUL byte at byte %zu", (size_t)(nul - line) + 1);
@@ -754,8 +702,8 @@ plx_lp_parse(struct plx_lp *p, char *line, size_t len, int64_t ts, char *err, si
 	default: FAIL("unknown format");
 	}
 	if (rc < 0) {
-		clear_recs(p);
+		plx_recs_clear(&p->out);
 		return -1;
 	}
-	return p->nrec;
+	return p->out.n;
 }

@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "record.h"
+#include "recs.h"
 
 enum plx_lp_format { PLX_LP_AUTO, PLX_LP_JSON, PLX_LP_KV, PLX_LP_CSV, PLX_LP_NMEA, PLX_LP_PATTERN };
 
@@ -37,9 +37,8 @@ struct plx_lp {
 	enum plx_lp_format format;
 	const char *prefix;            /* metric prefix joined with '.', or NULL */
 	const char *source_id;         /* added to every record built, or NULL */
-	char *tag_key[PLX_TAGS_MAX];       /* tags added to every record built */
-	const char *tag_val[PLX_TAGS_MAX];
-	int ntags;
+	struct plx_tags tags;          /* added to every record built (and source_id) */
+	char *tag_key[PLX_TAGS_MAX];   /* the tags' keys, owned here */
 	char csv_sep;                  /* CSV field separator, ',' by default */
 	char *col[PLX_LP_RECS_MAX];    /* CSV column names (header or given) */
 	int ncol;
@@ -49,8 +48,7 @@ struct plx_lp {
 	char *field[PLX_LP_RECS_MAX];  /* names of the pattern's groups ("" skips one) */
 	int nfield;
 	json_tokener *tok;
-	json_object *rec[PLX_LP_RECS_MAX]; /* the last line's records, owned here */
-	int nrec;
+	struct plx_recs out;           /* the last line's records, as text */
 };
 
 int plx_lp_init(struct plx_lp *p, enum plx_lp_format f);

@@ -125,9 +125,9 @@ plx_out_put(struct plx_out *o, const char *text, size_t len, int nrec)
 	}
 	if (plx_out_pending(o) + len > o->max) {
 		/* full: one more try at making room before dropping */
-		if (plx_out_flush(o) < 0)
+		if ((o->wait ? plx_out_drain(o) : plx_out_flush(o)) < 0)
 			return -1;
-		if (plx_out_pending(o) + len > o->max) {
+		if (plx_out_pending(o) + len > o->max && !o->wait) {
 			o->overruns += (unsigned long)nrec;
 			return 1;
 		}

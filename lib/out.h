@@ -26,6 +26,8 @@ struct plx_out {
 	size_t max;                /* bound on len - off */
 	int pipe;                  /* fd is a pipe: writes of whole lines, <= PIPE_BUF */
 	int made_nonblock;         /* fd set O_NONBLOCK here: undone by plx_out_free */
+	int wait;                  /* set by the caller: a full queue waits for stdout
+	                            * instead of dropping (the input can wait: a file) */
 	int err;                   /* errno of a failed write, else 0 */
 	unsigned long records;     /* records queued */
 	unsigned long overruns;    /* records dropped: the queue was full */
@@ -35,7 +37,8 @@ struct plx_out {
 int plx_out_init(struct plx_out *o, int fd, size_t max);
 void plx_out_free(struct plx_out *o);
 /* Queues nrec whole records (text ending in '\n').  0 queued; 1 dropped
- * and counted as overruns; -1 with errno after a write error.  Writes
+ * and counted as overruns (never with o->wait set); -1 with errno after a
+ * write error.  Writes
  * straight away when enough is queued (a non-blocking attempt). */
 int plx_out_put(struct plx_out *o, const char *text, size_t len, int nrec);
 /* Writes what stdout takes now without blocking: 0, or -1 with errno. */

@@ -1,5 +1,7 @@
 /* Records as text, checked as they are written: see recs.h.  The escaping
  * is json-c's (the slow path's) so both paths print the same bytes. */
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,14 +25,14 @@ text_bad(const char *s, size_t len)
 int
 plx_tags_add(struct plx_tags *t, const char *key, const char *val, char *err, size_t errlen)
 {
-	const char *why;
+	const char *why = "empty name";
 
 	if (t->n >= PLX_TAGS_MAX) {
 		snprintf(err, errlen, "more than %d tags", PLX_TAGS_MAX);
 		return -1;
 	}
 	if (!*key || (why = text_bad(key, strlen(key))) || (why = text_bad(val, strlen(val)))) {
-		snprintf(err, errlen, "tag %.40s: %s", key, *key ? why : "empty name");
+		snprintf(err, errlen, "tag %.40s: %s", key, why);
 		return -1;
 	}
 	t->key[t->n] = key;
@@ -231,12 +233,14 @@ plx_recs_num(struct plx_recs *r, const char *name, double v, int64_t ts, const s
 	return record(r, 1, name, strlen(name), num, plx_fmt_double(num, v), 0, ts, t);
 }
 
-/* JSON's number grammar -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?, and small
- * enough for a float64: the server cannot decode 1e400. */
+/* JSON's number grammar -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?, and finite
+ * as a float64: the server cannot decode 1e400. */
 static int
 json_number(const char *s, size_t n)
 {
 	const char *e = s + n, *p = s;
+	char buf[400];
+	int exp = 0, frac = 0;
 
 	if (p < e && *p == '-')
 		p++;
@@ -248,14 +252,44 @@ json_number(const char *s, size_t n)
 	else
 		return 0;
 	if (p < e && *p == '.') {
+		frac = 1;
 		if (++p == e || *p < '0' || *p > '9')
 			return 0;
 		while (p < e && *p >= '0' && *p <= '9')
 			p++;
 	}
-	if (p < e && (*p == 'e' || *p == 'E'))
-		return 0;       /* rare: checked through strtod below */
-	return p == e && n < 20;   /* at most 19 digits: no overflow, no precision games */
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		exp = 1;
+		if (++p < e && (*p == '+' || *p == '-'))
+			p++;
+		if (p == e || *p < '0' || *p > '9')
+			return 0;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p != e)
+		return 0;
+	if (n == 2 && s[0] == '-' && s[1] == '0')
+		return 0;       /* -0: printed 0 */
+	if (!exp && !frac && n < 19)
+		return 1;       /* the common case: no need to read it */
+	if (!exp && frac && n < 20)
+		return 1;
+	if (n >= sizeof buf)
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (frac || exp)
+		return isfinite(strtod(buf, NULL));
+	/* An integer that long must fit json-c's int64 or uint64, as plx-buffer
+	 * reads it back (and not be the value json-c clamps to). */
+	errno = 0;
+	if (buf[0] == '-') {
+		long long v = strtoll(buf, NULL, 10);
+		return !errno && v != LLONG_MIN;
+	}
+	unsigned long long u = strtoull(buf, NULL, 10);
+	return !errno && u != ULLONG_MAX;
 }
 
 int

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "io.h"
 #include "log.h"
+#include "out.h"
 #include "serial.h"
 
 #define READ_CHUNK 65536
@@ -30,6 +31,8 @@ struct reader {
 	const struct opts *o;
 	struct plx_lp *lp;
 	struct frame fr;
+	struct plx_out out;     /* stdout: bounded queue, never blocks the port */
+	struct plx_recs st;     /* status records being built */
 	int fd;
 	int stop;               /* 0, or the exit status to end with */
 	unsigned long lineno;   /* lines since start (all reconnects) */
@@ -37,6 +40,8 @@ struct reader {
 	int64_t warn_second;    /* rate limit of warnings about input */
 	int nwarn;
 	unsigned long suppressed;
+	unsigned long overruns_told;  /* stdout overruns already said on stderr */
+	int64_t overrun_warned;       /* ... when (monotonic) */
 	int64_t next_open;      /* port closed: when to try again (monotonic) */
 	int64_t backoff;        /* ... and the wait after that, ms */
 	char last_err[200];     /* the last reason said about the port */
@@ -72,19 +77,16 @@ input_warn(struct reader *r, const char *why)
 		r->suppressed++;
 }
 
+/* Queues the records of one line (or the status); a broken stdout ends the
+ * run (DESIGN §2: the supervisor restarts the pipeline). */
 static void
-put(struct reader *r, json_object *rec)
+out_failed(struct reader *r)
 {
 	if (r->stop)
-		return;
-	if (plx_record_write(STDOUT_FILENO, rec) == 0)
 		return;
 	if (errno == EPIPE) {
 		plx_info("stdout closed, exiting");
 		r->stop = 0x100;    /* exit 0 */
-	} else if (errno == EMSGSIZE) {
-		r->n_rejected++;
-		input_warn(r, "record longer than 64 KiB, dropped");
 	} else {
 		plx_warn("write to stdout:");
 		r->stop = EX_IOERR;
@@ -92,11 +94,18 @@ put(struct reader *r, json_object *rec)
 }
 
 static void
+put(struct reader *r, const char *text, size_t len, int n)
+{
+	if (!r->stop && plx_out_put(&r->out, text, len, n) < 0)
+		out_failed(r);
+}
+
+static void
 on_line(void *ctx, char *line, size_t len, int64_t ts)
 {
 	struct reader *r = ctx;
 	char err[300], why[340];
-	int i, n;
+	int n;
 
 	r->lineno++;
 	r->n_read++;
@@ -111,33 +120,43 @@ on_line(void *ctx, char *line, size_t len, int64_t ts)
 		input_warn(r, err);
 		return;
 	}
-	for (i = 0; i < n; i++)
-		put(r, r->lp->rec[i]);
+	if (n > 0)
+		put(r, r->lp->out.s, r->lp->out.len, n);
 }
 
 static void
 status(struct reader *r)
 {
-	const struct { const char *name; unsigned long *v; } c[] = {
-		{ "serial.lines_read", &r->n_read }, { "serial.lines_rejected", &r->n_rejected },
-		{ "serial.lines_truncated", &r->n_truncated }, { "serial.reconnects", &r->n_reconnects },
+	const struct { const char *name; unsigned long v; } c[] = {
+		{ "serial.lines_read", r->n_read }, { "serial.lines_rejected", r->n_rejected },
+		{ "serial.lines_truncated", r->n_truncated }, { "serial.reconnects", r->n_reconnects },
+		{ "serial.overruns", r->out.overruns },
 	};
-	char port[PLX_NAME_MAX + 1];
+	struct plx_tags t = r->lp->tags;
+	char port[PLX_NAME_MAX + 1], err[200];
 	int64_t ts = plx_now_ms();
 	size_t i;
-	int k;
 
 	snprintf(port, sizeof port, "%s", r->o->name);
-	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
-		json_object *rec = plx_record_new(c[i].name, json_object_new_int64((int64_t)*c[i].v), ts);
-		if (r->lp->source_id)
-			json_object_object_add(rec, "source_id", json_object_new_string(r->lp->source_id));
-		for (k = 0; k < r->lp->ntags; k++)
-			plx_record_tag(rec, r->lp->tag_key[k], r->lp->tag_val[k]);
-		plx_record_tag(rec, "port", port);
-		put(r, rec);
-		json_object_put(rec);
-	}
+	t.source_id = r->lp->source_id;
+	if (plx_tags_add(&t, "port", port, err, sizeof err) < 0)
+		t.n--, plx_warn("status: %s", err);   /* a port name that is no tag: left out */
+	plx_recs_clear(&r->st);
+	for (i = 0; i < sizeof c / sizeof c[0]; i++)
+		plx_recs_num(&r->st, c[i].name, (double)c[i].v, ts, &t);
+	put(r, r->st.s, r->st.len, r->st.n);
+}
+
+/* Records dropped because stdout was too slow: said at most every 10 s. */
+static void
+overrun_tick(struct reader *r, int64_t now)
+{
+	if (r->out.overruns == r->overruns_told || now - r->overrun_warned < 10000)
+		return;
+	plx_warn("stdout too slow: dropped %lu records (%lu in all)",
+	         r->out.overruns - r->overruns_told, r->out.overruns);
+	r->overruns_told = r->out.overruns;
+	r->overrun_warned = now;
 }
 
 /* One attempt to open the port; on failure the next one is planned with a
@@ -180,30 +199,86 @@ port_close(struct reader *r, const char *why, int64_t delay)
 	r->backoff = 100;
 }
 
-int
-run(const struct opts *o, struct plx_lp *lp)
+/* Bytes from the input; 1 at the end of a file or stdin. */
+static int
+on_input(struct reader *r, short revents)
 {
 	static char buf[READ_CHUNK];
-	struct reader r = { .o = o, .lp = lp, .fd = -1, .backoff = 100 };
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block, orig;
-	struct pollfd pfd;
-	struct timespec tmo;
-	int64_t now, next_status, wait;
-	ssize_t n;
+	ssize_t n = plx_read(r->fd, buf, sizeof buf);
 
-	if (frame_init(&r.fr, o->max_line, o->delim, on_line, &r) < 0)
-		plx_die(EX_OSERR, "out of memory");
+	if (n > 0) {
+		frame_feed(&r->fr, buf, (size_t)n, plx_now_ms(), plx_mono_ms());
+		/* a file's records may have waited for stdout meanwhile: the
+		 * quiet that flushes a partial line starts now */
+		r->fr.last_mono = plx_mono_ms();
+	} else if (n < 0 && errno == EAGAIN && !(revents & (POLLHUP | POLLERR | POLLNVAL))) {
+		;
+	} else if (!r->o->port) {
+		if (n < 0)
+			plx_warn("read %s:", r->o->name);
+		return 1;
+	} else {
+		/* a pulled USB adapter takes a moment to vanish and come back */
+		port_close(r, n == 0 ? "end of file" : n < 0 && errno == EAGAIN ? "hang-up"
+		           : strerror(errno), 100);
+	}
+	return 0;
+}
+
+/* Milliseconds to the nearest deadline (partial-line flush, the warning
+ * rate limit, status, reopening the port), or -1 for none. */
+static int64_t
+next_wait(const struct reader *r, int64_t now, int64_t next_status)
+{
+	const struct opts *o = r->o;
+	int64_t wait = -1;
+
+	if (frame_pending(&r->fr))
+		wait = r->fr.last_mono + o->flush_ms - now;
+	if (r->suppressed && (wait < 0 || 1000 - now % 1000 < wait))
+		wait = 1000 - now % 1000;
+	if (o->status_s && (wait < 0 || next_status - now < wait))
+		wait = next_status - now;
+	if (r->fd < 0 && (wait < 0 || r->next_open - now < wait))
+		wait = r->next_open - now;
+	if (wait < 0 && (frame_pending(&r->fr) || o->status_s || r->fd < 0))
+		wait = 0;
+	return wait;
+}
+
+static void
+setup_signals(sigset_t *orig)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block;
+
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigprocmask(SIG_BLOCK, &block, orig);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
 
+int
+run(const struct opts *o, struct plx_lp *lp)
+{
+	struct reader r = { .o = o, .lp = lp, .fd = -1, .backoff = 100 };
+	sigset_t orig;
+	struct pollfd pf[2];
+	struct timespec tmo;
+	int64_t now, next_status, wait;
+	int nf, in;
+
+	if (frame_init(&r.fr, o->max_line, o->delim, on_line, &r) < 0 ||
+	    plx_out_init(&r.out, STDOUT_FILENO, o->queue_max) < 0)
+		plx_die(EX_OSERR, "unable to set up:");
+	r.out.wait = !o->port;      /* a file can wait for a slow consumer */
+	plx_recs_init(&r.st);
+	setup_signals(&orig);
 	if (!o->port) {
 		if (!strcmp(o->file, "-"))
 			r.fd = STDIN_FILENO;
@@ -217,52 +292,35 @@ run(const struct opts *o, struct plx_lp *lp)
 		now = plx_mono_ms();
 		if (o->port && r.fd < 0 && now >= r.next_open)
 			try_open(&r, now);
-		/* the nearest deadline: flush, status, next attempt to open */
-		wait = -1;
-		if (frame_pending(&r.fr))
-			wait = r.fr.last_mono + o->flush_ms - now;
-		if (r.suppressed && (wait < 0 || 1000 - now % 1000 < wait))
-			wait = 1000 - now % 1000;
-		if (o->status_s && (wait < 0 || next_status - now < wait))
-			wait = next_status - now;
-		if (r.fd < 0 && (wait < 0 || r.next_open - now < wait))
-			wait = r.next_open - now;
-		if (wait < 0 && (frame_pending(&r.fr) || o->status_s || r.fd < 0))
-			wait = 0;
+		wait = next_wait(&r, now, next_status);
 		tmo.tv_sec = wait / 1000;
 		tmo.tv_nsec = (wait % 1000) * 1000000;
-		pfd.fd = r.fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (ppoll(&pfd, r.fd >= 0, wait < 0 ? NULL : &tmo, &orig) < 0 && errno != EINTR)
+		/* A port is read on while stdout is slow (what does not fit the
+		 * queue is dropped and counted); a file or stdin waits. */
+		nf = 0, in = -1;
+		if (r.fd >= 0 && (o->port || plx_out_pending(&r.out) < o->queue_max / 2))
+			pf[in = nf++] = (struct pollfd){ .fd = r.fd, .events = POLLIN };
+		else if (frame_pending(&r.fr))
+			r.fr.last_mono = now;   /* not reading is not quiet: no flush of a partial line */
+		if (plx_out_pending(&r.out))
+			pf[nf++] = (struct pollfd){ .fd = STDOUT_FILENO, .events = POLLOUT };
+		if (ppoll(pf, (nfds_t)nf, wait < 0 ? NULL : &tmo, &orig) < 0 && errno != EINTR)
 			plx_die(EX_OSERR, "poll:");
 		if (got_term)
 			break;
 		if (got_hup && o->port && r.fd >= 0) {
 			plx_info("%s: SIGHUP, reopening", o->name);
 			port_close(&r, NULL, 0);
+		} else if (in >= 0 && pf[in].revents && on_input(&r, pf[in].revents)) {
+			break;      /* EOF of a file or stdin */
 		}
 		got_hup = 0;
-		if (pfd.revents) {
-			n = plx_read(r.fd, buf, sizeof buf);
-			if (n > 0) {
-				frame_feed(&r.fr, buf, (size_t)n, plx_now_ms(), plx_mono_ms());
-			} else if (n < 0 && errno == EAGAIN &&
-			           !(pfd.revents & (POLLHUP | POLLERR | POLLNVAL))) {
-				;
-			} else if (!o->port) {
-				if (n < 0)
-					plx_warn("read %s:", o->name);
-				break;      /* EOF of a file or stdin */
-			} else {
-				/* a pulled USB adapter takes a moment to vanish and come back */
-				port_close(&r, n == 0 ? "end of file" : n < 0 && errno == EAGAIN ? "hang-up"
-				           : strerror(errno), 100);
-			}
-		}
+		if (plx_out_flush(&r.out) < 0)
+			out_failed(&r);
 		now = plx_mono_ms();
 		if (r.suppressed)
 			warn_tick(&r);
+		overrun_tick(&r, now);
 		if (frame_pending(&r.fr) && now - r.fr.last_mono >= o->flush_ms)
 			frame_flush(&r.fr);
 		if (o->status_s && now >= next_status) {
@@ -275,8 +333,14 @@ run(const struct opts *o, struct plx_lp *lp)
 	warn_tick(&r);
 	if (o->status_s && !r.stop)
 		status(&r);
+	if (!r.stop && plx_out_drain(&r.out) < 0)
+		out_failed(&r);
+	r.overrun_warned = -10000;
+	overrun_tick(&r, 0);
 	if (r.fd >= 0)
 		close(r.fd);
 	frame_free(&r.fr);
+	plx_out_free(&r.out);
+	plx_recs_free(&r.st);
 	return r.stop == 0x100 ? 0 : r.stop;
 }

@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "log.h"
+#include "out.h"
 #include "serial.h"
 
 static const char usage_text[] =
@@ -15,6 +16,7 @@ static const char usage_text[] =
 	"                   [-T key=value]... [--databits 5|6|7|8] [--parity none|even|odd]\n"
 	"                   [--stopbits 1|2] [--rtscts] [--xonxoff] [--max-line bytes]\n"
 	"                   [--flush-ms ms] [--status-interval seconds] [--backoff-max ms]\n"
+	"                   [--queue bytes]\n"
 	"                   [--columns name,...] [--csv-sep char] [--pattern regex --fields name,...]\n"
 	"                   port | -f file | -\n"
 	"       serial-read -h | --version\n";
@@ -55,7 +57,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_DATABITS = 256, O_PARITY, O_STOPBITS, O_RTSCTS, O_XONXOFF, O_MAXLINE, O_FLUSH,
-	       O_STATUS, O_BACKOFF, O_COLUMNS, O_CSVSEP, O_PATTERN, O_FIELDS, O_VERSION };
+	       O_STATUS, O_BACKOFF, O_COLUMNS, O_CSVSEP, O_PATTERN, O_FIELDS, O_QUEUE, O_VERSION };
 	static const struct option lo[] = {
 		{ "format", required_argument, NULL, 'F' },
 		{ "baud", required_argument, NULL, 'b' },
@@ -78,12 +80,13 @@ main(int argc, char **argv)
 		{ "csv-sep", required_argument, NULL, O_CSVSEP },
 		{ "pattern", required_argument, NULL, O_PATTERN },
 		{ "fields", required_argument, NULL, O_FIELDS },
+		{ "queue", required_argument, NULL, O_QUEUE },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ 0 }
 	};
 	struct opts o = { .baud = 115200, .databits = 8, .parity = 'n', .stopbits = 1,
 	                  .delim = FR_LF, .max_line = 4096, .flush_ms = 500, .status_s = 60,
-	                  .backoff_max_ms = 5000 };
+	                  .backoff_max_ms = 5000, .queue_max = PLX_OUT_MAX_DEFAULT };
 	struct plx_lp lp;
 	const char *pattern = NULL, *fields = NULL, *columns = NULL;
 	char err[200];
@@ -138,6 +141,7 @@ main(int argc, char **argv)
 			break;
 		case O_PATTERN: pattern = optarg; break;
 		case O_FIELDS: fields = optarg; break;
+		case O_QUEUE: o.queue_max = (size_t)plx_opt_num("--queue", optarg, 65536, 1 << 30); break;
 		case O_VERSION: puts("serial-read " PLX_VERSION); plx_lp_free(&lp); return 0;
 		default: usage(EX_USAGE);
 		}

@@ -27,6 +27,7 @@ struct opts {
 	int flush_ms;          /* a partial line is flushed after this much quiet */
 	int status_s;          /* status records every this many seconds; 0: none */
 	int backoff_max_ms;    /* longest wait between two attempts to reopen */
+	size_t queue_max;      /* bytes of records waiting for a slow stdout */
 };
 
 enum { FR_LF = -1, FR_CR = -2, FR_CRLF = -3 };

@@ -64,6 +64,14 @@ test_values(void)
 	T(plx_recs_numtext(&r, "h", ".5e1x", 4, 7, NULL) == 0 && strstr(last(), "\"value\":5,"), ".5e1 -> 5 (len honoured)");
 	T(plx_recs_numtext(&r, "h", "007", 3, 7, NULL) == 0 && strstr(last(), "\"value\":7,"), "007 -> 7");
 	T(plx_recs_numtext(&r, "h", "1e400", 5, 7, NULL) < 0, "1e400 refused: %s", r.err);
+	T(plx_recs_numtext(&r, "h", "9223372036854775807", 19, 7, NULL) == 0 &&
+	  strstr(last(), "\"value\":9223372036854775807,"), "int64 max kept");
+	T(plx_recs_numtext(&r, "h", "18446744073709551615", 20, 7, NULL) == 0 && last()[0] == '{' &&
+	  strstr(last(), "e+19"), "2^64-1 (json-c would clamp) as a float: %s", last());
+	T(plx_recs_numtext(&r, "h", "-9223372036854775808", 20, 7, NULL) == 0 && last()[0] == '{' &&
+	  strstr(last(), "e+18"), "int64 min (json-c's clamp value) as a float: %s", last());
+	T(plx_recs_numtext(&r, "h", "1e300", 5, 7, NULL) == 0 && strstr(last(), "\"value\":1e300,"),
+	  "1e300 kept as printed");
 	T(plx_recs_numtext(&r, "h", "0x10", 4, 7, NULL) < 0, "hex refused");
 	T(plx_recs_numtext(&r, "h", "nan", 3, 7, NULL) < 0, "nan refused");
 	T(plx_recs_numtext(&r, "h", "", 0, 7, NULL) < 0, "empty refused");

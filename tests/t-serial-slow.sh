@@ -1,0 +1,58 @@
+#!/bin/bash
+# serial-read with a slow consumer (DESIGN §2): a port is read on while
+# stdout is stuck, what does not fit the queue is dropped whole and counted,
+# memory stays bounded, and records flow again when the consumer returns;
+# a file waits instead and loses nothing; readers sharing a pipe never tear
+# each other's lines.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-serial.sh"
+
+# 1. A port, and a consumer that stops reading: a FIFO opened but not read.
+pty_up p
+mkfifo "$T/fifo"
+exec 7<>"$T/fifo"                   # holds the FIFO open, reads nothing yet
+timeout --foreground -k 5 60 serial-read -F kv --queue 64k --status-interval 1 "$T/p.dev" \
+	>"$T/fifo" 2>"$T/p.err" 7>&- &
+rp=$!; _pids="$_pids $rp"
+sleep 0.3
+# 100,000 lines, about 7 MB of records: far more than a pipe and the queue hold
+awk 'BEGIN { for (i = 1; i <= 100000; i++) printf "i=%d pad=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", i }' > "$T/lines"
+check "the device writes 100,000 lines though nobody reads stdout (the port is read on)" \
+	timeout 20 sh -c "cat '$T/lines' > '$T/p.host'"
+wait_for 5 grep -q "dropped" "$T/p.err"
+check "the drops are said on stderr" grep -q "stdout too slow: dropped [0-9]* records" "$T/p.err"
+hwm=$(awk '/VmHWM/ { print $2 }' /proc/$rp/status 2>/dev/null)
+[ -n "$hwm" ] || hwm=$(awk '/VmHWM/ { print $2 }' /proc/$(pgrep -P $rp serial-read)/status)
+check "memory stays bounded with --queue 64k (peak RSS ${hwm} kB)" [ "${hwm:-999999}" -lt 65536 ]
+
+# the consumer comes back: what was queued, then new lines, arrive
+cat "$T/fifo" > "$T/p.out" 7>&- &   # (not holding the FIFO open itself)
+cp=$!
+sleep 0.5
+printf 'marker=1\n' > "$T/p.host"
+wait_for 10 grep -q '"metric":"marker"' "$T/p.out"
+check "records flow again once the consumer reads" grep -q '"metric":"marker"' "$T/p.out"
+wait_for 5 grep -q '"metric":"serial.overruns","value":[1-9]' "$T/p.out"
+over=$(grep -o '"metric":"serial.overruns","value":[0-9]*' "$T/p.out" | tail -1 | cut -d: -f3)
+kill -TERM $rp; wait $rp
+exec 7>&-
+wait $cp
+got=$(grep -c '"metric":"i"' "$T/p.out")
+eq "every line is either out or counted as an overrun (2 records a line)" $(( got * 2 + over >= 200000 )) 1
+check "some got through, some were dropped ($got lines out, $over records dropped)" [ "$got" -gt 0 -a "$over" -gt 0 ]
+eq "no torn line: every line out is a whole record" "$(grep -vc '^{"class":.*}$' "$T/p.out")" 0
+pty_down p
+
+# 2. A file with a slow consumer: it waits; nothing is dropped.
+timeout 30 serial-read -F kv --queue 64k --status-interval 0 -f "$T/lines" 2>"$T/f.err" |
+	{ sleep 1; cat; } > "$T/f.out"
+eq "a file waits for a slow consumer: all 200,000 records" "$(wc -l < "$T/f.out")" 200000
+eq "and nothing said on stderr" "$(wc -c < "$T/f.err")" 0
+
+# 3. Two readers sharing one pipe: lines stay whole (PIPE_BUF writes).
+awk 'BEGIN { for (i = 1; i <= 50000; i++) printf "a=%d b=2 c=3\n", i }' > "$T/a"
+awk 'BEGIN { for (i = 1; i <= 50000; i++) printf "x=%d y=5\n", i }' > "$T/b"
+{ serial-read --status-interval 0 -T dev=one -f "$T/a" & serial-read --status-interval 0 -T dev=two -f "$T/b" & wait; } |
+	plx-buffer -d "$T/s.db" -a 2>"$T/b.err"
+eq "two readers into one pipe: all 250,000 records accepted by plx-buffer" \
+	"$(plx-buffer -d "$T/s.db" --status | awk '$1 == "accepted" { print $2 }')/$(wc -c < "$T/b.err")" "250000/0"
