@@ -51,7 +51,7 @@ peak=$(awk '/VmHWM/ { print $2 }' /proc/$mp/status)
 kill -TERM $mp; wait $mp
 # each group keeps its own schedule: a poll of the map is 100 values
 polls=$(( $(grep -vc '"modbus\.' "$T/run") / 100 ))
-reqs=$(grep '"metric":"modbus.requests"' "$T/run" | tail -1 | sed 's/.*"value":\([0-9]*\).*/\1/')
+reqs=$(grep '"metric":"gateway.modbus.requests"' "$T/run" | tail -1 | sed 's/.*"value":\([0-9]*\).*/\1/')
 echo "   polls/s of the whole map:   $(awk -v p="$polls" -v s="$secs" 'BEGIN { printf "%.0f", p / s }')"
 echo "   requests/s:                 $(awk -v p="$reqs" -v s="$secs" 'BEGIN { printf "%.0f", p / s }')"
 echo "   requests per poll:          $(awk -v r="$reqs" -v p="$polls" 'BEGIN { printf "%.2f", r / p }')"

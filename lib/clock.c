@@ -1,5 +1,8 @@
 /* Time: see clock.h. */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timex.h>
 #include <time.h>
 
 #include "clock.h"
@@ -32,4 +35,21 @@ plx_sleep_ms(int64_t d)
 		if (nanosleep(&ts, NULL) == 0)
 			return;
 	}
+}
+
+int
+plx_clock_synced(void)
+{
+	const char *e = getenv("PLEXUS_CLOCK");
+	struct timex tx;
+	int rc;
+
+	if (e && !strcmp(e, "synced"))
+		return 1;
+	if (e && !strcmp(e, "unsynced"))
+		return 0;
+	memset(&tx, 0, sizeof tx);     /* modes 0: only read */
+	if ((rc = adjtimex(&tx)) < 0)
+		return -1;
+	return rc != TIME_ERROR && !(tx.status & STA_UNSYNC);
 }

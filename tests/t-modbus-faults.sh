@@ -36,7 +36,7 @@ EOF2
 # --once: exit status says whether every point answered
 timeout 10 modbus-read -1 -c "$T/map.conf" > "$T/once" 2>"$T/once.err"
 eq "--once with a dead unit, an exception and a slow device: exit 69" $? 69
-eq "--once: the good points still arrive" "$(grep -v '"modbus\.' "$T/once" | field metric | sort | tr '\n' ' ')" "a.ok late.value "
+eq "--once: the good points still arrive" "$(grep -v '"gateway\.modbus\.' "$T/once" | field metric | sort | tr '\n' ' ')" "a.ok late.value "
 check "an exception: device, unit id, function, address on stderr" \
 	grep -q '^modbus-read: a unit 2: read holding 100-100: Illegal data address (exception 2)$' "$T/once.err"
 check "a unit that never answers: a timeout, retried" \
@@ -44,7 +44,7 @@ check "a unit that never answers: a timeout, retried" \
 check "a slow device: a timeout" grep -q '^modbus-read: slow unit 1: read holding 0-0: Connection timed out$' "$T/once.err"
 check "--once: a summary line" grep -q '3 of 5 requests got no answer' "$T/once.err"
 eq "--once: errors counted in the stream per unit" \
-	"$(grep '"modbus.errors"' "$T/once" | $PY -c '
+	"$(grep '"gateway.modbus.errors"' "$T/once" | $PY -c '
 import json, sys
 print(" ".join("%s/%s=%d" % (r["tags"]["device"], r["tags"]["unit_id"], r["value"]) for r in map(json.loads, sys.stdin)))')" \
 	"a/1=0 a/2=1 a/5=2 slow/1=1 late/1=0"
@@ -60,8 +60,8 @@ check "a healthy unit kept being polled ($nok_ values of a.ok, $nlate of late.va
 	[ "$nok_" -ge 7 -a "$nlate" -ge 7 ]
 ndead=$(grep -c 'a unit 5: read holding 0-0: Connection timed out$' "$T/run.err")
 check "a dead unit is backed off ($ndead timeouts in 3 s, not 15)" [ "$ndead" -ge 1 -a "$ndead" -le 3 ]
-check "status records every second" [ "$(grep -c '"metric":"modbus.requests","value":[0-9]*,"timestamp":[0-9]*,"tags":{"device":"a","unit_id":"1"}' "$T/run")" -ge 3 ]
-check "and the errors of the dead unit in them" grep -q '"metric":"modbus.errors","value":[1-9][0-9]*,"timestamp":[0-9]*,"tags":{"device":"a","unit_id":"5"}' "$T/run"
+check "status records every second" [ "$(grep -c '"metric":"gateway.modbus.requests","value":[0-9]*,"timestamp":[0-9]*,"tags":{"device":"a","unit_id":"1"}' "$T/run")" -ge 3 ]
+check "and the errors of the dead unit in them" grep -q '"metric":"gateway.modbus.errors","value":[1-9][0-9]*,"timestamp":[0-9]*,"tags":{"device":"a","unit_id":"5"}' "$T/run"
 
 # the schedule: 100 ms grid from the start, no drift
 echo '{"units": {"1": {"hr": [[0, "regs", [1]]]}}}' > "$T/g.json"
@@ -89,7 +89,7 @@ kill $mp; wait $mp
 n2=$(grep -c '"r.v"' "$T/back")
 check "values before the server went away ($n1) and after it came back ($n2)" [ "$n1" -ge 5 -a "$n2" -ge $((n1 + 3)) ]
 check "the loss is reported" grep -q 'r.v\|unable to connect\|Connection reset\|timed out' "$T/back.err"
-check "reconnects counted in the stream" grep -q '"metric":"modbus.reconnects","value":[1-9]' "$T/back"
+check "reconnects counted in the stream" grep -q '"metric":"gateway.modbus.reconnects","value":[1-9]' "$T/back"
 
 # EPIPE on stdout ends it
 timeout 5 modbus-read -H 127.0.0.1:$PORT_g -i 10ms holding:0:uint16:g.v | head -3 > /dev/null

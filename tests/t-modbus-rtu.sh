@@ -22,7 +22,7 @@ input:10:uint32:DCBA:m.count unit-id=2
 EOF2
 timeout 10 modbus-read -1 -c "$T/map.conf" > "$T/out" 2>"$T/err"
 eq "RTU --once: exit 0" $? 0
-eq "RTU: values of two units on one line" "$(grep -v '"modbus\.' "$T/out" | field mv | sort | tr '\n' ' ')" \
+eq "RTU: values of two units on one line" "$(grep -v '"gateway\.modbus\.' "$T/out" | field mv | sort | tr '\n' ' ')" \
 	"m.count=123456 t.alarm=0 t.delta=-7 t.run=1 t.temp=21.5 "
 cat "$T/err"
 
@@ -30,7 +30,7 @@ eq "RTU one-line form" "$(timeout 5 modbus-read -1 -H "$T/line.dev:19200:8N1" -u
 
 echo 'input:0:uint16:absent.x unit-id=7' >> "$T/map.conf"
 timeout 10 modbus-read -1 -c "$T/map.conf" > "$T/out2" 2>"$T/err2"
-eq "RTU: an absent unit: exit 69, the others still read" "$?-$(grep -vc '"modbus\.' "$T/out2")" "69-5"
+eq "RTU: an absent unit: exit 69, the others still read" "$?-$(grep -vc '"gateway\.modbus\.' "$T/out2")" "69-5"
 check "RTU: the absent unit reported" grep -q 'bus unit 7: read input 0-0: Connection timed out' "$T/err2"
 
 # the lock: a second process waits for the first to let go of the line
@@ -50,12 +50,12 @@ wait $fp
 mb_bg modbus-read -c "$T/map.conf" > "$T/d1" 2>/dev/null; d1=$MP
 sleep 0.5
 timeout 10 modbus-read -1 --lock-wait 1 -c "$T/map.conf" > "$T/d2" 2>"$T/d2err"
-eq "while a daemon polls the line, a cron run waits and gives up" "$?-$(grep -vc '"modbus\.' "$T/d2")" "69-0"
+eq "while a daemon polls the line, a cron run waits and gives up" "$?-$(grep -vc '"gateway\.modbus\.' "$T/d2")" "69-0"
 kill $d1; wait $d1
 check "the daemon read the line meanwhile" grep -q '"t.temp"' "$T/d1"
 
 # rs485 = on on a port that cannot (a pty): a warning, and the reads go on
 sed 's/^retries = 0$/retries = 0\nrs485 = on/; /absent/d' "$T/map.conf" > "$T/rs485.conf"
 timeout 10 modbus-read -1 -c "$T/rs485.conf" > "$T/o485" 2>"$T/e485"
-eq "rs485 = on on a pty: exit 0, the values read" "$?-$(grep -vc '"modbus\.' "$T/o485")" "0-5"
+eq "rs485 = on on a pty: exit 0, the values read" "$?-$(grep -vc '"gateway\.modbus\.' "$T/o485")" "0-5"
 check "and a warning that the port cannot" grep -q "bus: unable to set RS-485 mode" "$T/e485"

@@ -28,9 +28,9 @@ stop "$READER_h"
 eq "SIGTERM: exit 0" "$RC" 0
 eq "one 'device gone' line per unplug" "$(grep -c 'device gone' "$T/h.err")" 3
 eq "one 'unable to open' line per outage, not one per attempt" "$(grep -c 'unable to open' "$T/h.err")" 3
-check "status: 3 reconnects" has "$T/h.out" serial.reconnects 3
+check "status: 3 reconnects" has "$T/h.out" gateway.serial.reconnects 3
 check "status records while the device was away" \
-	sh -c "[ \$(grep -c serial.reconnects '$T/h.out') -ge 4 ]"
+	sh -c "[ \$(grep -c gateway.serial.reconnects '$T/h.out') -ge 4 ]"
 check "every record is valid" sh -c "plx-buffer -d '$T/v.db' -a < '$T/h.out' 2>&1 | grep -c . | grep -qx 0"
 
 # a port that is not there at start: waited for, not an exit

@@ -83,6 +83,6 @@ exec 3>&-
 check "250000 baud, 7E2, RTS/CTS, XON/XOFF: the port opens and reads" has "$T/a.out" odd 1
 eq "no error about the port" "$(grep -c 'unable to open' "$T/a.err")" 0
 check "status records carry the port tag" \
-	grep -q "\"metric\":\"serial.lines_read\",\"value\":2,.*\"tags\":{\"site\":\"lab\",\"port\":\"$T/a.dev\"}" "$T/a.out"
-check "status: lines_rejected counted" has "$T/a.out" serial.lines_rejected 1
-check "status: reconnects 0" has "$T/a.out" serial.reconnects 0
+	grep -q "\"metric\":\"gateway.serial.lines_read\",\"value\":2,.*\"tags\":{\"site\":\"lab\",\"port\":\"$T/a.dev\"}" "$T/a.out"
+check "status: lines_rejected counted" has "$T/a.out" gateway.serial.lines_rejected 1
+check "status: reconnects 0" has "$T/a.out" gateway.serial.reconnects 0

@@ -32,8 +32,8 @@ sleep 0.5
 printf 'marker=1\n' > "$T/p.host"
 wait_for 10 grep -q '"metric":"marker"' "$T/p.out"
 check "records flow again once the consumer reads" grep -q '"metric":"marker"' "$T/p.out"
-wait_for 5 grep -q '"metric":"serial.overruns","value":[1-9]' "$T/p.out"
-over=$(grep -o '"metric":"serial.overruns","value":[0-9]*' "$T/p.out" | tail -1 | cut -d: -f3)
+wait_for 5 grep -q '"metric":"gateway.serial.overruns","value":[1-9]' "$T/p.out"
+over=$(grep -o '"metric":"gateway.serial.overruns","value":[0-9]*' "$T/p.out" | tail -1 | cut -d: -f3)
 kill -TERM $rp; wait $rp
 exec 7>&-
 wait $cp

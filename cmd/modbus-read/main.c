@@ -166,6 +166,8 @@ main(int argc, char **argv)
 		sigaction(SIGINT, &sa, NULL);
 		signal(SIGPIPE, SIG_IGN);
 		plx_sleep_stop = &mb_stop;
+		if (plx_clock_synced() == 0)
+			plx_info("the system clock is not synchronised: records are stamped with it as it is");
 		rc = poll_run(&conf, &plan, &run);
 	}
 	plan_free(&plan);

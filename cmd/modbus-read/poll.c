@@ -13,10 +13,11 @@
  * timeout on TCP the connection is reopened at once, so that a late answer
  * cannot be taken for the next request's.
  *
- * In the stream, per device and unit: modbus.requests (requests sent),
- * modbus.errors (requests that got no valid answer, and polls that could not
+ * In the stream, per device and unit: gateway.modbus.requests (requests sent),
+ * gateway.modbus.errors (requests that got no valid answer, and polls that could not
  * be sent because the device could not be opened), and per device
- * modbus.reconnects, every status interval and at exit. */
+ * gateway.modbus.reconnects, and gateway.modbus.clock_synced (1 when the
+ * kernel says the clock is synchronised), every status interval and at exit. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -131,20 +132,22 @@ status_records(struct poller *P)
 
 	for (i = 0; i < P->nunit && !P->broken; i++) {
 		snprintf(id, sizeof id, "%d", P->unit[i].unit_id);
-		rec = plx_record_new("modbus.requests", json_object_new_int64(P->unit[i].requests), ts);
+		rec = plx_record_new("gateway.modbus.requests", json_object_new_int64(P->unit[i].requests), ts);
 		plx_record_tag(rec, "device", P->c->dev[P->unit[i].dev].name);
 		plx_record_tag(rec, "unit_id", id);
 		emit(P, rec);
-		rec = plx_record_new("modbus.errors", json_object_new_int64(P->unit[i].errors), ts);
+		rec = plx_record_new("gateway.modbus.errors", json_object_new_int64(P->unit[i].errors), ts);
 		plx_record_tag(rec, "device", P->c->dev[P->unit[i].dev].name);
 		plx_record_tag(rec, "unit_id", id);
 		emit(P, rec);
 	}
 	for (i = 0; i < P->c->ndev && !P->broken; i++) {
-		rec = plx_record_new("modbus.reconnects", json_object_new_int64(P->dev[i].reconnects), ts);
+		rec = plx_record_new("gateway.modbus.reconnects", json_object_new_int64(P->dev[i].reconnects), ts);
 		plx_record_tag(rec, "device", P->c->dev[i].name);
 		emit(P, rec);
 	}
+	if ((i = plx_clock_synced()) >= 0 && !P->broken)
+		emit(P, plx_record_new("gateway.modbus.clock_synced", json_object_new_int(i), ts));
 }
 
 static int

@@ -128,10 +128,11 @@ static void
 status(struct reader *r)
 {
 	const struct { const char *name; unsigned long v; } c[] = {
-		{ "serial.lines_read", r->n_read }, { "serial.lines_rejected", r->n_rejected },
-		{ "serial.lines_truncated", r->n_truncated }, { "serial.reconnects", r->n_reconnects },
-		{ "serial.overruns", r->out.overruns },
+		{ "gateway.serial.lines_read", r->n_read }, { "gateway.serial.lines_rejected", r->n_rejected },
+		{ "gateway.serial.lines_truncated", r->n_truncated }, { "gateway.serial.reconnects", r->n_reconnects },
+		{ "gateway.serial.overruns", r->out.overruns },
 	};
+	int synced = plx_clock_synced();
 	struct plx_tags t = r->lp->tags;
 	char port[PLX_NAME_MAX + 1], err[200];
 	int64_t ts = plx_now_ms();
@@ -144,6 +145,8 @@ status(struct reader *r)
 	plx_recs_clear(&r->st);
 	for (i = 0; i < sizeof c / sizeof c[0]; i++)
 		plx_recs_num(&r->st, c[i].name, (double)c[i].v, ts, &t);
+	if (synced >= 0)
+		plx_recs_num(&r->st, "gateway.serial.clock_synced", synced, ts, &t);
 	put(r, r->st.s, r->st.len, r->st.n);
 }
 
@@ -287,6 +290,8 @@ run(const struct opts *o, struct plx_lp *lp)
 		plx_nonblock(r.fd, 1);
 	}
 	next_status = plx_mono_ms() + (int64_t)o->status_s * 1000;
+	if (plx_clock_synced() == 0)
+		plx_info("the system clock is not synchronised: records are stamped with it as it is");
 
 	while (!r.stop && !got_term) {
 		now = plx_mono_ms();
