@@ -489,6 +489,57 @@ spool_stats(struct spool *sp, struct spool_stats *st)
 }
 
 int
+spool_note_upload(struct spool *sp, const struct spool_upload *u)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	rc = sqlite3_prepare_v2(sp->db, "INSERT OR REPLACE INTO uploader VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                        -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return fail(sp, "note upload", rc);
+	sqlite3_bind_int64(q, 1, u->t);
+	sqlite3_bind_int64(q, 2, u->last_success);
+	sqlite3_bind_int64(q, 3, u->status);
+	sqlite3_bind_text(q, 4, u->error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, u->latency_ms);
+	if (u->clock_offset_ms != INT64_MIN)
+		sqlite3_bind_int64(q, 6, u->clock_offset_ms);
+	sqlite3_bind_int64(q, 7, u->requests);
+	sqlite3_bind_int64(q, 8, u->retries);
+	rc = step_done(sp, q, "note upload");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int
+spool_last_upload(struct spool *sp, struct spool_upload *u)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	memset(u, 0, sizeof *u);
+	u->clock_offset_ms = INT64_MIN;
+	rc = sqlite3_prepare_v2(sp->db, "SELECT t, last_success, status, error, latency_ms,"
+	                        " clock_offset_ms, requests, retries FROM uploader WHERE id = 1", -1, &q, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		u->t = sqlite3_column_int64(q, 0);
+		u->last_success = sqlite3_column_int64(q, 1);
+		u->status = (long)sqlite3_column_int64(q, 2);
+		snprintf(u->error, sizeof u->error, "%s", (const char *)sqlite3_column_text(q, 3));
+		u->latency_ms = sqlite3_column_int64(q, 4);
+		if (sqlite3_column_type(q, 5) != SQLITE_NULL)
+			u->clock_offset_ms = sqlite3_column_int64(q, 5);
+		u->requests = sqlite3_column_int64(q, 6);
+		u->retries = sqlite3_column_int64(q, 7);
+	}
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(q);
+	return rc == SQLITE_OK ? 0 : fail(sp, "last upload", rc);
+}
+
+int
 spool_dead_list(struct spool *sp, int (*fn)(void *, int64_t, int64_t, int, const char *, const char *),
                 void *arg)
 {

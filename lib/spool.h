@@ -11,6 +11,9 @@
  *   stats(id = 1, depth, bytes, accepted, rejected, dropped, acked, dead)
  *       counters, changed in the same transaction as the rows they count,
  *       so they stay exact with many processes on one file.
+ *   uploader(id = 1, t, last_success, status, error, latency_ms,
+ *            clock_offset_ms, requests, retries)
+ *       what plx-upload last saw of the server, for plx-buffer --status.
  *
  * SQLite serialises writers, and seq is assigned inside the write
  * transaction, so committed rows always form a prefix in seq order: a
@@ -85,6 +88,20 @@ int spool_bury(struct spool *sp, int64_t seq, const char *data, size_t len,
                int status, const char *error);
 
 int spool_stats(struct spool *sp, struct spool_stats *st);
+
+/* plx-upload's last exchange with the server (the uploader table). */
+struct spool_upload {
+	int64_t t;                      /* epoch ms of the last answer or failure, 0: never */
+	int64_t last_success;           /* epoch ms of the last 2xx, 0: never */
+	long status;                    /* HTTP status of the last answer, 0: none came */
+	char error[200];                /* why the last request failed, "" after a 2xx */
+	int64_t latency_ms;             /* of the last request */
+	int64_t clock_offset_ms;        /* server Date minus our clock; INT64_MIN: unknown */
+	int64_t requests, retries;      /* since plx-upload started */
+};
+int spool_note_upload(struct spool *sp, const struct spool_upload *u);
+/* 0 with u->t == 0 when no plx-upload ever wrote one. */
+int spool_last_upload(struct spool *sp, struct spool_upload *u);
 /* Dead letters: list them, or move them back into the queue (all if n == 0). */
 int spool_dead_list(struct spool *sp, int (*fn)(void *, int64_t seq, int64_t t, int status,
                     const char *error, const char *data), void *arg);

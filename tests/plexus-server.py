@@ -661,6 +661,13 @@ class Handler(BaseHTTPRequestHandler):
     def version_string(self):
         return self.server_version      # no "Python/3.x" in the Server header
 
+    def date_time_string(self, timestamp=None):
+        # The Date header, from a clock --clock-skew seconds off ours: a
+        # client's clock looks wrong by as much.
+        if timestamp is None:
+            timestamp = time.time() + self.server.clock_skew
+        return super().date_time_string(timestamp)
+
     def setup(self):
         # TLS: the handshake happens here, in the connection's own thread, so
         # a client that never completes it cannot stall the accept loop.
@@ -1077,6 +1084,8 @@ def parse_args(argv):
     p.add_argument("--tls-key", help="the certificate's private key (PEM)")
     p.add_argument("--tls-client-ca", help="require client certificates from this CA (PEM)")
     p.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    p.add_argument("--clock-skew", type=float, default=0.0, metavar="SECONDS",
+                   help="answer with a Date header this far off the real time")
     a = p.parse_args(argv)
     if any("=" not in r or r.startswith("=") for r in a.reject_tag):
         p.error("--reject-tag wants KEY=VALUE")
@@ -1119,6 +1128,7 @@ def main(argv):
     srv.faults = FaultQueue(a.fault_list, a.fault_rate, a.seed)
     srv.limiter = RateLimiter(a.rate_limit)
     srv.reject_tags = a.reject_tags
+    srv.clock_skew = a.clock_skew
     scheme = "http"
     if a.tls_cert:
         try:

@@ -18,12 +18,13 @@ struct opts {
 	int commit_rows;       /* group commit: rows per transaction at most */
 	int commit_ms;         /* ... and its longest life */
 	int poll_ms;           /* how often an idle drainer looks for new rows */
+	int64_t status_ms;     /* --status-interval: gateway.buffer.* records; 0 none */
 };
 
 /* pump.c: the main loop of every mode; returns the exit status. */
 int pump(struct spool **sp, const struct opts *o);
 /* show.c: --status, --dead, --requeue-dead. */
-int show_status(struct spool *sp);
+int show_status(struct spool *sp, int64_t stale_ms);
 int show_dead(struct spool *sp);
 int requeue_dead(struct spool *sp);
 

@@ -16,8 +16,8 @@
 static const char usage_text[] =
 	"usage: plx-buffer [-af] [-d spool] [--sync normal|full] [--max-rows n] [--max-bytes size]\n"
 	"                  [--max-age seconds] [--overflow drop-oldest|drop-newest|block]\n"
-	"                  [--commit-rows n] [--commit-ms ms] [--poll-ms ms]\n"
-	"       plx-buffer [-d spool] --status | --dead | --requeue-dead\n"
+	"                  [--commit-rows n] [--commit-ms ms] [--poll-ms ms] [--status-interval seconds]\n"
+	"       plx-buffer [-d spool] [--stale seconds] --status | --dead | --requeue-dead\n"
 	"       plx-buffer -h | --version\n";
 
 static _Noreturn void
@@ -31,7 +31,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_SYNC = 256, O_MAXROWS, O_MAXBYTES, O_MAXAGE, O_OVERFLOW, O_CROWS, O_CMS,
-	       O_POLL, O_STATUS, O_DEAD, O_REQUEUE, O_VERSION };
+	       O_POLL, O_STATUS, O_DEAD, O_REQUEUE, O_INTERVAL, O_STALE, O_VERSION };
 	static const struct option lo[] = {
 		{ "append", no_argument, NULL, 'a' },
 		{ "follow", no_argument, NULL, 'f' },
@@ -48,6 +48,8 @@ main(int argc, char **argv)
 		{ "status", no_argument, NULL, O_STATUS },
 		{ "dead", no_argument, NULL, O_DEAD },
 		{ "requeue-dead", no_argument, NULL, O_REQUEUE },
+		{ "status-interval", required_argument, NULL, O_INTERVAL },
+		{ "stale", required_argument, NULL, O_STALE },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ 0 }
 	};
@@ -55,6 +57,7 @@ main(int argc, char **argv)
 	                  .commit_ms = 100, .poll_ms = 100 };
 	struct plx_config cf;
 	struct spool *sp;
+	int64_t stale_ms = 900000;
 	int c, cmd = 0, rc;
 	char *path;
 
@@ -83,6 +86,8 @@ main(int argc, char **argv)
 		case O_CMS: o.commit_ms = plx_opt_num("--commit-ms", optarg, 0, 3600000); break;
 		case O_POLL: o.poll_ms = plx_opt_num("--poll-ms", optarg, 1, 3600000); break;
 		case O_STATUS: case O_DEAD: case O_REQUEUE: cmd = c; break;
+		case O_INTERVAL: o.status_ms = plx_opt_num("--status-interval", optarg, 0, 86400) * 1000; break;
+		case O_STALE: stale_ms = plx_opt_num("--stale", optarg, 0, INT64_MAX / 1000) * 1000; break;
 		case O_VERSION: puts("plx-buffer " PLX_VERSION); return 0;
 		default: usage(EX_USAGE);
 		}
@@ -97,7 +102,7 @@ main(int argc, char **argv)
 	if (spool_open(&sp, path, o.sync_full ? SPOOL_SYNC_FULL : 0) < 0)
 		return EX_CANTCREAT;
 	switch (cmd) {
-	case O_STATUS: rc = show_status(sp); break;
+	case O_STATUS: rc = show_status(sp, stale_ms); break;
 	case O_DEAD: rc = show_dead(sp); break;
 	case O_REQUEUE: rc = requeue_dead(sp); break;
 	default:

@@ -31,6 +31,7 @@
 #include "io.h"
 #include "log.h"
 #include "record.h"
+#include "recs.h"
 
 #define OUT_CAP (4 * PLX_LINE_MAX)
 #define ROW_ROOM (PLX_LINE_MAX + 32)   /* a row plus its sequence prefix */
@@ -57,6 +58,7 @@ struct pump {
 	int txn_rows;        /* rows in the open transaction */
 	int64_t txn_start;   /* when it began (monotonic ms) */
 	int64_t next_maint;  /* next age/limit check (monotonic ms) */
+	int64_t next_status; /* next gateway.buffer.* records (monotonic ms) */
 	int64_t drops_told;  /* drops already reported */
 	int64_t last_warn;
 };
@@ -200,6 +202,43 @@ take_line(struct pump *p, char *s, size_t n)
 	return 0;
 }
 
+/* gateway.buffer.* records, into the spool like any input: they reach
+ * Plexus the same way, and survive the same failures. */
+static int
+health(struct pump *p)
+{
+	struct spool_stats st;
+	struct plx_recs r;
+	struct plx_tags t = { 0 };
+	char err[200];
+	int64_t now = plx_now_ms();
+	const char *s, *e;
+	int rc = 0;
+	size_t i;
+
+	p->next_status = plx_mono_ms() + p->o->status_ms;
+	if (spool_stats(p->sp, &st) < 0)
+		return 0;
+	const struct { const char *name; int64_t v; } m[] = {
+		{ "gateway.buffer.depth", st.depth }, { "gateway.buffer.bytes", st.bytes },
+		{ "gateway.buffer.oldest_age_s", st.depth ? (now - st.oldest_t) / 1000 : 0 },
+		{ "gateway.buffer.accepted", st.accepted }, { "gateway.buffer.rejected", st.rejected },
+		{ "gateway.buffer.dropped", st.dropped }, { "gateway.buffer.acked", st.acked },
+		{ "gateway.buffer.dead", st.dead },
+	};
+	plx_recs_init(&r);
+	if (plx_tags_add(&t, "spool", p->o->path, err, sizeof err) < 0)
+		t.n = 0;      /* a path that is no tag value (too long): left out */
+	for (i = 0; i < sizeof m / sizeof m[0]; i++)
+		plx_recs_num(&r, m[i].name, (double)m[i].v, now, &t);
+	for (s = r.s; s && s < r.s + r.len && !rc; s = e + 1) {
+		e = memchr(s, '\n', (size_t)(r.s + r.len - s));
+		rc = take_line(p, (char *)s, (size_t)(e - s));
+	}
+	plx_recs_free(&r);
+	return rc;
+}
+
 static int
 read_input(struct pump *p)
 {
@@ -327,6 +366,8 @@ wait_events(struct pump *p, sigset_t *mask)
 	if (p->full || p->o->max_age_ms || p->o->mode == FOLLOW)
 		if (timeout < 0 || timeout > p->next_maint - now)
 			timeout = p->next_maint - now;
+	if (p->o->status_ms && (timeout < 0 || timeout > p->next_status - now))
+		timeout = p->next_status - now < 0 ? 0 : p->next_status - now;
 	if (timeout < 0 && p->sp->in_txn)
 		timeout = 0;
 	ts.tv_sec = timeout / 1000;
@@ -369,6 +410,8 @@ step(struct pump *p)
 			return rc;
 	if (now >= p->next_maint && (rc = maintain(p, now)))
 		return rc;
+	if (p->o->status_ms && now >= p->next_status && (rc = health(p)))
+		return rc;
 	if (p->o->mode != APPEND && !p->sp->in_txn && (rc = fill_output(p)))
 		return rc;
 	return write_output(p);
@@ -389,6 +432,7 @@ pump(struct spool **spp, const struct opts *o)
 		p.out_pipe = 1;
 		plx_nonblock(1, 1);
 	}
+	p.next_status = plx_mono_ms() + o->status_ms;
 	setup_signals(&mask);
 	for (;;) {
 		if ((rc = step(&p)))

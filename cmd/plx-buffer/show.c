@@ -6,27 +6,52 @@
 #include "buffer.h"
 #include "clock.h"
 
+/* Ages as a person reads them. */
+static void
+age(const char *what, int64_t t, int64_t now)
+{
+	if (t)
+		printf("%-16s%.1fs\n", what, (now - t) / 1000.0);
+	else
+		printf("%-16s-\n", what);
+}
+
+/* The spool's figures and plx-upload's last exchange with the server.
+ * Exit status for health checks: 0, or 1 when a record has waited longer
+ * than stale_ms (nothing is getting through), EX_IOERR when unreadable. */
 int
-show_status(struct spool *sp)
+show_status(struct spool *sp, int64_t stale_ms)
 {
 	struct spool_stats st;
+	struct spool_upload u;
+	int64_t now = plx_now_ms();
+	int synced = plx_clock_synced();
 
-	if (spool_stats(sp, &st) < 0)
+	if (spool_stats(sp, &st) < 0 || spool_last_upload(sp, &u) < 0)
 		return EX_IOERR;
-	printf("spool       %s\n", sp->path);
-	printf("depth       %lld\n", (long long)st.depth);
-	printf("bytes       %lld\n", (long long)st.bytes);
-	if (st.depth)
-		printf("oldest_age  %.1fs\n", (plx_now_ms() - st.oldest_t) / 1000.0);
+	printf("%-16s%s\n", "spool", sp->path);
+	printf("%-16s%lld\n", "depth", (long long)st.depth);
+	printf("%-16s%lld\n", "bytes", (long long)st.bytes);
+	age("oldest_age", st.depth ? st.oldest_t : 0, now);
+	printf("%-16s%lld\n", "last_seq", (long long)st.last_seq);
+	printf("%-16s%lld\n", "accepted", (long long)st.accepted);
+	printf("%-16s%lld\n", "rejected", (long long)st.rejected);
+	printf("%-16s%lld\n", "dropped", (long long)st.dropped);
+	printf("%-16s%lld\n", "acked", (long long)st.acked);
+	printf("%-16s%lld\n", "dead", (long long)st.dead);
+	age("upload_last", u.t, now);
+	age("upload_ok", u.last_success, now);
+	printf("%-16s%ld\n", "upload_status", u.status);
+	printf("%-16s%s\n", "upload_error", *u.error ? u.error : "-");
+	printf("%-16s%lldms\n", "upload_latency", (long long)u.latency_ms);
+	if (u.clock_offset_ms != INT64_MIN)
+		printf("%-16s%+.1fs\n", "clock_offset", -u.clock_offset_ms / 1000.0);
 	else
-		printf("oldest_age  -\n");
-	printf("last_seq    %lld\n", (long long)st.last_seq);
-	printf("accepted    %lld\n", (long long)st.accepted);
-	printf("rejected    %lld\n", (long long)st.rejected);
-	printf("dropped     %lld\n", (long long)st.dropped);
-	printf("acked       %lld\n", (long long)st.acked);
-	printf("dead        %lld\n", (long long)st.dead);
-	return ferror(stdout) ? EX_IOERR : 0;
+		printf("%-16s-\n", "clock_offset");
+	printf("%-16s%s\n", "clock_synced", synced > 0 ? "yes" : synced == 0 ? "no" : "unknown");
+	if (ferror(stdout))
+		return EX_IOERR;
+	return st.depth && stale_ms && now - st.oldest_t > stale_ms ? 1 : 0;
 }
 
 static int

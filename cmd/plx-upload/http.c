@@ -11,13 +11,15 @@
  *   HTTP/1.1 429 ...    Retry-After: 2      {"error":"rate limited"}
  *
  * This file only moves bytes and keeps what send.c needs from the answer:
- * the status, the body and Retry-After.  The policy lives in send.c. */
+ * the status, the body, Retry-After, and the server's Date against our
+ * clock.  The policy lives in send.c. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "upload.h"
 
@@ -36,26 +38,43 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	return k;
 }
 
+/* The value of header line p[0, k) if it is `name` (lower case, with its
+ * colon), trimmed, into v; else NULL. */
+static const char *
+header_value(const char *p, size_t k, const char *name, char *v, size_t vlen)
+{
+	size_t i, n = strlen(name);
+	char *e;
+
+	if (k <= n || strncasecmp(p, name, n))
+		return NULL;
+	for (i = n; i < k && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	snprintf(v, vlen, "%.*s", (int)(k - i), p + i);
+	e = v + strlen(v);
+	while (e > v && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return v;
+}
+
 /* Retry-After: either delta-seconds ("120") or an HTTP-date
- * ("Wed, 21 Oct 2015 07:28:00 GMT"), RFC 9110 §10.2.3. */
+ * ("Wed, 21 Oct 2015 07:28:00 GMT"), RFC 9110 §10.2.3.  Date: the
+ * server's clock, to measure ours against. */
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
-	static const char name[] = "retry-after:";
 	struct http *h = arg;
-	size_t k = size * n, i;
+	size_t k = size * n;
 	char v[128], *e;
 	double s;
 	time_t t;
 
-	if (k <= sizeof name - 1 || strncasecmp(p, name, sizeof name - 1))
+	if (header_value(p, k, "date:", v, sizeof v)) {
+		h->date = curl_getdate(v, NULL);
 		return k;
-	for (i = sizeof name - 1; i < k && (p[i] == ' ' || p[i] == '\t'); i++)
-		;
-	snprintf(v, sizeof v, "%.*s", (int)(k - i), p + i);
-	e = v + strlen(v);
-	while (e > v && isspace((unsigned char)e[-1]))
-		*--e = '\0';
+	}
+	if (!header_value(p, k, "retry-after:", v, sizeof v))
+		return k;
 	s = strtod(v, &e);   /* RFC says an integer; a fraction does no harm */
 	if (e > v && !*e && s >= 0 && s < 1e9) {
 		h->retry_after_ms = (int64_t)(s * 1000);
@@ -188,16 +207,28 @@ void
 http_post(struct http *h, const void *body, size_t len, int gz)
 {
 	CURLcode rc;
+	int64_t wall, mono;
 
 	h->status = 0;
 	h->alen = 0;
 	h->ans[0] = '\0';
 	h->retry_after_ms = -1;
 	h->err[0] = '\0';
+	h->date = -1;
+	h->offset_ms = INT64_MIN;
 	curl_easy_setopt(h->h, CURLOPT_HTTPHEADER, gz ? h->gzip : h->plain);
 	curl_easy_setopt(h->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(h->h, CURLOPT_POSTFIELDS, body);
-	if ((rc = curl_easy_perform(h->h)) != CURLE_OK) {
+	wall = plx_now_ms();
+	mono = plx_mono_ms();
+	rc = curl_easy_perform(h->h);
+	h->latency_ms = plx_mono_ms() - mono;
+	/* Date has whole seconds, truncated: its middle against the middle
+	 * of the exchange, so the error is at most half a second plus half
+	 * the round trip. */
+	if (h->date != -1)
+		h->offset_ms = (int64_t)h->date * 1000 + 500 - (wall + h->latency_ms / 2);
+	if (rc != CURLE_OK) {
 		if (!h->err[0])
 			snprintf(h->err, sizeof h->err, "%s", curl_easy_strerror(rc));
 		return;

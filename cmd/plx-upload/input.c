@@ -62,6 +62,19 @@ strip_seq(char *line, size_t *len, int64_t *seq)
 	return line + i;
 }
 
+void
+enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long lineno)
+{
+	if (u->b.n && batch_size(&u->b, 0, u->b.n) + 1 + len > u->o.max_bytes)
+		send_batch(u);
+	if (!u->b.n)
+		u->b.t0 = plx_mono_ms();
+	if (batch_add(&u->b, text, len, seq, lineno) < 0)
+		plx_die(EX_OSERR, "out of memory");
+	if (u->b.n >= u->o.max_points)
+		send_batch(u);
+}
+
 static void
 take(struct up *u, json_tokener *tok, char *line, size_t len, unsigned long lineno)
 {
@@ -90,16 +103,9 @@ take(struct up *u, json_tokener *tok, char *line, size_t len, unsigned long line
 	}
 	if (seq >= 0 && !u->sp && !u->spool_looked)
 		find_spool(u);
-	if (u->b.n && batch_size(&u->b, 0, u->b.n) + 1 + tlen > u->o.max_bytes)
-		send_batch(u);
-	if (!u->b.n)
-		u->b.t0 = plx_mono_ms();
-	if (batch_add(&u->b, text, tlen, seq, lineno) < 0)
-		plx_die(EX_OSERR, "out of memory");
+	enqueue(u, text, tlen, seq, lineno);
 	u->c.read++;
 	json_object_put(rec);
-	if (u->b.n >= u->o.max_points)
-		send_batch(u);
 }
 
 int
@@ -108,7 +114,7 @@ run(struct up *u)
 	struct pollfd pfd = { 0, POLLIN, 0 };
 	struct plx_lines in;
 	json_tokener *tok;
-	int64_t left;
+	int64_t left, now, next_status = plx_mono_ms() + u->o.status_ms;
 	size_t len;
 	char *line;
 	int r, status = 0;
@@ -132,11 +138,19 @@ run(struct up *u)
 		}
 		if (r == PLX_LINE_EOF)
 			break;
+		now = plx_mono_ms();
+		if (u->o.status_ms && now >= next_status) {
+			health_records(u);
+			next_status = now + u->o.status_ms;
+			continue;
+		}
 		left = -1;
-		if (u->b.n && (left = u->b.t0 + u->o.batch_ms - plx_mono_ms()) <= 0) {
+		if (u->b.n && (left = u->b.t0 + u->o.batch_ms - now) <= 0) {
 			send_batch(u);
 			continue;
 		}
+		if (u->o.status_ms && (left < 0 || next_status - now < left))
+			left = next_status - now;
 		if ((r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left)) < 0 && errno != EINTR)
 			plx_die(EX_OSERR, "poll:");
 		if (r > 0 && plx_lines_fill(&in) < 0 && errno != EINTR && errno != EAGAIN) {

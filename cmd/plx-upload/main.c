@@ -31,6 +31,7 @@ static const char usage_text[] =
 	"                  [-u url] [-z level] [--dead-letter file] [--backoff ms]\n"
 	"                  [--backoff-max ms] [--auth-retry ms] [--timeout ms] [--connect-timeout ms]\n"
 	"                  [--cacert file] [--cert file] [--cert-key file]\n"
+	"                  [--status-interval seconds] [--clock-warn seconds]\n"
 	"       plx-upload -h | --version\n";
 
 static _Noreturn void
@@ -149,6 +150,7 @@ setup(struct up *u)
 			exit(EX_CANTCREAT);
 	}
 	u->dead_fd = -1;
+	u->h.last.clock_offset_ms = INT64_MIN;
 	if (u->o.dead_file &&
 	    (u->dead_fd = open(u->o.dead_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		plx_die(EX_CANTCREAT, "unable to open %s:", u->o.dead_file);
@@ -197,7 +199,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_DEAD = 256, O_BACKOFF, O_BACKOFF_MAX, O_AUTH, O_TIMEOUT, O_CONNECT, O_CACERT,
-	       O_CERT, O_CERT_KEY, O_VERSION };
+	       O_CERT, O_CERT_KEY, O_STATUS, O_CLOCK, O_VERSION };
 	static const struct option lo[] = {
 		{ "bytes", required_argument, NULL, 'b' },
 		{ "spool", required_argument, NULL, 'd' },
@@ -217,13 +219,15 @@ main(int argc, char **argv)
 		{ "cacert", required_argument, NULL, O_CACERT },
 		{ "cert", required_argument, NULL, O_CERT },
 		{ "cert-key", required_argument, NULL, O_CERT_KEY },
+		{ "status-interval", required_argument, NULL, O_STATUS },
+		{ "clock-warn", required_argument, NULL, O_CLOCK },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ 0 }
 	};
 	static struct up u = { .o = {
 		.max_points = 5000, .max_bytes = 1 << 20, .batch_ms = 1000, .level = 6,
 		.backoff_ms = 500, .backoff_max_ms = 60000, .auth_retry_ms = 60000,
-		.timeout_ms = 30000, .connect_ms = 10000,
+		.timeout_ms = 30000, .connect_ms = 10000, .clock_warn_ms = 60000,
 	} };
 	struct opts *o = &u.o;
 	int c, rc;
@@ -254,6 +258,8 @@ main(int argc, char **argv)
 		case O_CACERT: o->cacert = optarg; break;
 		case O_CERT: o->cert = optarg; break;
 		case O_CERT_KEY: o->cert_key = optarg; break;
+		case O_STATUS: o->status_ms = plx_opt_num("--status-interval", optarg, 0, 86400) * 1000; break;
+		case O_CLOCK: o->clock_warn_ms = plx_opt_num("--clock-warn", optarg, 0, 86400 * 365) * 1000; break;
 		case O_VERSION: puts("plx-upload " PLX_VERSION); return 0;
 		default: usage(EX_USAGE);
 		}

@@ -222,6 +222,7 @@ deliver(struct up *u, size_t lo, size_t hi, int refused)
 		http_post(&u->http, body, len, gz);
 		u->c.requests++;
 		reason(&u->http, why, sizeof why);
+		health_answer(u, why);
 		switch ((v = classify(u->http.status))) {
 		case DELIVERED:
 			delivered(u, lo, hi);

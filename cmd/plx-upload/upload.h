@@ -18,6 +18,7 @@
 #define PLX_UPLOAD_H
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <zlib.h>
 #include <curl/curl.h>
 
@@ -42,6 +43,8 @@ struct opts {
 	const char *dead_file;     /* --dead-letter */
 	const char *cacert, *cert, *cert_key;
 	const char *url, *source;  /* -u, -s: override the configuration */
+	int64_t status_ms;         /* --status-interval: gateway.upload.* records; 0 none */
+	int64_t clock_warn_ms;     /* --clock-warn: our clock this far off the server's is said */
 };
 
 /* One record of a batch: its text lives in batch.text[off, off + len). */
@@ -76,6 +79,9 @@ struct http {
 	char *ans;                 /* its body, at most ANSWER_MAX bytes, NUL-terminated */
 	size_t alen;
 	int64_t retry_after_ms;    /* its Retry-After, -1 when absent */
+	time_t date;               /* its Date, epoch s, -1 when absent */
+	int64_t latency_ms;        /* the whole exchange */
+	int64_t offset_ms;         /* the server's clock minus ours, INT64_MIN: unknown */
 	char err[CURL_ERROR_SIZE]; /* why no answer came */
 };
 
@@ -84,6 +90,12 @@ struct counters {
 	uint64_t delivered, dead;  /* answered 2xx; refused by the server for good */
 	uint64_t requests, retries;
 	uint64_t server_dropped;   /* "dropped" in 200 answers */
+};
+
+struct health {
+	struct spool_upload last;  /* the last answer, as the spool keeps it */
+	int64_t noted;             /* monotonic ms it was last written to the spool */
+	int64_t clock_warned;      /* ... and the clock offset last said, 0: not now */
 };
 
 struct up {
@@ -98,6 +110,7 @@ struct up {
 	int holding;               /* the key is refused: data held until it is accepted */
 	int64_t *seqs;             /* scratch for acknowledgements, max_points long */
 	struct counters c;
+	struct health h;
 };
 
 /* Set by signal handlers: stop reading; abort the request in flight too;
@@ -109,6 +122,13 @@ int key_reload(struct up *u, int initial);
 
 /* input.c: reads stdin to EOF or a stop signal; returns an exit status. */
 int run(struct up *u);
+/* Adds a checked record's text to the batch, sending it first when full. */
+void enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long lineno);
+
+/* health.c: after each answer (the spool's uploader table, the clock
+ * check); the gateway.upload.* records into the batch. */
+void health_answer(struct up *u, const char *why);
+void health_records(struct up *u);
 
 /* batch.c */
 int batch_init(struct batch *b, const char *source_id, int level, size_t max_bytes);
