@@ -1,5 +1,6 @@
 /* Time: see clock.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/timex.h>
@@ -20,6 +21,7 @@ ms(clockid_t id)
 
 int64_t plx_now_ms(void) { return ms(CLOCK_REALTIME); }
 int64_t plx_mono_ms(void) { return ms(CLOCK_MONOTONIC); }
+int64_t plx_boot_ms(void) { return ms(CLOCK_BOOTTIME); }
 
 void
 plx_sleep_ms(int64_t d)
@@ -52,4 +54,58 @@ plx_clock_synced(void)
 	if ((rc = adjtimex(&tx)) < 0)
 		return -1;
 	return rc != TIME_ERROR && !(tx.status & STA_UNSYNC);
+}
+
+/* The first 8 hex digits of this boot's id, or "" if unknown. */
+static const char *
+boot_id(void)
+{
+	static char id[9];
+	static int done;
+	FILE *f;
+
+	if (!done) {
+		done = 1;
+		if ((f = fopen("/proc/sys/kernel/random/boot_id", "re"))) {
+			if (fscanf(f, "%8[0-9a-f]", id) != 1 || strlen(id) != 8)
+				id[0] = '\0';
+			fclose(f);
+		}
+	}
+	return id;
+}
+
+const char *
+plx_clock_mark(char *buf, int64_t ts)
+{
+	static int64_t checked = INT64_MIN, wall_minus_boot;
+	static int synced = 1;
+	int64_t mono = plx_mono_ms(), boot;
+
+	if (mono - checked >= 1000 || checked == INT64_MIN) {
+		checked = mono;
+		synced = plx_clock_synced() != 0;
+		wall_minus_boot = plx_now_ms() - plx_boot_ms();
+	}
+	if (synced || !*boot_id())
+		return NULL;
+	boot = ts - wall_minus_boot;
+	if (boot < 0 || boot > plx_boot_ms() + 1000)
+		return NULL;
+	snprintf(buf, 32, "%s:%lld", boot_id(), (long long)boot);
+	return buf;
+}
+
+int64_t
+plx_clock_mark_boot_ms(const char *mark)
+{
+	const char *id = boot_id();
+	char *end;
+	long long v;
+
+	if (!*id || strncmp(mark, id, 8) || mark[8] != ':')
+		return -1;
+	errno = 0;
+	v = strtoll(mark + 9, &end, 10);
+	return errno || *end || end == mark + 9 || v < 0 ? -1 : v;
 }

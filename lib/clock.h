@@ -15,4 +15,19 @@ extern volatile int *plx_sleep_stop;
  * or unsynced overrides it, for tests. */
 int plx_clock_synced(void);
 
+/* Records taken while the clock is not synchronised carry a mark of where
+ * they were taken on the boot's own clock, "_plx_clk":"BOOT:MS" (BOOT: the
+ * first 8 hex digits of the kernel's boot id; MS: CLOCK_BOOTTIME ms at the
+ * record's timestamp), so that plx-upload can give them the right time once
+ * it knows it (plx-upload(1), THE CLOCK).  The mark never reaches Plexus. */
+#define PLX_CLK_KEY "_plx_clk"
+/* The mark for a record stamped ts, in buf (32 bytes), or NULL: the clock
+ * is synchronised (or its state unknown), or ts is not a time of this boot
+ * by the clock as it is (a replayed log).  Reads the clock's state at most
+ * once a second. */
+const char *plx_clock_mark(char *buf, int64_t ts);
+/* A mark's boot-clock ms if it was taken in this boot, else -1. */
+int64_t plx_clock_mark_boot_ms(const char *mark);
+int64_t plx_boot_ms(void);    /* CLOCK_BOOTTIME, milliseconds */
+
 #endif

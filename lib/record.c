@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "io.h"
+#include "clock.h"
 #include "record.h"
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
@@ -681,6 +682,8 @@ json_object *
 plx_record_new(const char *metric, json_object *value, int64_t ts_ms)
 {
 	json_object *r = json_object_new_object();
+	char mbuf[32];
+	const char *mark;
 
 	json_object_object_add(r, "class", json_object_new_string(
 	    json_object_is_type(value, json_type_int) || json_object_is_type(value, json_type_double)
@@ -688,6 +691,8 @@ plx_record_new(const char *metric, json_object *value, int64_t ts_ms)
 	json_object_object_add(r, "metric", json_object_new_string(metric));
 	json_object_object_add(r, "value", value);
 	json_object_object_add(r, "timestamp", json_object_new_int64(ts_ms));
+	if ((mark = plx_clock_mark(mbuf, ts_ms)))
+		json_object_object_add(r, PLX_CLK_KEY, json_object_new_string(mark));
 	return r;
 }
 

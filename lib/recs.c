@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "recs.h"
 
 #define FAIL(...) do { snprintf(r->err, sizeof r->err, __VA_ARGS__); return -1; } while (0)
@@ -172,8 +173,9 @@ record(struct plx_recs *r, int metric, const char *name, size_t nlen, const char
        int str, int64_t ts, const struct plx_tags *t)
 {
 	const char *why;
-	size_t need = 80 + 6 * nlen + (str ? 6 : 1) * vlen, start = r->len;
-	char num[24];
+	size_t need = 120 + 6 * nlen + (str ? 6 : 1) * vlen, start = r->len;
+	char num[24], mbuf[32];
+	const char *mark;
 	int i;
 
 	if (!nlen)
@@ -199,6 +201,10 @@ record(struct plx_recs *r, int metric, const char *name, size_t nlen, const char
 		put(r, val, vlen);
 	PUTS(r, ",\"timestamp\":");
 	put(r, num, fmt_int(num, ts));
+	if ((mark = plx_clock_mark(mbuf, ts))) {
+		PUTS(r, ",\"" PLX_CLK_KEY "\":");
+		put_str(r, mark, strlen(mark));
+	}
 	if (t && t->source_id) {
 		PUTS(r, ",\"source_id\":");
 		put_str(r, t->source_id, strlen(t->source_id));

@@ -9,7 +9,9 @@
  * A reader builds the records of one frame, line or advertisement in a
  * struct plx_recs, then hands the whole text to its output queue (out.h).
  * A record that would break a limit is not written: the call returns -1
- * with the reason in recs->err and the buffer stays as it was. */
+ * with the reason in recs->err and the buffer stays as it was.  While the
+ * system clock is not synchronised, each record carries plx_clock_mark's
+ * "_plx_clk" (clock.h), which plx-upload takes off. */
 #ifndef PLX_RECS_H
 #define PLX_RECS_H
 #include <stddef.h>

@@ -9,6 +9,7 @@ T=$(mktemp -d /tmp/plx-test.XXXXXX)
 PY=/usr/bin/python3
 export PLEXUS_QUIET=1 HOME=$T/home
 unset PLEXUS_API_KEY PLEXUS_GATEWAY_URL PLEXUS_SOURCE_ID PLEXUS_BUFFER
+export PLEXUS_CLOCK=${PLEXUS_CLOCK:-synced}   # as tests/run sets it
 mkdir -p "$HOME"
 _pids=""
 _cleanup() {

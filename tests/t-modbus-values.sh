@@ -4,7 +4,6 @@
 # registers, scale/offset/unit/tags, 1-based references, and pymodbus'
 # datastore offset (protocol address 0 is block index 1).
 . "$(dirname "$0")/lib.sh"
-export PLEXUS_CLOCK=synced     # the status records hold what the kernel says: fixed here
 . "$TOP/tests/modbus-lib.sh"
 
 # the spec, the map and the expected "metric=value" lines, from one table

@@ -2,7 +2,6 @@
 # serial-read's command line: usage errors, -h against the man page, files
 # and stdin, status records at exit, EPIPE, options that go together.
 . "$(dirname "$0")/lib.sh"
-export PLEXUS_CLOCK=synced     # the status records hold what the kernel says: fixed here
 M=$TOP/cmd/serial-read/serial-read.1
 
 # -h prints exactly the man page's SYNOPSIS (roff fonts removed)

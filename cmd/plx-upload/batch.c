@@ -42,6 +42,7 @@ batch_init(struct batch *b, const char *source_id, int level, size_t max_bytes)
 
 	memset(b, 0, sizeof *b);
 	b->level = level;
+	b->clock_fix = INT64_MIN;
 	if (!(b->prefix = malloc(n)))
 		return -1;
 	/* source_id matched ^[a-z0-9][a-z0-9._-]*$, so needs no JSON escaping;
@@ -84,15 +85,23 @@ batch_add(struct batch *b, const char *text, size_t len, int64_t seq, unsigned l
 	r->len = len;
 	r->seq = seq;
 	r->line = line;
+	r->boot_ms = -1;
 	memcpy(b->text + b->tlen, text, len);
 	b->tlen += len;
 	return 0;
 }
 
 void
+batch_mark(struct batch *b, int64_t boot_ms)
+{
+	b->rec[b->n - 1].boot_ms = boot_ms;
+	b->marked++;
+}
+
+void
 batch_clear(struct batch *b)
 {
-	b->n = b->tlen = 0;
+	b->n = b->tlen = b->marked = 0;
 }
 
 /* Bytes of the uncompressed body of records [lo, hi). */
@@ -138,6 +147,12 @@ batch_body(struct batch *b, size_t lo, size_t hi, size_t *len, int *gz)
 			*p++ = ',';
 		memcpy(p, b->text + b->rec[i].off, b->rec[i].len);
 		p += b->rec[i].len;
+		/* its timestamp's 20 characters, before the '}', corrected */
+		if (b->rec[i].boot_ms >= 0 && b->clock_fix != INT64_MIN) {
+			char ts[21];
+			snprintf(ts, sizeof ts, "%20lld", (long long)(b->clock_fix + b->rec[i].boot_ms));
+			memcpy(p - 21, ts, 20);
+		}
 	}
 	memcpy(p, suffix, sizeof suffix - 1);
 	b->blen = size;

@@ -8,7 +8,9 @@
  *     --clock-warn: the server's Date header, against the middle of the
  *     exchange, gives the offset to about half a second plus half the
  *     round trip.  A board without a real-time clock boots in 1970 or at
- *     the time it last saved, and stamps records with it until NTP comes. */
+ *     the time it last saved, and stamps records with it until NTP comes;
+ *   - and the clock_fix that corrects the records the readers marked as
+ *     stamped by such a clock (clock.h). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +91,8 @@ health_records(struct up *u)
 		{ "gateway.upload.last_success_age_s", (now - l->last_success) / 1000, l->last_success != 0 },
 		{ "gateway.upload.clock_offset_ms", l->clock_offset_ms, l->clock_offset_ms != INT64_MIN },
 		{ "gateway.upload.clock_synced", plx_clock_synced(), plx_clock_synced() >= 0 },
+		{ "gateway.upload.clock_corrected", (int64_t)u->c.clock_corrected, 1 },
+		{ "gateway.upload.clock_uncorrected", (int64_t)u->c.clock_uncorrected, 1 },
 	};
 	const char *s, *e;
 	size_t i;
@@ -103,7 +107,30 @@ health_records(struct up *u)
 			plx_recs_num(&r, m[i].name, (double)m[i].v, now, NULL);
 	for (s = r.s; s && s < r.s + r.len; s = e + 1) {
 		e = memchr(s, '\n', (size_t)(r.s + r.len - s));
-		enqueue(u, s, (size_t)(e - s), -1, 0);
+		enqueue(u, s, (size_t)(e - s), -1, 0, -1);
 	}
 	plx_recs_free(&r);
+}
+
+void
+clock_fix(struct up *u)
+{
+	struct batch *b = &u->b;
+	int64_t off = u->h.last.clock_offset_ms;
+
+	b->clock_fix = INT64_MIN;
+	if (!b->marked)
+		return;
+	if (plx_clock_synced() == 1) {
+		b->clock_fix = plx_now_ms() - plx_boot_ms();
+		return;
+	}
+	if (off == INT64_MIN) {
+		/* no answer told us the server's time yet: ask for it */
+		http_probe(&u->http);
+		if ((off = u->http.offset_ms) != INT64_MIN)
+			u->h.last.clock_offset_ms = off;
+	}
+	if (off != INT64_MIN)
+		b->clock_fix = plx_now_ms() + off - plx_boot_ms();
 }

@@ -95,17 +95,16 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 int
 http_init(struct http *h, const struct opts *o, const char *gateway)
 {
-	size_t n = strlen(gateway) + sizeof "/ingest";
+	size_t n = strlen(gateway) + sizeof "/ingest";   /* and "/health" */
 	CURL *c;
 
 	memset(h, 0, sizeof *h);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(c = h->h = curl_easy_init()) ||
-	    !(h->url = malloc(n)) || !(h->ans = malloc(ANSWER_MAX + 1)))
+	    !(h->url = malloc(n)) || !(h->health_url = malloc(n)) || !(h->ans = malloc(ANSWER_MAX + 1)))
 		return -1;
 	snprintf(h->url, n, "%s/ingest", gateway);
+	snprintf(h->health_url, n, "%s/health", gateway);
 	h->ans[0] = '\0';
-	curl_easy_setopt(c, CURLOPT_URL, h->url);
-	curl_easy_setopt(c, CURLOPT_POST, 1L);
 	/* Only the gateway's own scheme, and no redirects: following one would
 	 * send x-api-key to whatever host the Location names. */
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -151,6 +150,7 @@ http_free(struct http *h)
 	free_headers(h->plain);
 	free_headers(h->gzip);
 	free(h->url);
+	free(h->health_url);
 	free(h->ans);
 	curl_global_cleanup();
 	memset(h, 0, sizeof *h);
@@ -203,8 +203,9 @@ http_set_key(struct http *h, const char *key)
 	return 0;
 }
 
-void
-http_post(struct http *h, const void *body, size_t len, int gz)
+/* One exchange on the kept-alive handle, set up by the caller. */
+static void
+exchange(struct http *h)
 {
 	CURLcode rc;
 	int64_t wall, mono;
@@ -216,9 +217,6 @@ http_post(struct http *h, const void *body, size_t len, int gz)
 	h->err[0] = '\0';
 	h->date = -1;
 	h->offset_ms = INT64_MIN;
-	curl_easy_setopt(h->h, CURLOPT_HTTPHEADER, gz ? h->gzip : h->plain);
-	curl_easy_setopt(h->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(h->h, CURLOPT_POSTFIELDS, body);
 	wall = plx_now_ms();
 	mono = plx_mono_ms();
 	rc = curl_easy_perform(h->h);
@@ -236,4 +234,24 @@ http_post(struct http *h, const void *body, size_t len, int gz)
 	curl_easy_getinfo(h->h, CURLINFO_RESPONSE_CODE, &h->status);
 	if (h->status == 0)
 		snprintf(h->err, sizeof h->err, "no HTTP status in the answer");
+}
+
+void
+http_post(struct http *h, const void *body, size_t len, int gz)
+{
+	curl_easy_setopt(h->h, CURLOPT_URL, h->url);
+	curl_easy_setopt(h->h, CURLOPT_POST, 1L);
+	curl_easy_setopt(h->h, CURLOPT_HTTPHEADER, gz ? h->gzip : h->plain);
+	curl_easy_setopt(h->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(h->h, CURLOPT_POSTFIELDS, body);
+	exchange(h);
+}
+
+void
+http_probe(struct http *h)
+{
+	curl_easy_setopt(h->h, CURLOPT_URL, h->health_url);
+	curl_easy_setopt(h->h, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(h->h, CURLOPT_HTTPHEADER, h->plain);
+	exchange(h);
 }

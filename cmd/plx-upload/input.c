@@ -62,8 +62,48 @@ strip_seq(char *line, size_t *len, int64_t *seq)
 	return line + i;
 }
 
+/* A record a reader stamped while the clock was not synchronised carries
+ * "_plx_clk" (clock.h): take it off, and write the timestamp last, in 20
+ * characters (padded with blanks, which JSON allows) that batch_body fills
+ * in with the corrected time; *boot_ms says when it was taken on this
+ * boot's clock, -1 when that is not known (another boot: sent as stamped). */
+static const char *
+unmark(struct up *u, json_object *rec, size_t *len, int64_t *boot_ms)
+{
+	static char buf[PLX_LINE_MAX + 64];
+	json_object *m, *t;
+	int64_t ts;
+	const char *s;
+	size_t n;
+
+	*boot_ms = -1;
+	if (!json_object_object_get_ex(rec, PLX_CLK_KEY, &m))
+		return plx_record_text(rec, len);     /* the name was in a string */
+	if (json_object_is_type(m, json_type_string))
+		*boot_ms = plx_clock_mark_boot_ms(json_object_get_string(m));
+	json_object_object_del(rec, PLX_CLK_KEY);
+	if (!json_object_object_get_ex(rec, "timestamp", &t) || !json_object_is_type(t, json_type_int))
+		*boot_ms = -1;
+	s = plx_record_text(rec, &n);
+	if (*boot_ms < 0) {
+		if (!u->c.clock_uncorrected++)
+			plx_warn("records stamped while the clock was not synchronised, in an earlier boot:"
+			         " sent as stamped");
+		*len = n;
+		return s;
+	}
+	ts = json_object_get_int64(t);
+	json_object_object_del(rec, "timestamp");
+	s = plx_record_text(rec, &n);
+	n--;                                    /* its closing '}' */
+	memcpy(buf, s, n);
+	n += (size_t)snprintf(buf + n, sizeof buf - n, ",\"timestamp\":%20lld}", (long long)ts);
+	*len = n;
+	return buf;
+}
+
 void
-enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long lineno)
+enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long lineno, int64_t boot_ms)
 {
 	if (u->b.n && batch_size(&u->b, 0, u->b.n) + 1 + len > u->o.max_bytes)
 		send_batch(u);
@@ -71,6 +111,8 @@ enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long l
 		u->b.t0 = plx_mono_ms();
 	if (batch_add(&u->b, text, len, seq, lineno) < 0)
 		plx_die(EX_OSERR, "out of memory");
+	if (boot_ms >= 0)
+		batch_mark(&u->b, boot_ms);
 	if (u->b.n >= u->o.max_points)
 		send_batch(u);
 }
@@ -82,14 +124,16 @@ take(struct up *u, json_tokener *tok, char *line, size_t len, unsigned long line
 	json_object *rec = NULL;
 	const char *text;
 	size_t tlen = len;
-	int64_t seq, seq2 = -1;
-	int has_source;
+	int64_t seq, seq2 = -1, boot_ms = -1;
+	int has_source, marked;
 
 	text = strip_seq(line, &tlen, &seq);
+	marked = memmem(text, tlen, "\"" PLX_CLK_KEY "\"", sizeof PLX_CLK_KEY + 1) != NULL;
 	/* The common record is checked without json-c and sent as it came;
 	 * the rest, and a record lacking a source_id that must have one (for
 	 * the reason), take the full parse. */
-	if ((plx_record_quick(text, tlen, &has_source) != PLX_QUICK_OK || (u->need_source && !has_source)) &&
+	if ((marked || plx_record_quick(text, tlen, &has_source) != PLX_QUICK_OK ||
+	     (u->need_source && !has_source)) &&
 	    (!(rec = plx_record_parse(tok, text, tlen, &seq2, err, sizeof err)) ||
 	     (u->need_source && plx_record_check(rec, 1, err, sizeof err) < 0))) {
 		plx_warn("line %lu: %s", lineno, err);
@@ -101,9 +145,11 @@ take(struct up *u, json_tokener *tok, char *line, size_t len, unsigned long line
 		seq = seq2;
 		text = plx_record_text(rec, &tlen);
 	}
+	if (marked)
+		text = unmark(u, rec, &tlen, &boot_ms);
 	if (seq >= 0 && !u->sp && !u->spool_looked)
 		find_spool(u);
-	enqueue(u, text, tlen, seq, lineno);
+	enqueue(u, text, tlen, seq, lineno, boot_ms);
 	u->c.read++;
 	json_object_put(rec);
 }

@@ -144,9 +144,15 @@ delivered(struct up *u, size_t lo, size_t hi)
 		}
 		json_object_put(o);
 	}
-	for (i = lo; i < hi; i++)
+	for (i = lo; i < hi; i++) {
 		if (r[i].seq >= 0)
 			u->seqs[k++] = r[i].seq;
+		if (r[i].boot_ms >= 0 && u->b.clock_fix != INT64_MIN)
+			u->c.clock_corrected++;
+		else if (r[i].boot_ms >= 0 && !u->c.clock_uncorrected++)
+			plx_warn("records stamped while the clock was not synchronised are sent as"
+			         " stamped: the server's time is not known (no Date header)");
+	}
 	/* A failed ack loses nothing: the rows stay and are sent again later. */
 	if (k && u->sp && spool_ack(u->sp, u->seqs, k) < 0)
 		plx_warn("unable to acknowledge %zu delivered records: plx-buffer will send them again", k);
@@ -218,6 +224,7 @@ deliver(struct up *u, size_t lo, size_t hi, int refused)
 			up_hup = 0;
 			key_reload(u, 0);
 		}
+		clock_fix(u);
 		body = batch_body(&u->b, lo, hi, &len, &gz);
 		http_post(&u->http, body, len, gz);
 		u->c.requests++;

@@ -52,6 +52,9 @@ struct rec {
 	size_t off, len;
 	int64_t seq;               /* spool sequence number, -1 if none */
 	unsigned long line;        /* input line number, for messages */
+	int64_t boot_ms;           /* taken while our clock was unsynchronised: its
+	                            * boot-clock ms (clock.h), else -1; its text then
+	                            * ends in "timestamp":<20 characters>} */
 };
 
 struct batch {
@@ -68,6 +71,9 @@ struct batch {
 	size_t gzlen, gzcap;
 	z_stream z;
 	int level;
+	size_t marked;             /* records with boot_ms >= 0 */
+	int64_t clock_fix;         /* true epoch ms minus boot-clock ms, for them;
+	                            * INT64_MIN: not known, sent as stamped */
 };
 
 struct http {
@@ -75,6 +81,7 @@ struct http {
 	struct curl_slist *plain;  /* request headers ... */
 	struct curl_slist *gzip;   /* ... and the same with Content-Encoding: gzip */
 	char *url;                 /* $gateway/ingest */
+	char *health_url;          /* $gateway/health */
 	long status;               /* of the last answer, 0 when none came */
 	char *ans;                 /* its body, at most ANSWER_MAX bytes, NUL-terminated */
 	size_t alen;
@@ -90,6 +97,8 @@ struct counters {
 	uint64_t delivered, dead;  /* answered 2xx; refused by the server for good */
 	uint64_t requests, retries;
 	uint64_t server_dropped;   /* "dropped" in 200 answers */
+	uint64_t clock_corrected;  /* records stamped while unsynchronised, timestamp corrected */
+	uint64_t clock_uncorrected;/* ... and sent as stamped: no time known, or another boot */
 };
 
 struct health {
@@ -122,18 +131,26 @@ int key_reload(struct up *u, int initial);
 
 /* input.c: reads stdin to EOF or a stop signal; returns an exit status. */
 int run(struct up *u);
-/* Adds a checked record's text to the batch, sending it first when full. */
-void enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long lineno);
+/* Adds a checked record's text to the batch, sending it first when full;
+ * boot_ms >= 0: it is to have its timestamp corrected (batch_mark). */
+void enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long lineno,
+             int64_t boot_ms);
 
 /* health.c: after each answer (the spool's uploader table, the clock
  * check); the gateway.upload.* records into the batch. */
 void health_answer(struct up *u, const char *why);
 void health_records(struct up *u);
+/* The batch's clock_fix, before each body is built: from our clock once it
+ * is synchronised, else from the server's Date (asked for with GET /health
+ * when no answer told it yet). */
+void clock_fix(struct up *u);
 
 /* batch.c */
 int batch_init(struct batch *b, const char *source_id, int level, size_t max_bytes);
 void batch_free(struct batch *b);
 int batch_add(struct batch *b, const char *text, size_t len, int64_t seq, unsigned long line);
+/* The record just added was stamped while the clock was unsynchronised. */
+void batch_mark(struct batch *b, int64_t boot_ms);
 void batch_clear(struct batch *b);
 size_t batch_size(const struct batch *b, size_t lo, size_t hi);
 /* Builds the body of records [lo, hi); gzips it when worth it (*gz = 1). */
@@ -145,6 +162,8 @@ void http_free(struct http *h);
 int http_set_key(struct http *h, const char *key);
 /* One POST; the answer is in h->status (0: none, see h->err), h->ans. */
 void http_post(struct http *h, const void *body, size_t len, int gz);
+/* GET /health, for the server's Date alone (h->offset_ms). */
+void http_probe(struct http *h);
 
 /* send.c: delivers the whole batch by the status policy, then clears it.
  * 0 when every record is delivered or dead-lettered, -1 when a stop
