@@ -263,7 +263,10 @@ run(const struct opts *o, struct plx_lp *lp)
 		now = plx_mono_ms();
 		if (r.suppressed)
 			warn_tick(&r);
-		if (frame_pending(&r.fr) && now - r.fr.last_mono >= o->flush_ms)
+		/* Only after a poll that found nothing to read: when writing the
+		 * records out blocked longer than flush_ms (a slow consumer), the
+		 * rest of the partial line may be waiting unread in the input. */
+		if (!pfd.revents && frame_pending(&r.fr) && now - r.fr.last_mono >= o->flush_ms)
 			frame_flush(&r.fr);
 		if (o->status_s && now >= next_status) {
 			status(&r);
