@@ -18,10 +18,10 @@ unset PLEXUS_GATEWAY_URL
 
 # the crontab's variables and its one job, with this test's paths
 ct=$TOP/deploy/cron/plexus-modbus
-tr() { sed -e "s|/etc/plexus|$R/etc|g" -e "s|/var/lib/plexus|$R/state/plexus|g"; }
-vars=$(grep -E '^[A-Z_]+=' "$ct" | grep -v '^PATH=' | tr)
+paths() { sed -e "s|/etc/plexus|$R/etc|g" -e "s|/var/lib/plexus|$R/state/plexus|g"; }
+vars=$(grep -E '^[A-Z_]+=' "$ct" | grep -v '^PATH=' | paths)
 job=$(grep -E '^[*0-9]' "$ct")
-cmd=$(echo "$job" | awk '{ for (i = 7; i <= NF; i++) printf "%s%s", $i, (i < NF ? " " : "") }' | tr)
+cmd=$(echo "$job" | awk '{ for (i = 7; i <= NF; i++) printf "%s%s", $i, (i < NF ? " " : "") }' | paths)
 eq "the crontab has one job, run as user plexus" "$(echo "$job" | wc -l):$(echo "$job" | awk '{ print $6 }')" "1:plexus"
 # cronrun: the job as cron runs it: a clean environment, the crontab's variables
 cronrun() { env -i HOME="$HOME" PATH="$TOP/bin:/usr/bin:/bin" $vars /bin/sh -c "$cmd"; }

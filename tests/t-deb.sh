@@ -29,7 +29,7 @@ deb=$T/b/plexus-gateway_${ver}_$(dpkg --print-architecture).deb
 check "dpkg-buildpackage -us -uc -b builds $deb" test -f "$deb"
 eq "the package's version is config.mk's VERSION" "$ver" "$(sed -n 's/^VERSION *= *//p' "$TOP/config.mk")"
 # the next version, from the same build tree (-nc: no clean, nothing to compile)
-cd "$T/b/src" && sed -i "1i plexus-gateway ($ver+1) unstable; urgency=medium\n\n  * t-deb: the next version.\n\n -- t-deb <t-deb@localhost>  $(date -R)\n" debian/changelog && cd - >/dev/null
+sed -i "1i plexus-gateway ($ver+1) unstable; urgency=medium\n\n  * t-deb: the next version.\n\n -- t-deb <t-deb@localhost>  $(date -R)\n" "$T/b/src/debian/changelog"
 build -nc
 deb2=$T/b/plexus-gateway_${ver}+1_$(dpkg --print-architecture).deb
 check "the next version builds too" test -f "$deb2"
