@@ -81,3 +81,16 @@ eq "purge: none of the package's files is left" "$left" ""
 check "purge: /etc/plexus and /var/lib/plexus are gone" test ! -e /etc/plexus -a ! -e /var/lib/plexus
 check "purge: the user and group are gone" sh -c '! getent passwd plexus && ! getent group plexus'
 eq "purge: dpkg knows nothing of it" "$(dpkg-query -W -f '${Status}' plexus-gateway 2>/dev/null)" ""
+
+# cross-building for a Raspberry Pi, when this machine is set up for it
+# (README: dpkg --add-architecture arm64, crossbuild-essential-arm64, the
+# :arm64 -dev packages)
+if dpkg --print-foreign-architectures | grep -qx arm64 && command -v aarch64-linux-gnu-gcc >/dev/null &&
+	dpkg-checkbuilddeps -a arm64 "$T/b/src/debian/control" 2>/dev/null; then
+	(cd "$T/b/src" && dpkg-buildpackage -us -uc -b --host-arch arm64) >"$T/cross.log" 2>&1
+	eq "dpkg-buildpackage --host-arch arm64" $? 0
+	dpkg-deb -x "$T/b/plexus-gateway_${ver}+1_arm64.deb" "$T/arm64"
+	check "the arm64 package holds aarch64 binaries" sh -c "file '$T/arm64/usr/bin/plx-buffer' | grep -q aarch64"
+else
+	echo "ok - # SKIP cross-building: no arm64 foreign architecture or cross toolchain here"
+fi
