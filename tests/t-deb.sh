@@ -19,8 +19,10 @@ mkdir -p "$T/b/src"
 (cd "$TOP" && git ls-files -co --exclude-standard -z 2>/dev/null | xargs -0 tar -cf - 2>/dev/null) |
 	tar -C "$T/b/src" -xf -
 [ -f "$T/b/src/debian/control" ] || { cp -a "$TOP/." "$T/b/src" && make -C "$T/b/src" clean >/dev/null; }
+# under `make SAN=1 check`, MAKEFLAGS would carry SAN=1 into the package build
+unset MAKEFLAGS MFLAGS MAKELEVEL
 build() {
-	(cd "$T/b/src" && dpkg-buildpackage -us -uc -b "$@") >"$T/build.log" 2>&1 ||
+	(cd "$T/b/src" && dpkg-buildpackage -us -uc -b "$@") >>"$T/build.log" 2>&1 ||
 		{ nok "dpkg-buildpackage $*"; tail -20 "$T/build.log"; exit 1; }
 }
 build
@@ -36,6 +38,7 @@ check "the next version builds too" test -f "$deb2"
 
 dpkg -i "$deb" >"$T/i.log" 2>&1
 eq "dpkg -i" $? 0
+check "the package was built without sanitizers" sh -c "! grep -q fsanitize '$T/build.log'"
 for t in plx-buffer plx-upload modbus-read serial-read; do
 	check "/usr/bin/$t --version" sh -c "/usr/bin/$t --version | grep -q '$ver'"
 done
