@@ -46,7 +46,7 @@ check "man pages (1, 5, 7)" test -f /usr/share/man/man1/plx-upload.1.gz -a \
 	-f /usr/share/man/man5/modbus-read.conf.5.gz -a -f /usr/share/man/man7/plexus-gateway.7.gz
 check "systemd units, USB serial drivers at boot" test -f /lib/systemd/system/plexus-upload.service -a -f /usr/lib/modules-load.d/plexus-gateway.conf -a \
 	-f /lib/systemd/system/plexus-serial-read@.service -a -f /lib/systemd/system/plexus-retry@.service
-check "s6 service directories" test -x /usr/share/plexus-gateway/s6/plexus-upload/log/run -a -x /usr/share/plexus-gateway/s6/plexus-serial-read/log/run -a \
+check "s6 service directories" test -x /usr/share/plexus-gateway/s6/plexus-upload/log/run -a -x /usr/share/plexus-gateway/s6/plexus-upload/log/finish -a -x /usr/share/plexus-gateway/s6/plexus-serial-read/log/run -a \
 	-f /usr/share/plexus-gateway/s6/plexus.sh
 check "examples" test -f /usr/share/doc/plexus-gateway/examples/plexus-modbus -a \
 	-f /usr/share/doc/plexus-gateway/examples/upload.env

@@ -12,6 +12,8 @@
 #   plexus-READER:  READER ==pipe==> log: plx-buffer -a   (appends)
 #   plexus-upload:  plx-buffer -f ==pipe==> log: plx-upload   (drains)
 #
+# plexus-upload/log/finish restarts the drainer whenever plx-upload ends,
+# so that the rows it had read but not delivered are replayed at once.
 # Standard output carries only records; every stage's stderr goes into the
 # fifo of the plexus-log service, where s6-log timestamps and rotates it.
 #
