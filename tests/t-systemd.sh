@@ -1,0 +1,97 @@
+#!/bin/bash
+# The systemd units in deploy/systemd: up to date with deploy/gen, clean
+# under systemd-analyze verify, the key only by LoadCredential=, and their
+# ExecStart= lines, run as systemd would run them (tests/systemd-exec.sh:
+# the unit's environment, state directory and credential), carry records
+# from a reader unit through the spool and the upload unit to a server that
+# accepts only the credential's key.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/modbus-lib.sh"
+U=$TOP/deploy/systemd
+
+check "deploy/gen --check: the generated units are up to date" "$TOP/deploy/gen" --check
+
+if command -v systemd-analyze >/dev/null; then
+	for u in "$U"/plexus-*.service; do
+		n=${u##*/}
+		case $n in
+		plexus-retry@.service) v=plexus-retry@plexus-upload.service ;;
+		*@.service) v=${n%@.service}@t.service ;;
+		*) v=$n ;;
+		esac
+		cp "$u" "$T/$v"
+		out=$(cd "$T" && systemd-analyze verify --man=no "./$v" 2>&1)
+		eq "systemd-analyze verify $n: clean" "$?:$out" "0:"
+	done
+	# a unit with a key systemd 252 does not know is caught
+	sed 's/^RestartSec=5s$/RestartSec=5s\nRestartSteps=5/' "$U/plexus-upload.service" > "$T/bad.service"
+	out=$(cd "$T" && systemd-analyze verify --man=no ./bad.service 2>&1)
+	check "systemd-analyze verify reports an unknown key (the check can fail)" test -n "$out"
+else
+	echo "ok - # SKIP systemd-analyze is not installed"
+fi
+
+for u in "$U"/plexus-*.service; do
+	check "${u##*/}: no key in Environment= or ExecStart=" \
+		sh -c "! grep -Ei '^(Environment|ExecStart)=.*(API_KEY|plx_|-k )' '$u'"
+done
+check "plexus-upload.service: the key by LoadCredential=" \
+	grep -qx 'LoadCredential=plexus-api-key:/etc/plexus/api-key' "$U/plexus-upload.service"
+check "plexus-serial-read@: serial devices only" \
+	sh -c "grep -qx 'DevicePolicy=closed' '$U/plexus-serial-read@.service' && grep -qx 'DeviceAllow=char-ttyUSB rw' '$U/plexus-serial-read@.service'"
+check "plexus-can-read@: AF_CAN, no devices" \
+	sh -c "grep -q '^RestrictAddressFamilies=.*AF_CAN' '$U/plexus-can-read@.service' && grep -qx 'PrivateDevices=yes' '$U/plexus-can-read@.service'"
+check "plexus-ble-read@: after bluetooth.service, AF_BLUETOOTH" \
+	sh -c "grep -qx 'After=bluetooth.service' '$U/plexus-ble-read@.service' && grep -q '^RestrictAddressFamilies=.*AF_BLUETOOTH' '$U/plexus-ble-read@.service'"
+
+# --- the units' command lines, systemd-style
+R=$T/root
+mkdir -p "$R/etc"
+start_server s --key plx_from_credential
+printf 'plx_from_credential\n' > "$R/etc/api-key" && chmod 600 "$R/etc/api-key"
+printf 'PLEXUS_GATEWAY_URL=%s\nPLEXUS_SOURCE_ID=sysd-test\n' "$URL_s" > "$R/etc/upload.env"
+unset PLEXUS_GATEWAY_URL
+# run_unit NAME UNIT INSTANCE: in its own process group, pid in $PID_NAME
+run_unit() { setsid "$TOP/tests/systemd-exec.sh" "$U/$2" "$3" "$R" 2>"$T/$1.err" & eval "PID_$1=$!"; _pids="$_pids $!"; }
+stop_unit() { eval "p=\$PID_$1"; kill -TERM -- "-$p" 2>/dev/null; wait "$p"; }
+# has N METRIC: the server holds at least N records of METRIC
+has() { [ "$(grep -c "\"$2\"" "$T/s.store" 2>/dev/null)" -ge "$1" ]; }
+
+# a serial-read unit whose "device" is a file: it reads it and ends
+gen 500 1 sysd.serial > "$R/serial.in"
+echo "ARGS=\"-F json -f $R/serial.in\"" > "$R/etc/serial-read@file.env"
+run_unit serial plexus-serial-read@.service file
+wait "$PID_serial"
+eq "plexus-serial-read@file: the pipeline ends 0 at the end of its input" $? 0
+depth=$(PLEXUS_BUFFER="$R/state/plexus/spool.db" plx-buffer --status | awk '$1 == "depth" { print $2 }')
+check "its 500 records (and serial-read's status records) are in the unit's spool, %S/plexus/spool.db" test "$depth" -ge 500
+
+run_unit upload plexus-upload.service ""
+check "plexus-upload.service delivers them with the credential's key" wait_for 20 has 500 sysd.serial
+check "with the source from upload.env" grep -q '"source_id": *"sysd-test"' "$T/s.store"
+
+# a modbus-read unit, a daemon polling a TCP device, while the uploader runs
+echo '{"units": {"1": {"hr": [[0, "regs", [7]]]}}}' > "$T/mb.json"
+mb_tcp mb "$T/mb.json"
+printf '[device m]\ntcp = 127.0.0.1:%s\ninterval = 100ms\nholding:0:uint16:sysd.modbus\n' "$PORT_mb" > "$R/etc/m.map"
+echo "ARGS=\"-c $R/etc/m.map\"" > "$R/etc/modbus-read@m.env"
+run_unit modbus plexus-modbus-read@.service m
+check "plexus-modbus-read@m: its polls reach the server" wait_for 20 has 3 sysd.modbus
+stop_unit modbus
+eq "SIGTERM to the unit's processes (systemctl stop): exit 0, no restart" $? 0
+stop_unit upload
+eq "plexus-upload.service stops with status 0" $? 0
+eq "every serial record arrived" "$(grep '"sysd.serial"' "$T/s.store" | wc -l)" 500
+depth=$(PLEXUS_BUFFER="$R/state/plexus/spool.db" plx-buffer --status | awk '$1 == "depth" { print $2 }')
+check "nothing left in the spool but what was in flight at the stop" test "$depth" -le 10
+
+# pipefail: a reader's usage error is the unit's exit status (64: no restart)
+echo 'ARGS="--no-such-option"' > "$R/etc/serial-read@bad.env"
+run_unit bad plexus-serial-read@.service bad
+wait "$PID_bad"
+eq "a reader's usage error fails the unit with 64 (RestartPreventExitStatus)" $? 64
+# the key only by credential: without it, plx-upload exits 78 and says why
+rm "$R/etc/api-key"
+sed 's|^LoadCredential=.*|LoadCredential=plexus-api-key:/nonexistent|' "$U/plexus-upload.service" > "$T/nokey.service"
+setsid "$TOP/tests/systemd-exec.sh" "$T/nokey.service" "" "$R" 2>"$T/nokey.err"
+check "no credential: the unit does not start" test $? -ne 0
