@@ -11,7 +11,7 @@ LIBS_serial-read = -ljson-c
 
 DEBS = build-essential pkg-config libjson-c-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev \
        sqlite3 python3 curl openssl clang valgrind procps time \
-       libmodbus-dev python3-pymodbus socat
+       libmodbus-dev python3-pymodbus socat python3-canmatrix
 
 LIB_OBJ  = $(patsubst %.c,%.o,$(wildcard lib/*.c))
 BIN      = $(TOOLS:%=bin/%)
@@ -46,10 +46,21 @@ tests/unit/t_modbus_decode: tests/unit/t_modbus_decode.c tests/unit/unit.h $(MOD
 fuzz/fuzz_modbus_conf: fuzz/fuzz_modbus_conf.c $(MODBUS_PURE) cmd/modbus-read/modbus.h
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(MODBUS_PURE) -lm
 
+# can-read's DBC parser and decoder: pure C, linked alone by their unit
+# test, fuzz target, cross-check helper (tests/t-can-dbc-crosscheck.sh)
+# and bench (bench/can.sh).
+DBC_PURE = cmd/can-read/dbc.c cmd/can-read/dbc_decode.c
+tests/unit/t_dbc: tests/unit/t_dbc.c tests/unit/unit.h $(DBC_PURE) cmd/can-read/dbc.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DBC_PURE) -lm
+tests/can-dbc-decode: tests/can-dbc-decode.c $(DBC_PURE) cmd/can-read/dbc.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DBC_PURE) -lm
+fuzz/fuzz_dbc: fuzz/fuzz_dbc.c $(DBC_PURE) cmd/can-read/dbc.h
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(DBC_PURE) -lm
+
 %.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-check: all $(UNIT)
+check: all $(UNIT) tests/can-dbc-decode
 	tests/run
 
 # libFuzzer targets (clang). Run one: fuzz/fuzz_record -max_total_time=60 fuzz/corpus/record
@@ -76,7 +87,7 @@ uninstall:
 	for p in $(MANPAGES); do rm -f $(DESTDIR)$(MANPREFIX)/man$${p##*.}/$${p##*/}; done
 
 clean:
-	rm -rf bin lib/libplx.a $(UNIT) $(FUZZ)
+	rm -rf bin lib/libplx.a $(UNIT) $(FUZZ) tests/can-dbc-decode
 	rm -f lib/*.o lib/*.d cmd/*/*.o cmd/*/*.d
 
 -include $(wildcard lib/*.d cmd/*/*.d)
