@@ -3,15 +3,16 @@
 # build and test dependencies (as root), `make fuzz` builds the libFuzzer targets.
 include config.mk
 
-TOOLS    = plx-buffer plx-upload modbus-read serial-read
+TOOLS    = plx-buffer plx-upload modbus-read serial-read can-read
 LIBS_plx-buffer = -lsqlite3 -ljson-c
 LIBS_plx-upload = -lsqlite3 -lcurl -lz -ljson-c
 LIBS_modbus-read = -lmodbus -ljson-c -lm
 LIBS_serial-read = -ljson-c
+LIBS_can-read = -lsocketcan -ljson-c -lm
 
 DEBS = build-essential pkg-config libjson-c-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev \
        sqlite3 python3 curl openssl clang valgrind procps time \
-       libmodbus-dev python3-pymodbus socat python3-canmatrix
+       libmodbus-dev python3-pymodbus socat python3-canmatrix libsocketcan-dev
 
 LIB_OBJ  = $(patsubst %.c,%.o,$(wildcard lib/*.c))
 BIN      = $(TOOLS:%=bin/%)

@@ -9,12 +9,14 @@
 
 #include "args.h"
 #include "can.h"
+#include "emit.h"
 #include "log.h"
 
 static const char usage_text[] =
-	"usage: can-read [-p prefix] [-s source-id] [-T key=value]... [--filter list]\n"
-	"                [--on-change] [--max-quiet seconds] [--interval seconds]\n"
-	"                [--agg last|min|max|mean|all] [--status-interval seconds]\n"
+	"usage: can-read [-d dbc]... [--name format] [--raw-unknown] [-p prefix] [-s source-id]\n"
+	"                [-T key=value]... [--filter list] [--on-change] [--max-quiet seconds]\n"
+	"                [--interval seconds] [--agg last|min|max|mean|all]\n"
+	"                [--signal-rate pattern=seconds]... [--status-interval seconds]\n"
 	"                [--backoff-max ms] [--queue bytes] [--rcvbuf bytes] [--bitrate bit/s]\n"
 	"                interface[,filter...]... | -r file | -r - [--now] | --fd n[:name]\n"
 	"       can-read -h | --version\n";
@@ -89,6 +91,21 @@ interface(struct opts *o, char *arg)
 		plx_die(EX_USAGE, "%s: %s", arg, err);
 }
 
+/* --signal-rate PATTERN=SECONDS (0: every sample) */
+static void
+signal_rate(struct opts *o, char *arg)
+{
+	char *eq = strrchr(arg, '=');
+
+	if (!eq || eq == arg)
+		plx_die(EX_USAGE, "--signal-rate: expected pattern=seconds, got \"%s\"", arg);
+	if (o->nsigrate == (int)(sizeof o->sigrate / sizeof o->sigrate[0]))
+		plx_die(EX_USAGE, "--signal-rate: at most 32");
+	*eq = '\0';
+	o->sigrate[o->nsigrate].pat = arg;
+	o->sigrate[o->nsigrate++].ms = strcmp(eq + 1, "0") ? seconds("--signal-rate", eq + 1, 1) : 0;
+}
+
 /* --fd N[:name] */
 static void
 fd_option(struct opts *o, char *arg)
@@ -107,8 +124,9 @@ int
 main(int argc, char **argv)
 {
 	enum { O_FILTER = 256, O_ONCHANGE, O_MAXQUIET, O_INTERVAL, O_AGG, O_STATUS, O_BACKOFF,
-	       O_QUEUE, O_RCVBUF, O_BITRATE, O_NOW, O_FD, O_VERSION };
+	       O_QUEUE, O_RCVBUF, O_BITRATE, O_NOW, O_FD, O_NAME, O_RAWUNKNOWN, O_SIGRATE, O_VERSION };
 	static const struct option lo[] = {
+		{ "dbc", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "prefix", required_argument, NULL, 'p' },
 		{ "replay", required_argument, NULL, 'r' },
@@ -126,19 +144,28 @@ main(int argc, char **argv)
 		{ "bitrate", required_argument, NULL, O_BITRATE },
 		{ "now", no_argument, NULL, O_NOW },
 		{ "fd", required_argument, NULL, O_FD },
+		{ "name", required_argument, NULL, O_NAME },
+		{ "raw-unknown", no_argument, NULL, O_RAWUNKNOWN },
+		{ "signal-rate", required_argument, NULL, O_SIGRATE },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ 0 }
 	};
-	static struct opts o = { .in_fd = -1, .prefix = "can", .status_s = 60, .backoff_max_ms = 5000,
+	static struct opts o = { .in_fd = -1, .prefix = "can", .name_fmt = "%p.%m.%s", .status_s = 60, .backoff_max_ms = 5000,
 	                         .queue_max = PLX_OUT_MAX_DEFAULT, .rcvbuf = 1 << 20 };
 	char err[200];
 	int c, i;
 
 	plx_log_init(argv[0]);
 	filters_init(&o.fl);
-	while ((c = getopt_long(argc, argv, "T:hp:r:s:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "T:d:hp:r:s:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'T': tag(&o, optarg); break;
+		case 'd':
+			if (o.ndbc == (int)(sizeof o.dbc_path / sizeof o.dbc_path[0]))
+				plx_die(EX_USAGE, "-d: at most 8 files");
+			o.dbc_path[o.ndbc++] = optarg;
+			o.dbc_init = sigs_init;
+			break;
 		case 'h': usage(0);
 		case 'p':
 			if (!*optarg || strlen(optarg) > 64)
@@ -165,6 +192,9 @@ main(int argc, char **argv)
 		case O_BITRATE: o.bitrate = (unsigned long)plx_opt_num("--bitrate", optarg, 1000, 8000000); break;
 		case O_NOW: o.now = 1; break;
 		case O_FD: fd_option(&o, optarg); break;
+		case O_NAME: o.name_fmt = optarg; break;
+		case O_RAWUNKNOWN: o.raw_unknown = 1; break;
+		case O_SIGRATE: signal_rate(&o, optarg); break;
 		case O_VERSION: puts("can-read " PLX_VERSION); return 0;
 		default: usage(EX_USAGE);
 		}
@@ -175,6 +205,8 @@ main(int argc, char **argv)
 		plx_die(EX_USAGE, "--max-quiet goes with --on-change");
 	if (o.rate.agg && !o.rate.interval_ms)
 		plx_die(EX_USAGE, "--agg goes with --interval");
+	if (!o.ndbc && (o.raw_unknown || o.nsigrate || strcmp(o.name_fmt, "%p.%m.%s")))
+		plx_die(EX_USAGE, "--name, --raw-unknown and --signal-rate go with -d");
 	if (o.now && !o.replay)
 		plx_die(EX_USAGE, "--now goes with -r");
 	if (o.bitrate && optind == argc)
