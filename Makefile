@@ -58,6 +58,14 @@ tests/can-dbc-decode: tests/can-dbc-decode.c $(DBC_PURE) cmd/can-read/dbc.h
 fuzz/fuzz_dbc: fuzz/fuzz_dbc.c $(DBC_PURE) cmd/can-read/dbc.h
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(DBC_PURE) -lm
 
+# can-read's pure parts (filters, log lines, error frames, rate state):
+# linked alone by their unit test and the log parser's fuzz target.
+CAN_PURE = cmd/can-read/filter.c cmd/can-read/log.c cmd/can-read/errframe.c cmd/can-read/rate.c
+tests/unit/t_can: tests/unit/t_can.c tests/unit/unit.h $(CAN_PURE) cmd/can-read/can.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CAN_PURE)
+fuzz/fuzz_canlog: fuzz/fuzz_canlog.c cmd/can-read/log.c cmd/can-read/can.h
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< cmd/can-read/log.c
+
 %.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 

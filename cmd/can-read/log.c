@@ -165,7 +165,7 @@ log_parse(const char *line, size_t len, struct logline *l, char *err, size_t err
 	while (p < e && (*p == ' ' || *p == '\r'))
 		p++;
 	if (p != e)
-		FAIL("unexpected \"%.10s\" after the frame", p);
+		FAIL("unexpected \"%.*s\" after the frame", (int)(e - p < 10 ? e - p : 10), p);
 	*l = t;
 	return 0;
 }
