@@ -13,6 +13,7 @@
  * (the file's base + dbc_sig.index), with its own interval when
  * --signal-rate names it. */
 #include <fnmatch.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct sigs {
 	char (*idtag)[12];          /* per message: "0x100" */
 	struct rstate *st;          /* per signal */
 	int64_t *interval;          /* per signal, ms */
+	double *scale;              /* per signal: 10^decimals of factor and offset, 0 none */
 	/* the frame in hand, for the decoder's callback */
 	struct emit *e;
 	const struct cframe *cf;
@@ -64,6 +66,31 @@ make_name(char *buf, size_t n, const char *fmt, const char *prefix, const struct
 		return -1;
 	buf[k] = '\0';
 	return 0;
+}
+
+/* The decimals a DBC number is written with (0.1 -> 1, 0.125 -> 3), or -1
+ * past 9: raw * 0.1 is 4.6000000000000005 in binary; rounded to the
+ * factor's decimals it prints as the 4.6 the DBC's author meant. */
+static int
+decimals(double x)
+{
+	double p = 1;
+	int d;
+
+	for (d = 0; d <= 9; d++, p *= 10)
+		if (fabs(x * p - nearbyint(x * p)) < 1e-9 * fmax(1, fabs(x * p)))
+			return d;
+	return -1;
+}
+
+static double
+scale_of(const struct dbc_sig *s)
+{
+	int a = decimals(s->factor), b = decimals(s->offset);
+
+	if (s->vtype != DBC_INT || a < 0 || b < 0)
+		return 0;
+	return pow(10, a > b ? a : b);
 }
 
 static void
@@ -137,6 +164,8 @@ on_sig(void *ctx, const struct dbc_msg *m, const struct dbc_sig *s, double v, co
 	struct rstate closed;
 	int flushed;
 
+	if (g->scale[i] > 1 && fabs(v * g->scale[i]) < 9007199254740992.0)
+		v = nearbyint(v * g->scale[i]) / g->scale[i];
 	if (!g->e->rate_on) {
 		send(g, i, v, label, cf->ts, cf->iface, NULL);
 		return;
@@ -198,6 +227,7 @@ sigs_free(struct emit *e)
 	free(g->idtag);
 	free(g->st);
 	free(g->interval);
+	free(g->scale);
 	free(g);
 	e->dbc = NULL;
 }
@@ -232,7 +262,8 @@ index_all(struct emit *e, struct sigs *g, char *err, size_t errlen)
 	g->st = calloc(g->nsig + 1, sizeof *g->st);
 	g->interval = calloc(g->nsig + 1, sizeof *g->interval);
 	g->idtag = calloc(g->nmsg + 1, sizeof *g->idtag);
-	if (!g->name || !g->sig || !g->msg || !g->st || !g->interval || !g->idtag) {
+	g->scale = calloc(g->nsig + 1, sizeof *g->scale);
+	if (!g->name || !g->sig || !g->msg || !g->st || !g->interval || !g->idtag || !g->scale) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -256,6 +287,7 @@ index_all(struct emit *e, struct sigs *g, char *err, size_t errlen)
 				g->msg[i] = g->mbase[k] + (unsigned)mi;
 				rstate_init(&g->st[i]);
 				g->interval[i] = interval_of(o, m, s);
+				g->scale[i] = scale_of(s);
 			}
 		}
 	return 0;
