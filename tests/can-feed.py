@@ -2,11 +2,12 @@
 """Feeds CAN frames, in the kernel's struct can_frame / canfd_frame layout,
 into can-read --fd through a socketpair: the live path without a CAN bus.
 
-  can-feed.py [--count N] [--fd-frames] [--stall] [--type seqpacket|dgram]
+  can-feed.py [--count N] [--inherit | --stall] [--type seqpacket|dgram]
               [--frames FILE] -- can-read ARGS...
 
 FILE: one frame a line in candump's ID#DATA / ID##FDATA notation.  Without
 it, N frames with id 0x100 + (i % 16) and an 8-byte counter as data.
+--inherit: can-read writes to our stdout itself (a fast consumer: | cat).
 --stall: stdout of can-read is a pipe nobody reads until every frame is
 written (the reader must keep reading: else this script would block), then
 VmHWM of can-read is printed on stderr as "vmhwm KB" and the pipe is read.
@@ -37,22 +38,23 @@ def main():
     a = sys.argv[1:]
     sep = a.index("--")
     opts, cmd = a[:sep], a[sep + 1:]
-    count, stall, kind, frames_file = 1000, False, socket.SOCK_SEQPACKET, None
+    count, stall, kind, frames_file, inherit = 1000, False, socket.SOCK_SEQPACKET, None, False
     k = 0
     while k < len(opts):
         if opts[k] == "--count": count = int(opts[k + 1]); k += 1
         elif opts[k] == "--stall": stall = True
+        elif opts[k] == "--inherit": inherit = True
         elif opts[k] == "--type": kind = socket.SOCK_DGRAM if opts[k + 1] == "dgram" else socket.SOCK_SEQPACKET; k += 1
         elif opts[k] == "--frames": frames_file = opts[k + 1]; k += 1
         k += 1
     ours, theirs = socket.socketpair(socket.AF_UNIX, kind)
     os.set_inheritable(theirs.fileno(), True)
     cmd = [c.replace("FD", str(theirs.fileno())) for c in cmd]
-    out = subprocess.PIPE
+    out = None if inherit else subprocess.PIPE
     p = subprocess.Popen(cmd, stdout=out, pass_fds=(theirs.fileno(),))
     theirs.close()
-    got = []
-    if not stall:
+    got = [b""]
+    if not stall and not inherit:
         t = threading.Thread(target=lambda: got.append(p.stdout.read()))
         t.start()
     if frames_file:
@@ -61,7 +63,6 @@ def main():
             if line and not line.startswith("#"):
                 ours.send(parse(line) if line != "BAD" else b"\1\2\3")
     else:
-        batch = [None] * 16
         for i in range(count):
             ours.send(classic(0x100 + (i % 16), struct.pack("<Q", i)))
     if stall:
@@ -69,13 +70,15 @@ def main():
             for line in f:
                 if line.startswith("VmHWM"):
                     print("vmhwm", line.split()[1], file=sys.stderr)
+    if kind == socket.SOCK_DGRAM:
+        ours.send(b"")      # a datagram socket has no end: an empty datagram says it
     ours.close()
     if stall:
         got.append(p.stdout.read())
-    else:
+    elif not inherit:
         t.join()
     rc = p.wait()
-    sys.stdout.buffer.write(got[0])
+    sys.stdout.buffer.write(got[-1])
     sys.exit(rc)
 
 main()

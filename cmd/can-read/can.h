@@ -166,6 +166,7 @@ int sock_open(struct iface *ic, int rcvbuf, char *err, size_t errlen);
 struct sockbatch;
 struct sockbatch *sockbatch_new(void);
 void sockbatch_free(struct sockbatch *b);
+int sockbatch_eof(const struct sockbatch *b);   /* the end was seen: the next read says -2 */
 int sock_read(int fd, struct sockbatch *b, struct cframe *out, int *ifindex, int max,
               uint32_t *drops, int *has_drops, unsigned long *bad);
 #define SOCK_BATCH 64

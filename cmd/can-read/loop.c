@@ -155,7 +155,7 @@ drain_socket(struct opts *o, struct emit *e, struct sockbatch *b, struct iface *
 			emit_frame(e, &fr[i], userfilter ? &ic->fl : NULL);
 		}
 		if (n < SOCK_BATCH)
-			return 0;
+			return sockbatch_eof(b) ? -2 : 0;
 	}
 	return 0;
 }

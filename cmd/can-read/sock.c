@@ -15,7 +15,8 @@
  * SO_TIMESTAMPING (software and hardware stamps) or SO_TIMESTAMPNS.
  * recvmmsg takes up to SOCK_BATCH frames per system call.  The same reader
  * serves --fd: a socket (socketpair, or passed by a supervisor) carrying
- * the same datagrams, without the control messages. */
+ * the same datagrams, without the control messages; the end of a
+ * SOCK_SEQPACKET stream, or an empty datagram, ends it. */
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -39,12 +40,19 @@ struct sockbatch {
 	struct canfd_frame f[SOCK_BATCH];
 	struct sockaddr_can addr[SOCK_BATCH];
 	char ctrl[SOCK_BATCH][CTRL_LEN];
+	int eof;            /* an empty datagram was read after frames: say so next call */
 };
 
 struct sockbatch *
 sockbatch_new(void)
 {
 	return calloc(1, sizeof(struct sockbatch));
+}
+
+int
+sockbatch_eof(const struct sockbatch *b)
+{
+	return b->eof;
 }
 
 void
@@ -143,6 +151,8 @@ sock_read(int fd, struct sockbatch *b, struct cframe *out, int *ifindex, int max
 	int i, n, k = 0;
 	int64_t now = 0, t;
 
+	if (b->eof)
+		return -2;
 	if (max > SOCK_BATCH)
 		max = SOCK_BATCH;
 	for (i = 0; i < max; i++) {
@@ -168,8 +178,10 @@ sock_read(int fd, struct sockbatch *b, struct cframe *out, int *ifindex, int max
 		struct msghdr *mh = &b->m[i].msg_hdr;
 		unsigned len = b->m[i].msg_len;
 
-		if (len == 0)
-			break;      /* end of a SOCK_SEQPACKET stream: the next call says so */
+		if (len == 0) {     /* end of the stream, or an empty datagram: the next call says so */
+			b->eof = 1;
+			break;
+		}
 
 		if ((len != CAN_MTU && len != CANFD_MTU) || (mh->msg_flags & MSG_TRUNC) ||
 		    f->len > (len == CAN_MTU ? CAN_MAX_DLEN : CANFD_MAX_DLEN)) {
