@@ -309,3 +309,56 @@ plx_recs_json(struct plx_recs *r, json_object *rec)
 	r->n++;
 	return 0;
 }
+
+/* A template: the record text of (name, 0, timestamp 0, tags) cut around
+ * the value and the timestamp.  The name cannot hold the cut marks: put_str
+ * escapes its quotes. */
+int
+plx_rectpl_init(struct plx_rectpl *t, const char *name, const struct plx_tags *tags, char *err,
+                size_t errlen)
+{
+	static const char mark[] = ",\"value\":0,\"timestamp\":0";
+	struct plx_recs tmp;
+	const char *p;
+
+	memset(t, 0, sizeof *t);
+	plx_recs_init(&tmp);
+	if (plx_recs_num(&tmp, name, 0, 0, tags) < 0 || tmp.len > PLX_LINE_MAX - 64 ||
+	    !(p = memmem(tmp.s, tmp.len, mark, sizeof mark - 1))) {
+		snprintf(err, errlen, "%s", *tmp.err ? tmp.err : "record too long");
+		plx_recs_free(&tmp);
+		return -1;
+	}
+	t->nhead = (size_t)(p - tmp.s) + 9;                       /* up to ,"value": */
+	t->tail = tmp.s + t->nhead + 1 + 13 + 1;                  /* past 0,"timestamp":0 */
+	t->ntail = tmp.len - (size_t)(t->tail - tmp.s);
+	t->text = tmp.s;                                          /* owns the text */
+	return 0;
+}
+
+void
+plx_rectpl_free(struct plx_rectpl *t)
+{
+	free(t->text);
+	memset(t, 0, sizeof *t);
+}
+
+int
+plx_recs_tpl_num(struct plx_recs *r, const struct plx_rectpl *t, const char *num, size_t n, int64_t ts)
+{
+	if (!json_number(num, n))
+		FAIL("value \"%.30s\" is not a JSON number", num);
+	if (room(r, t->nhead + n + 14 + 24 + t->ntail) < 0)
+		FAIL("out of memory");
+	put(r, t->text, t->nhead);
+	put(r, num, n);
+	PUTS(r, ",\"timestamp\":");
+	if (!r->ts_len || ts != r->ts_last) {     /* the records of a frame share it */
+		r->ts_len = fmt_int(r->ts_text, ts);
+		r->ts_last = ts;
+	}
+	put(r, r->ts_text, r->ts_len);
+	put(r, t->tail, t->ntail);
+	r->n++;
+	return 0;
+}
