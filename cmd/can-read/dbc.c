@@ -270,13 +270,24 @@ tok_dup(const struct lex *x)
 	return s;
 }
 
+/* Moves past a token copied to *out; on an error there, *out is freed. */
+static int
+took(struct lex *x, char **out)
+{
+	if (next(x) == 0)
+		return 0;
+	free(*out);
+	*out = NULL;
+	return -1;
+}
+
 static int
 get_ident(struct lex *x, const char *what, char **out)
 {
 	if (x->t != T_ID)
 		return expected(x, what);
 	*out = tok_dup(x);
-	return next(x);
+	return took(x, out);
 }
 
 /* The current number token as a NUL-terminated copy; 0 if it is none. */
@@ -395,7 +406,7 @@ get_str(struct lex *x, const char *what, char **out)
 	}
 	*o = 0;
 	*out = (char *)s;
-	return next(x);
+	return took(x, out);
 }
 
 static struct dbc_msg *
@@ -828,8 +839,14 @@ skip_stmt(struct lex *x, int strict)
 static int
 parse_header(struct lex *x)
 {
-	if (is_id(x, "VERSION"))
-		return next(x) < 0 ? -1 : get_str(x, "a version string", &x->d->version);
+	char *v;
+
+	if (is_id(x, "VERSION")) {
+		if (next(x) < 0 || get_str(x, "a version string", &v) < 0)
+			return -1;
+		replace(&x->d->version, v);
+		return 0;
+	}
 	if (is_id(x, "NS_")) {
 		if (next(x) < 0 || expect_punct(x, ':') < 0)
 			return -1;
