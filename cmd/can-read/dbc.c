@@ -22,7 +22,8 @@
  * the files tools write: an NS_ list holds the indented names after it,
  * the BS_ and BU_ lists and an SG_ line's receivers end with their line,
  * and a statement this parser does not know ends at its ';' or at the next
- * known keyword opening a line.  Attribute statements (BA_*) are skipped
+ * known keyword opening a line (so a misspelt BO_ cannot swallow the SG_
+ * lines after it: they come out as an error).  Attribute statements (BA_*) are skipped
  * to their ';' (strings may hold one).  Names in CM_, VAL_ and
  * SIG_VALTYPE_ that match no message or signal are ignored, as other
  * tools do.  Strings are kept as UTF-8: DBC files are usually Windows-1252,
@@ -185,7 +186,7 @@ static int
 next(struct lex *x)
 {
 	const char *p, *e = x->end;
-	int prev = x->tline;
+	int prev = x->line;          /* where the previous token ended */
 
 	skip_space(x);
 	p = x->p;
@@ -512,7 +513,8 @@ parse_msg(struct lex *x)
 	m->size = (unsigned)size;
 	if (x->t == T_ID && !x->bol && !is_id(x, "SG_"))
 		return get_ident(x, "a transmitter", &m->transmitter);
-	m->transmitter = strdup("Vector__XXX");   /* the DBC's "no node" */
+	m->transmitter = xrealloc(NULL, sizeof "Vector__XXX");   /* the DBC's "no node" */
+	memcpy(m->transmitter, "Vector__XXX", sizeof "Vector__XXX");
 	return 0;
 }
 
@@ -825,7 +827,7 @@ skip_stmt(struct lex *x, int strict)
 	if (next(x) < 0)
 		return -1;
 	while (x->t != T_EOF && !is_punct(x, ';')) {
-		if (x->col0 && is_keyword(x))
+		if (x->bol && is_keyword(x))
 			return strict ? expected(x, "';'") : 0;
 		if (next(x) < 0)
 			return -1;

@@ -279,6 +279,9 @@ static const struct { const char *text, *err; } cases[] = {
 	{ "BA_DEF_ BO_ \"x\" INT 0 1\nBO_ 1 X: 8 Y\n", "t.dbc:2: expected ';', found 'BO_'" },
 	{ "BA_ \"x\" BO_ 1 \"a; b\"", "t.dbc:1: expected ';', found end of file" },
 	{ "NS_ \n", "t.dbc:2: expected ':', found end of file" },
+	{ "B0_ 1 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\n", "t.dbc:2: expected a BO_ line before SG_, found 'SG_'" },
+	{ "BO_ 1 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] \"x\ny\" Y\n SG_ b : 0|8@1+ (1,0) [0|1] \"\" Y\nBO_ 1 Z: 8 Y\n",
+	  "t.dbc:5: expected a message id not used before, found '1'" },
 	/* what must parse */
 	{ "", "" },
 	{ "VERSION \"\"\nNS_ :\n\tCM_\n\tBO_TX_BU_\nBS_: 500 : 12,34\nBU_:\n", "" },
