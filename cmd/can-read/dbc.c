@@ -520,7 +520,10 @@ parse_msg(struct lex *x)
 
 /* The multiplexer indicator of an SG_ line: M, m<n>, or m<n>M (extended
  * multiplexing, read as m<n>: the signal belongs to value n of the
- * message's multiplexer). */
+ * message's multiplexer).  Extended multiplexing proper (a signal muxed by
+ * an m<n>M one, value ranges in SG_MUL_VAL_) is not decoded: such signals
+ * come out for value n of the message's one M signal, and d->ext_mux
+ * counts the places, for the tool to warn. */
 static int
 parse_mux(struct lex *x, struct dbc_sig *s)
 {
@@ -542,6 +545,7 @@ parse_mux(struct lex *x, struct dbc_sig *s)
 		return expected(x, "':' or a multiplexer indicator (M, m<n>)");
 	s->mux = DBC_MUXED;
 	s->mux_val = v;
+	x->d->ext_mux += p < e;
 	return next(x);
 }
 
@@ -887,6 +891,7 @@ statement(struct lex *x)
 		return parse_table(x);
 	if (is_id(x, "SIG_VALTYPE_"))
 		return parse_valtype(x);
+	x->d->ext_mux += is_id(x, "SG_MUL_VAL_");
 	return skip_stmt(x, is_keyword(x));
 }
 

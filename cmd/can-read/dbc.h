@@ -58,6 +58,8 @@ struct dbc {
 	char *version, *comment;    /* VERSION "..."; CM_ "..." (global); NULL when none */
 	struct dbc_node *node; int nnode;
 	struct dbc_table *table; int ntable;
+	int ext_mux;                /* m<n>M signals and SG_MUL_VAL_ lines seen: extended
+	                             * multiplexing, read as simple (see dbc.c); worth a warning */
 	int32_t *hash; uint32_t hmask;  /* id -> msg index, open addressing, -1 empty */
 };
 

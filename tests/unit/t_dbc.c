@@ -183,6 +183,7 @@ test_mux(void)
 	struct got g;
 
 	T(m->muxer == 0 && m->sig[0].mux == DBC_MUXER, "M: the multiplexer");
+	T(d->ext_mux == 0, "no extended multiplexing");
 	T(sig(d, 0x200, "C1")->mux == DBC_MUXED && sig(d, 0x200, "C1")->mux_val == 1, "m1");
 	T(sig(d, 0x200, "E15")->mux_val == 15 && sig(d, 0x200, "Common")->mux == DBC_PLAIN, "m15, plain");
 	g = decode(d, 0x200, "0122123456789ABC");
@@ -202,6 +203,7 @@ test_mux(void)
 
 	d = load("mux-ext.dbc");
 	T(sig(d, 600, "Sub")->mux == DBC_MUXED && sig(d, 600, "Sub")->mux_val == 1, "m1M read as m1");
+	T(d->ext_mux == 3, "extended multiplexing counted: one m1M, two SG_MUL_VAL_ (%d)", d->ext_mux);
 	g = decode(d, 600, "0203040000000000");
 	T(g.n == 2 && has(&g, "Leaf", 4, NULL), "extended multiplexing: Top 2 -> Leaf");
 	g = decode(d, 600, "0103040000000000");
