@@ -5,7 +5,7 @@
  * every signal lies within its message.  Each message is then decoded with
  * payloads made from the input (every length from 0 to its size): each
  * signal reported must fit the payload, belong to the message, and be a
- * muxed one only when the multiplexer's value picks it. */
+ * muxed one only when its multiplexer's value picks it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,16 +15,26 @@
 #define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "fuzz_dbc: " __VA_ARGS__); \
 	fprintf(stderr, "\n"); abort(); } } while (0)
 
-struct seen { unsigned len, n; uint64_t mux; int have_mux; };
+struct seen { unsigned len, n; const uint8_t *pay; };
 
 static void
 check_sig(void *ctx, const struct dbc_msg *m, const struct dbc_sig *s, double v, const char *label)
 {
 	struct seen *w = ctx;
+	const struct dbc_sig *mx;
+	uint64_t raw;
+	int i;
 
 	CHECK(s >= m->sig && s < m->sig + m->nsig, "a foreign signal");
 	CHECK(s->need <= w->len, "signal %s needs %u bytes of %u", s->name, s->need, w->len);
-	CHECK(s->mux != DBC_MUXED || (w->have_mux && s->mux_val == w->mux), "muxed %s not picked", s->name);
+	if (s->mux == DBC_MUXED) {      /* its own multiplexer picks it (dbc_decode checked the rest of the chain) */
+		mx = &m->sig[s->muxer];
+		CHECK(mx->need <= w->len, "muxed %s without its multiplexer", s->name);
+		raw = dbc_raw(mx, w->pay);
+		for (i = 0; i < s->nranges && !(raw >= s->ranges[i].lo && raw <= s->ranges[i].hi); i++)
+			;
+		CHECK(s->nranges ? i < s->nranges : raw == s->mux_val, "muxed %s not picked", s->name);
+	}
 	CHECK(!label || (s->nvals > 0 && s->vtype == DBC_INT), "label of %s without a value table", s->name);
 	w->n++;
 }
@@ -41,6 +51,7 @@ check_msg(const struct dbc *d, const struct dbc_msg *m, const uint8_t *data, siz
 		CHECK(dbc_find(d, m->id) == m, "message %s not found by its id", m->name);
 	for (j = 0; j < m->nsig; j++) {
 		CHECK(m->sig[j].index < d->nsig, "index");
+		CHECK(m->sig[j].mux != DBC_MUXED || (m->sig[j].muxer >= 0 && m->sig[j].muxer < m->nsig), "muxer");
 		CHECK(m->sig[j].len >= 1 && m->sig[j].len <= 64, "length");
 		for (i = 1; i < (unsigned)m->sig[j].nvals; i++)
 			CHECK(m->sig[j].vals[i - 1].raw < m->sig[j].vals[i].raw, "VAL_ not sorted");
@@ -52,10 +63,7 @@ check_msg(const struct dbc *d, const struct dbc_msg *m, const uint8_t *data, siz
 			pay[i] = size ? data[(i * 7 + len) % size] ^ (uint8_t)(i * 37) : (uint8_t)i;
 		memset(&w, 0, sizeof w);
 		w.len = len;
-		if (m->muxer >= 0 && m->sig[m->muxer].need <= len) {
-			w.mux = dbc_raw(&m->sig[m->muxer], pay);
-			w.have_mux = 1;
-		}
+		w.pay = pay;
 		n = dbc_decode(m, pay, len, check_sig, &w);
 		CHECK(n >= 0 && (unsigned)n == w.n, "dbc_decode returned %d for %u calls", n, w.n);
 	}
