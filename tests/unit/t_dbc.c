@@ -313,6 +313,7 @@ static const struct { const char *text, *err; } cases[] = {
 	{ "", "" },
 	{ "VERSION \"\"\nNS_ :\n\tCM_\n\tBO_TX_BU_\nBS_: 500 : 12,34\nBU_:\n", "" },
 	{ "FOO_ 1 2 \"x;y\" ;\nBAR_ no semicolon here\nBO_ 1 X: 8 Y\n", "" },
+	{ "BO_ 1 X: 8 Y\r\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\r\n\r\nCM_ BO_ 1 \"a\r\nb\";\r\n", "" },
 	{ "// a comment\nBO_ 1 X: 8\n SG_ a : 0|8@1+ (1,0) [0|1] \"\"\n", "" },
 	{ "BO_ 1 X : 8 Y\n SG_ a:0|8@1+(1,0)[0|1]\"\" A B,C\n SG_ b : 8|8@1+ (1,0) [0|1] \"\" Y\n", "" },
 	{ "CM_ SG_ 9 nosuch \"x\";\nVAL_ 9 nosuch 1 \"a\";\nSIG_VALTYPE_ 9 nosuch : 1;\nCM_ BU_ nobody \"x\";\n", "" },
