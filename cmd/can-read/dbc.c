@@ -24,8 +24,8 @@
  * the BS_ and BU_ lists and an SG_ line's receivers end with their line,
  * and a statement this parser does not know ends at its ';' or at the next
  * known keyword opening a line (so a misspelt BO_ cannot swallow the SG_
- * lines after it: they come out as an error).  Attribute statements (BA_*) are skipped
- * to their ';' (strings may hold one).  SG_MUL_VAL_ (extended
+ * lines after it: they come out as an error).  Attribute statements (BA_*)
+ * are skipped to their ';' (strings may hold one).  SG_MUL_VAL_ (extended
  * multiplexing) gives a muxed signal another multiplexer, an m<n>M signal,
  * and value ranges in place of its m<n>.  Names in CM_, VAL_, SIG_VALTYPE_
  * and SG_MUL_VAL_ that match no message or signal are ignored, as other
