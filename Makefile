@@ -55,6 +55,9 @@ tests/unit/t_dbc: tests/unit/t_dbc.c tests/unit/unit.h $(DBC_PURE) cmd/can-read/
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DBC_PURE) -lm
 tests/can-dbc-decode: tests/can-dbc-decode.c $(DBC_PURE) cmd/can-read/dbc.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DBC_PURE) -lm
+bench/out/can_decode: bench/can_decode.c $(DBC_PURE) cmd/can-read/dbc.h
+	mkdir -p bench/out
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DBC_PURE) -lm
 fuzz/fuzz_dbc: fuzz/fuzz_dbc.c $(DBC_PURE) cmd/can-read/dbc.h
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(DBC_PURE) -lm
 

@@ -16,15 +16,19 @@
  *   BA_DEF_ BO_ "GenMsgCycleTime" INT 0 65535;
  *   VAL_ 100 Mode 0 "Off" 1 "Run" ;
  *   SIG_VALTYPE_ 100 Temp : 1;
+ *   SG_MUL_VAL_ 100 Temp Mode 1-1, 4-6;
  *
  * The text is read as tokens (identifiers, numbers, strings that may span
  * lines, punctuation), so layout is free but for three rules taken from
  * the files tools write: an NS_ list holds the indented names after it,
  * the BS_ and BU_ lists and an SG_ line's receivers end with their line,
  * and a statement this parser does not know ends at its ';' or at the next
- * known keyword opening a line.  Attribute statements (BA_*) are skipped
- * to their ';' (strings may hold one).  Names in CM_, VAL_ and
- * SIG_VALTYPE_ that match no message or signal are ignored, as other
+ * known keyword opening a line (so a misspelt BO_ cannot swallow the SG_
+ * lines after it: they come out as an error).  Attribute statements (BA_*)
+ * are skipped to their ';' (strings may hold one).  SG_MUL_VAL_ (extended
+ * multiplexing) gives a muxed signal another multiplexer, an m<n>M signal,
+ * and value ranges in place of its m<n>.  Names in CM_, VAL_, SIG_VALTYPE_
+ * and SG_MUL_VAL_ that match no message or signal are ignored, as other
  * tools do.  Strings are kept as UTF-8: DBC files are usually Windows-1252,
  * so a string that is not valid UTF-8 is read as Latin-1.  Every error names
  * the file and line: "f.dbc:12: expected ':', found '8'". */
@@ -55,6 +59,7 @@ struct lex {
 	size_t errlen;
 	struct dbc *d;
 	int cur;                     /* message that SG_ lines add to, -1 none */
+	struct dbc_msg *ref;         /* message of the last get_sig_ref, NULL none */
 	int msgcap, sigcap, nodecap, tabcap;
 };
 
@@ -185,7 +190,7 @@ static int
 next(struct lex *x)
 {
 	const char *p, *e = x->end;
-	int prev = x->tline;
+	int prev = x->line;          /* where the previous token ended */
 
 	skip_space(x);
 	p = x->p;
@@ -270,13 +275,24 @@ tok_dup(const struct lex *x)
 	return s;
 }
 
+/* Moves past a token copied to *out; on an error there, *out is freed. */
+static int
+took(struct lex *x, char **out)
+{
+	if (next(x) == 0)
+		return 0;
+	free(*out);
+	*out = NULL;
+	return -1;
+}
+
 static int
 get_ident(struct lex *x, const char *what, char **out)
 {
 	if (x->t != T_ID)
 		return expected(x, what);
 	*out = tok_dup(x);
-	return next(x);
+	return took(x, out);
 }
 
 /* The current number token as a NUL-terminated copy; 0 if it is none. */
@@ -395,7 +411,7 @@ get_str(struct lex *x, const char *what, char **out)
 	}
 	*o = 0;
 	*out = (char *)s;
-	return next(x);
+	return took(x, out);
 }
 
 static struct dbc_msg *
@@ -430,7 +446,8 @@ get_sig_ref(struct lex *x, struct dbc_sig **s)
 
 	if (get_uint(x, "a message id", UINT32_MAX, &id) < 0 || get_ident(x, "a signal name", &name) < 0)
 		return -1;
-	*s = find_sig(find_msg(x->d, id), name);
+	x->ref = find_msg(x->d, id);
+	*s = find_sig(x->ref, name);
 	free(name);
 	return 0;
 }
@@ -501,13 +518,14 @@ parse_msg(struct lex *x)
 	m->size = (unsigned)size;
 	if (x->t == T_ID && !x->bol && !is_id(x, "SG_"))
 		return get_ident(x, "a transmitter", &m->transmitter);
-	m->transmitter = strdup("Vector__XXX");   /* the DBC's "no node" */
+	m->transmitter = xrealloc(NULL, sizeof "Vector__XXX");   /* the DBC's "no node" */
+	memcpy(m->transmitter, "Vector__XXX", sizeof "Vector__XXX");
 	return 0;
 }
 
-/* The multiplexer indicator of an SG_ line: M, m<n>, or m<n>M (extended
- * multiplexing, read as m<n>: the signal belongs to value n of the
- * message's multiplexer). */
+/* The multiplexer indicator of an SG_ line: M, m<n>, or m<n>M.  The last
+ * is extended multiplexing: a signal picked by value n of the message's
+ * multiplexer that picks others in turn, as SG_MUL_VAL_ lines say. */
 static int
 parse_mux(struct lex *x, struct dbc_sig *s)
 {
@@ -598,6 +616,7 @@ parse_sig(struct lex *x)
 	memset(s, 0, sizeof *s);
 	s->name = name;
 	s->line = x->tline;
+	s->muxer = -1;
 	if (x->t == T_ID && parse_mux(x, s) < 0)
 		return -1;
 	if (expect_punct(x, ':') < 0 || parse_sig_layout(x, s) < 0 ||
@@ -805,6 +824,67 @@ parse_valtype(struct lex *x)
 	return next(x) < 0 ? -1 : expect_punct(x, ';');
 }
 
+/* 3-5 in SG_MUL_VAL_: the scanner reads "3" "-5", or "3" "-" "5". */
+static int
+get_range(struct lex *x, struct dbc_range *r)
+{
+	if (get_uint(x, "a multiplexer value", UINT64_MAX, &r->lo) < 0)
+		return -1;
+	if (is_punct(x, '-')) {
+		if (next(x) < 0)
+			return -1;
+	} else if (x->t == T_NUM && x->s[0] == '-') {
+		x->s++;
+		x->n--;
+	} else {
+		return expected(x, "'-' and the range's last value");
+	}
+	if (peek_uint(x, "the range's last value", UINT64_MAX, &r->hi) < 0)
+		return -1;
+	if (r->hi < r->lo)
+		return expected(x, "a last value not below the first");
+	return next(x);
+}
+
+/* SG_MUL_VAL_ 600 Leaf Sub 2-2, 5-7 ;   (Leaf is picked by Sub in 2, 5..7) */
+static int
+parse_mulval(struct lex *x)
+{
+	struct dbc_range *r = NULL;
+	struct dbc_sig *s, *mx;
+	char *name = NULL;
+	int n = 0;
+
+	if (next(x) < 0 || get_sig_ref(x, &s) < 0 || get_ident(x, "a multiplexer name", &name) < 0)
+		return -1;
+	mx = find_sig(x->ref, name);
+	if (s && !mx) {
+		fail(x, x->tline, "expected a multiplexer of message %s, found '%s'", x->ref->name, name);
+		goto bad;
+	}
+	do {
+		r = xrealloc(r, (n + 1) * sizeof *r);
+		if ((n && next(x) < 0) || get_range(x, &r[n++]) < 0)
+			goto bad;
+	} while (is_punct(x, ','));
+	if (expect_punct(x, ';') < 0)
+		goto bad;
+	if (s) {
+		s->muxer = (int)(mx - x->ref->sig);
+		free(s->ranges);
+		s->ranges = r;
+		s->nranges = n;
+	} else {
+		free(r);
+	}
+	free(name);
+	return 0;
+bad:
+	free(r);
+	free(name);
+	return -1;
+}
+
 /* Up to the ';' that ends a statement, strings and all.  strict: the
  * statement must have one (BA_DEF_ ...); else it may also end where a known
  * keyword opens a line. */
@@ -814,7 +894,7 @@ skip_stmt(struct lex *x, int strict)
 	if (next(x) < 0)
 		return -1;
 	while (x->t != T_EOF && !is_punct(x, ';')) {
-		if (x->col0 && is_keyword(x))
+		if (x->bol && is_keyword(x))
 			return strict ? expected(x, "';'") : 0;
 		if (next(x) < 0)
 			return -1;
@@ -828,8 +908,14 @@ skip_stmt(struct lex *x, int strict)
 static int
 parse_header(struct lex *x)
 {
-	if (is_id(x, "VERSION"))
-		return next(x) < 0 ? -1 : get_str(x, "a version string", &x->d->version);
+	char *v;
+
+	if (is_id(x, "VERSION")) {
+		if (next(x) < 0 || get_str(x, "a version string", &v) < 0)
+			return -1;
+		replace(&x->d->version, v);
+		return 0;
+	}
 	if (is_id(x, "NS_")) {
 		if (next(x) < 0 || expect_punct(x, ':') < 0)
 			return -1;
@@ -868,7 +954,43 @@ statement(struct lex *x)
 		return parse_table(x);
 	if (is_id(x, "SIG_VALTYPE_"))
 		return parse_valtype(x);
+	if (is_id(x, "SG_MUL_VAL_"))
+		return parse_mulval(x);
 	return skip_stmt(x, is_keyword(x));
+}
+
+/* A message's multiplexing, once all is read: one M at most; a muxed
+ * signal that no SG_MUL_VAL_ gave a multiplexer has the M; no loops. */
+static int
+finish_mux(struct lex *x, struct dbc_msg *m)
+{
+	struct dbc_sig *s;
+	int j, k, steps;
+
+	for (j = 0; j < m->nsig; j++) {
+		if (m->sig[j].mux != DBC_MUXER)
+			continue;
+		if (m->muxer >= 0)
+			return fail(x, m->sig[j].line, "expected one multiplexer (M) in message %s, found %s and %s",
+				    m->name, m->sig[m->muxer].name, m->sig[j].name);
+		m->muxer = j;
+	}
+	for (j = 0; j < m->nsig; j++) {
+		s = &m->sig[j];
+		if (s->mux != DBC_MUXED)
+			continue;
+		if (s->muxer < 0 && m->muxer < 0)
+			return fail(x, s->line, "expected a multiplexer (M) in message %s for %s, found none",
+				    m->name, s->name);
+		if (s->muxer < 0)
+			s->muxer = m->muxer;
+	}
+	for (j = 0; j < m->nsig; j++)
+		for (k = j, steps = 0; m->sig[k].mux == DBC_MUXED; k = m->sig[k].muxer)
+			if (++steps > m->nsig)
+				return fail(x, m->sig[j].line, "expected multiplexers without a loop in message %s, found one through %s",
+					    m->name, m->sig[j].name);
+	return 0;
 }
 
 /* Multiplexing, signal indices and the id lookup, once all is read. */
@@ -876,26 +998,13 @@ static int
 finish(struct lex *x)
 {
 	struct dbc *d = x->d;
-	struct dbc_msg *m;
-	int i, j, muxed, dup;
+	int i, j, dup;
 
 	for (i = 0; i < d->nmsg; i++) {
-		m = &d->msg[i];
-		muxed = -1;
-		for (j = 0; j < m->nsig; j++) {
-			m->sig[j].index = d->nsig++;
-			if (m->sig[j].mux == DBC_MUXED && muxed < 0)
-				muxed = j;
-			if (m->sig[j].mux != DBC_MUXER)
-				continue;
-			if (m->muxer >= 0)
-				return fail(x, m->sig[j].line, "expected one multiplexer (M) in message %s, found %s and %s",
-					    m->name, m->sig[m->muxer].name, m->sig[j].name);
-			m->muxer = j;
-		}
-		if (muxed >= 0 && m->muxer < 0)
-			return fail(x, m->sig[muxed].line, "expected a multiplexer (M) in message %s for %s, found none",
-				    m->name, m->sig[muxed].name);
+		for (j = 0; j < d->msg[i].nsig; j++)
+			d->msg[i].sig[j].index = d->nsig++;
+		if (finish_mux(x, &d->msg[i]) < 0)
+			return -1;
 	}
 	if (dbc_index(d, &dup) < 0)
 		return fail(x, d->msg[dup].line, "expected a CAN id not used before, found message %s", d->msg[dup].name);
@@ -974,6 +1083,7 @@ free_msg(struct dbc_msg *m)
 		free(m->sig[i].unit);
 		free(m->sig[i].comment);
 		free_vals(m->sig[i].vals, m->sig[i].nvals);
+		free(m->sig[i].ranges);
 	}
 	free(m->sig);
 	free(m->name);

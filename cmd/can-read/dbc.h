@@ -20,6 +20,7 @@ enum dbc_mux { DBC_PLAIN, DBC_MUXER, DBC_MUXED };            /* "M" and "m<n>" i
 enum dbc_vtype { DBC_INT, DBC_FLOAT32, DBC_FLOAT64 };         /* SIG_VALTYPE_ 1 and 2 */
 
 struct dbc_val { int64_t raw; char *label; };                 /* VAL_ entry */
+struct dbc_range { uint64_t lo, hi; };                        /* SG_MUL_VAL_ entry: lo-hi */
 
 struct dbc_sig {
 	char *name, *unit, *comment;  /* unit "" when none, comment NULL when none */
@@ -29,6 +30,10 @@ struct dbc_sig {
 	enum dbc_vtype vtype;
 	double factor, offset, min, max;
 	enum dbc_mux mux; uint64_t mux_val;   /* DBC_MUXED: the muxer value it belongs to */
+	int muxer;                  /* DBC_MUXED: index in the message's sig of its multiplexer:
+	                             * the M signal, or the one SG_MUL_VAL_ names (an m<n>M) */
+	struct dbc_range *ranges; int nranges;  /* SG_MUL_VAL_: the muxer values that pick it,
+	                             * instead of mux_val alone */
 	struct dbc_val *vals; int nvals;      /* value table, sorted by raw */
 	unsigned index;             /* 0..dbc->nsig-1 over the whole file: per-signal state arrays */
 	/* derived by the parser, for the decoder: */
@@ -69,7 +74,8 @@ void dbc_free(struct dbc *d);
 const struct dbc_msg *dbc_find(const struct dbc *d, uint32_t can_id);
 
 /* Decodes every signal present in data[0,len) (multiplexing applied: the muxer's value picks
- * the muxed signals; a signal past len is skipped). Calls fn for each; label is the VAL_ label
+ * the muxed signals, through every level of extended multiplexing; a signal past len is
+ * skipped). Calls fn for each; label is the VAL_ label
  * of the raw value or NULL. Returns the number of signals decoded. No allocation. */
 typedef void dbc_sig_fn(void *ctx, const struct dbc_msg *m, const struct dbc_sig *s, double value, const char *label);
 int dbc_decode(const struct dbc_msg *m, const uint8_t *data, unsigned len, dbc_sig_fn *fn, void *ctx);

@@ -11,7 +11,9 @@
  *   SG_ a : 8|16@1+   bytes 1..2 little endian: 0x5634
  *   SG_ b : 15|16@0+  bytes 1..2 big endian:    0x3456
  * The raw value is then sign-extended (@x-), or its bits taken as an IEEE
- * float (SIG_VALTYPE_ 1 and 2), and scaled: value = raw * factor + offset. */
+ * float (SIG_VALTYPE_ 1 and 2), and scaled: value = raw * factor + offset.
+ * A muxed signal is decoded when its multiplexer's raw value is its m<n>
+ * (or in its SG_MUL_VAL_ ranges) and that multiplexer is itself decoded. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,22 +138,53 @@ dbc_label(const struct dbc_sig *s, uint64_t raw)
 	return NULL;
 }
 
+static int
+in_range(const struct dbc_sig *s, uint64_t v)
+{
+	int i;
+
+	if (!s->nranges)
+		return v == s->mux_val;
+	for (i = 0; i < s->nranges; i++)
+		if (v >= s->ranges[i].lo && v <= s->ranges[i].hi)
+			return 1;
+	return 0;
+}
+
+/* Whether the multiplexers pick s, up the chain of extended multiplexing
+ * (the parser refused loops).  top: the raw value of the message's M
+ * signal, if the frame holds it. */
+static int
+picked(const struct dbc_msg *m, const struct dbc_sig *s, const uint8_t *data, unsigned len, uint64_t top)
+{
+	const struct dbc_sig *p;
+	uint64_t v;
+
+	for (; s->mux == DBC_MUXED; s = p) {
+		p = &m->sig[s->muxer];
+		if (p->need > len)
+			return 0;
+		v = s->muxer == m->muxer ? top : dbc_raw(p, data);
+		if (!in_range(s, v))
+			return 0;
+	}
+	return 1;
+}
+
 int
 dbc_decode(const struct dbc_msg *m, const uint8_t *data, unsigned len, dbc_sig_fn *fn, void *ctx)
 {
 	const struct dbc_sig *s;
-	uint64_t raw, mux = 0;
-	int i, n = 0, have_mux = 0;
+	uint64_t raw, top = 0;
+	int i, n = 0;
 
-	if (m->muxer >= 0 && m->sig[m->muxer].need <= len) {
-		mux = dbc_raw(&m->sig[m->muxer], data);
-		have_mux = 1;
-	}
+	if (m->muxer >= 0 && m->sig[m->muxer].need <= len)
+		top = dbc_raw(&m->sig[m->muxer], data);
 	for (i = 0; i < m->nsig; i++) {
 		s = &m->sig[i];
-		if (s->need > len || (s->mux == DBC_MUXED && (!have_mux || s->mux_val != mux)))
+		if (s->need > len || !picked(m, s, data, len, top))
 			continue;
-		raw = s->mux == DBC_MUXER && i == m->muxer ? mux : dbc_raw(s, data);
+		raw = i == m->muxer ? top : dbc_raw(s, data);
 		fn(ctx, m, s, dbc_phys(s, raw), dbc_label(s, raw));
 		n++;
 	}

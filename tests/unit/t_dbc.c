@@ -201,11 +201,27 @@ test_mux(void)
 	dbc_free(d);
 
 	d = load("mux-ext.dbc");
-	T(sig(d, 600, "Sub")->mux == DBC_MUXED && sig(d, 600, "Sub")->mux_val == 1, "m1M read as m1");
-	g = decode(d, 600, "0203040000000000");
-	T(g.n == 2 && has(&g, "Leaf", 4, NULL), "extended multiplexing: Top 2 -> Leaf");
-	g = decode(d, 600, "0103040000000000");
-	T(g.n == 2 && has(&g, "Sub", 3, NULL), "Top 1 -> Sub");
+	T(sig(d, 600, "Sub")->mux == DBC_MUXED && sig(d, 600, "Sub")->mux_val == 1 &&
+	  sig(d, 600, "Sub")->muxer == 0, "m1M: muxed by the M signal");
+	T(sig(d, 600, "Leaf")->muxer == 2 && sig(d, 600, "Leaf")->nranges == 2 &&
+	  sig(d, 600, "Leaf")->ranges[1].lo == 5 && sig(d, 600, "Leaf")->ranges[1].hi == 6, "SG_MUL_VAL_ Leaf Sub 2-2, 5-6");
+	g = decode(d, 600, "0102040000000000");
+	T(g.n == 4 && has(&g, "Sub", 2, "Two") && has(&g, "Leaf", 4, NULL), "Top 1, Sub 2: Leaf");
+	g = decode(d, 600, "0109001234000000");
+	T(g.n == 4 && has(&g, "LeafBE", 145.5, NULL), "Top 1, Sub 9 (in 9-15): LeafBE");
+	g = decode(d, 600, "0400000000ABCD00");
+	T(g.n == 5 && has(&g, "Ranged", 0, NULL) && has(&g, "Sub2", 0, NULL) && has(&g, "Deep", 0xCDAB, NULL),
+	  "Top 4: Ranged (3-5), Sub2, and Sub2 0: Deep");
+	g = decode(d, 600, "0300004200000000");
+	T(g.n == 3 && has(&g, "Ranged", 0x42, NULL), "Top 3: Ranged alone");
+	g = decode(d, 600, "0202040000000000");
+	T(g.n == 2, "Top 2: no Sub, so no Leaf though its bits say 2");
+	g = decode(d, 0x258 | CAN_EFF_FLAG, "C51234FFFE000000");
+	T(g.n == 3 && has(&g, "Inner", 5, NULL) && has(&g, "X", 0x1234, NULL), "Motorola: Sel 3 (in 2-3), Inner 5: X");
+	g = decode(d, 0x258 | CAN_EFF_FLAG, "A00000FFFE000000");
+	T(g.n == 3 && has(&g, "Inner", 32, NULL) && has(&g, "Y", -2, NULL), "Sel 2, Inner 32: Y");
+	g = decode(d, 0x258 | CAN_EFF_FLAG, "4500000000000000");
+	T(g.n == 1, "Sel 1: nothing under it");
 	dbc_free(d);
 }
 
@@ -279,10 +295,25 @@ static const struct { const char *text, *err; } cases[] = {
 	{ "BA_DEF_ BO_ \"x\" INT 0 1\nBO_ 1 X: 8 Y\n", "t.dbc:2: expected ';', found 'BO_'" },
 	{ "BA_ \"x\" BO_ 1 \"a; b\"", "t.dbc:1: expected ';', found end of file" },
 	{ "NS_ \n", "t.dbc:2: expected ':', found end of file" },
+	{ "B0_ 1 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\n", "t.dbc:2: expected a BO_ line before SG_, found 'SG_'" },
+	{ "BO_ 1 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] \"x\ny\" Y\n SG_ b : 0|8@1+ (1,0) [0|1] \"\" Y\nBO_ 1 Z: 8 Y\n",
+	  "t.dbc:5: expected a message id not used before, found '1'" },
+	{ "BO_ 1 X: 8 Y\n SG_ a M : 0|4@1+ (1,0) [0|1] \"\" Y\n SG_ b m1M : 8|4@1+ (1,0) [0|1] \"\" Y\n"
+	  " SG_ c m1M : 12|4@1+ (1,0) [0|1] \"\" Y\nSG_MUL_VAL_ 1 b c 1-1;\nSG_MUL_VAL_ 1 c b 1-1;\n",
+	  "t.dbc:3: expected multiplexers without a loop in message X, found one through b" },
+	{ "BO_ 1 X: 8 Y\n SG_ a M : 0|4@1+ (1,0) [0|1] \"\" Y\n SG_ b m1 : 8|4@1+ (1,0) [0|1] \"\" Y\n"
+	  "SG_MUL_VAL_ 1 b zz 1-1;\n", "t.dbc:4: expected a multiplexer of message X, found 'zz'" },
+	{ "BO_ 1 X: 8 Y\n SG_ a M : 0|4@1+ (1,0) [0|1] \"\" Y\n SG_ b m1 : 8|4@1+ (1,0) [0|1] \"\" Y\n"
+	  "SG_MUL_VAL_ 1 b a 1;\n", "t.dbc:4: expected '-' and the range's last value, found ';'" },
+	{ "BO_ 1 X: 8 Y\n SG_ a M : 0|4@1+ (1,0) [0|1] \"\" Y\n SG_ b m1 : 8|4@1+ (1,0) [0|1] \"\" Y\n"
+	  "SG_MUL_VAL_ 1 b a 3-1;\n", "t.dbc:4: expected a last value not below the first, found '1'" },
 	/* what must parse */
+	{ "BO_ 1 X: 8 Y\n SG_ a M : 0|4@1+ (1,0) [0|1] \"\" Y\n SG_ b m1 : 8|4@1+ (1,0) [0|1] \"\" Y\n"
+	  "SG_MUL_VAL_ 1 b a 1 - 2 , 4-4;\nSG_MUL_VAL_ 9 nosuch a 1-1;\n", "" },
 	{ "", "" },
 	{ "VERSION \"\"\nNS_ :\n\tCM_\n\tBO_TX_BU_\nBS_: 500 : 12,34\nBU_:\n", "" },
 	{ "FOO_ 1 2 \"x;y\" ;\nBAR_ no semicolon here\nBO_ 1 X: 8 Y\n", "" },
+	{ "BO_ 1 X: 8 Y\r\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\r\n\r\nCM_ BO_ 1 \"a\r\nb\";\r\n", "" },
 	{ "// a comment\nBO_ 1 X: 8\n SG_ a : 0|8@1+ (1,0) [0|1] \"\"\n", "" },
 	{ "BO_ 1 X : 8 Y\n SG_ a:0|8@1+(1,0)[0|1]\"\" A B,C\n SG_ b : 8|8@1+ (1,0) [0|1] \"\" Y\n", "" },
 	{ "CM_ SG_ 9 nosuch \"x\";\nVAL_ 9 nosuch 1 \"a\";\nSIG_VALTYPE_ 9 nosuch : 1;\nCM_ BU_ nobody \"x\";\n", "" },
