@@ -310,30 +310,48 @@ plx_recs_json(struct plx_recs *r, json_object *rec)
 	return 0;
 }
 
-/* A template: the record text of (name, 0, timestamp 0, tags) cut around
- * the value and the timestamp.  The name cannot hold the cut marks: put_str
- * escapes its quotes. */
-int
-plx_rectpl_init(struct plx_rectpl *t, const char *name, const struct plx_tags *tags, char *err,
-                size_t errlen)
+/* A template: the record text of (name, 0 or "", timestamp 0, tags) cut
+ * around the value and the timestamp.  The name cannot hold the cut marks:
+ * put_str escapes its quotes. */
+static int
+tpl_init(struct plx_rectpl *t, int event, const char *name, const struct plx_tags *tags, char *err,
+         size_t errlen)
 {
-	static const char mark[] = ",\"value\":0,\"timestamp\":0";
+	const char *mark = event ? ",\"value\":\"\",\"timestamp\":0" : ",\"value\":0,\"timestamp\":0";
+	size_t vlen = event ? 2 : 1;     /* "" or 0 */
 	struct plx_recs tmp;
 	const char *p;
+	int rc;
 
 	memset(t, 0, sizeof *t);
 	plx_recs_init(&tmp);
-	if (plx_recs_num(&tmp, name, 0, 0, tags) < 0 || tmp.len > PLX_LINE_MAX - 64 ||
-	    !(p = memmem(tmp.s, tmp.len, mark, sizeof mark - 1))) {
+	rc = event ? plx_recs_str(&tmp, name, "", 0, 0, tags) : plx_recs_num(&tmp, name, 0, 0, tags);
+	if (rc < 0 || tmp.len > PLX_LINE_MAX - 400 || !(p = memmem(tmp.s, tmp.len, mark, strlen(mark)))) {
 		snprintf(err, errlen, "%s", *tmp.err ? tmp.err : "record too long");
 		plx_recs_free(&tmp);
 		return -1;
 	}
 	t->nhead = (size_t)(p - tmp.s) + 9;                       /* up to ,"value": */
-	t->tail = tmp.s + t->nhead + 1 + 13 + 1;                  /* past 0,"timestamp":0 */
-	t->ntail = tmp.len - (size_t)(t->tail - tmp.s);
-	t->text = tmp.s;                                          /* owns the text */
+	t->ntail = tmp.len - (t->nhead + vlen + 13 + 1);          /* past 0,"timestamp":0 */
+	/* a reader keeps hundreds of these: no 1 KiB buffer each */
+	if (!(t->text = realloc(tmp.s, tmp.len)))
+		t->text = tmp.s;
+	t->tail = t->text + tmp.len - t->ntail;
 	return 0;
+}
+
+int
+plx_rectpl_init(struct plx_rectpl *t, const char *name, const struct plx_tags *tags, char *err,
+                size_t errlen)
+{
+	return tpl_init(t, 0, name, tags, err, errlen);
+}
+
+int
+plx_rectpl_init_event(struct plx_rectpl *t, const char *name, const struct plx_tags *tags, char *err,
+                      size_t errlen)
+{
+	return tpl_init(t, 1, name, tags, err, errlen);
 }
 
 void
@@ -341,6 +359,18 @@ plx_rectpl_free(struct plx_rectpl *t)
 {
 	free(t->text);
 	memset(t, 0, sizeof *t);
+}
+
+/* The timestamp, kept as text for the records of one frame. */
+static void
+put_ts(struct plx_recs *r, int64_t ts)
+{
+	PUTS(r, ",\"timestamp\":");
+	if (!r->ts_len || ts != r->ts_last) {
+		r->ts_len = fmt_int(r->ts_text, ts);
+		r->ts_last = ts;
+	}
+	put(r, r->ts_text, r->ts_len);
 }
 
 int
@@ -352,12 +382,24 @@ plx_recs_tpl_num(struct plx_recs *r, const struct plx_rectpl *t, const char *num
 		FAIL("out of memory");
 	put(r, t->text, t->nhead);
 	put(r, num, n);
-	PUTS(r, ",\"timestamp\":");
-	if (!r->ts_len || ts != r->ts_last) {     /* the records of a frame share it */
-		r->ts_len = fmt_int(r->ts_text, ts);
-		r->ts_last = ts;
-	}
-	put(r, r->ts_text, r->ts_len);
+	put_ts(r, ts);
+	put(r, t->tail, t->ntail);
+	r->n++;
+	return 0;
+}
+
+int
+plx_recs_tpl_str(struct plx_recs *r, const struct plx_rectpl *t, const char *s, size_t n, int64_t ts)
+{
+	const char *why;
+
+	if ((why = text_bad(s, n)))
+		FAIL("string value %s", why);
+	if (room(r, t->nhead + 6 * n + 2 + 14 + 24 + t->ntail) < 0)
+		FAIL("out of memory");
+	put(r, t->text, t->nhead);
+	put_str(r, s, n);
+	put_ts(r, ts);
 	put(r, t->tail, t->ntail);
 	r->n++;
 	return 0;

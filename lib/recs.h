@@ -72,10 +72,16 @@ struct plx_rectpl {
 /* 0, or -1 with why (the name or tags break a limit). */
 int plx_rectpl_init(struct plx_rectpl *t, const char *name, const struct plx_tags *tags, char *err,
                     size_t errlen);
+/* The same for an event whose value is a string. */
+int plx_rectpl_init_event(struct plx_rectpl *t, const char *name, const struct plx_tags *tags, char *err,
+                          size_t errlen);
 void plx_rectpl_free(struct plx_rectpl *t);
 /* A metric record from t: num is n bytes of JSON's number grammar (at most
  * 19 digits, no exponent: else -1 and nothing written). */
 int plx_recs_tpl_num(struct plx_recs *r, const struct plx_rectpl *t, const char *num, size_t n, int64_t ts);
+/* An event record from t (made by plx_rectpl_init_event): s is n bytes of
+ * UTF-8, at most 256 (else -1 and nothing written). */
+int plx_recs_tpl_str(struct plx_recs *r, const struct plx_rectpl *t, const char *s, size_t n, int64_t ts);
 
 /* The shortest decimal text that reads back as d (finite): 0.1, not
  * 0.10000000000000001; integers without a fraction.  Returns its length;

@@ -35,7 +35,8 @@ struct sigs {
 	int64_t *interval;          /* per signal, ms */
 	double *scale;              /* per signal: 10^decimals of factor and offset, 0 none */
 	int *dec;                   /* ... and those decimals */
-	struct tpl { struct plx_rectpl t; int iface; } *tpl;   /* per signal: its record, iface -1 none */
+	struct tpl { struct plx_rectpl t, ev; int iface; } *tpl;  /* per signal: its metric and label
+	                                                          * records, for iface (-1 none) */
 	/* the frame in hand, for the decoder's callback */
 	struct emit *e;
 	const struct cframe *cf;
@@ -127,35 +128,57 @@ fmt_value(char *buf, double v, double scale, int d)
 	return k;
 }
 
-/* The common record (a number, no suffix) from the signal's template. */
-static int
-send_fast(struct sigs *g, unsigned i, double v, int64_t ts, int iface)
+static void
+tpl_drop(struct tpl *t)
 {
-	struct emit *e = g->e;
+	if (t->iface < 0)
+		return;
+	plx_rectpl_free(&t->t);
+	plx_rectpl_free(&t->ev);
+	t->iface = -1;
+}
+
+/* The signal's templates for records from interface iface: 0, or -1 (the
+ * slow path then says why). */
+static int
+tpl_for(struct sigs *g, unsigned i, int iface)
+{
 	struct tpl *t = &g->tpl[i];
 	const struct dbc_sig *s = g->sig[i];
 	struct plx_tags tags;
-	char num[40], err[200];
+	char err[200];
 
-	if (!isfinite(v))
+	if (t->iface == iface)
+		return 0;
+	tpl_drop(t);
+	if (emit_tags(g->e, &tags, iface, g->idtag[g->msg[i]]) < 0)
 		return -1;
-	if (t->iface != iface) {
-		if (t->iface >= 0)
-			plx_rectpl_free(&t->t);
-		t->iface = -1;
-		if (emit_tags(e, &tags, iface, g->idtag[g->msg[i]]) < 0)
-			return -1;
-		if (*s->unit) {
-			tags.key[tags.n] = "unit";
-			tags.val[tags.n++] = s->unit;
-		}
-		if (plx_rectpl_init(&t->t, g->name[i], &tags, err, sizeof err) < 0)
-			return -1;     /* the slow path says why */
-		t->iface = iface;
+	if (*s->unit) {
+		tags.key[tags.n] = "unit";
+		tags.val[tags.n++] = s->unit;
 	}
-	if (plx_recs_tpl_num(&e->recs, &t->t, num, fmt_value(num, v, g->scale[i], g->dec[i]), ts) < 0)
+	if (plx_rectpl_init(&t->t, g->name[i], &tags, err, sizeof err) < 0)
 		return -1;
+	if (plx_rectpl_init_event(&t->ev, g->name[i], &tags, err, sizeof err) < 0) {
+		plx_rectpl_free(&t->t);
+		return -1;
+	}
+	t->iface = iface;
 	return 0;
+}
+
+/* The common records (a number or a label, no suffix) from the templates. */
+static int
+send_fast(struct sigs *g, unsigned i, double v, const char *label, int64_t ts, int iface)
+{
+	struct plx_recs *r = &g->e->recs;
+	char num[40];
+
+	if ((!label && !isfinite(v)) || tpl_for(g, i, iface) < 0)
+		return -1;
+	if (label)
+		return plx_recs_tpl_str(r, &g->tpl[i].ev, label, strlen(label), ts);
+	return plx_recs_tpl_num(r, &g->tpl[i].t, num, fmt_value(num, v, g->scale[i], g->dec[i]), ts);
 }
 
 static void
@@ -168,7 +191,7 @@ send(struct sigs *g, unsigned i, double v, const char *label, int64_t ts, int if
 	struct plx_tags t;
 	int r;
 
-	if (!label && !suffix && send_fast(g, i, v, ts, iface) == 0)
+	if (!suffix && send_fast(g, i, v, label, ts, iface) == 0)
 		return;
 	if (emit_tags(e, &t, iface, g->idtag[g->msg[i]]) < 0)
 		return;
@@ -287,8 +310,7 @@ sigs_free(struct emit *e)
 	for (i = 0; g->name && i < g->nsig; i++)
 		free(g->name[i]);
 	for (i = 0; g->tpl && i < g->nsig; i++)
-		if (g->tpl[i].iface >= 0)
-			plx_rectpl_free(&g->tpl[i].t);
+		tpl_drop(&g->tpl[i]);
 	free(g->tpl);
 	for (k = 0; k < g->ndbc; k++)
 		dbc_free(g->dbc[k]);
