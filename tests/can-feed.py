@@ -2,17 +2,18 @@
 """Feeds CAN frames, in the kernel's struct can_frame / canfd_frame layout,
 into can-read --fd through a socketpair: the live path without a CAN bus.
 
-  can-feed.py [--count N] [--inherit | --stall] [--type seqpacket|dgram]
+  can-feed.py [--count N] [--rate R] [--inherit | --stall] [--type seqpacket|dgram]
               [--frames FILE] -- can-read ARGS...
 
 FILE: one frame a line in candump's ID#DATA / ID##FDATA notation.  Without
 it, N frames with id 0x100 + (i % 16) and an 8-byte counter as data.
+--rate R: R frames a second (else as fast as it can); "sent N in S s" on stderr.
 --inherit: can-read writes to our stdout itself (a fast consumer: | cat).
 --stall: stdout of can-read is a pipe nobody reads until every frame is
 written (the reader must keep reading: else this script would block), then
 VmHWM of can-read is printed on stderr as "vmhwm KB" and the pipe is read.
 can-read's stdout is copied to ours; its exit status is ours."""
-import os, socket, struct, subprocess, sys, threading
+import os, socket, struct, subprocess, sys, threading, time
 
 CAN_EFF_FLAG, CAN_RTR_FLAG, CAN_ERR_FLAG = 0x80000000, 0x40000000, 0x20000000
 
@@ -38,12 +39,13 @@ def main():
     a = sys.argv[1:]
     sep = a.index("--")
     opts, cmd = a[:sep], a[sep + 1:]
-    count, stall, kind, frames_file, inherit = 1000, False, socket.SOCK_SEQPACKET, None, False
+    count, stall, kind, frames_file, inherit, rate = 1000, False, socket.SOCK_SEQPACKET, None, False, 0
     k = 0
     while k < len(opts):
         if opts[k] == "--count": count = int(opts[k + 1]); k += 1
         elif opts[k] == "--stall": stall = True
         elif opts[k] == "--inherit": inherit = True
+        elif opts[k] == "--rate": rate = float(opts[k + 1]); k += 1
         elif opts[k] == "--type": kind = socket.SOCK_DGRAM if opts[k + 1] == "dgram" else socket.SOCK_SEQPACKET; k += 1
         elif opts[k] == "--frames": frames_file = opts[k + 1]; k += 1
         k += 1
@@ -62,9 +64,21 @@ def main():
             line = line.strip()
             if line and not line.startswith("#"):
                 ours.send(parse(line) if line != "BAD" else b"\1\2\3")
+    elif rate:
+        # paced: every 5 ms, the frames due by then (a bus at a steady load)
+        start, i = time.monotonic(), 0
+        while i < count:
+            due = min(count, int((time.monotonic() - start) * rate) + 1)
+            while i < due:
+                ours.send(classic(0x100 + (i % 16), struct.pack("<Q", i)))
+                i += 1
+            time.sleep(0.005)
+        print("sent %d in %.3f s" % (count, time.monotonic() - start), file=sys.stderr)
     else:
+        start = time.monotonic()
         for i in range(count):
             ours.send(classic(0x100 + (i % 16), struct.pack("<Q", i)))
+        print("sent %d in %.3f s" % (count, time.monotonic() - start), file=sys.stderr)
     if stall:
         with open("/proc/%d/status" % p.pid) as f:
             for line in f:
