@@ -39,7 +39,7 @@ one(const char *line, size_t len)
 		CHECK((id & ~(CAN_EFF_FLAG | CAN_RTR_FLAG)) <= CAN_EFF_MASK, "29-bit id out of range");
 	else
 		CHECK((id & ~CAN_RTR_FLAG) <= CAN_SFF_MASK, "11-bit id out of range");
-	CHECK(l.ts_us >= 0, "negative timestamp");
+	CHECK(l.ts_us >= -1, "negative timestamp");      /* -1: none in the line */
 }
 
 int

@@ -47,9 +47,9 @@ int filters_parse(struct filters *fl, const char *s, char *err, size_t errlen);
 /* The kernel's decision, for inputs the kernel did not filter (logs, --fd). */
 int filters_match(const struct filters *fl, canid_t id);
 
-/* log.c: one candump -L line. */
+/* log.c: one candump -L line (or one line of candump's screen output). */
 struct logline {
-	int64_t ts_us;          /* epoch microseconds */
+	int64_t ts_us;          /* epoch microseconds; -1: the line had none (candump's screen format) */
 	const char *iface;      /* into the line, ifacelen bytes */
 	size_t ifacelen;
 	struct canfd_frame f;

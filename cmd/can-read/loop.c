@@ -325,7 +325,7 @@ replay_line(struct opts *o, struct emit *e, const char *name, unsigned long line
 	struct cframe cf;
 	char err[200];
 
-	if (!len || line[0] == '#')
+	if (!len || line[0] == '#' || line[0] == '\t')   /* blank, comment, candump -e's explanation */
 		return;
 	if (log_parse(line, len, &l, err, sizeof err) < 0) {
 		emit_counters(e)->bad++;
@@ -334,7 +334,7 @@ replay_line(struct opts *o, struct emit *e, const char *name, unsigned long line
 	}
 	cf.f = l.f;
 	cf.fd = l.fd;
-	cf.ts = o->now ? plx_now_ms() : l.ts_us / 1000;
+	cf.ts = o->now || l.ts_us < 0 ? plx_now_ms() : l.ts_us / 1000;
 	cf.iface = emit_name(e, l.iface, l.ifacelen);
 	/* windows close by the log's own clock */
 	if (o->rate.interval_ms && cf.ts >= *next_sweep) {

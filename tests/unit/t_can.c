@@ -107,6 +107,24 @@ test_log(void)
 		strcat(fd64, "AB");
 		T(parse(fd64, &l, err) < 0, "65 bytes refused");
 	}
+	/* candump's screen format */
+	T(parse("  can0  123   [4]  DE AD BE EF", &l, err) == 0 && l.ts_us == -1 && l.f.len == 4 &&
+	  l.f.data[3] == 0xEF && l.ifacelen == 4, "screen format without a timestamp: ts -1");
+	T(parse(" (1436509052.249713)  can0  RX B E  123  [12]  00 11 22 33 44 55 66 77 88 99 AA BB", &l, err) == 0 &&
+	  l.ts_us == 1436509052249713LL && l.fd && l.f.len == 12 && (l.f.flags & CANFD_BRS) && (l.f.flags & CANFD_ESI),
+	  "screen format, -ta -x, CAN FD");
+	T(parse("  can0  0CF004FE   [2]  remote request", &l, err) == 0 &&
+	  l.f.can_id == (0x0CF004FE | CAN_EFF_FLAG | CAN_RTR_FLAG) && l.f.len == 2, "screen format, extended remote request");
+	T(parse("  can0  20000040   [8]  00 00 00 00 00 00 00 00   ERRORFRAME", &l, err) == 0 &&
+	  l.f.can_id == (CAN_ERR_FLAG | 0x40), "screen format, error frame");
+	T(parse("  can0  123   [2]  41 42   'AB'", &l, err) == 0, "screen format, -a's ASCII column");
+	T(parse("  can0  123   [3]  01 02", &l, err) < 0 && strstr(err, "3 data bytes"), "screen: too few bytes: %s", err);
+	T(parse("  can0  123   [9]  01", &l, err) < 0, "screen: classic length 9 refused");
+	T(parse("  can0  123   [65]  01", &l, err) < 0, "screen: FD length 65 refused");
+	T(parse("  can0  123   4]  01", &l, err) < 0, "screen: bad brackets refused");
+	T(parse("  can0  12   [1]  01", &l, err) < 0, "screen: 2-digit id refused");
+	T(parse("  can0  20000040  [08]  00", &l, err) < 0, "screen: FD error frame refused");
+
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		*err = '\0';
 		T(parse(bad[i], &l, err) < 0 && *err, "refused with a reason: \"%s\": %s", bad[i], err);
