@@ -3,15 +3,16 @@
 # build and test dependencies (as root), `make fuzz` builds the libFuzzer targets.
 include config.mk
 
-TOOLS    = plx-buffer plx-upload modbus-read serial-read
+TOOLS    = plx-buffer plx-upload modbus-read serial-read can-read
 LIBS_plx-buffer = -lsqlite3 -ljson-c
 LIBS_plx-upload = -lsqlite3 -lcurl -lz -ljson-c
 LIBS_modbus-read = -lmodbus -ljson-c -lm
 LIBS_serial-read = -ljson-c
+LIBS_can-read = -lsocketcan -ljson-c -lm
 
 DEBS = build-essential pkg-config libjson-c-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev \
        sqlite3 python3 curl openssl clang valgrind procps time \
-       libmodbus-dev python3-pymodbus socat \
+       libmodbus-dev python3-pymodbus socat python3-canmatrix libsocketcan-dev \
        debhelper systemd s6
 
 LIB_OBJ  = $(patsubst %.c,%.o,$(wildcard lib/*.c))
@@ -50,10 +51,32 @@ fuzz/fuzz_modbus_conf: fuzz/fuzz_modbus_conf.c $(MODBUS_PURE) cmd/modbus-read/mo
 fuzz/fuzz_frame: fuzz/fuzz_frame.c cmd/serial-read/frame.c cmd/serial-read/serial.h
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Icmd/serial-read -o $@ $< cmd/serial-read/frame.c
 
+# can-read's DBC parser and decoder: pure C, linked alone by their unit
+# test, fuzz target, cross-check helper (tests/t-can-dbc-crosscheck.sh)
+# and bench (bench/can.sh).
+DBC_PURE = cmd/can-read/dbc.c cmd/can-read/dbc_decode.c
+tests/unit/t_dbc: tests/unit/t_dbc.c tests/unit/unit.h $(DBC_PURE) cmd/can-read/dbc.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DBC_PURE) -lm
+tests/can-dbc-decode: tests/can-dbc-decode.c $(DBC_PURE) cmd/can-read/dbc.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DBC_PURE) -lm
+bench/out/can_decode: bench/can_decode.c $(DBC_PURE) cmd/can-read/dbc.h
+	mkdir -p bench/out
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DBC_PURE) -lm
+fuzz/fuzz_dbc: fuzz/fuzz_dbc.c $(DBC_PURE) cmd/can-read/dbc.h
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(DBC_PURE) -lm
+
+# can-read's pure parts (filters, log lines, error frames, rate state):
+# linked alone by their unit test and the log parser's fuzz target.
+CAN_PURE = cmd/can-read/filter.c cmd/can-read/log.c cmd/can-read/errframe.c cmd/can-read/rate.c
+tests/unit/t_can: tests/unit/t_can.c tests/unit/unit.h $(CAN_PURE) cmd/can-read/can.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CAN_PURE)
+fuzz/fuzz_canlog: fuzz/fuzz_canlog.c cmd/can-read/log.c cmd/can-read/can.h
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< cmd/can-read/log.c
+
 %.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-check: all $(UNIT)
+check: all $(UNIT) tests/can-dbc-decode
 	tests/run
 
 # libFuzzer targets (clang). Run one: fuzz/fuzz_record -max_total_time=60 fuzz/corpus/record
@@ -80,7 +103,7 @@ uninstall:
 	for p in $(MANPAGES); do rm -f $(DESTDIR)$(MANPREFIX)/man$${p##*.}/$${p##*/}; done
 
 clean:
-	rm -rf bin lib/libplx.a $(UNIT) $(FUZZ)
+	rm -rf bin lib/libplx.a $(UNIT) $(FUZZ) tests/can-dbc-decode
 	rm -f lib/*.o lib/*.d cmd/*/*.o cmd/*/*.d
 
 -include $(wildcard lib/*.d cmd/*/*.d)

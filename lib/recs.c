@@ -167,6 +167,27 @@ plx_fmt_double(char *buf, double d)
 	return n;
 }
 
+/* The timestamp, kept as text for the records of one frame or line, and
+ * while the clock is not synchronised the mark that goes with it (clock.h). */
+static void
+put_ts(struct plx_recs *r, int64_t ts)
+{
+	char m[32];
+	const char *mark;
+
+	if (!r->ts_len || ts != r->ts_last) {
+		r->ts_len = fmt_int(r->ts_text, ts);
+		r->ts_last = ts;
+		r->mark_len = 0;
+		if ((mark = plx_clock_mark(m, ts)))
+			r->mark_len = (size_t)snprintf(r->mark_text, sizeof r->mark_text,
+			                               ",\"" PLX_CLK_KEY "\":\"%s\"", mark);
+	}
+	PUTS(r, ",\"timestamp\":");
+	put(r, r->ts_text, r->ts_len);
+	put(r, r->mark_text, r->mark_len);
+}
+
 /* The record: head (class, name), the value text, timestamp, source, tags. */
 static int
 record(struct plx_recs *r, int metric, const char *name, size_t nlen, const char *val, size_t vlen,
@@ -174,8 +195,6 @@ record(struct plx_recs *r, int metric, const char *name, size_t nlen, const char
 {
 	const char *why;
 	size_t need = 120 + 6 * nlen + (str ? 6 : 1) * vlen, start = r->len;
-	char num[24], mbuf[32];
-	const char *mark;
 	int i;
 
 	if (!nlen)
@@ -199,12 +218,7 @@ record(struct plx_recs *r, int metric, const char *name, size_t nlen, const char
 		put_str(r, val, vlen);
 	else
 		put(r, val, vlen);
-	PUTS(r, ",\"timestamp\":");
-	put(r, num, fmt_int(num, ts));
-	if ((mark = plx_clock_mark(mbuf, ts))) {
-		PUTS(r, ",\"" PLX_CLK_KEY "\":");
-		put_str(r, mark, strlen(mark));
-	}
+	put_ts(r, ts);
 	if (t && t->source_id) {
 		PUTS(r, ",\"source_id\":");
 		put_str(r, t->source_id, strlen(t->source_id));
@@ -346,6 +360,89 @@ plx_recs_json(struct plx_recs *r, json_object *rec)
 		FAIL("out of memory");
 	put(r, s, n);
 	r->s[r->len++] = '\n';
+	r->n++;
+	return 0;
+}
+
+/* A template: the record text of (name, 0 or "", timestamp 0, tags) cut
+ * around the value and the timestamp.  The name cannot hold the cut marks:
+ * put_str escapes its quotes. */
+static int
+tpl_init(struct plx_rectpl *t, int event, const char *name, const struct plx_tags *tags, char *err,
+         size_t errlen)
+{
+	const char *mark = event ? ",\"value\":\"\",\"timestamp\":0" : ",\"value\":0,\"timestamp\":0";
+	size_t vlen = event ? 2 : 1;     /* "" or 0 */
+	struct plx_recs tmp;
+	const char *p;
+	int rc;
+
+	memset(t, 0, sizeof *t);
+	plx_recs_init(&tmp);
+	rc = event ? plx_recs_str(&tmp, name, "", 0, 0, tags) : plx_recs_num(&tmp, name, 0, 0, tags);
+	if (rc < 0 || tmp.len > PLX_LINE_MAX - 400 || !(p = memmem(tmp.s, tmp.len, mark, strlen(mark)))) {
+		snprintf(err, errlen, "%s", *tmp.err ? tmp.err : "record too long");
+		plx_recs_free(&tmp);
+		return -1;
+	}
+	t->nhead = (size_t)(p - tmp.s) + 9;                       /* up to ,"value": */
+	t->ntail = tmp.len - (t->nhead + vlen + 13 + 1);          /* past 0,"timestamp":0 */
+	/* a reader keeps hundreds of these: no 1 KiB buffer each */
+	if (!(t->text = realloc(tmp.s, tmp.len)))
+		t->text = tmp.s;
+	t->tail = t->text + tmp.len - t->ntail;
+	return 0;
+}
+
+int
+plx_rectpl_init(struct plx_rectpl *t, const char *name, const struct plx_tags *tags, char *err,
+                size_t errlen)
+{
+	return tpl_init(t, 0, name, tags, err, errlen);
+}
+
+int
+plx_rectpl_init_event(struct plx_rectpl *t, const char *name, const struct plx_tags *tags, char *err,
+                      size_t errlen)
+{
+	return tpl_init(t, 1, name, tags, err, errlen);
+}
+
+void
+plx_rectpl_free(struct plx_rectpl *t)
+{
+	free(t->text);
+	memset(t, 0, sizeof *t);
+}
+
+int
+plx_recs_tpl_num(struct plx_recs *r, const struct plx_rectpl *t, const char *num, size_t n, int64_t ts)
+{
+	if (!json_number(num, n))
+		FAIL("value \"%.30s\" is not a JSON number", num);
+	if (room(r, t->nhead + n + 14 + 24 + 48 + t->ntail) < 0)
+		FAIL("out of memory");
+	put(r, t->text, t->nhead);
+	put(r, num, n);
+	put_ts(r, ts);
+	put(r, t->tail, t->ntail);
+	r->n++;
+	return 0;
+}
+
+int
+plx_recs_tpl_str(struct plx_recs *r, const struct plx_rectpl *t, const char *s, size_t n, int64_t ts)
+{
+	const char *why;
+
+	if ((why = text_bad(s, n)))
+		FAIL("string value %s", why);
+	if (room(r, t->nhead + 6 * n + 2 + 14 + 24 + 48 + t->ntail) < 0)
+		FAIL("out of memory");
+	put(r, t->text, t->nhead);
+	put_str(r, s, n);
+	put_ts(r, ts);
+	put(r, t->tail, t->ntail);
 	r->n++;
 	return 0;
 }

@@ -37,6 +37,11 @@ struct plx_recs {
 	size_t len, cap;
 	int n;                  /* records in s */
 	char err[200];          /* why the last call returned -1 */
+	int64_t ts_last;        /* the timestamp last written ... */
+	char ts_text[24];       /* ... as text, ts_len bytes (0: none yet) */
+	size_t ts_len;
+	char mark_text[48];     /* ... and its ,"_plx_clk":"..." (clock.h), mark_len bytes */
+	size_t mark_len;
 };
 
 void plx_recs_init(struct plx_recs *r);
@@ -56,6 +61,31 @@ int plx_recs_str(struct plx_recs *r, const char *name, const char *s, size_t len
                  const struct plx_tags *t);
 /* A record already checked with plx_record_check, as its canonical text. */
 int plx_recs_json(struct plx_recs *r, json_object *rec);
+
+/* Templates, for a reader that sends the same metric with the same tags
+ * again and again (a CAN signal, a BLE sensor's field): the name and tags
+ * are checked and escaped once, by plx_rectpl_init; each record is then
+ * the template's text with a number and a timestamp put in, byte for byte
+ * what plx_recs_num(name, v, ts, tags) writes for that number text. */
+struct plx_rectpl {
+	char *text;             /* the record of value 0, timestamp 0 (owned) */
+	size_t nhead;           /* text[0, nhead): up to and including "value": */
+	const char *tail;       /* after the timestamp: source_id, tags, "}\n" */
+	size_t ntail;
+};
+/* 0, or -1 with why (the name or tags break a limit). */
+int plx_rectpl_init(struct plx_rectpl *t, const char *name, const struct plx_tags *tags, char *err,
+                    size_t errlen);
+/* The same for an event whose value is a string. */
+int plx_rectpl_init_event(struct plx_rectpl *t, const char *name, const struct plx_tags *tags, char *err,
+                          size_t errlen);
+void plx_rectpl_free(struct plx_rectpl *t);
+/* A metric record from t: num is n bytes of JSON's number grammar (at most
+ * 19 digits, no exponent: else -1 and nothing written). */
+int plx_recs_tpl_num(struct plx_recs *r, const struct plx_rectpl *t, const char *num, size_t n, int64_t ts);
+/* An event record from t (made by plx_rectpl_init_event): s is n bytes of
+ * UTF-8, at most 256 (else -1 and nothing written). */
+int plx_recs_tpl_str(struct plx_recs *r, const struct plx_rectpl *t, const char *s, size_t n, int64_t ts);
 
 /* The shortest decimal text that reads back as d (finite): 0.1, not
  * 0.10000000000000001; integers without a fraction.  Returns its length;

@@ -1,0 +1,94 @@
+/* can-read: DBC files (Vector's CAN database format) and the decoding of
+ * CAN frames into signal values.  Pure code: no I/O but dbc_load, no
+ * allocation while decoding.  A DBC message and two of its signals:
+ *
+ *   BO_ 2364540158 EEC1: 8 Engine                  (bit 31 set: extended id 0x0CF004FE)
+ *    SG_ EngineSpeed : 24|16@1+ (0.125,0) [0|8031.875] "rpm" Vector__XXX
+ *    SG_ Torque M : 7|8@0- (1,-125) [-125|125] "%" Dash
+ *
+ * dbc.c parses the text, dbc_decode.c looks frames up and decodes them. */
+#ifndef CAN_DBC_H
+#define CAN_DBC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/can.h>   /* CAN_EFF_FLAG, CAN_EFF_MASK, CAN_SFF_MASK */
+
+#define DBC_MAX_SIZE 64  /* bytes in a message: CAN FD */
+
+enum dbc_mux { DBC_PLAIN, DBC_MUXER, DBC_MUXED };            /* "M" and "m<n>" in SG_ lines */
+enum dbc_vtype { DBC_INT, DBC_FLOAT32, DBC_FLOAT64 };         /* SIG_VALTYPE_ 1 and 2 */
+
+struct dbc_val { int64_t raw; char *label; };                 /* VAL_ entry */
+struct dbc_range { uint64_t lo, hi; };                        /* SG_MUL_VAL_ entry: lo-hi */
+
+struct dbc_sig {
+	char *name, *unit, *comment;  /* unit "" when none, comment NULL when none */
+	unsigned start, len;        /* as written in the DBC */
+	int little_endian;          /* @1 Intel, @0 Motorola */
+	int is_signed;              /* - */
+	enum dbc_vtype vtype;
+	double factor, offset, min, max;
+	enum dbc_mux mux; uint64_t mux_val;   /* DBC_MUXED: the muxer value it belongs to */
+	int muxer;                  /* DBC_MUXED: index in the message's sig of its multiplexer:
+	                             * the M signal, or the one SG_MUL_VAL_ names (an m<n>M) */
+	struct dbc_range *ranges; int nranges;  /* SG_MUL_VAL_: the muxer values that pick it,
+	                             * instead of mux_val alone */
+	struct dbc_val *vals; int nvals;      /* value table, sorted by raw */
+	unsigned index;             /* 0..dbc->nsig-1 over the whole file: per-signal state arrays */
+	/* derived by the parser, for the decoder: */
+	unsigned bitpos;            /* Intel: start; Motorola: the MSB counted from bit 7 of byte 0 */
+	unsigned need;              /* bytes of payload the signal needs (its last byte + 1) */
+	int line;                   /* line of its SG_ in the file */
+};
+
+struct dbc_msg {
+	uint32_t id;                /* CAN id, CAN_EFF_FLAG set for extended (DBC id bit 31);
+	                             * a message that is no frame (VECTOR__INDEPENDENT_SIG_MSG,
+	                             * DBC id 0xC0000000) keeps its DBC id and dbc_find skips it */
+	uint32_t dbc_id;            /* the id as written in the DBC (CM_, VAL_ refer to it) */
+	char *name, *transmitter, *comment;
+	unsigned size;              /* bytes, up to 64 (CAN FD) */
+	struct dbc_sig *sig; int nsig;
+	int muxer;                  /* index in sig of the multiplexer "M", -1 when none */
+	int line;                   /* line of its BO_ */
+};
+
+struct dbc_node { char *name, *comment; };                    /* BU_ entry */
+struct dbc_table { char *name; struct dbc_val *vals; int nvals; }; /* VAL_TABLE_ */
+
+struct dbc {
+	struct dbc_msg *msg; int nmsg;
+	unsigned nsig;              /* signals in all messages */
+	char *version, *comment;    /* VERSION "..."; CM_ "..." (global); NULL when none */
+	struct dbc_node *node; int nnode;
+	struct dbc_table *table; int ntable;
+	int32_t *hash; uint32_t hmask;  /* id -> msg index, open addressing, -1 empty */
+};
+
+struct dbc *dbc_parse(const char *text, size_t len, const char *fname, char *err, size_t errlen);
+struct dbc *dbc_load(const char *path, char *err, size_t errlen);   /* err: "FILE:LINE: expected X, found Y" */
+void dbc_free(struct dbc *d);
+
+/* can_id as in struct can_frame (EFF flag), RTR/ERR flags ignored; O(1). */
+const struct dbc_msg *dbc_find(const struct dbc *d, uint32_t can_id);
+
+/* Decodes every signal present in data[0,len) (multiplexing applied: the muxer's value picks
+ * the muxed signals, through every level of extended multiplexing; a signal past len is
+ * skipped). Calls fn for each; label is the VAL_ label
+ * of the raw value or NULL. Returns the number of signals decoded. No allocation. */
+typedef void dbc_sig_fn(void *ctx, const struct dbc_msg *m, const struct dbc_sig *s, double value, const char *label);
+int dbc_decode(const struct dbc_msg *m, const uint8_t *data, unsigned len, dbc_sig_fn *fn, void *ctx);
+
+/* The raw value of s in data (which holds at least s->need bytes), as the
+ * bits on the bus: two's complement bits for signed, IEEE bits for floats. */
+uint64_t dbc_raw(const struct dbc_sig *s, const uint8_t *data);
+/* The physical value of a raw value: sign extension or IEEE, factor, offset. */
+double dbc_phys(const struct dbc_sig *s, uint64_t raw);
+/* The VAL_ label of a raw value, or NULL. */
+const char *dbc_label(const struct dbc_sig *s, uint64_t raw);
+
+/* Internal to dbc.c and dbc_decode.c: builds the id lookup; -1 on a duplicate id (*dup = its index). */
+int dbc_index(struct dbc *d, int *dup);
+
+#endif

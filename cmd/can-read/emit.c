@@ -1,0 +1,391 @@
+/* A frame into records: the path every input shares (live sockets, --fd,
+ * a replayed log).  Without a DBC (or for ids it does not know, with
+ * --raw-unknown) a frame is one event whose value is its data in hex,
+ * as candump prints it:
+ *
+ *   (1436509052.249713) can0 123#DEADBEEF  ->
+ *   {"class":"event","metric":"can.frame","value":"DEADBEEF","timestamp":1436509052249,
+ *    "tags":{"interface":"can0","id":"0x123","len":"4"}}
+ *
+ * with "flags":"ext,rtr,fd,brs,esi" (those set) when any; a remote request
+ * has the value "R".  An error frame is one event per error class:
+ *   {"class":"event","metric":"can.error","value":"bus-off",...,"tags":{"interface":"can0"}}
+ * Rate control (rate.c) keys raw frames and error frames by CAN id. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/can/error.h>
+
+#include "clock.h"
+#include "emit.h"
+#include "log.h"
+
+#define WARN_PER_S 20
+
+static void
+warn_tick(struct emit *e)
+{
+	int64_t sec = plx_mono_ms() / 1000;
+
+	if (sec != e->warn_second) {
+		if (e->suppressed)
+			plx_warn("%lu more warnings not shown", e->suppressed);
+		e->warn_second = sec;
+		e->nwarn = 0;
+		e->suppressed = 0;
+	}
+}
+
+void
+emit_warn(struct emit *e, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	warn_tick(e);
+	if (e->nwarn++ >= WARN_PER_S) {
+		e->suppressed++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	plx_warn("%s", buf);
+}
+
+void
+emit_rejected(struct emit *e)
+{
+	e->c.rejected++;
+	emit_warn(e, "record not sent: %s", e->recs.err);
+}
+
+struct emit *
+emit_new(const struct opts *o, struct plx_out *out, char *err, size_t errlen)
+{
+	struct emit *e = calloc(1, sizeof *e);
+
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->o = o;
+	e->out = out;
+	e->last_name = -1;
+	e->warn_second = -1;
+	e->rate_on = o->rate.on_change || o->rate.interval_ms;
+	plx_recs_init(&e->recs);
+	snprintf(e->frame_name, sizeof e->frame_name, "%s.frame", o->prefix);
+	snprintf(e->error_name, sizeof e->error_name, "%s.error", o->prefix);
+	if (o->dbc_init && o->dbc_init(e, err, errlen) < 0) {
+		emit_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void
+emit_free(struct emit *e)
+{
+	int i;
+
+	if (!e)
+		return;
+	if (e->dbc_free)
+		e->dbc_free(e);
+	for (i = 0; i < e->nnames; i++)
+		free(e->names[i]);
+	rawtab_free(&e->raw);
+	plx_recs_free(&e->recs);
+	free(e);
+}
+
+int
+emit_name(struct emit *e, const char *name, size_t len)
+{
+	int i;
+
+	if (e->last_name >= 0 && !strncmp(e->names[e->last_name], name, len) &&
+	    !e->names[e->last_name][len])
+		return e->last_name;
+	for (i = 0; i < e->nnames; i++)
+		if (!strncmp(e->names[i], name, len) && !e->names[i][len])
+			return e->last_name = i;
+	if (e->nnames == MAX_NAMES) {
+		emit_warn(e, "more than %d interface names: \"%.*s\" counted as the last one",
+		          MAX_NAMES, (int)len, name);
+		return MAX_NAMES - 1;
+	}
+	if (!(e->names[e->nnames] = strndup(name, len)))
+		return 0;
+	return e->last_name = e->nnames++;
+}
+
+const char *
+emit_iface(const struct emit *e, int idx)
+{
+	return idx >= 0 && idx < e->nnames ? e->names[idx] : "?";
+}
+
+struct counters *
+emit_counters(struct emit *e)
+{
+	return &e->c;
+}
+
+int
+emit_failed(const struct emit *e)
+{
+	return e->err;
+}
+
+void
+emit_idtag(char *buf, canid_t id)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int n = id & (CAN_EFF_FLAG | CAN_ERR_FLAG) ? 8 : 3, i;
+	uint32_t v = id & (id & CAN_ERR_FLAG ? CAN_ERR_MASK : id & CAN_EFF_FLAG ? CAN_EFF_MASK : CAN_SFF_MASK);
+
+	buf[0] = '0';
+	buf[1] = 'x';
+	for (i = 0; i < n; i++)
+		buf[2 + i] = hex[(v >> (4 * (n - 1 - i))) & 15];
+	buf[2 + n] = '\0';
+}
+
+int
+emit_tags(const struct emit *e, struct plx_tags *t, int iface, const char *id)
+{
+	*t = e->o->tags;
+	if (t->n > PLX_TAGS_MAX - 5)
+		return -1;
+	t->key[t->n] = "interface";
+	t->val[t->n++] = emit_iface(e, iface);
+	if (id) {
+		t->key[t->n] = "id";
+		t->val[t->n++] = id;
+	}
+	return 0;
+}
+
+/* The frame's records go out together. */
+static void
+queue(struct emit *e)
+{
+	if (!e->recs.n || e->err)
+		return;
+	if (plx_out_put(e->out, e->recs.s, e->recs.len, e->recs.n) < 0)
+		e->err = errno ? errno : EIO;
+	plx_recs_clear(&e->recs);
+}
+
+static void
+raw_record(struct emit *e, const struct cframe *cf)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const struct canfd_frame *f = &cf->f;
+	char id[12], val[2 * CANFD_MAX_DLEN + 1], len[4], flags[24];
+	struct plx_tags t;
+	size_t n = 0, k = 0;
+	int i;
+
+	emit_idtag(id, f->can_id);
+	if (f->can_id & CAN_RTR_FLAG)
+		val[n++] = 'R';
+	else
+		for (i = 0; i < f->len; i++)
+			val[n++] = hex[f->data[i] >> 4], val[n++] = hex[f->data[i] & 15];
+	val[n] = '\0';
+	snprintf(len, sizeof len, "%u", f->len);
+	if (f->can_id & CAN_EFF_FLAG)
+		k += (size_t)snprintf(flags + k, sizeof flags - k, ",ext");
+	if (f->can_id & CAN_RTR_FLAG)
+		k += (size_t)snprintf(flags + k, sizeof flags - k, ",rtr");
+	if (cf->fd)
+		k += (size_t)snprintf(flags + k, sizeof flags - k, ",fd");
+	if (cf->fd && f->flags & CANFD_BRS)
+		k += (size_t)snprintf(flags + k, sizeof flags - k, ",brs");
+	if (cf->fd && f->flags & CANFD_ESI)
+		k += (size_t)snprintf(flags + k, sizeof flags - k, ",esi");
+	if (emit_tags(e, &t, cf->iface, id) < 0)
+		return;
+	t.key[t.n] = "len";
+	t.val[t.n++] = len;
+	if (k) {
+		t.key[t.n] = "flags";
+		t.val[t.n++] = flags + 1;
+	}
+	if (plx_recs_str(&e->recs, e->frame_name, val, n, cf->ts, &t) < 0)
+		emit_rejected(e);
+}
+
+struct errctx { struct emit *e; const struct cframe *cf; struct plx_tags t; };
+
+static void
+error_word(void *ctx, const char *word)
+{
+	struct errctx *x = ctx;
+
+	if (plx_recs_str(&x->e->recs, x->e->error_name, word, strlen(word), x->cf->ts, &x->t) < 0)
+		emit_rejected(x->e);
+}
+
+static void
+error_records(struct emit *e, const struct cframe *cf)
+{
+	struct errctx x = { e, cf, { 0 } };
+	char tx[8], rx[8];
+
+	if (emit_tags(e, &x.t, cf->iface, NULL) < 0)
+		return;
+	if (cf->f.can_id & CAN_ERR_CNT && cf->f.len >= CAN_ERR_DLC) {
+		snprintf(tx, sizeof tx, "%u", cf->f.data[6]);
+		snprintf(rx, sizeof rx, "%u", cf->f.data[7]);
+		x.t.key[x.t.n] = "tx_errors";
+		x.t.val[x.t.n++] = tx;
+		x.t.key[x.t.n] = "rx_errors";
+		x.t.val[x.t.n++] = rx;
+	}
+	errframe_words(&cf->f, error_word, &x);
+}
+
+static void
+frame_records(struct emit *e, const struct cframe *cf)
+{
+	if (cf->f.can_id & CAN_ERR_FLAG)
+		error_records(e, cf);
+	else
+		raw_record(e, cf);
+}
+
+/* The on-change gate of a raw frame: its bytes against the last sent. */
+static int
+raw_gate(struct emit *e, struct rawent *r, const struct cframe *cf)
+{
+	const struct rate_opts *o = &e->o->rate;
+	const struct canfd_frame *a = &r->sent.f, *b = &cf->f;
+
+	if (o->on_change && r->st.has_sent && a->len == b->len && a->flags == b->flags &&
+	    r->sent.fd == cf->fd && !memcmp(a->data, b->data, b->len) &&
+	    !(o->max_quiet_ms && cf->ts - r->st.sent_ts >= o->max_quiet_ms))
+		return 0;
+	r->st.has_sent = 1;
+	r->st.sent_ts = cf->ts;
+	r->sent = *cf;
+	return 1;
+}
+
+/* A raw or error frame through rate control: with an interval the newest
+ * frame of each window is sent, at the window's end. */
+static void
+raw_rated(struct emit *e, const struct cframe *cf)
+{
+	struct rawent *r;
+	struct rstate closed;
+	int flushed;
+
+	if (!e->rate_on) {
+		frame_records(e, cf);
+		return;
+	}
+	if (!(r = rawtab_get(&e->raw, cf->f.can_id))) {
+		if (!e->raw_full_said++)
+			plx_warn("more than %d CAN ids: frames of new ids are sent without rate control",
+			         RAW_IDS_MAX * 3 / 4);
+		frame_records(e, cf);
+		return;
+	}
+	if (!e->o->rate.interval_ms) {
+		if (raw_gate(e, r, cf))
+			frame_records(e, cf);
+		return;
+	}
+	rate_sample(&e->o->rate, e->o->rate.interval_ms, &r->st, cf->ts, 0, NULL, cf->iface,
+	            &flushed, &closed);
+	if (flushed && raw_gate(e, r, &r->last))
+		frame_records(e, &r->last);
+	r->last = *cf;
+}
+
+void
+emit_frame(struct emit *e, const struct cframe *cf, const struct filters *filter)
+{
+	e->c.read++;
+	if (filter && !filters_match(filter, cf->f.can_id)) {
+		e->c.filtered++;
+		return;
+	}
+	if (cf->f.can_id & CAN_ERR_FLAG) {
+		e->c.errors++;
+		raw_rated(e, cf);
+	} else if (e->decode && e->decode(e, cf)) {
+		e->c.decoded++;
+	} else if (e->decode && !e->o->raw_unknown) {
+		e->c.unknown++;
+	} else {
+		if (e->decode)
+			e->c.unknown++;
+		raw_rated(e, cf);
+	}
+	queue(e);
+}
+
+void
+emit_due(struct emit *e, int64_t now)
+{
+	struct rstate closed;
+	unsigned i;
+
+	if (e->dbc_due)
+		e->dbc_due(e, now);
+	for (i = 0; e->raw.e && i < RAW_IDS_MAX; i++) {
+		struct rawent *r = &e->raw.e[i];
+		if (r->used && rate_due(e->o->rate.interval_ms, &r->st, now, &closed) &&
+		    raw_gate(e, r, &r->last))
+			frame_records(e, &r->last);
+	}
+	queue(e);
+}
+
+static void
+status_num(struct emit *e, const char *name, double v, int64_t ts, const struct plx_tags *t)
+{
+	if (plx_recs_num(&e->recs, name, v, ts, t) < 0)
+		emit_rejected(e);
+}
+
+void
+emit_status(struct emit *e, int live)
+{
+	const struct { const char *name; unsigned long v; } c[] = {
+		{ "gateway.can.frames_read", e->c.read }, { "gateway.can.frames_decoded", e->c.decoded },
+		{ "gateway.can.frames_unknown", e->c.unknown }, { "gateway.can.frames_filtered", e->c.filtered },
+		{ "gateway.can.error_frames", e->c.errors }, { "gateway.can.bad_input", e->c.bad },
+		{ "gateway.can.records_rejected", e->c.rejected }, { "gateway.can.kernel_drops", e->c.kdrops },
+		{ "gateway.can.overruns", e->out->overruns }, { "gateway.can.reconnects", e->c.reconnects },
+	};
+	int64_t ts = plx_now_ms();
+	struct plx_tags t;
+	const char *st;
+	long br;
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++)
+		status_num(e, c[i].name, (double)c[i].v, ts, &e->o->tags);
+	if ((k = plx_clock_synced()) >= 0)
+		status_num(e, "gateway.can.clock_synced", k, ts, &e->o->tags);
+	for (k = 0; live && k < e->o->nifc; k++) {
+		const struct iface *ic = &e->o->ifc[k];
+		if (!strcmp(ic->name, "any") || emit_tags(e, &t, ic->name_idx, NULL) < 0)
+			continue;
+		if ((st = link_state(ic->name)) &&
+		    plx_recs_str(&e->recs, "gateway.can.bus_state", st, strlen(st), ts, &t) < 0)
+			emit_rejected(e);
+		if ((br = link_bitrate(ic->name)) > 0)
+			status_num(e, "gateway.can.bitrate", (double)br, ts, &t);
+	}
+	queue(e);
+}

@@ -1,0 +1,38 @@
+/* The decode path's state, shared by emit.c (raw frames, errors, status)
+ * and sigs.c (DBC signals).  Not for the loops: they use can.h. */
+#ifndef CAN_EMIT_H
+#define CAN_EMIT_H
+#include "can.h"
+
+struct emit {
+	const struct opts *o;
+	struct plx_out *out;
+	struct plx_recs recs;       /* the records of the frame in hand */
+	struct counters c;
+	int err;                    /* errno of a failed write to stdout, else 0 */
+	char *names[MAX_NAMES];     /* interface names seen */
+	int nnames, last_name;
+	struct rawtab raw;          /* rate state of raw frames, by CAN id */
+	int rate_on;                /* --on-change or --interval */
+	int raw_full_said;
+	char frame_name[PLX_NAME_MAX + 1], error_name[PLX_NAME_MAX + 1];
+	int64_t warn_second;        /* warnings about input, at most WARN_PER_S a second */
+	int nwarn;
+	unsigned long suppressed;
+	/* DBC decoding (sigs.c), NULL without -d */
+	void *dbc;
+	int (*decode)(struct emit *e, const struct cframe *cf);   /* 1 a DBC message, 0 unknown */
+	void (*dbc_due)(struct emit *e, int64_t now);
+	void (*dbc_free)(struct emit *e);
+};
+
+/* id as a tag: "0x123" (11 bits), "0x0CF004FE" (29 bits); buf of 12 */
+void emit_idtag(char *buf, canid_t id);
+/* base tags (-s, -T) plus interface and id; 0, or -1 when -T used them all */
+int emit_tags(const struct emit *e, struct plx_tags *t, int iface, const char *id);
+/* a record refused by recs.c (the reason in e->recs.err): said and counted */
+void emit_rejected(struct emit *e);
+/* Loads the DBC files of o and sets the hooks; 0, or -1 with why (sigs.c). */
+int sigs_init(struct emit *e, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,37 @@
+#!/bin/bash
+# can-read under valgrind: every golden log (raw, DBC, filters, rate
+# control, malformed lines) and the live path through a socketpair, with a
+# stopped consumer: no invalid access, no leak.  ASan binaries cannot run
+# under valgrind: a plain build is made here.
+. "$(dirname "$0")/lib.sh"
+command -v valgrind >/dev/null || { ok "# skip: valgrind not installed"; exit 0; }
+mkdir -p "$T/src"
+cp -r "$TOP/lib" "$TOP/cmd" "$TOP/Makefile" "$TOP/config.mk" "$T/src/"
+rm -f "$T/src"/lib/*.o "$T/src"/lib/*.a "$T/src"/cmd/*/*.o
+make -s -C "$T/src" SAN=0 CFLAGS="-O1 -g" bin/can-read >/dev/null 2>&1 || { nok "plain build for valgrind"; exit 1; }
+VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
+B=$T/src/bin/can-read
+
+cd "$TOP/tests/golden/can" || exit 1
+logs=(*.log)
+set -f
+fails=0
+for in in "${logs[@]}"; do
+	args=$(cat "${in%.log}.args")
+	# shellcheck disable=SC2086
+	timeout 120 $VG $B --status-interval 1 $args -r "$in" >/dev/null 2>>"$T/vg.golden" || fails=$((fails + 1))
+done
+set +f
+eq "valgrind clean on every golden log" "$fails" 0
+grep '^==' "$T/vg.golden" | head -10 | sed 's/^/#   /'
+
+$PY "$TOP/tests/can-feed.py" --frames "$TOP/tests/can-frames.txt" -- $VG $B --fd FD -d basic.dbc --raw-unknown \
+	--on-change --status-interval 1 > "$T/kinds.out" 2>"$T/vg.kinds"
+eq "live path, every kind of frame and a DBC: clean" "$?" 0
+grep '^==' "$T/vg.kinds" | head -10 | sed 's/^/#   /'
+
+$PY "$TOP/tests/can-feed.py" --stall --count 20000 -- $VG $B --fd FD --queue 64k \
+	--status-interval 1 > "$T/stall.out" 2>"$T/vg.stall"
+eq "stopped consumer, overruns: clean" "$?" 0
+grep '^==' "$T/vg.stall" | head -10 | sed 's/^/#   /'
+check "... and it did overrun" grep -q '"gateway.can.overruns","value":[1-9]' "$T/stall.out"
