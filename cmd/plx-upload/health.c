@@ -108,6 +108,7 @@ health_records(struct up *u)
 	for (s = r.s; s && s < r.s + r.len; s = e + 1) {
 		e = memchr(s, '\n', (size_t)(r.s + r.len - s));
 		enqueue(u, s, (size_t)(e - s), -1, 0, -1);
+		u->c.own++;
 	}
 	plx_recs_free(&r);
 }

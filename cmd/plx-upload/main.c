@@ -173,7 +173,7 @@ static void
 teardown(struct up *u)
 {
 	struct counters *c = &u->c;
-	uint64_t left = c->read - c->delivered - c->dead;
+	uint64_t left = c->read + c->own - c->delivered - c->dead;
 	char more[128] = "";
 
 	if (left)

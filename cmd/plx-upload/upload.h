@@ -94,6 +94,7 @@ struct http {
 
 struct counters {
 	uint64_t read, rejected;   /* records taken in; lines refused as invalid */
+	uint64_t own;              /* health records of its own, sent with them */
 	uint64_t delivered, dead;  /* answered 2xx; refused by the server for good */
 	uint64_t requests, retries;
 	uint64_t server_dropped;   /* "dropped" in 200 answers */
