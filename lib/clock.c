@@ -82,14 +82,14 @@ plx_clock_mark(char *buf, int64_t ts)
 	static int synced = 1;
 	int64_t mono = plx_mono_ms(), boot;
 
-	if (mono - checked >= 1000 || checked == INT64_MIN) {
+	if (checked == INT64_MIN || mono - checked >= 1000) {
 		checked = mono;
 		synced = plx_clock_synced() != 0;
 		wall_minus_boot = plx_now_ms() - plx_boot_ms();
 	}
-	if (synced || !*boot_id())
+	if (synced || !*boot_id() || ts <= 0)
 		return NULL;
-	boot = ts - wall_minus_boot;
+	boot = ts - wall_minus_boot;     /* both positive: no overflow */
 	if (boot < 0 || boot > plx_boot_ms() + 1000)
 		return NULL;
 	snprintf(buf, 32, "%s:%lld", boot_id(), (long long)boot);
