@@ -19,8 +19,9 @@ mkdir -p "$T/b/src"
 (cd "$TOP" && git ls-files -co --exclude-standard -z 2>/dev/null | xargs -0 tar -cf - 2>/dev/null) |
 	tar -C "$T/b/src" -xf -
 [ -f "$T/b/src/debian/control" ] || { cp -a "$TOP/." "$T/b/src" && make -C "$T/b/src" clean >/dev/null; }
-# under `make SAN=1 check`, MAKEFLAGS would carry SAN=1 into the package build
-unset MAKEFLAGS MFLAGS MAKELEVEL
+# under `make SAN=1 check`, MAKEFLAGS and the environment would carry SAN=1
+# into the package build
+unset MAKEFLAGS MFLAGS MAKELEVEL SAN   # make exports command-line variables too
 build() {
 	(cd "$T/b/src" && dpkg-buildpackage -us -uc -b "$@") >>"$T/build.log" 2>&1 ||
 		{ nok "dpkg-buildpackage $*"; tail -20 "$T/build.log"; exit 1; }
