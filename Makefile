@@ -11,7 +11,7 @@ LIBS_serial-read = -ljson-c
 
 DEBS = build-essential pkg-config libjson-c-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev \
        sqlite3 python3 curl openssl clang valgrind procps time \
-       libmodbus-dev python3-pymodbus socat
+       libmodbus-dev python3-pymodbus socat libssl-dev
 
 LIB_OBJ  = $(patsubst %.c,%.o,$(wildcard lib/*.c))
 BIN      = $(TOOLS:%=bin/%)
@@ -45,6 +45,20 @@ tests/unit/t_modbus_decode: tests/unit/t_modbus_decode.c tests/unit/unit.h $(MOD
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(MODBUS_PURE) -lm
 fuzz/fuzz_modbus_conf: fuzz/fuzz_modbus_conf.c $(MODBUS_PURE) cmd/modbus-read/modbus.h
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(MODBUS_PURE) -lm
+
+# ble-read's decoders (not a tool yet: the BlueZ side comes later) are pure
+# C plus libcrypto's AES-CCM; their test driver, fuzz target and bench link
+# them alone.
+BLE_PURE = cmd/ble-read/decode.c cmd/ble-read/bthome.c cmd/ble-read/thermo181a.c \
+           cmd/ble-read/ruuvi.c cmd/ble-read/mibeacon.c cmd/ble-read/gatt.c cmd/ble-read/key.c
+BLE_HDR  = cmd/ble-read/decode.h cmd/ble-read/format.h
+tests/unit/t_ble_decode: tests/unit/t_ble_decode.c tests/unit/unit.h $(BLE_PURE) $(BLE_HDR)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BLE_PURE) -lcrypto -lm
+fuzz/fuzz_ble: fuzz/fuzz_ble.c $(BLE_PURE) $(BLE_HDR)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(BLE_PURE) -lcrypto -lm
+bench/out/ble_decode: bench/ble_decode.c $(BLE_PURE) $(BLE_HDR)
+	mkdir -p bench/out
+	$(CC) $(CPPFLAGS) -O2 -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $< $(BLE_PURE) -lcrypto -lm
 
 %.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
