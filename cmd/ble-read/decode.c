@@ -171,18 +171,19 @@ note(char *err, size_t errlen, const char *fmt, ...)
 
 /* One entry through its decoder; its readings are taken back on error. */
 static int
-entry(const struct ble_ctx *c, const struct ble_format *f, const char *what,
-      const uint8_t *p, size_t n, struct ble_sink *s, char *err, size_t errlen)
+entry(const struct ble_ctx *c, const struct ble_format *f, const uint8_t *p, size_t n,
+      struct ble_sink *s, char *err, size_t errlen)
 {
-	char why[256] = "";
+	char why[256];
 	int n0 = s->n, rc;
 
+	why[0] = 0;
 	s->format = f->name;
 	rc = f->decode(c, p, n, s, why, sizeof why);
 	if (rc == BLE_ERR || rc == BLE_REPEAT)
 		s->n = n0;
 	if (rc == BLE_ERR || rc == BLE_WARN)
-		note(err, errlen, "%s %s: %s", f->name, what, why);
+		note(err, errlen, "%s %04x: %s", f->name, f->id, why);
 	return rc;
 }
 
@@ -230,7 +231,7 @@ ble_decode_adv(const struct ble_adv *a, struct ble_dev *st, unsigned flags,
 	struct ble_sink s = { .r = out, .max = max > 0 ? max : 0 };
 	struct ble_ctx c = { a, st, flags };
 	const struct ble_format *f;
-	char what[24], name[32];
+	char name[32];
 	int i, nsvc, nmfr, errors = 0;
 	long u;
 
@@ -242,8 +243,7 @@ ble_decode_adv(const struct ble_adv *a, struct ble_dev *st, unsigned flags,
 		u = ble_uuid16(a->svc[i].uuid);
 		f = u < 0 ? NULL : lookup(SVC, u, a->svc[i].data, a->svc[i].len);
 		if (f) {
-			snprintf(what, sizeof what, "%04x", (unsigned)u);
-			errors += entry(&c, f, what, a->svc[i].data, a->svc[i].len, &s, err, errlen) == BLE_ERR;
+			errors += entry(&c, f, a->svc[i].data, a->svc[i].len, &s, err, errlen) == BLE_ERR;
 		} else if (flags & BLE_KEEP_UNKNOWN) {
 			if (u >= 0)
 				snprintf(name, sizeof name, "svc_%04x", (unsigned)u);
@@ -255,8 +255,7 @@ ble_decode_adv(const struct ble_adv *a, struct ble_dev *st, unsigned flags,
 	for (i = 0; i < nmfr; i++) {
 		f = lookup(MFR, a->mfr[i].company, a->mfr[i].data, a->mfr[i].len);
 		if (f) {
-			snprintf(what, sizeof what, "%04x", a->mfr[i].company);
-			errors += entry(&c, f, what, a->mfr[i].data, a->mfr[i].len, &s, err, errlen) == BLE_ERR;
+			errors += entry(&c, f, a->mfr[i].data, a->mfr[i].len, &s, err, errlen) == BLE_ERR;
 		} else if (flags & BLE_KEEP_UNKNOWN) {
 			snprintf(name, sizeof name, "mfr_%04x", a->mfr[i].company);
 			unknown(&s, name, a->mfr[i].data, a->mfr[i].len);
