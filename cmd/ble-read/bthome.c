@@ -257,13 +257,15 @@ objects(const struct ble_ctx *c, const uint8_t *p, size_t n, struct ble_sink *s,
 {
 	const struct obj *o;
 	size_t i = 0, len, at;
+	int pid = -1, rc = BLE_OK;
 
-	while (i < n) {
+	while (i < n && rc == BLE_OK) {
 		o = &objs[p[i]];
 		if (!o->name) {
 			snprintf(err, errlen, "unknown object id 0x%02x at payload byte %zu: "
 			         "the last %zu bytes skipped", p[i], i, n - i);
-			return BLE_WARN;
+			rc = BLE_WARN;
+			break;
 		}
 		at = i + 1;
 		if (!o->len) {
@@ -280,16 +282,19 @@ objects(const struct ble_ctx *c, const uint8_t *p, size_t n, struct ble_sink *s,
 			         "needs %zu bytes, %zu left", p[i], o->name, i, len, n - at);
 			return BLE_ERR;
 		}
-		if (o->kind == PID && c->st) {
-			if (c->st->last_pid == p[at])
+		if (o->kind == PID) {
+			if (c->st && c->st->last_pid == p[at])
 				return BLE_REPEAT;
-			c->st->last_pid = p[at];
+			pid = p[at];
 		}
 		if (value(s, o, p + at, len, err, errlen))
 			return BLE_ERR;
 		i = at + len;
 	}
-	return BLE_OK;
+	/* only a packet read is remembered: a damaged copy must not hide a good one */
+	if (pid >= 0 && c->st)
+		c->st->last_pid = pid;
+	return rc;
 }
 
 /* Encrypted: info | ciphertext | counter (4) | MIC (4). */
