@@ -3,15 +3,17 @@
 # build and test dependencies (as root), `make fuzz` builds the libFuzzer targets.
 include config.mk
 
-TOOLS    = plx-buffer plx-upload modbus-read serial-read
+TOOLS    = plx-buffer plx-upload modbus-read serial-read ble-read
 LIBS_plx-buffer = -lsqlite3 -ljson-c
 LIBS_plx-upload = -lsqlite3 -lcurl -lz -ljson-c
 LIBS_modbus-read = -lmodbus -ljson-c -lm
 LIBS_serial-read = -ljson-c
+LIBS_ble-read = -lsystemd -lcrypto -ljson-c -lm
 
 DEBS = build-essential pkg-config libjson-c-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev \
        sqlite3 python3 curl openssl clang valgrind procps time \
-       libmodbus-dev python3-pymodbus socat libssl-dev
+       libmodbus-dev python3-pymodbus socat libssl-dev \
+       libsystemd-dev dbus-daemon python3-dbus python3-dbusmock
 
 LIB_OBJ  = $(patsubst %.c,%.o,$(wildcard lib/*.c))
 BIN      = $(TOOLS:%=bin/%)
@@ -46,9 +48,8 @@ tests/unit/t_modbus_decode: tests/unit/t_modbus_decode.c tests/unit/unit.h $(MOD
 fuzz/fuzz_modbus_conf: fuzz/fuzz_modbus_conf.c $(MODBUS_PURE) cmd/modbus-read/modbus.h
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(MODBUS_PURE) -lm
 
-# ble-read's decoders (not a tool yet: the BlueZ side comes later) are pure
-# C plus libcrypto's AES-CCM; their test driver, fuzz target and bench link
-# them alone.
+# ble-read's decoders are pure C plus libcrypto's AES-CCM; their test
+# driver, fuzz target and bench link them alone (no D-Bus).
 BLE_PURE = cmd/ble-read/decode.c cmd/ble-read/bthome.c cmd/ble-read/thermo181a.c \
            cmd/ble-read/ruuvi.c cmd/ble-read/mibeacon.c cmd/ble-read/gatt.c cmd/ble-read/key.c
 BLE_HDR  = cmd/ble-read/decode.h cmd/ble-read/format.h
