@@ -46,3 +46,4 @@ has() { grep "\"metric\":\"$1\"" "$T/out" | grep -q -- "${2:-}"; }
 count() { grep -c "\"metric\":\"$1\"" "$T/out"; }
 said() { grep -q -- "$1" "$T/err"; }
 discovering() { mock discovering "${1:-hci0}"; }
+not() { ! "$@"; }
