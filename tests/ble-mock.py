@@ -13,6 +13,7 @@ $DBUS_SYSTEM_BUS_ADDRESS) for ble-read's tests: one command per run.
   ble-mock.py rm-device hci0 MAC           the device gone (InterfacesRemoved)
   ble-mock.py gatt hci0 MAC UUID HEX|fail  a characteristic under service 181A
   ble-mock.py connects hci0 MAC            how often Device1.Connect was called
+  ble-mock.py flood hci0 MAC N             N BTHome advertisements, values 0..N-1
 
 ITEM: svc=UUID:HEX (ServiceData), mfr=ID:HEX (ManufacturerData, ID hex),
 rssi=N, uuids=U1,U2, noname, connect=fail.
@@ -162,6 +163,13 @@ def main(argv):
         rm_device(hci, argv[2])
     elif cmd == 'gatt':
         gatt(hci, argv[2], argv[3], argv[4])
+    elif cmd == 'flood':
+        o = obj(dev_path(hci, argv[2]))
+        for i in range(int(argv[3])):
+            o.EmitSignal('org.freedesktop.DBus.Properties', 'PropertiesChanged', 'sa{sv}as',
+                         [DEV, dbus.Dictionary(items([f'svc=fcd2:4002{i & 0xff:02x}{i >> 8 & 0xff:02x}']),
+                                               signature='sv'), dbus.Array([], signature='s')],
+                         dbus_interface=MOCK)
     elif cmd == 'connects':
         print(len(obj(dev_path(hci, argv[2])).GetMethodCalls('Connect', dbus_interface=MOCK)))
     else:
