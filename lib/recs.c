@@ -23,7 +23,7 @@ text_bad(const char *s, size_t len)
 int
 plx_tags_add(struct plx_tags *t, const char *key, const char *val, char *err, size_t errlen)
 {
-	const char *why;
+	const char *why = NULL;   /* set whenever it is read: gcc -fsanitize cannot tell */
 
 	if (t->n >= PLX_TAGS_MAX) {
 		snprintf(err, errlen, "more than %d tags", PLX_TAGS_MAX);
