@@ -55,6 +55,10 @@ BLE_PURE = cmd/ble-read/decode.c cmd/ble-read/bthome.c cmd/ble-read/thermo181a.c
 BLE_HDR  = cmd/ble-read/decode.h cmd/ble-read/format.h
 tests/unit/t_ble_decode: tests/unit/t_ble_decode.c tests/unit/unit.h $(BLE_PURE) $(BLE_HDR)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BLE_PURE) -lcrypto -lm
+# ble-read's table, names and filters, without D-Bus.
+BLE_NOBUS = cmd/ble-read/dev.c cmd/ble-read/emit.c cmd/ble-read/keyfile.c
+tests/unit/t_ble_dev: tests/unit/t_ble_dev.c tests/unit/unit.h $(BLE_NOBUS) $(BLE_PURE) $(BLE_HDR) cmd/ble-read/ble.h lib/libplx.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BLE_NOBUS) $(BLE_PURE) lib/libplx.a -lcrypto -ljson-c -lm
 fuzz/fuzz_ble: fuzz/fuzz_ble.c $(BLE_PURE) $(BLE_HDR)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(BLE_PURE) -lcrypto -lm
 bench/out/ble_decode: bench/ble_decode.c $(BLE_PURE) $(BLE_HDR)
