@@ -40,6 +40,9 @@ mock powered hci0 1
 check "powered on again: discovery armed again" wait_for 10 atleast hci0 StartDiscovery $((n + 1))
 mock device hci0 A4:C1:38:00:00:03 "EnvSensor 3" svc=fcd2:$BT
 check "... advertisements read" wait_for 10 has ble-gateway.envsensor_3.temperature
+mock adapter hci1
+mock rm-adapter hci0
+check "adapter removed, another one there: discovering on it" wait_for 10 discovering hci1
 check "still running after all that" alive
 stop_ble
 eq "SIGTERM: exit 0" "$RC_ble" 0
@@ -47,10 +50,10 @@ check "final status: one bluez restart counted" has ble.bluez_restarts '"value":
 check "... three devices seen" has ble.devices_seen '"value":3,'
 
 # -a: the adapter named, not the first one
-mock adapter hci1
+mock adapter hci0
 start_ble --status-interval 0 -a hci2
 check "-a hci2: waits for it" wait_for 10 said 'no adapter hci2 yet'
-check "... hci1 left alone" [ "$(calls hci1 StartDiscovery)" -eq 0 ]
+check "... hci0 left alone" [ "$(calls hci0 StartDiscovery)" -eq 0 ]
 mock adapter hci2
 check "... hci2 added: discovering on it" wait_for 10 discovering hci2
 stop_ble

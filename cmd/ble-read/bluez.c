@@ -324,6 +324,10 @@ on_added(sd_bus_message *m, void *u, sd_bus_error *e)
 	return 0;
 }
 
+static void get_objects(struct app *a);
+
+/* The adapter in use is gone.  When bluetoothd is still there, it is asked
+ * again: a gateway with two dongles goes on with the other one. */
 static void
 adapter_gone(struct app *a, const char *why)
 {
@@ -332,6 +336,8 @@ adapter_gone(struct app *a, const char *why)
 	plx_warn("adapter %s %s; waiting for one", base(a->ad.path), why);
 	memset(&a->ad, 0, sizeof a->ad);
 	ad_gen++;
+	if (a->bluez_up)
+		get_objects(a);
 }
 
 static int
