@@ -61,6 +61,8 @@ tests/unit/t_ble_dev: tests/unit/t_ble_dev.c tests/unit/unit.h $(BLE_NOBUS) $(BL
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BLE_NOBUS) $(BLE_PURE) lib/libplx.a -lcrypto -ljson-c -lm
 fuzz/fuzz_ble: fuzz/fuzz_ble.c $(BLE_PURE) $(BLE_HDR)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(BLE_PURE) -lcrypto -lm
+fuzz/fuzz_ble_keys: fuzz/fuzz_ble_keys.c cmd/ble-read/keyfile.c cmd/ble-read/ble.h $(BLE_PURE) $(BLE_HDR)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< cmd/ble-read/keyfile.c $(BLE_PURE) lib/log.c -lcrypto -lm
 bench/out/ble_decode: bench/ble_decode.c $(BLE_PURE) $(BLE_HDR)
 	mkdir -p bench/out
 	$(CC) $(CPPFLAGS) -O2 -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $< $(BLE_PURE) -lcrypto -lm

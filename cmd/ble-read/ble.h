@@ -13,6 +13,7 @@
 #define BLE_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <systemd/sd-bus.h>
 
 #include "decode.h"
@@ -117,6 +118,7 @@ struct app {
 int keys_add(struct ble_opts *o, const char *mac, const char *hex, char *err, size_t errlen);
 int keys_arg(struct ble_opts *o, const char *arg, char *err, size_t errlen);   /* MAC=KEY */
 int keys_file(struct ble_opts *o, const char *path, char *err, size_t errlen);
+int keys_stream(struct ble_opts *o, FILE *f, const char *name, char *err, size_t errlen);
 const char *keys_find(const struct ble_opts *o, const char *mac);
 void keys_wipe(struct ble_opts *o);
 

@@ -82,13 +82,33 @@ key_line(struct ble_opts *o, char *s, char *err, size_t errlen)
 	return keys_add(o, mac, key, err, errlen) < 0 ? -1 : 1;
 }
 
+/* The lines of f (named name in messages): 0, or -1 at the first bad one. */
+int
+keys_stream(struct ble_opts *o, FILE *f, const char *name, char *err, size_t errlen)
+{
+	char line[256], why[160];
+	int no = 0, rc = 0;
+
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		no++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: longer than %zu bytes", name, no, sizeof line - 2);
+			rc = -1;
+		} else if (key_line(o, line, why, sizeof why) < 0) {
+			snprintf(err, errlen, "%s:%d: %s", name, no, why);
+			rc = -1;
+		}
+	}
+	explicit_bzero(line, sizeof line);
+	return rc;
+}
+
 int
 keys_file(struct ble_opts *o, const char *path, char *err, size_t errlen)
 {
-	char line[256], why[160];
 	struct stat st;
 	FILE *f;
-	int no = 0, rc = 0;
+	int rc;
 
 	if (!(f = fopen(path, "re"))) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -97,14 +117,7 @@ keys_file(struct ble_opts *o, const char *path, char *err, size_t errlen)
 	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
 		plx_warn("%s: readable by others (mode %04o); chmod 600 advised", path,
 		         (unsigned)(st.st_mode & 07777));
-	while (rc == 0 && fgets(line, sizeof line, f)) {
-		no++;
-		if (key_line(o, line, why, sizeof why) < 0) {
-			snprintf(err, errlen, "%s:%d: %s", path, no, why);
-			rc = -1;
-		}
-	}
-	explicit_bzero(line, sizeof line);
+	rc = keys_stream(o, f, path, err, errlen);
 	fclose(f);
 	return rc;
 }
