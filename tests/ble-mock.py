@@ -13,6 +13,8 @@ $DBUS_SYSTEM_BUS_ADDRESS) for ble-read's tests: one command per run.
   ble-mock.py rm-device hci0 MAC           the device gone (InterfacesRemoved)
   ble-mock.py gatt hci0 MAC UUID HEX|fail  a characteristic under service 181A
   ble-mock.py connects hci0 MAC            how often Device1.Connect was called
+  ble-mock.py template-device hci0 MAC NAME   the template's own AddDevice (its
+                                           ServiceData typed aa{sv}, ManufacturerData aa{qv})
   ble-mock.py flood hci0 MAC N             N BTHome advertisements, values 0..N-1
 
 ITEM: svc=UUID:HEX (ServiceData), mfr=ID:HEX (ManufacturerData, ID hex),
@@ -163,6 +165,8 @@ def main(argv):
         rm_device(hci, argv[2])
     elif cmd == 'gatt':
         gatt(hci, argv[2], argv[3], argv[4])
+    elif cmd == 'template-device':
+        obj('/').AddDevice(hci, argv[2], argv[3], dbus_interface='org.bluez.Mock')
     elif cmd == 'flood':
         o = obj(dev_path(hci, argv[2]))
         for i in range(int(argv[3])):

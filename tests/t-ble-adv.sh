@@ -30,6 +30,11 @@ check "no warning about it" not said 5E:11
 mock rm-device hci0 A4:C1:38:00:00:03
 mock device hci0 A4:C1:38:00:00:03 "EnvSensor 3" svc=fcd2:$BT2 rssi=-70
 check "a device removed and found again" wait_for 10 has ble-gateway.envsensor_3.temperature '"value":25.01,'
+mock template-device hci0 11:22:33:44:55:66 "Mistyped"
+mock device hci0 A4:C1:38:00:00:0C "EnvSensor 12" svc=fcd2:$BT
+check "a device whose properties have unexpected D-Bus types: skipped, reading goes on" \
+	wait_for 10 has ble-gateway.envsensor_12.temperature
+check "... nothing said about it" not said 'not understood'
 mock adv hci0 A4:C1:38:00:00:01 svc=fcd2:2002ca09
 check "a malformed BTHome packet: said on stderr" wait_for 10 said 'A4:C1:38:00:00:01: bthome'
 stop_ble
