@@ -34,6 +34,7 @@
 #define IF_CHAR      "org.bluez.GattCharacteristic1"
 #define RETRY_MS     2000          /* after a failed discovery call */
 #define CALL_USEC    (10 * 1000000ull)
+#define STOP_USEC    (2 * 1000000ull)
 
 extern struct app *ble_app;
 static unsigned ad_gen;              /* bumped when the adapter changes: stale replies */
@@ -559,11 +560,17 @@ bluez_scan_update(struct app *a)
 	}
 }
 
+/* At exit: StopDiscovery, waiting STOP_USEC at most for a bluetoothd that
+ * does not answer (the supervisor's stop timeout is not ours to use up). */
 void
 bluez_stop(struct app *a)
 {
-	if (a->ad.armed && a->ad.powered && a->bluez_up)
-		sd_bus_call_method(a->bus, BLUEZ, a->ad.path, IF_ADAPTER, "StopDiscovery", NULL, NULL, "");
+	sd_bus_message *m = NULL;
+
+	if (a->ad.armed && a->ad.powered && a->bluez_up &&
+	    sd_bus_message_new_method_call(a->bus, &m, BLUEZ, a->ad.path, IF_ADAPTER, "StopDiscovery") >= 0)
+		sd_bus_call(a->bus, m, STOP_USEC, NULL, NULL);
+	sd_bus_message_unref(m);
 	a->ad.armed = 0;
 }
 
