@@ -174,10 +174,10 @@ emit_adv(struct app *a, struct dev *d, const struct ble_adv *adv, int had_data, 
 	char err[300];
 	int i, n = 0;
 
+	a->n.adverts += had_data != 0;     /* all of them: is BlueZ sending anything? */
 	if (!emit_pass(a, d))
 		return;
 	if (had_data) {
-		a->n.adverts++;
 		n = ble_decode_adv(adv, &d->st, flags, rd, MAXR, err, sizeof err);
 		if (*err) {
 			a->n.decode_errors++;
