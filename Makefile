@@ -3,16 +3,18 @@
 # build and test dependencies (as root), `make fuzz` builds the libFuzzer targets.
 include config.mk
 
-TOOLS    = plx-buffer plx-upload modbus-read serial-read can-read
+TOOLS    = plx-buffer plx-upload modbus-read serial-read can-read ble-read
 LIBS_plx-buffer = -lsqlite3 -ljson-c
 LIBS_plx-upload = -lsqlite3 -lcurl -lz -ljson-c
 LIBS_modbus-read = -lmodbus -ljson-c -lm
 LIBS_serial-read = -ljson-c
 LIBS_can-read = -lsocketcan -ljson-c -lm
+LIBS_ble-read = -lsystemd -lcrypto -ljson-c -lm
 
 DEBS = build-essential pkg-config libjson-c-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev \
        sqlite3 python3 curl openssl clang valgrind procps time \
        libmodbus-dev python3-pymodbus socat python3-canmatrix libsocketcan-dev \
+       libssl-dev libsystemd-dev dbus-daemon python3-dbus python3-dbusmock \
        debhelper systemd s6
 
 LIB_OBJ  = $(patsubst %.c,%.o,$(wildcard lib/*.c))
@@ -72,6 +74,25 @@ tests/unit/t_can: tests/unit/t_can.c tests/unit/unit.h $(CAN_PURE) cmd/can-read/
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CAN_PURE)
 fuzz/fuzz_canlog: fuzz/fuzz_canlog.c cmd/can-read/log.c cmd/can-read/can.h
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< cmd/can-read/log.c
+
+# ble-read's decoders are pure C plus libcrypto's AES-CCM; their test
+# driver, fuzz target and bench link them alone (no D-Bus).
+BLE_PURE = cmd/ble-read/decode.c cmd/ble-read/bthome.c cmd/ble-read/thermo181a.c \
+           cmd/ble-read/ruuvi.c cmd/ble-read/mibeacon.c cmd/ble-read/gatt.c cmd/ble-read/key.c
+BLE_HDR  = cmd/ble-read/decode.h cmd/ble-read/format.h
+tests/unit/t_ble_decode: tests/unit/t_ble_decode.c tests/unit/unit.h $(BLE_PURE) $(BLE_HDR)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BLE_PURE) -lcrypto -lm
+# ble-read's table, names and filters, without D-Bus.
+BLE_NOBUS = cmd/ble-read/dev.c cmd/ble-read/emit.c cmd/ble-read/keyfile.c
+tests/unit/t_ble_dev: tests/unit/t_ble_dev.c tests/unit/unit.h $(BLE_NOBUS) $(BLE_PURE) $(BLE_HDR) cmd/ble-read/ble.h lib/libplx.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BLE_NOBUS) $(BLE_PURE) lib/libplx.a -lcrypto -ljson-c -lm
+fuzz/fuzz_ble: fuzz/fuzz_ble.c $(BLE_PURE) $(BLE_HDR)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(BLE_PURE) -lcrypto -lm
+fuzz/fuzz_ble_keys: fuzz/fuzz_ble_keys.c cmd/ble-read/keyfile.c cmd/ble-read/ble.h $(BLE_PURE) $(BLE_HDR)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< cmd/ble-read/keyfile.c $(BLE_PURE) lib/log.c -lcrypto -lm
+bench/out/ble_decode: bench/ble_decode.c $(BLE_PURE) $(BLE_HDR)
+	mkdir -p bench/out
+	$(CC) $(CPPFLAGS) -O2 -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $< $(BLE_PURE) -lcrypto -lm
 
 %.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<

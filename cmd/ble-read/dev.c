@@ -1,0 +1,199 @@
+/* ble-read: the device table.  BlueZ names a device by an object path that
+ * holds its address:
+ *
+ *   /org/bluez/hci0/dev_A4_C1_38_12_34_56            Device1
+ *   /org/bluez/hci0/dev_A4_C1_38_12_34_56/service000a/char000b
+ *
+ * The table is allocated once (--max-devices slots) and never grows: a
+ * street full of phones with random addresses must not grow the reader.
+ * When it is full, the device unseen for longest gives up its slot (its
+ * decoder state with it); a device that comes back starts afresh.  Lookup
+ * is a hash of the path with chains through the slots. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ble.h"
+#include "log.h"
+
+static unsigned
+hash(const char *s)
+{
+	unsigned h = 2166136261u;           /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+int
+devtab_init(struct devtab *t, int max)
+{
+	int i;
+
+	memset(t, 0, sizeof *t);
+	for (t->nbucket = 16; t->nbucket < 2u * (unsigned)max; t->nbucket <<= 1)
+		;
+	t->d = calloc((size_t)max, sizeof *t->d);
+	t->bucket = malloc(t->nbucket * sizeof *t->bucket);
+	if (!t->d || !t->bucket)
+		return -1;
+	for (i = 0; i < (int)t->nbucket; i++)
+		t->bucket[i] = -1;
+	t->max = max;
+	return 0;
+}
+
+void
+devtab_free(struct devtab *t)
+{
+	int i;
+
+	for (i = 0; t->d && i < t->max; i++)
+		ble_dev_free(&t->d[i].st);
+	free(t->d);
+	free(t->bucket);
+	memset(t, 0, sizeof *t);
+}
+
+int
+dev_index(const struct devtab *t, const struct dev *d)
+{
+	return (int)(d - t->d);
+}
+
+struct dev *
+dev_find(struct devtab *t, const char *path)
+{
+	int i;
+
+	for (i = t->bucket[hash(path) & (t->nbucket - 1)]; i >= 0; i = t->d[i].next)
+		if (!strcmp(t->d[i].path, path))
+			return &t->d[i];
+	return NULL;
+}
+
+void
+dev_drop(struct devtab *t, struct dev *d)
+{
+	int *p = &t->bucket[hash(d->path) & (t->nbucket - 1)];
+	int i = dev_index(t, d);
+	unsigned gen = d->gen;
+
+	while (*p >= 0 && *p != i)
+		p = &t->d[*p].next;
+	if (*p == i)
+		*p = d->next;
+	ble_dev_free(&d->st);
+	memset(d, 0, sizeof *d);
+	d->gen = gen + 1;
+	d->next = -1;
+	t->used--;
+}
+
+/* "/org/bluez/hci0/dev_A4_C1_38_12_34_56" -> "A4:C1:38:12:34:56"; -1 when
+ * the path is not a device's. */
+static int
+path_addr(const char *path, char addr[18])
+{
+	const char *p = strrchr(path, '/');
+	int i;
+
+	if (!p || strncmp(p, "/dev_", 5) || strlen(p + 5) != 17 || strlen(path) >= BLE_PATH_MAX)
+		return -1;
+	for (p += 5, i = 0; i < 17; i++)
+		addr[i] = i % 3 == 2 ? (p[i] == '_' ? ':' : '?') : p[i];
+	addr[17] = 0;
+	{
+		uint8_t m[6];
+		return ble_addr_parse(addr, m);
+	}
+}
+
+static struct dev *
+oldest(struct devtab *t, int busy)
+{
+	struct dev *o = NULL;
+	int i;
+
+	for (i = 0; i < t->max; i++)
+		if (i != busy && t->d[i].path[0] && (!o || t->d[i].last_seen < o->last_seen))
+			o = &t->d[i];
+	return o;
+}
+
+static struct dev *
+free_slot(struct devtab *t)
+{
+	int i;
+
+	for (i = 0; i < t->max; i++)
+		if (!t->d[i].path[0])
+			return &t->d[i];
+	return NULL;
+}
+
+struct dev *
+dev_get(struct app *a, const char *path, int *added)
+{
+	struct devtab *t = &a->tab;
+	struct dev *d;
+	char addr[18], err[160];
+	const char *key;
+	unsigned gen, h;
+
+	*added = 0;
+	if ((d = dev_find(t, path)))
+		return d;
+	if (path_addr(path, addr) < 0)
+		return NULL;
+	if (t->used == t->max)
+		dev_drop(t, oldest(t, a->gatt_busy));
+	if (!(d = free_slot(t)))
+		return NULL;
+	gen = d->gen;
+	memset(d, 0, sizeof *d);
+	d->gen = gen;
+	strcpy(d->path, path);
+	memcpy(d->addr, addr, sizeof addr);
+	ble_dev_init(&d->st);
+	dev_set_name(d, "");
+	if ((key = keys_find(a->o, addr)) && ble_dev_set_key(&d->st, key, err, sizeof err) < 0)
+		plx_warn("%s: %s", addr, err);
+	h = hash(path) & (t->nbucket - 1);
+	d->next = t->bucket[h];
+	t->bucket[h] = dev_index(t, d);
+	t->used++;
+	a->n.devices_seen++;
+	emit_flags(a, d);
+	*added = 1;
+	return d;
+}
+
+/* The slug: the name lower case, each character not a letter or digit
+ * '_', leading '_' dropped; the address the same way when there is no name
+ * ("a4_c1_38_12_34_56"). */
+void
+dev_set_name(struct dev *d, const char *name)
+{
+	const char *s;
+	size_t i, n = 0;
+	char c;
+
+	snprintf(d->name, sizeof d->name, "%s", name);
+	for (s = *d->name ? d->name : d->addr, i = 0; s[i] && n < sizeof d->slug - 1; i++) {
+		c = s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			c = '_';
+		if (c == '_' && n == 0)
+			continue;
+		d->slug[n++] = c;
+	}
+	d->slug[n] = 0;
+	if (!n && *d->name) {          /* a name of only symbols: the address */
+		*d->name = 0;
+		dev_set_name(d, "");
+		snprintf(d->name, sizeof d->name, "%s", name);
+	}
+}

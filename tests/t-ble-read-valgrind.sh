@@ -1,0 +1,33 @@
+#!/bin/bash
+# ble-read under valgrind through a short life: advertisements (plain,
+# encrypted, malformed, unknown), a GATT read, bluetoothd vanishing and
+# returning, the adapter removed, SIGTERM: no invalid access, no leak.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/ble-lib.sh"
+command -v valgrind >/dev/null || { ok "# skip: valgrind not installed"; exit 0; }
+nm "$TOP/bin/ble-read" | grep -q __asan_init && { ok "# skip: an ASan build (make SAN=1)"; exit 0; }
+start_bus; start_bluez; mock adapter hci0
+mock device hci0 C0:00:00:00:00:01 "Env Station" uuids=181a
+mock gatt hci0 C0:00:00:00:00:01 2a6e 2c09
+valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+	--error-exitcode=99 --log-file="$T/vg" \
+	ble-read --gatt --interval 1 --status-interval 1 --unknown -k 54:48:E6:8F:80:A5=231d39c1d7cc1ab1aee224cd096db932 \
+	>"$T/out" 2>"$T/err" &
+PID_ble=$!; _pids="$_pids $!"
+wait_for 30 discovering
+mock device hci0 A4:C1:38:00:00:01 "EnvSensor 1" svc=fcd2:4002c40903bf13 rssi=-60
+mock device hci0 54:48:E6:8F:80:A5 "Secret" svc=fcd2:41e445f3c9962b332211006c7c4519
+mock adv hci0 A4:C1:38:00:00:01 svc=fcd2:2002ca09 mfr=0999:0102
+check "advertisements decoded under valgrind" wait_for 30 has ble-gateway.secret.temperature
+check "a GATT read" wait_for 30 has ble-gateway.env_station.temperature
+stop_bluez
+wait_for 30 said 'org.bluez vanished'
+start_bluez; mock adapter hci0
+check "bluez back, discovery armed" wait_for 30 discovering
+mock rm-adapter hci0
+wait_for 30 said 'adapter hci0 removed'
+stop_ble
+eq "exit 0 (99: valgrind found errors)" "$RC_ble" 0
+check "no valgrind report" [ ! -s "$T/vg" ]
+[ -s "$T/vg" ] && head -30 "$T/vg" | sed 's/^/#   /'
+exit 0
