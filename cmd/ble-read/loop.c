@@ -21,14 +21,11 @@
 #include "ble.h"
 #include "clock.h"
 #include "log.h"
+#include "sig.h"
 
 #define BATCH 256          /* bus messages handled before stdout gets a turn */
 
 struct app *ble_app;
-static volatile sig_atomic_t got_term, got_hup;
-
-static void on_signal(int sig) { if (sig == SIGHUP) got_hup = 1; else got_term = 1; }
-
 void
 app_fatal_bus(struct app *a, int r, const char *what)
 {
@@ -102,7 +99,7 @@ loop(struct app *a, const sigset_t *orig)
 	int64_t now = plx_mono_ms(), next_status = now + (int64_t)a->o->status_s * 1000, next_tick = now;
 	int i, r = 0;
 
-	while (!a->stop && !got_term) {
+	while (!a->stop && !plx_got_term) {
 		for (i = 0; i < BATCH && (r = sd_bus_process(a->bus, NULL)) > 0; i++)
 			;
 		if (i < BATCH && r < 0) {
@@ -112,8 +109,8 @@ loop(struct app *a, const sigset_t *orig)
 		if (plx_out_flush(&a->out) < 0 && !a->stop)
 			a->stop = 0x100;
 		now = plx_mono_ms();
-		if (got_hup) {
-			got_hup = 0;
+		if (plx_got_hup) {
+			plx_got_hup = 0;
 			a->ad.armed = 0;
 			a->ad.retry_at = 0;
 		}
@@ -163,8 +160,7 @@ int
 run(const struct ble_opts *o)
 {
 	static struct app a;
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block, orig;
+	sigset_t orig;
 	int rc;
 
 	ble_app = &a;
@@ -175,15 +171,7 @@ run(const struct ble_opts *o)
 	plx_recs_init(&a.recs);
 	if (devtab_init(&a.tab, o->max_devices) < 0 || plx_out_init(&a.out, STDOUT_FILENO, o->out_max) < 0)
 		plx_die(EX_OSERR, "out of memory");
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &orig);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	plx_signals_setup(&orig);
 
 	if (bluez_start(&a) < 0) {
 		rc = EX_UNAVAILABLE;

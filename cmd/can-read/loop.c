@@ -31,30 +31,10 @@
 #include "clock.h"
 #include "io.h"
 #include "log.h"
+#include "sig.h"
 
 #define BATCHES_PER_WAKE 16     /* recvmmsg calls per socket before stdout gets a turn */
 #define SWEEP_MS 100            /* how often interval windows are checked (live) */
-
-static volatile sig_atomic_t got_term, got_hup;
-
-static void on_signal(int sig) { if (sig == SIGHUP) got_hup = 1; else got_term = 1; }
-
-static void
-signals(sigset_t *orig)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block;
-
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, orig);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 /* The exit status once the queue failed: EPIPE is the consumer leaving. */
 static int
@@ -240,7 +220,7 @@ run_live(struct opts *o)
 	int i, n, is_fd = o->in_fd >= 0, end = 0;
 	char err[300];
 
-	signals(&orig);
+	plx_signals_setup(&orig);
 	set_bitrates(o);
 	if (plx_out_init(&out, STDOUT_FILENO, o->queue_max) < 0)
 		plx_die(EX_OSERR, "stdout:");
@@ -261,7 +241,7 @@ run_live(struct opts *o)
 	next_status = o->status_s ? now + (int64_t)o->status_s * 1000 : -1;
 	next_sweep = o->rate.interval_ms ? now + SWEEP_MS : -1;
 
-	while (!got_term && !end && !emit_failed(e)) {
+	while (!plx_got_term && !end && !emit_failed(e)) {
 		now = plx_mono_ms();
 		wait = next_status >= 0 ? next_status - now : -1;
 		wait = nearest(wait, next_sweep >= 0 ? next_sweep - now : -1);
@@ -285,15 +265,15 @@ run_live(struct opts *o)
 		}
 		if ((n = ppoll(pfd, (nfds_t)o->nifc + 1, wait < 0 ? NULL : &tmo, &orig)) < 0 && errno != EINTR)
 			plx_die(EX_OSERR, "poll:");
-		if (got_term)
+		if (plx_got_term)
 			break;
-		if (got_hup && !is_fd) {
+		if (plx_got_hup && !is_fd) {
 			plx_info("SIGHUP: reopening the interfaces");
 			for (i = 0; i < o->nifc; i++)
 				if (o->ifc[i].sock >= 0)
 					iface_close(&o->ifc[i], emit_counters(e), NULL, 0);
 		}
-		got_hup = 0;
+		plx_got_hup = 0;
 		for (i = 0; n > 0 && i < o->nifc; i++)
 			if (pfd[i].revents && o->ifc[i].sock >= 0 && serve(o, e, b, &o->ifc[i], is_fd) < 0)
 				end = 1;
@@ -359,7 +339,7 @@ run_replay(struct opts *o)
 	size_t len;
 	int fd, r, eof = 0;
 
-	signals(&orig);
+	plx_signals_setup(&orig);
 	if (!strcmp(o->replay, "-"))
 		fd = STDIN_FILENO;
 	else if ((fd = open(o->replay, O_RDONLY | O_CLOEXEC)) < 0)
@@ -373,7 +353,7 @@ run_replay(struct opts *o)
 	plx_nonblock(fd, 1);
 	next_status = o->status_s ? plx_mono_ms() + (int64_t)o->status_s * 1000 : -1;
 
-	while (!got_term && !emit_failed(e)) {
+	while (!plx_got_term && !emit_failed(e)) {
 		/* lines already read, while the queue has room */
 		while (plx_out_pending(&out) < out.max / 2 && !emit_failed(e)) {
 			r = plx_lines_next(&in, &line, &len);

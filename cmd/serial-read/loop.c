@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "io.h"
 #include "log.h"
+#include "sig.h"
 #include "out.h"
 #include "serial.h"
 
@@ -46,10 +47,6 @@ struct reader {
 	int64_t backoff;        /* ... and the wait after that, ms */
 	char last_err[200];     /* the last reason said about the port */
 };
-
-static volatile sig_atomic_t got_term, got_hup;
-
-static void on_signal(int sig) { if (sig == SIGHUP) got_hup = 1; else got_term = 1; }
 
 /* Warnings about input, at most WARN_PER_S a second: line noise at 921600
  * baud must not turn into a flood on stderr. */
@@ -249,23 +246,6 @@ next_wait(const struct reader *r, int64_t now, int64_t next_status)
 	return wait;
 }
 
-static void
-setup_signals(sigset_t *orig)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block;
-
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, orig);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 int
 run(const struct opts *o, struct plx_lp *lp)
 {
@@ -281,7 +261,7 @@ run(const struct opts *o, struct plx_lp *lp)
 		plx_die(EX_OSERR, "unable to set up:");
 	r.out.wait = !o->port;      /* a file can wait for a slow consumer */
 	plx_recs_init(&r.st);
-	setup_signals(&orig);
+	plx_signals_setup(&orig);
 	if (!o->port) {
 		if (!strcmp(o->file, "-"))
 			r.fd = STDIN_FILENO;
@@ -293,7 +273,7 @@ run(const struct opts *o, struct plx_lp *lp)
 	if (plx_clock_synced() == 0)
 		plx_info("the system clock is not synchronised: records are stamped with it as it is");
 
-	while (!r.stop && !got_term) {
+	while (!r.stop && !plx_got_term) {
 		now = plx_mono_ms();
 		if (o->port && r.fd < 0 && now >= r.next_open)
 			try_open(&r, now);
@@ -311,15 +291,15 @@ run(const struct opts *o, struct plx_lp *lp)
 			pf[nf++] = (struct pollfd){ .fd = STDOUT_FILENO, .events = POLLOUT };
 		if (ppoll(pf, (nfds_t)nf, wait < 0 ? NULL : &tmo, &orig) < 0 && errno != EINTR)
 			plx_die(EX_OSERR, "poll:");
-		if (got_term)
+		if (plx_got_term)
 			break;
-		if (got_hup && o->port && r.fd >= 0) {
+		if (plx_got_hup && o->port && r.fd >= 0) {
 			plx_info("%s: SIGHUP, reopening", o->name);
 			port_close(&r, NULL, 0);
 		} else if (in >= 0 && pf[in].revents && on_input(&r, pf[in].revents)) {
 			break;      /* EOF of a file or stdin */
 		}
-		got_hup = 0;
+		plx_got_hup = 0;
 		if (plx_out_flush(&r.out) < 0)
 			out_failed(&r);
 		now = plx_mono_ms();
