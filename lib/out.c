@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "io.h"
+#include "log.h"
 #include "out.h"
 
 #define WRITE_AT 65536     /* queued bytes that trigger a write from plx_out_put */
@@ -125,7 +128,7 @@ plx_out_put(struct plx_out *o, const char *text, size_t len, int nrec)
 	}
 	if (plx_out_pending(o) + len > o->max) {
 		/* full: one more try at making room before dropping */
-		if ((o->wait ? plx_out_drain(o) : plx_out_flush(o)) < 0)
+		if ((o->wait ? plx_out_drain(o, 0) : plx_out_flush(o)) < 0)
 			return -1;
 		if (plx_out_pending(o) + len > o->max && !o->wait) {
 			o->overruns += (unsigned long)nrec;
@@ -144,15 +147,40 @@ plx_out_put(struct plx_out *o, const char *text, size_t len, int nrec)
 	return 0;
 }
 
+/* A SIGTERM or SIGINT waiting (readers keep them blocked outside ppoll). */
+static int
+term_pending(void)
+{
+	sigset_t set;
+
+	return sigpending(&set) == 0 && (sigismember(&set, SIGTERM) == 1 || sigismember(&set, SIGINT) == 1);
+}
+
 int
-plx_out_drain(struct plx_out *o)
+plx_out_drain(struct plx_out *o, int bounded)
 {
 	struct pollfd pf = { .fd = o->fd, .events = POLLOUT };
+	int64_t moved = plx_mono_ms();
+	size_t left;
+	unsigned long n = 0;
+	const char *p;
 
-	while (plx_out_pending(o)) {
+	while ((left = plx_out_pending(o))) {
 		if (plx_out_flush(o) < 0)
 			return -1;
-		if (plx_out_pending(o) && poll(&pf, 1, -1) < 0 && errno != EINTR)
+		if (plx_out_pending(o) < left)
+			moved = plx_mono_ms();
+		if (!plx_out_pending(o))
+			break;
+		if ((bounded || term_pending()) && plx_mono_ms() - moved >= PLX_OUT_STUCK_MS) {
+			for (p = o->buf + o->off; (p = memchr(p, '\n', (size_t)(o->buf + o->len - p))); p++)
+				n++;
+			o->overruns += n;
+			o->off = o->len = 0;
+			plx_warn("stdout took nothing for %d s: %lu records dropped", PLX_OUT_STUCK_MS / 1000, n);
+			return 1;
+		}
+		if (poll(&pf, 1, 100) < 0 && errno != EINTR)
 			return -1;
 	}
 	return 0;

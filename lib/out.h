@@ -9,7 +9,7 @@
  *   plx_out_init(&o, 1, 1 << 20);
  *   loop: poll(device, and stdout when plx_out_pending(&o))
  *         plx_out_put(&o, recs.s, recs.len, recs.n);  plx_out_flush(&o);
- *   end:  plx_out_drain(&o); plx_out_free(&o);
+ *   end:  plx_out_drain(&o, stopped_by_a_signal); plx_out_free(&o);
  *
  * A write error (EPIPE: the consumer is gone) is kept in o->err; every
  * later call fails with it, and the reader ends (DESIGN §2). */
@@ -45,7 +45,12 @@ int plx_out_put(struct plx_out *o, const char *text, size_t len, int nrec);
 int plx_out_flush(struct plx_out *o);
 /* Bytes queued: poll stdout for POLLOUT while this is not 0. */
 size_t plx_out_pending(const struct plx_out *o);
-/* Writes everything queued, waiting as long as it takes (at exit). */
-int plx_out_drain(struct plx_out *o);
+/* Writes everything queued, waiting as long as stdout takes something.
+ * When bounded (a reader stopping on SIGTERM), or a SIGTERM or SIGINT is
+ * waiting, stdout that takes nothing for PLX_OUT_STUCK_MS ends the wait:
+ * what is left is dropped, counted as overruns and said; 1 then.  0 when
+ * all is written, -1 with errno after a write error. */
+#define PLX_OUT_STUCK_MS 5000
+int plx_out_drain(struct plx_out *o, int bounded);
 
 #endif

@@ -43,6 +43,28 @@ check "some got through, some were dropped ($got lines out, $over records droppe
 eq "no torn line: every line out is a whole record" "$(grep -vc '^{"class":.*}$' "$T/p.out")" 0
 pty_down p
 
+# SIGTERM while stdout takes nothing: what is queued waits 5 s at most,
+# then it is dropped and said, and the reader exits 0 (not killed later by
+# its supervisor with the port still locked).
+pty_up q
+mkfifo "$T/fifo2"
+exec 8<>"$T/fifo2"
+serial-read -F kv --status-interval 0 "$T/q.dev" >"$T/fifo2" 2>"$T/q.err" 7>&- 8>&- &
+rq=$!; _pids="$_pids $rq"
+sleep 0.3
+timeout 20 sh -c "cat '$T/lines' > '$T/q.host'"
+sleep 0.5
+t0=$(date +%s%N)
+kill -TERM $rq
+wait $rq
+rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+eq "SIGTERM with stdout stuck: exit 0" $rc 0
+check "... within 5 s of stdout taking nothing, not forever (${ms} ms)" [ "$ms" -lt 9000 ]
+check "... the records left are said" grep -q "stdout took nothing for 5 s: [0-9]* records dropped" "$T/q.err"
+exec 8>&-
+pty_down q
+
 # 2. Two readers sharing one pipe: lines stay whole (PIPE_BUF writes).
 awk 'BEGIN { for (i = 1; i <= 50000; i++) printf "a=%d b=2 c=3\n", i }' > "$T/a"
 awk 'BEGIN { for (i = 1; i <= 50000; i++) printf "x=%d y=5\n", i }' > "$T/b"

@@ -149,7 +149,7 @@ finish(struct app *a)
 	bluez_stop(a);
 	if (a->o->status_s)
 		emit_status(a);
-	if (plx_out_drain(&a->out) < 0 && a->out.err != EPIPE) {
+	if (plx_out_drain(&a->out, plx_got_term) < 0 && a->out.err != EPIPE) {
 		plx_warn("write to stdout: %s", strerror(a->out.err));
 		return EX_IOERR;
 	}

@@ -193,12 +193,12 @@ finish(struct opts *o, struct emit *e, struct plx_out *out, int status_on, int l
 
 	/* the queue may be full (a consumer that stalled): the last windows and
 	 * status must not be the records dropped, so it is written out first */
-	if (!emit_failed(e) && plx_out_drain(out) == 0) {
+	if (!emit_failed(e) && plx_out_drain(out, plx_got_term) == 0) {
 		emit_due(e, INT64_MAX);
 		if (status_on)
 			emit_status(e, live);
 	}
-	if (!emit_failed(e) && plx_out_drain(out) < 0)
+	if (!emit_failed(e) && plx_out_drain(out, plx_got_term) < 0)
 		rc = out_status(errno);
 	else if (emit_failed(e))
 		rc = out_status(emit_failed(e));

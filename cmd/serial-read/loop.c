@@ -318,7 +318,7 @@ run(const struct opts *o, struct plx_lp *lp)
 	warn_tick(&r);
 	if (o->status_s && !r.stop)
 		status(&r);
-	if (!r.stop && plx_out_drain(&r.out) < 0)
+	if (!r.stop && plx_out_drain(&r.out, plx_got_term) < 0)
 		out_failed(&r);
 	r.overrun_warned = -10000;
 	overrun_tick(&r, 0);
