@@ -79,8 +79,17 @@ open_db(struct spool *sp)
 	         sp->flags & SPOOL_ACK_ONLY ? " PRAGMA cache_size=-256;" : "");
 	if ((rc = sqlite3_exec(sp->db, pragmas, NULL, NULL, NULL)) != SQLITE_OK)
 		return rc;
-	if ((rc = sqlite3_exec(sp->db, schema, NULL, NULL, NULL)) != SQLITE_OK)
+	/* In one write transaction taken at once: a CREATE ... IF NOT EXISTS
+	 * in autocommit reads first and then needs the write lock, and in WAL
+	 * mode that upgrade fails with SQLITE_BUSY, with no busy handler, when
+	 * another process wrote in between (several opening a new spool). */
+	if ((rc = sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
 		return rc;
+	if ((rc = sqlite3_exec(sp->db, schema, NULL, NULL, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
+		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
 	/* A damaged page shows up only when read: check the structure once at
 	 * start, so damage is found now rather than mid-stream. */
 	{
@@ -160,7 +169,7 @@ int
 spool_open(struct spool **out, const char *path, int flags)
 {
 	struct spool *sp = calloc(1, sizeof *sp);
-	int rc;
+	int rc, tries;
 
 	if (!sp || !(sp->path = strdup(path))) {
 		free(sp);
@@ -174,6 +183,13 @@ spool_open(struct spool **out, const char *path, int flags)
 	if (spool_damaged(rc)) {
 		close_db(sp);
 		set_aside(sp, sqlite3_errstr(rc));
+		rc = open_db(sp);
+	}
+	/* A new file turned to WAL by several processes at once can still say
+	 * busy, busy handler or not: the next attempt finds it done. */
+	for (tries = 0; (rc & 0xff) == SQLITE_BUSY && tries < 100; tries++) {
+		close_db(sp);
+		plx_sleep_ms(50);
 		rc = open_db(sp);
 	}
 	if (rc != SQLITE_OK) {

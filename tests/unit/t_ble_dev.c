@@ -39,7 +39,7 @@ adv(struct dev *d, const char *uuid, const uint8_t *p, size_t n)
 	a.svc[0].data = p;
 	a.svc[0].len = n;
 	emit_adv(&A, d, &a, 1, 0);
-	plx_out_drain(&A.out);
+	plx_out_drain(&A.out, 0);
 	got = read(pfd[0], buf, sizeof buf - 1);
 	buf[got > 0 ? got : 0] = 0;
 	return buf;
