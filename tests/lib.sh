@@ -58,3 +58,16 @@ gen() {
 values() { grep -o '"value": *[0-9]*' "$1" | sed 's/.*: *//' | sort -n -u; }
 # wait_for SECONDS CMD...: poll until CMD succeeds
 wait_for() { s=$1; shift; i=0; while ! "$@"; do i=$((i + 1)); [ $i -lt $((s * 10)) ] || return 1; sleep 0.1; done; }
+
+# valgrind_build TOOL...: the tools built plain in $T/src/bin (ASan binaries,
+# as CI's, cannot run under valgrind), and VG, the valgrind command every
+# valgrind scenario uses; the script is skipped without valgrind.
+VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
+valgrind_build() {
+	command -v valgrind >/dev/null || { ok "# skip: valgrind not installed"; exit 0; }
+	mkdir -p "$T/src"
+	cp -r "$TOP/lib" "$TOP/cmd" "$TOP/Makefile" "$TOP/config.mk" "$T/src/"
+	rm -f "$T/src"/lib/*.[oad] "$T/src"/cmd/*/*.[od]
+	make -s -C "$T/src" SAN=0 CFLAGS="-O1 -g" "${@/#/bin/}" >"$T/valgrind-build.log" 2>&1 ||
+		{ nok "plain build for valgrind"; tail -20 "$T/valgrind-build.log"; exit 1; }
+}

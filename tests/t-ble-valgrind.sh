@@ -10,9 +10,7 @@ cc -O1 -g -std=c11 -D_GNU_SOURCE -I"$TOP/lib" -o "$T/t_ble_decode" "$TOP/tests/u
 	"$TOP"/cmd/ble-read/{decode,bthome,thermo181a,ruuvi,mibeacon,gatt,key}.c -lcrypto -lm 2>"$T/cc.err" ||
 	{ nok "plain build"; cat "$T/cc.err"; exit 1; }
 cd "$TOP" || exit 1
-valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
-	--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
-	"$T/t_ble_decode" > "$T/out" 2> "$T/vg"
+$VG "$T/t_ble_decode" > "$T/out" 2> "$T/vg"
 rc=$?
 check "the golden cases and limits under valgrind: exit 0 (got $rc)" [ $rc -eq 0 ]
 check "no valgrind report" [ ! -s "$T/vg" ]

@@ -4,12 +4,7 @@
 # leak.  ASan binaries cannot run under valgrind: a plain build is made here.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-serial.sh"
-command -v valgrind >/dev/null || { ok "# skip: valgrind not installed"; exit 0; }
-mkdir -p "$T/src"
-cp -r "$TOP/lib" "$TOP/cmd" "$TOP/Makefile" "$TOP/config.mk" "$T/src/"
-rm -f "$T/src"/lib/*.o "$T/src"/lib/*.a "$T/src"/cmd/*/*.o
-make -s -C "$T/src" SAN=0 CFLAGS="-O1 -g" bin/serial-read >/dev/null 2>&1 || { nok "plain build for valgrind"; exit 1; }
-VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
+valgrind_build serial-read
 B=$T/src/bin/serial-read
 
 cases=("$TOP"/tests/golden/serial/*.in)

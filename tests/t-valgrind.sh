@@ -3,12 +3,7 @@
 # and a dead letter: no invalid access, no leak.  ASan binaries cannot run
 # under valgrind, so a plain build is made in the temp dir.
 . "$(dirname "$0")/lib.sh"
-command -v valgrind >/dev/null || { ok "# skip: valgrind not installed"; exit 0; }
-mkdir -p "$T/src"
-cp -r "$TOP/lib" "$TOP/cmd" "$TOP/Makefile" "$TOP/config.mk" "$T/src/"
-make -s -C "$T/src" clean >/dev/null 2>&1
-make -s -C "$T/src" SAN=0 CFLAGS="-O1 -g" >/dev/null 2>&1 || { nok "plain build for valgrind"; exit 1; }
-VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
+valgrind_build plx-buffer plx-upload
 B=$T/src/bin
 export PLEXUS_API_KEY=plx_test
 start_server v --key plx_test --faults '[{"status":503},{"reset":true},{"status":413}]' --reject-tag i=77
