@@ -78,6 +78,7 @@ health_records(struct up *u)
 	const struct spool_upload *l = &u->h.last;
 	struct plx_recs r;
 	int64_t now = plx_now_ms();
+	int synced = plx_clock_synced();
 	const struct { const char *name; int64_t v; int have; } m[] = {
 		{ "gateway.upload.read", (int64_t)u->c.read, 1 },
 		{ "gateway.upload.rejected", (int64_t)u->c.rejected, 1 },
@@ -90,7 +91,7 @@ health_records(struct up *u)
 		{ "gateway.upload.latency_ms", l->latency_ms, l->t != 0 },
 		{ "gateway.upload.last_success_age_s", (now - l->last_success) / 1000, l->last_success != 0 },
 		{ "gateway.upload.clock_offset_ms", l->clock_offset_ms, l->clock_offset_ms != INT64_MIN },
-		{ "gateway.upload.clock_synced", plx_clock_synced(), plx_clock_synced() >= 0 },
+		{ "gateway.upload.clock_synced", synced, synced >= 0 },
 		{ "gateway.upload.clock_corrected", (int64_t)u->c.clock_corrected, 1 },
 		{ "gateway.upload.clock_uncorrected", (int64_t)u->c.clock_uncorrected, 1 },
 	};
