@@ -11,12 +11,6 @@ LIBS_serial-read = -ljson-c
 LIBS_can-read = -lsocketcan -ljson-c -lm
 LIBS_ble-read = -lsystemd -lcrypto -ljson-c -lm
 
-DEBS = build-essential pkg-config libjson-c-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev \
-       sqlite3 python3 curl openssl clang valgrind procps time \
-       libmodbus-dev python3-pymodbus socat python3-canmatrix libsocketcan-dev \
-       libssl-dev libsystemd-dev dbus-daemon python3-dbus python3-dbusmock \
-       debhelper systemd s6
-
 LIB_OBJ  = $(patsubst %.c,%.o,$(wildcard lib/*.c))
 BIN      = $(TOOLS:%=bin/%)
 UNIT     = $(patsubst %.c,%,$(wildcard tests/unit/t_*.c))
@@ -97,8 +91,12 @@ bench/out/ble_decode: bench/ble_decode.c $(BLE_PURE) $(BLE_HDR)
 %.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-check: all $(UNIT) tests/can-dbc-decode
+check: all $(UNIT) tests/can-dbc-decode tests/limit
 	tests/run
+
+# The suite's time limit for each test (no sanitizers: it only waits).
+tests/limit: tests/limit.c
+	cc -O2 -Wall -Wextra -Werror -o $@ $<
 
 # libFuzzer targets (clang). Run one: fuzz/fuzz_record -max_total_time=60 fuzz/corpus/record
 fuzz: $(FUZZ)
@@ -108,9 +106,13 @@ fuzz/fuzz_%: fuzz/fuzz_%.c $(wildcard lib/*.c) $(wildcard lib/*.h)
 bench: all
 	bench/run
 
+# The build dependencies are debian/control's Build-Depends, the test
+# dependencies tests/deps: the only two lists (tests/t-deps.sh).
 deps:
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBS)
+	DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends ./
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends \
+		$$(sed 's/#.*//' tests/deps)
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR)
@@ -124,7 +126,7 @@ uninstall:
 	for p in $(MANPAGES); do rm -f $(DESTDIR)$(MANPREFIX)/man$${p##*.}/$${p##*/}; done
 
 clean:
-	rm -rf bin lib/libplx.a $(UNIT) $(FUZZ) tests/can-dbc-decode
+	rm -rf bin lib/libplx.a $(UNIT) $(FUZZ) tests/can-dbc-decode tests/limit
 	rm -f lib/*.o lib/*.d cmd/*/*.o cmd/*/*.d
 
 -include $(wildcard lib/*.d cmd/*/*.d)

@@ -7,8 +7,8 @@
 #   mock device hci0 A4:C1:38:00:00:01 "EnvSensor 1" svc=fcd2:4002c409
 #   wait_for 10 has ble-gateway.envsensor_1.temperature
 MOCK="$PY $TOP/tests/ble-mock.py"
-[ -x /usr/bin/dbus-daemon ] && $PY -c 'import dbusmock' 2>/dev/null ||
-	{ ok "# skip: dbus-daemon or python3-dbusmock not installed"; exit 0; }
+need dbus-daemon
+need_py dbusmock dbus
 
 # A session-type bus (anyone may own any name) on a socket in $T; both bus
 # variables point to it, so the mock (a system-bus template) and ble-read

@@ -1,6 +1,6 @@
 # Shared by the serial-read scenarios (sourced after lib.sh): pseudo-terminal
 # pairs made by socat stand in for a UART and the device behind it.
-command -v socat >/dev/null || { ok "# skip: socat not installed"; exit 0; }
+need socat
 
 # pty_up NAME: a pty pair, $T/NAME.dev (the port serial-read opens) and
 # $T/NAME.host (where the test writes what the device prints); the socat

@@ -5,6 +5,8 @@
 #   mb_pty NAME               a pty pair: $T/NAME.dev (ours) <-> $T/NAME.srv (server's)
 #   mb_rtu NAME SPEC          server on $T/NAME.srv
 #   field KEY < records       the values of KEY, one a line ("metric=value" for KEY=mv)
+need socat
+need_py pymodbus serial serial_asyncio   # pymodbus's server imports both, even for TCP
 
 mb_wait_file() {
 	i=0

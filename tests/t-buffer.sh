@@ -109,7 +109,7 @@ printf 'this is not a database at all, not at all.........................' | dd
 gen 3 | plx-buffer -d "$T/d.db" > "$T/dout" 2>"$T/derr"; rc=$?
 eq "damaged spool: exit 0 and new records pass" "$rc-$(wc -l < "$T/dout")" "0-3"
 check "damaged spool: reported on stderr" grep -q 'is damaged.*set aside as' "$T/derr"
-check "damaged spool: the old file kept aside" ls "$T"/d.db.damaged-* >/dev/null
+check "damaged spool: the old file kept aside" sh -c "ls '$T'/d.db.damaged-* >/dev/null"
 gen 20000 | plx-buffer -d "$T/d2.db" -a
 sz=$(stat -c %s "$T/d2.db")
 dd if=/dev/urandom of="$T/d2.db" bs=4096 seek=$((sz / 4096 / 2)) count=4 conv=notrunc 2>/dev/null

@@ -28,7 +28,7 @@
 . "$(dirname "$0")/lib.sh"
 make -s -C "$TOP" tests/can-dbc-decode >&2 || { nok "build tests/can-dbc-decode"; exit 1; }
 DEC=$TOP/tests/can-dbc-decode
-$PY -c 'import canmatrix' >/dev/null 2>&1 || { nok "python3-canmatrix is not installed (make deps)"; exit 1; }
+need_py canmatrix
 
 for dbc in basic mux mux-ext float fd; do
 	f=$TOP/tests/golden/can/$dbc.dbc

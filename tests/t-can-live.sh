@@ -88,7 +88,7 @@ if [ ! -d /proc/sys/net/can ] && ! grep -q 'can' /proc/net/protocols 2>/dev/null
 	eq "no CAN in the kernel: exit 69" "$?" 69
 	check "... said clearly" grep -q 'socket(AF_CAN): Address family not supported by protocol' "$T/af.err"
 else
-	ok "# skip: this kernel has CAN"
+	ok "# SKIP this kernel has CAN"
 fi
 can-read --bitrate 500000 can0 > /dev/null 2>"$T/br.err"
 rc=$?

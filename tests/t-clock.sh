@@ -6,7 +6,7 @@
 # taken with a synchronised clock, go as they were stamped.
 . "$(dirname "$0")/lib.sh"
 export PLEXUS_API_KEY=plx_test
-[ -r /proc/sys/kernel/random/boot_id ] || { ok "# SKIP no /proc/sys/kernel/random/boot_id"; exit 0; }
+[ -r /proc/sys/kernel/random/boot_id ] || skip "no /proc/sys/kernel/random/boot_id"
 boot=$(cut -c1-8 /proc/sys/kernel/random/boot_id)
 ts() { grep -o '"timestamp": *[0-9]*' "$1" | sed 's/.*: *//'; }
 

@@ -11,25 +11,22 @@ U=$TOP/deploy/systemd
 
 check "deploy/gen --check: the generated units are up to date" "$TOP/deploy/gen" --check
 
-if command -v systemd-analyze >/dev/null; then
-	for u in "$U"/plexus-*.service; do
-		n=${u##*/}
-		case $n in
-		plexus-retry@.service) v=plexus-retry@plexus-upload.service ;;
-		*@.service) v=${n%@.service}@t.service ;;
-		*) v=$n ;;
-		esac
-		cp "$u" "$T/$v"
-		out=$(cd "$T" && systemd-analyze verify --man=no "./$v" 2>&1)
-		eq "systemd-analyze verify $n: clean" "$?:$out" "0:"
-	done
-	# a unit with a key systemd 252 does not know is caught
-	sed 's/^RestartSec=5s$/RestartSec=5s\nRestartSteps=5/' "$U/plexus-upload.service" > "$T/bad.service"
-	out=$(cd "$T" && systemd-analyze verify --man=no ./bad.service 2>&1)
-	check "systemd-analyze verify reports an unknown key (the check can fail)" test -n "$out"
-else
-	echo "ok - # SKIP systemd-analyze is not installed"
-fi
+need systemd-analyze
+for u in "$U"/plexus-*.service; do
+	n=${u##*/}
+	case $n in
+	plexus-retry@.service) v=plexus-retry@plexus-upload.service ;;
+	*@.service) v=${n%@.service}@t.service ;;
+	*) v=$n ;;
+	esac
+	cp "$u" "$T/$v"
+	out=$(cd "$T" && systemd-analyze verify --man=no "./$v" 2>&1)
+	eq "systemd-analyze verify $n: clean" "$?:$out" "0:"
+done
+# a unit with a key systemd 252 does not know is caught
+sed 's/^RestartSec=5s$/RestartSec=5s\nRestartSteps=5/' "$U/plexus-upload.service" > "$T/bad.service"
+out=$(cd "$T" && systemd-analyze verify --man=no ./bad.service 2>&1)
+check "systemd-analyze verify reports an unknown key (the check can fail)" test -n "$out"
 
 for u in "$U"/plexus-*.service; do
 	check "${u##*/}: no key in Environment= or ExecStart=" \

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 plx-upload() { timeout 30 "$TOP/bin/plx-upload" "$@"; }
 export PLEXUS_API_KEY=plx_test
-command -v openssl >/dev/null || { ok "# SKIP no openssl"; exit 0; }
+need openssl
 
 # A CA, a server certificate for 127.0.0.1 and a client certificate.
 cd "$T" || exit 1
