@@ -74,7 +74,7 @@ struct rate_opts {
 struct rstate {                 /* one signal (by dbc_sig.index) or one CAN id */
 	int64_t win;            /* interval window (ts / interval) being gathered, -1 none */
 	int64_t last_ts;        /* newest sample in the window */
-	double min, max, sum, last;
+	double min, max, mean, last;    /* of the samples of the window */
 	unsigned long n;
 	const char *label;      /* label of the last sample */
 	int iface;

@@ -216,7 +216,7 @@ static void
 send_window(struct sigs *g, unsigned i, const struct rstate *w)
 {
 	const struct rate_opts *o = &g->e->o->rate;
-	double mean = w->sum / (double)w->n;
+	double mean = w->mean;
 
 	switch (o->agg) {
 	case AGG_LAST:
