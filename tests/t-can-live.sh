@@ -103,3 +103,7 @@ can-read -r /nonexistent > /dev/null 2>&1; eq "missing log: exit 66" "$?" 66
 printf 'BO_ x\n' > "$T/bad.dbc"
 can-read -d "$T/bad.dbc" -r "$T/big.log" > /dev/null 2>"$T/dbc.err"; eq "malformed DBC: exit 65" "$?" 65
 check "... naming file and line" grep -q "bad.dbc:1:" "$T/dbc.err"
+printf 'BO_ 256 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] "" Y\n\nBA_DEF_ BO_ "A" INT 0 1;\nBA_DEFX_ BO_ "B" INT 0 1;\n' \
+	> "$T/kw.dbc"
+can-read -d "$T/kw.dbc" -r "$T/big.log" > /dev/null 2>"$T/kw.err"; eq "unknown DBC keyword: exit 65" "$?" 65
+check "... naming it and its line" grep -q "kw.dbc:5: expected a DBC keyword .*, found 'BA_DEFX_'" "$T/kw.err"

@@ -21,11 +21,14 @@
  * The text is read as tokens (identifiers, numbers, strings that may span
  * lines, punctuation), so layout is free but for three rules taken from
  * the files tools write: an NS_ list holds the indented names after it,
- * the BS_ and BU_ lists and an SG_ line's receivers end with their line,
- * and a statement this parser does not know ends at its ';' or at the next
- * known keyword opening a line (so a misspelt BO_ cannot swallow the SG_
- * lines after it: they come out as an error).  Attribute statements (BA_*)
- * are skipped to their ';' (strings may hold one).  SG_MUL_VAL_ (extended
+ * and the BS_ and BU_ lists and an SG_ line's receivers end with their
+ * line.  The keywords are those of Vector's "DBC File Format
+ * Documentation" (the NS_ list of the files CANdb++ writes); a statement
+ * of one this parser does not use (attributes BA_*, EV_, SIG_GROUP_, ...)
+ * is skipped to its ';' (strings may hold one), and must have it before
+ * the next keyword opening a line; any other word where a statement
+ * begins is an error, so a misspelt keyword is not silently skipped with
+ * what it says.  SG_MUL_VAL_ (extended
  * multiplexing) gives a muxed signal another multiplexer, an m<n>M signal,
  * and value ranges in place of its m<n>.  Names in CM_, VAL_, SIG_VALTYPE_
  * and SG_MUL_VAL_ that match no message or signal are ignored, as other
@@ -63,7 +66,8 @@ struct lex {
 	int msgcap, sigcap, nodecap, tabcap;
 };
 
-/* Statements that end an unknown one when they open a line. */
+/* The keywords of the format: VERSION, NS_, BS_, BU_, BO_, SG_, EV_ and the
+ * new symbols of the NS_ list of the files CANdb++ writes. */
 static const char *const keywords[] = {
 	"VERSION", "NS_", "BS_", "BU_", "BO_", "SG_", "CM_", "VAL_", "VAL_TABLE_",
 	"SIG_VALTYPE_", "BA_DEF_", "BA_", "BA_DEF_DEF_", "BA_DEF_REL_", "BA_REL_",
@@ -885,22 +889,20 @@ bad:
 	return -1;
 }
 
-/* Up to the ';' that ends a statement, strings and all.  strict: the
- * statement must have one (BA_DEF_ ...); else it may also end where a known
- * keyword opens a line. */
+/* A statement this parser does not use, up to its ';', strings and all. */
 static int
-skip_stmt(struct lex *x, int strict)
+skip_stmt(struct lex *x)
 {
 	if (next(x) < 0)
 		return -1;
 	while (x->t != T_EOF && !is_punct(x, ';')) {
 		if (x->bol && is_keyword(x))
-			return strict ? expected(x, "';'") : 0;
+			return expected(x, "';'");
 		if (next(x) < 0)
 			return -1;
 	}
 	if (x->t == T_EOF)
-		return strict ? expected(x, "';'") : 0;
+		return expected(x, "';'");
 	return next(x);
 }
 
@@ -935,8 +937,8 @@ parse_header(struct lex *x)
 static int
 statement(struct lex *x)
 {
-	if (x->t != T_ID)
-		return expected(x, "a keyword (BO_, SG_, CM_, ...)");
+	if (!is_keyword(x))
+		return expected(x, "a DBC keyword (BO_, SG_, CM_, BA_, ...)");
 	if (is_id(x, "SG_"))
 		return parse_sig(x);
 	x->cur = -1;
@@ -956,7 +958,7 @@ statement(struct lex *x)
 		return parse_valtype(x);
 	if (is_id(x, "SG_MUL_VAL_"))
 		return parse_mulval(x);
-	return skip_stmt(x, is_keyword(x));
+	return skip_stmt(x);
 }
 
 /* A message's multiplexing, once all is read: one M at most; a muxed

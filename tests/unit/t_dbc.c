@@ -284,7 +284,15 @@ static const struct { const char *text, *err; } cases[] = {
 	  "t.dbc:3: expected a multiplexer (M) in message X for b, found none" },
 	{ "BU_: A\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\n", "t.dbc:2: expected a BO_ line before SG_, found 'SG_'" },
 	{ "CM_ BO_ 1 \"open\n\nstring;\n", "t.dbc:1: expected '\"' to end the string begun here, found end of file" },
-	{ "CM_ \"a\nb\";\nCM_ BO_ 1 \"c\";\n42\n", "t.dbc:4: expected a keyword (BO_, SG_, CM_, ...), found '42'" },
+	{ "CM_ \"a\nb\";\nCM_ BO_ 1 \"c\";\n42\n", "t.dbc:4: expected a DBC keyword (BO_, SG_, CM_, BA_, ...), found '42'" },
+	/* a word the format does not have is not skipped with what it says */
+	{ "BA_DEF_ BO_ \"x\" INT 0 1;\nBA_DEFX_ BO_ \"y\" INT 0 1;\n",
+	  "t.dbc:2: expected a DBC keyword (BO_, SG_, CM_, BA_, ...), found 'BA_DEFX_'" },
+	{ "FOO_ 1 2 \"x;y\" ;\nBO_ 1 X: 8 Y\n", "t.dbc:1: expected a DBC keyword (BO_, SG_, CM_, BA_, ...), found 'FOO_'" },
+	{ "BO_ 1 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\n\nsg_ b : 8|8@1+ (1,0) [0|1] \"\" Y\n",
+	  "t.dbc:4: expected a DBC keyword (BO_, SG_, CM_, BA_, ...), found 'sg_'" },
+	{ "BO_ 1 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\nVAL_TABLE 1 \"x\" ;\n",
+	  "t.dbc:3: expected a DBC keyword (BO_, SG_, CM_, BA_, ...), found 'VAL_TABLE'" },
 	{ "CM_ XX_ 1 \"c\";\n", "t.dbc:1: expected a string or BU_, BO_, SG_, EV_, found 'XX_'" },
 	{ "CM_ BO_ 1 \"c\"\nBO_ 1 X: 8 Y\n", "t.dbc:2: expected ';', found 'BO_'" },
 	{ "VAL_ 1 a 1 \"x\" 2 ;\n", "t.dbc:1: expected a value label, found ';'" },
@@ -295,7 +303,7 @@ static const struct { const char *text, *err; } cases[] = {
 	{ "BA_DEF_ BO_ \"x\" INT 0 1\nBO_ 1 X: 8 Y\n", "t.dbc:2: expected ';', found 'BO_'" },
 	{ "BA_ \"x\" BO_ 1 \"a; b\"", "t.dbc:1: expected ';', found end of file" },
 	{ "NS_ \n", "t.dbc:2: expected ':', found end of file" },
-	{ "B0_ 1 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\n", "t.dbc:2: expected a BO_ line before SG_, found 'SG_'" },
+	{ "B0_ 1 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\n", "t.dbc:1: expected a DBC keyword (BO_, SG_, CM_, BA_, ...), found 'B0_'" },
 	{ "BO_ 1 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] \"x\ny\" Y\n SG_ b : 0|8@1+ (1,0) [0|1] \"\" Y\nBO_ 1 Z: 8 Y\n",
 	  "t.dbc:5: expected a message id not used before, found '1'" },
 	{ "BO_ 1 X: 8 Y\n SG_ a M : 0|4@1+ (1,0) [0|1] \"\" Y\n SG_ b m1M : 8|4@1+ (1,0) [0|1] \"\" Y\n"
@@ -312,7 +320,18 @@ static const struct { const char *text, *err; } cases[] = {
 	  "SG_MUL_VAL_ 1 b a 1 - 2 , 4-4;\nSG_MUL_VAL_ 9 nosuch a 1-1;\n", "" },
 	{ "", "" },
 	{ "VERSION \"\"\nNS_ :\n\tCM_\n\tBO_TX_BU_\nBS_: 500 : 12,34\nBU_:\n", "" },
-	{ "FOO_ 1 2 \"x;y\" ;\nBAR_ no semicolon here\nBO_ 1 X: 8 Y\n", "" },
+	/* every keyword of the format's NS_ list that is not used: skipped to its ';' */
+	{ "NS_ :\n\tNS_DESC_\n\tCM_\n\tBA_DEF_\n\tBA_\n\tVAL_\n\tCAT_DEF_\n\tCAT_\n\tFILTER\n\tBA_DEF_DEF_\n"
+	  "\tEV_DATA_\n\tENVVAR_DATA_\n\tSGTYPE_\n\tSGTYPE_VAL_\n\tBA_DEF_SGTYPE_\n\tBA_SGTYPE_\n\tSIG_TYPE_REF_\n"
+	  "\tVAL_TABLE_\n\tSIG_GROUP_\n\tSIG_VALTYPE_\n\tSIGTYPE_VALTYPE_\n\tBO_TX_BU_\n\tBA_DEF_REL_\n\tBA_REL_\n"
+	  "\tBA_DEF_DEF_REL_\n\tBU_SG_REL_\n\tBU_EV_REL_\n\tBU_BO_REL_\n\tSG_MUL_VAL_\n\nBS_:\nBU_: A B\n"
+	  "BO_ 1 X: 8 A\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" B\n"
+	  "EV_ V: 0 [0|100] \"\" 0 1 DUMMY_NODE_VECTOR0 Vector__XXX;\nENVVAR_DATA_ V: 4;\nEV_DATA_ V: 4;\n"
+	  "SGTYPE_ T : 8@1+ (1,0) [0|1] \"\" 0, Tab;\nSGTYPE_VAL_ T 0 \"z\";\nSIG_TYPE_REF_ 1 a : T;\n"
+	  "SIGTYPE_VALTYPE_ T : 1;\nSIG_GROUP_ 1 G 1 : a;\nBO_TX_BU_ 1 : A,B;\nCAT_DEF_ 1 C 0;\nCAT_ BO_ 1 1;\n"
+	  "FILTER 0 A;\nNS_DESC_ X \"d\";\nBA_DEF_SGTYPE_ \"s\" INT 0 1;\nBA_SGTYPE_ \"s\" SGTYPE_ T 1;\n"
+	  "BA_DEF_REL_ BU_SG_REL_ \"r\" INT 0 1;\nBA_DEF_DEF_REL_ \"r\" 0;\nBA_REL_ \"r\" BU_SG_REL_ A SG_ 1 a 1;\n"
+	  "BU_SG_REL_ A SG_ 1 a;\nBU_EV_REL_ A V;\nBU_BO_REL_ A 1;\n", "" },
 	{ "BO_ 1 X: 8 Y\r\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\r\n\r\nCM_ BO_ 1 \"a\r\nb\";\r\n", "" },
 	{ "// a comment\nBO_ 1 X: 8\n SG_ a : 0|8@1+ (1,0) [0|1] \"\"\n", "" },
 	{ "BO_ 1 X : 8 Y\n SG_ a:0|8@1+(1,0)[0|1]\"\" A B,C\n SG_ b : 8|8@1+ (1,0) [0|1] \"\" Y\n", "" },
