@@ -3,9 +3,11 @@
  * with a message "f:LINE: expected ..." naming a line of the input, or
  * gives a database whose every frame message is found by its id and whose
  * every signal lies within its message.  Each message is then decoded with
- * payloads made from the input (every length from 0 to its size): each
- * signal reported must fit the payload, belong to the message, and be a
- * muxed one only when its multiplexer's value picks it. */
+ * payloads made from the input (every length from 0 to its size): a
+ * payload of another length than the message's is refused without a
+ * signal; of its length, each signal reported must fit the payload, belong
+ * to the message, and be a muxed one only when its multiplexer's value
+ * picks it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +67,10 @@ check_msg(const struct dbc *d, const struct dbc_msg *m, const uint8_t *data, siz
 		w.len = len;
 		w.pay = pay;
 		n = dbc_decode(m, pay, len, check_sig, &w);
-		CHECK(n >= 0 && (unsigned)n == w.n, "dbc_decode returned %d for %u calls", n, w.n);
+		if (len == m->size)
+			CHECK(n >= 0 && (unsigned)n == w.n, "dbc_decode returned %d for %u calls", n, w.n);
+		else
+			CHECK(n == -1 && w.n == 0, "%u bytes of a %u-byte message: %d, %u calls", len, m->size, n, w.n);
 	}
 }
 

@@ -23,8 +23,8 @@
 #  - A message that is no frame (VECTOR__INDEPENDENT_SIG_MSG, DBC id
 #    0xC0000000) becomes extended id 0 in canmatrix; it is no frame at all,
 #    so it gets no frames here and dbc_find never returns it.
-#  - canmatrix refuses payloads shorter than the message; short payloads
-#    (signals past the end are skipped) are tested by t_dbc.
+#  - canmatrix refuses payloads shorter than the message, as we do (t_dbc
+#    tests that we refuse them, and longer ones).
 . "$(dirname "$0")/lib.sh"
 make -s -C "$TOP" tests/can-dbc-decode >&2 || { nok "build tests/can-dbc-decode"; exit 1; }
 DEC=$TOP/tests/can-dbc-decode

@@ -16,6 +16,14 @@
 
 #define DBC_MAX_SIZE 64  /* bytes in a message: CAN FD */
 
+/* Whether a CAN frame can have len bytes: classic 0 to 8, CAN FD also 12, 16, 20, 24, 32, 48,
+ * 64 (its DLC codes 9 to 15); there is no CAN FD frame of 9 bytes. */
+static inline int
+dbc_len_exists(unsigned len)
+{
+	return len <= 8 || (len <= 24 && len % 4 == 0) || len == 32 || len == 48 || len == 64;
+}
+
 enum dbc_mux { DBC_PLAIN, DBC_MUXER, DBC_MUXED };            /* "M" and "m<n>" in SG_ lines */
 enum dbc_vtype { DBC_INT, DBC_FLOAT32, DBC_FLOAT64 };         /* SIG_VALTYPE_ 1 and 2 */
 
@@ -73,10 +81,11 @@ void dbc_free(struct dbc *d);
 /* can_id as in struct can_frame (EFF flag), RTR/ERR flags ignored; O(1). */
 const struct dbc_msg *dbc_find(const struct dbc *d, uint32_t can_id);
 
-/* Decodes every signal present in data[0,len) (multiplexing applied: the muxer's value picks
- * the muxed signals, through every level of extended multiplexing; a signal past len is
- * skipped). Calls fn for each; label is the VAL_ label
- * of the raw value or NULL. Returns the number of signals decoded. No allocation. */
+/* Decodes the signals of a frame of m (multiplexing applied: the muxer's value picks the
+ * muxed signals, through every level of extended multiplexing).  Calls fn for each; label
+ * is the VAL_ label of the raw value or NULL.  Returns the number of signals decoded, or
+ * -1 without a call when len is not m->size: a shorter or longer frame is not the message
+ * the DBC describes, and its values would be made up.  No allocation. */
 typedef void dbc_sig_fn(void *ctx, const struct dbc_msg *m, const struct dbc_sig *s, double value, const char *label);
 int dbc_decode(const struct dbc_msg *m, const uint8_t *data, unsigned len, dbc_sig_fn *fn, void *ctx);
 

@@ -280,8 +280,10 @@ decode(struct emit *e, const struct cframe *cf)
 		if ((m = dbc_find(g->dbc[k], cf->f.can_id))) {
 			g->cf = cf;
 			g->cur_base = g->base[k];
-			dbc_decode(m, cf->f.data, cf->f.len, on_sig, g);
-			return 1;
+			if (dbc_decode(m, cf->f.data, cf->f.len, on_sig, g) >= 0)
+				return 1;
+			emit_misfit(e, cf, ", message %s has %u: not decoded", m->name, m->size);
+			return -1;
 		}
 	return 0;
 }

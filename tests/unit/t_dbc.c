@@ -2,8 +2,9 @@
  * the test files of tests/golden/can/ parsed field by field, frames decoded
  * to values worked out by hand from the bit layout (Intel, Motorola across
  * bytes, sign extension, floats, 64-bit and 9-byte signals, CAN FD),
- * multiplexing, short frames, the id lookup, and one error message per way
- * a DBC can be wrong, each naming the file and line. */
+ * multiplexing, frames of another size than their message refused, the id
+ * lookup, and one error message per way a DBC can be wrong, each naming the
+ * file and line. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -38,17 +39,21 @@ hex(const char *h, uint8_t *data)
 	return n;
 }
 
-/* Decodes frame HEX of message id, returns what it decoded. */
+/* Decodes frame HEX of message id, returns what it decoded; n -1 when
+ * dbc_decode refused the frame (then it must have decoded nothing). */
 static struct got
 decode(const struct dbc *d, uint32_t id, const char *h)
 {
 	struct got g = { 0 };
 	uint8_t data[DBC_MAX_SIZE];
-	int n = hex(h, data);
+	int n = hex(h, data), r;
 	const struct dbc_msg *m = dbc_find(d, id);
 
-	if (m)
-		T(dbc_decode(m, data, n, collect, &g) == g.n, "dbc_decode counts what it decoded, %s", m->name);
+	if (m) {
+		r = dbc_decode(m, data, n, collect, &g);
+		T(r == g.n || (r == -1 && g.n == 0), "dbc_decode counts what it decoded, %s", m->name);
+		g.n = r;
+	}
 	return g;
 }
 
@@ -168,10 +173,14 @@ test_basic(void)
 	T(dbc_find(d, 0x100 | CAN_ERR_FLAG) == dbc_find(d, 0x100), "ERR flag ignored");
 	T(dbc_find(d, 0x101) == NULL && dbc_find(d, CAN_EFF_FLAG) == NULL, "unknown ids, and no frame for VECTOR__INDEPENDENT_SIG_MSG");
 
+	/* a frame of another size is not this message: none of its values is decoded,
+	 * not even those of the bytes it has */
 	g = decode(d, 0x100, "12345678");
-	T(g.n == 2 && has(&g, "Rpm", 3332.5, NULL) && has(&g, "Coolant", 46, NULL), "a 4-byte frame: signals past it skipped");
+	T(g.n == -1, "a 4-byte frame of an 8-byte message: refused");
+	g = decode(d, 0x100, "123456789ABCDEF000");
+	T(g.n == -1, "a 9-byte frame of an 8-byte message: refused");
 	g = decode(d, 0x100, "");
-	T(g.n == 0, "an empty frame: nothing");
+	T(g.n == -1, "an empty frame: refused");
 	dbc_free(d);
 }
 
@@ -194,10 +203,12 @@ test_mux(void)
 	g = decode(d, 0x200, "0500000000000000");
 	T(g.n == 2, "selector 5: no muxed signal");
 	g = decode(d, 0x200, "02");
-	T(g.n == 1 && has(&g, "Selector", 2, "Raw"), "a 1-byte frame: only the multiplexer");
+	T(g.n == -1, "a 1-byte frame: refused, the multiplexer too");
+	g = decode(d, 0x18FEF1FE | CAN_EFF_FLAG, "60112233445566778800000000000000");
+	T(g.n == 4 && has(&g, "Page", 3, "Third") && has(&g, "Count", 0, NULL), "extended, Motorola multiplexer");
+	T(has(&g, "P3", 0x11223344 * 0.5, NULL) && has(&g, "P3b", 0x88, NULL), "m3: both its signals");
 	g = decode(d, 0x18FEF1FE | CAN_EFF_FLAG, "601122334455667788");
-	T(g.n == 3 && has(&g, "Page", 3, "Third") && has(&g, "Count", 0, NULL), "extended, Motorola multiplexer");
-	T(has(&g, "P3", 0x11223344 * 0.5, NULL), "m3 read, its sibling past the frame skipped");
+	T(g.n == -1, "9 bytes of the 16-byte message: refused");
 	dbc_free(d);
 
 	d = load("mux-ext.dbc");
