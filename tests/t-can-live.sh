@@ -116,3 +116,7 @@ printf 'BO_ 256 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] "" Y\n\nBA_DEF_ BO_ "A" INT 
 	> "$T/kw.dbc"
 can-read -d "$T/kw.dbc" -r "$T/big.log" > /dev/null 2>"$T/kw.err"; eq "unknown DBC keyword: exit 65" "$?" 65
 check "... naming it and its line" grep -q "kw.dbc:5: expected a DBC keyword .*, found 'BA_DEFX_'" "$T/kw.err"
+printf 'BO_ 291 X: 2 Y\n SG_ a : 7|8@0+ (1,0) [0|1] "" Y\n SG_ b : 4|8@1+ (1,0) [0|1] "" Y\n' > "$T/ov.dbc"
+can-read -d "$T/ov.dbc" -r "$T/big.log" > "$T/ov.out" 2>"$T/ov.err"; eq "overlapping signals: read all the same" "$?" 0
+check "... a warning naming both, the message and the line" \
+	grep -q "ov.dbc:3: signals a (line 2) and b of message X overlap: 4 bits in both, from bit 4" "$T/ov.err"

@@ -10,7 +10,8 @@
  *   rate.c    --on-change, --interval, --agg: per signal and per CAN id
  *   emit.c    a frame into records: raw, DBC signals, errors; status
  *   loop.c    the poll loops: live sockets, and replay of a log
- *   dbc.c, dbc_decode.c (from the can-dbc branch) the DBC parser and decoder */
+ *   dbc.c, dbc_decode.c (from the can-dbc branch) the DBC parser and decoder,
+ *   dbc_overlap.c signals that share bits (the parser's warnings) */
 #ifndef CAN_READ_H
 #define CAN_READ_H
 #include <stddef.h>

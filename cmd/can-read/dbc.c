@@ -100,6 +100,29 @@ fail(struct lex *x, int line, const char *fmt, ...)
 	return -1;
 }
 
+/* A warning (dbc.h): kept, the first DBC_MAX_WARN of them, and counted. */
+static void
+warn(struct lex *x, int line, const char *fmt, ...)
+{
+	struct dbc *d = x->d;
+	char buf[512];
+	va_list ap;
+	int n;
+
+	if (d->nwarn == DBC_MAX_WARN) {
+		d->warn_more++;
+		return;
+	}
+	n = snprintf(buf, sizeof buf, "%s:%d: ", x->fname, line);
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof buf - n, fmt, ap);
+	va_end(ap);
+	if (!d->nwarn)
+		d->warn = xrealloc(NULL, DBC_MAX_WARN * sizeof *d->warn);
+	d->warn[d->nwarn] = xrealloc(NULL, strlen(buf) + 1);
+	strcpy(d->warn[d->nwarn++], buf);
+}
+
 /* The current token as the "found ..." of a message. */
 static const char *
 found(const struct lex *x, char *buf, size_t len)
@@ -995,6 +1018,27 @@ finish_mux(struct lex *x, struct dbc_msg *m)
 	return 0;
 }
 
+static void
+overlap(void *ctx, const struct dbc_msg *m, const struct dbc_sig *a, const struct dbc_sig *b,
+        unsigned nbits, unsigned first)
+{
+	warn(ctx, b->line, "signals %s (line %d) and %s of message %s overlap: %u bit%s in both, from bit %u",
+	     a->name, a->line, b->name, m->name, nbits, nbits == 1 ? "" : "s", first);
+}
+
+/* What a frame message says that cannot be right: a size no frame has
+ * (dbc_decode would never decode it), signals that share bits. */
+static void
+check_msg(struct lex *x, const struct dbc_msg *m)
+{
+	if (m->id & ~(CAN_EFF_FLAG | CAN_EFF_MASK))
+		return;                           /* no frame: see dbc.h */
+	if (!dbc_len_exists(m->size))
+		warn(x, m->line, "message %s has %u bytes, a length no CAN frame has (0 to 8, 12, 16, 20, 24, "
+		     "32, 48, 64): it will never be decoded", m->name, m->size);
+	dbc_overlaps(m, overlap, x);
+}
+
 /* Multiplexing, signal indices and the id lookup, once all is read. */
 static int
 finish(struct lex *x)
@@ -1007,6 +1051,7 @@ finish(struct lex *x)
 			d->msg[i].sig[j].index = d->nsig++;
 		if (finish_mux(x, &d->msg[i]) < 0)
 			return -1;
+		check_msg(x, &d->msg[i]);
 	}
 	if (dbc_index(d, &dup) < 0)
 		return fail(x, d->msg[dup].line, "expected a CAN id not used before, found message %s", d->msg[dup].name);
@@ -1110,6 +1155,9 @@ dbc_free(struct dbc *d)
 		free(d->table[i].name);
 		free_vals(d->table[i].vals, d->table[i].nvals);
 	}
+	for (i = 0; i < d->nwarn; i++)
+		free(d->warn[i]);
+	free(d->warn);
 	free(d->msg);
 	free(d->node);
 	free(d->table);

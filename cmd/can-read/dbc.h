@@ -6,7 +6,8 @@
  *    SG_ EngineSpeed : 24|16@1+ (0.125,0) [0|8031.875] "rpm" Vector__XXX
  *    SG_ Torque M : 7|8@0- (1,-125) [-125|125] "%" Dash
  *
- * dbc.c parses the text, dbc_decode.c looks frames up and decodes them. */
+ * dbc.c parses the text, dbc_decode.c looks frames up and decodes them,
+ * dbc_overlap.c finds signals that share bits. */
 #ifndef CAN_DBC_H
 #define CAN_DBC_H
 
@@ -72,7 +73,13 @@ struct dbc {
 	struct dbc_node *node; int nnode;
 	struct dbc_table *table; int ntable;
 	int32_t *hash; uint32_t hmask;  /* id -> msg index, open addressing, -1 empty */
+	char **warn; int nwarn;     /* what the file says that cannot be right, but that does not
+	                             * stop it being read: "FILE:LINE: ..." (signals that overlap, a
+	                             * message size no frame has); the first DBC_MAX_WARN of them */
+	unsigned warn_more;         /* ... and how many more there were */
 };
+
+#define DBC_MAX_WARN 100
 
 struct dbc *dbc_parse(const char *text, size_t len, const char *fname, char *err, size_t errlen);
 struct dbc *dbc_load(const char *path, char *err, size_t errlen);   /* err: "FILE:LINE: expected X, found Y" */
@@ -97,7 +104,16 @@ double dbc_phys(const struct dbc_sig *s, uint64_t raw);
 /* The VAL_ label of a raw value, or NULL. */
 const char *dbc_label(const struct dbc_sig *s, uint64_t raw);
 
+/* The bits of the payload s occupies, bit n being bit n % 8 of byte n / 8 as the DBC numbers
+ * them (dbc_overlap.c). */
+void dbc_sig_bits(const struct dbc_sig *s, uint64_t bits[DBC_MAX_SIZE / 8]);
+
 /* Internal to dbc.c and dbc_decode.c: builds the id lookup; -1 on a duplicate id (*dup = its index). */
 int dbc_index(struct dbc *d, int *dup);
+/* Internal to dbc.c and dbc_overlap.c: calls fn for each pair of signals of m that one frame
+ * can hold together (see dbc_overlap.c) and that share bits: how many, and the lowest. */
+typedef void dbc_overlap_fn(void *ctx, const struct dbc_msg *m, const struct dbc_sig *a,
+                            const struct dbc_sig *b, unsigned nbits, unsigned first);
+void dbc_overlaps(const struct dbc_msg *m, dbc_overlap_fn *fn, void *ctx);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include "dbc.h"
 #include "emit.h"
+#include "log.h"
 
 struct sigs {
 	struct dbc *dbc[8];
@@ -398,7 +399,7 @@ sigs_init(struct emit *e, char *err, size_t errlen)
 {
 	const struct opts *o = e->o;
 	struct sigs *g = calloc(1, sizeof *g);
-	int k;
+	int k, i;
 
 	if (!g) {
 		snprintf(err, errlen, "out of memory");
@@ -412,6 +413,10 @@ sigs_init(struct emit *e, char *err, size_t errlen)
 	for (k = 0; k < o->ndbc; k++) {
 		if (!(g->dbc[k] = dbc_load(o->dbc_path[k], err, errlen)))
 			return -1;
+		for (i = 0; i < g->dbc[k]->nwarn; i++)
+			plx_warn("%s", g->dbc[k]->warn[i]);
+		if (g->dbc[k]->warn_more)
+			plx_warn("%s: %u more warnings", o->dbc_path[k], g->dbc[k]->warn_more);
 		g->ndbc++;
 		g->base[k] = g->nsig;
 		g->mbase[k] = g->nmsg;
