@@ -50,7 +50,7 @@ fuzz/fuzz_frame: fuzz/fuzz_frame.c cmd/serial-read/frame.c cmd/serial-read/seria
 # can-read's DBC parser and decoder: pure C, linked alone by their unit
 # test, fuzz target, cross-check helper (tests/t-can-dbc-crosscheck.sh)
 # and bench (bench/can.sh).
-DBC_PURE = cmd/can-read/dbc.c cmd/can-read/dbc_decode.c
+DBC_PURE = cmd/can-read/dbc.c cmd/can-read/dbc_decode.c cmd/can-read/dbc_overlap.c
 tests/unit/t_dbc: tests/unit/t_dbc.c tests/unit/unit.h $(DBC_PURE) cmd/can-read/dbc.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DBC_PURE) -lm
 tests/can-dbc-decode: tests/can-dbc-decode.c $(DBC_PURE) cmd/can-read/dbc.h

@@ -2,10 +2,13 @@
  * dbc_parse must never crash or leak, whatever the text; it either fails
  * with a message "f:LINE: expected ..." naming a line of the input, or
  * gives a database whose every frame message is found by its id and whose
- * every signal lies within its message.  Each message is then decoded with
- * payloads made from the input (every length from 0 to its size): each
- * signal reported must fit the payload, belong to the message, and be a
- * muxed one only when its multiplexer's value picks it. */
+ * every signal lies within its message, with at most DBC_MAX_WARN
+ * warnings, each naming a line of the input.  Each message is then
+ * decoded with payloads made from the input (every length from 0 to its
+ * size): a payload of another length than the message's is refused
+ * without a signal; of its length, each signal reported must fit the
+ * payload, belong to the message, and be a muxed one only when its
+ * multiplexer's value picks it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +68,10 @@ check_msg(const struct dbc *d, const struct dbc_msg *m, const uint8_t *data, siz
 		w.len = len;
 		w.pay = pay;
 		n = dbc_decode(m, pay, len, check_sig, &w);
-		CHECK(n >= 0 && (unsigned)n == w.n, "dbc_decode returned %d for %u calls", n, w.n);
+		if (len == m->size)
+			CHECK(n >= 0 && (unsigned)n == w.n, "dbc_decode returned %d for %u calls", n, w.n);
+		else
+			CHECK(n == -1 && w.n == 0, "%u bytes of a %u-byte message: %d, %u calls", len, m->size, n, w.n);
 	}
 }
 
@@ -84,6 +90,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(strstr(err, ": expected ") != NULL, "not an 'expected' message: %s", err);
 		return 0;
 	}
+	CHECK(d->nwarn <= DBC_MAX_WARN && (d->nwarn == DBC_MAX_WARN || !d->warn_more), "warnings");
+	for (i = 0; i < d->nwarn; i++)
+		CHECK(sscanf(d->warn[i], "f:%d: ", &line) == 1 && line >= 1 && line <= lines, "warning without a line: %s",
+		      d->warn[i]);
 	for (i = 0; i < d->nmsg; i++)
 		check_msg(d, &d->msg[i], data, size);
 	dbc_free(d);

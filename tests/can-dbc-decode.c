@@ -7,8 +7,8 @@
  * decoded signal:
  *   LINE<TAB>MESSAGE.SIGNAL<TAB>VALUE<TAB>LABEL
  * VALUE in %.17g, LABEL empty when the raw value has none.  Exit 65 and the
- * parser's message when the DBC is bad; a malformed frame line is skipped
- * with a message on stderr. */
+ * parser's message when the DBC is bad; a malformed frame line, or a frame
+ * of another length than its message's, is skipped with a message on stderr. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,8 +96,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "can-dbc-decode: line %ld: not a frame\n", o.line);
 			continue;
 		}
-		if ((m = dbc_find(d, id)))
-			dbc_decode(m, data, len, print_sig, &o);
+		if ((m = dbc_find(d, id)) && dbc_decode(m, data, len, print_sig, &o) < 0)
+			fprintf(stderr, "can-dbc-decode: line %ld: %u bytes, message %s has %u: not decoded\n",
+			        o.line, len, m->name, m->size);
 	}
 	dbc_free(d);
 	return 0;

@@ -23,8 +23,8 @@
 #  - A message that is no frame (VECTOR__INDEPENDENT_SIG_MSG, DBC id
 #    0xC0000000) becomes extended id 0 in canmatrix; it is no frame at all,
 #    so it gets no frames here and dbc_find never returns it.
-#  - canmatrix refuses payloads shorter than the message; short payloads
-#    (signals past the end are skipped) are tested by t_dbc.
+#  - canmatrix refuses payloads shorter than the message, as we do (t_dbc
+#    tests that we refuse them, and longer ones).
 . "$(dirname "$0")/lib.sh"
 make -s -C "$TOP" tests/can-dbc-decode >&2 || { nok "build tests/can-dbc-decode"; exit 1; }
 DEC=$TOP/tests/can-dbc-decode
@@ -122,4 +122,77 @@ labels = sum(1 for k in got if got[k][1])
 print(("ok" if labels or not re.search(r"^VAL_ ", open(dbc, encoding="latin-1").read(), re.M) else "not ok")
       + " - %s: %d decoded values carry a VAL_ label" % (name, labels))
 PYEOF
+done
+
+# Signals that share bits (dbc_overlap.c) against canmatrix's own placement
+# of each signal: random DBC files (seeded) of 8- and 64-byte messages whose
+# signals lie anywhere, in either byte order, some multiplexed.  canmatrix
+# packs each signal alone with every bit set (signals_to_bytes, which
+# follows the DBC's sawtooth numbering of Motorola signals), which gives the
+# bits it occupies; two signals of a message conflict when they share one
+# and one frame can hold both (both plain or the multiplexer, or either of
+# them, or the same multiplexer value).  can-read must warn of exactly those
+# pairs, with the number of bits shared and the lowest.
+for seed in 1 2 3 4 5 6; do
+	dbc=$T/overlap$seed.dbc
+	$PY - "$seed" "$dbc" "$T/overlap$seed.want" >"$T/overlap$seed.pylog" 2>&1 <<'PYEOF'
+import random, sys
+import canmatrix.formats
+seed, dbc, want = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+rnd = random.Random(seed)
+lines = ['VERSION ""', "", "NS_ :", "", "BS_:", "", "BU_: A", ""]
+for mi in range(6):
+    size = rnd.choice([8, 8, 64])
+    lines.append("BO_ %d M%d: %d A" % (100 + mi, mi, size))
+    muxed = rnd.random() < 0.5
+    for si in range(6):
+        length = rnd.randint(1, 20)
+        pos = rnd.randint(0, 8 * size - length)     # first bit in the order the signal takes them
+        if rnd.random() < 0.5:
+            order, start = 1, pos
+        else:                                        # Motorola: pos in the big-endian bit string
+            order, start = 0, pos // 8 * 8 + 7 - pos % 8
+        mux = ""
+        if muxed and si == 0:
+            mux = "M "
+        elif muxed and rnd.random() < 0.6:
+            mux = "m%d " % rnd.randint(0, 2)
+        lines.append(' SG_ S%d %s: %d|%d@%d%s (1,0) [0|1] "" A'
+                     % (si, mux, start, length, order, rnd.choice("+-")))
+    lines.append("")
+open(dbc, "w").write("\n".join(lines) + "\n")
+
+db = canmatrix.formats.loadp_flat(dbc)
+out = []
+for fr in db.frames:
+    bits = {}
+    for s in fr.signals:
+        raw = -1 if s.is_signed else (1 << s.size) - 1
+        v = int.from_bytes(bytes(fr.signals_to_bytes({s.name: raw})), "little")
+        bits[s.name] = {i for i in range(8 * fr.size) if v >> i & 1}
+    sigs = sorted(fr.signals, key=lambda s: int(s.name[1:]))
+    for j, b in enumerate(sigs):
+        for a in sigs[:j]:
+            common = bits[a.name] & bits[b.name]
+            if not common:
+                continue
+            if a.mux_val is not None and b.mux_val is not None and a.mux_val != b.mux_val:
+                continue
+            out.append("%s %s %s %d %d" % (fr.name, a.name, b.name, len(common), min(common)))
+open(want, "w").write("".join(l + "\n" for l in sorted(out)))
+PYEOF
+	if [ $? -ne 0 ]; then
+		nok "overlap$seed.dbc: canmatrix failed"; sed 's/^/#   /' "$T/overlap$seed.pylog" | tail -n 5; continue
+	fi
+	can-read --status-interval 0 -d "$dbc" -r /dev/null >/dev/null 2>"$T/overlap$seed.err"
+	sed -n 's/.*: signals \([A-Za-z0-9]*\) (line [0-9]*) and \([A-Za-z0-9]*\) of message \([A-Za-z0-9]*\) overlap: \([0-9]*\) bits\{0,1\} in both, from bit \([0-9]*\)$/\3 \1 \2 \4 \5/p' \
+		"$T/overlap$seed.err" | sort > "$T/overlap$seed.got"
+	n=$(grep -c . "$T/overlap$seed.want")
+	if cmp -s "$T/overlap$seed.want" "$T/overlap$seed.got" && [ "$(grep -c . "$T/overlap$seed.err")" = "$n" ]; then
+		ok "overlap$seed.dbc: the $n pairs of signals that share bits, as canmatrix places them"
+	else
+		nok "overlap$seed.dbc: pairs of signals that share bits differ from canmatrix's placement (< canmatrix, > can-read)"
+		diff "$T/overlap$seed.want" "$T/overlap$seed.got" | head -n 10 | sed 's/^/#   /'
+		grep -v 'overlap:' "$T/overlap$seed.err" | head -n 3 | sed 's/^/#   /'
+	fi
 done

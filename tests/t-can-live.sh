@@ -46,7 +46,7 @@ $FEED --frames "$TOP/tests/can-frames.txt" -- can-read --fd FD:vcan0 -d "$TOP/te
 	--raw-unknown --status-interval 3600 > "$T/kinds.out" 2>"$T/kinds.err"
 has() { grep -q -- "$2" "$1"; }
 check "classic frame" has "$T/kinds.out" '"value":"DEADBEEF","timestamp":[0-9]*,"tags":{"interface":"vcan0","id":"0x123","len":"4"}'
-check "extended id, decoded by the DBC" has "$T/kinds.out" '"can.EEC1.ActualTorque",.*"id":"0x0CF004FE"'
+check "extended id, decoded by the DBC" has "$T/kinds.out" '"can.EEC1.ActualTorque","value":125,.*"id":"0x0CF004FE"'
 check "remote request with its DLC" has "$T/kinds.out" '"value":"R",.*"id":"0x7FF","len":"4","flags":"rtr"'
 check "CAN FD, BRS" has "$T/kinds.out" '"value":"DEADBEEF",.*"flags":"fd,brs"}'
 check "CAN FD, 16 bytes, BRS and ESI" has "$T/kinds.out" '"value":"00112233445566778899AABBCCDDEEFF",.*"len":"16","flags":"fd,brs,esi"'
@@ -54,6 +54,15 @@ check "error frame: controller and bus-off" has "$T/kinds.out" '"can.error","val
 check "DBC signal decoded on the live path" has "$T/kinds.out" '"can.EngineData.Rpm","value":2000,.*"unit":"rpm"'
 eq "bad datagram counted" "$(stat bad_input "$T/kinds.out")" 1
 eq "frames_decoded 2" "$(stat frames_decoded "$T/kinds.out")" 2
+# a frame shorter than its DBC message, CAN FD frames of 9 bytes: no value from them
+eq "EEC1 only from its 8-byte frame" "$(grep -c '"can.EEC1.ActualTorque"' "$T/kinds.out")" 1
+eq "... nothing from a 9-byte CAN FD frame" "$(grep -c '"timestamp":[0-9]*,"tags":{"interface":"vcan0","id":"0x100"' "$T/kinds.out")" 7
+eq "... nor sent raw (--raw-unknown)" "$(grep -c '"id":"0x555"' "$T/kinds.out")" 0
+eq "... counted: frames_bad_length 5" "$(stat frames_bad_length "$T/kinds.out")" 5
+eq "... said once per id and length" "$(grep -c 'does not fit\|not decoded\|dropped' "$T/kinds.err")" 3
+check "... the short frame named with its message" \
+	grep -q 'vcan0: frame 0x0CF004FE of 3 bytes, message EEC1 has 8: not decoded' "$T/kinds.err"
+check "... the CAN FD one with its length" grep -q 'vcan0: CAN FD frame 0x100 of 9 bytes, a length no frame has' "$T/kinds.err"
 
 # filters on the --fd path (the kernel's rules, applied by can-read)
 $FEED --frames "$TOP/tests/can-frames.txt" -- can-read --fd FD --filter '123:7FF,#0' --status-interval 0 \
@@ -103,3 +112,11 @@ can-read -r /nonexistent > /dev/null 2>&1; eq "missing log: exit 66" "$?" 66
 printf 'BO_ x\n' > "$T/bad.dbc"
 can-read -d "$T/bad.dbc" -r "$T/big.log" > /dev/null 2>"$T/dbc.err"; eq "malformed DBC: exit 65" "$?" 65
 check "... naming file and line" grep -q "bad.dbc:1:" "$T/dbc.err"
+printf 'BO_ 256 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] "" Y\n\nBA_DEF_ BO_ "A" INT 0 1;\nBA_DEFX_ BO_ "B" INT 0 1;\n' \
+	> "$T/kw.dbc"
+can-read -d "$T/kw.dbc" -r "$T/big.log" > /dev/null 2>"$T/kw.err"; eq "unknown DBC keyword: exit 65" "$?" 65
+check "... naming it and its line" grep -q "kw.dbc:5: expected a DBC keyword .*, found 'BA_DEFX_'" "$T/kw.err"
+printf 'BO_ 291 X: 2 Y\n SG_ a : 7|8@0+ (1,0) [0|1] "" Y\n SG_ b : 4|8@1+ (1,0) [0|1] "" Y\n' > "$T/ov.dbc"
+can-read -d "$T/ov.dbc" -r "$T/big.log" > "$T/ov.out" 2>"$T/ov.err"; eq "overlapping signals: read all the same" "$?" 0
+check "... a warning naming both, the message and the line" \
+	grep -q "ov.dbc:3: signals a (line 2) and b of message X overlap: 4 bits in both, from bit 4" "$T/ov.err"

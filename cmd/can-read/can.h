@@ -10,7 +10,8 @@
  *   rate.c    --on-change, --interval, --agg: per signal and per CAN id
  *   emit.c    a frame into records: raw, DBC signals, errors; status
  *   loop.c    the poll loops: live sockets, and replay of a log
- *   dbc.c, dbc_decode.c (from the can-dbc branch) the DBC parser and decoder */
+ *   dbc.c, dbc_decode.c (from the can-dbc branch) the DBC parser and decoder,
+ *   dbc_overlap.c signals that share bits (the parser's warnings) */
 #ifndef CAN_READ_H
 #define CAN_READ_H
 #include <stddef.h>
@@ -74,7 +75,7 @@ struct rate_opts {
 struct rstate {                 /* one signal (by dbc_sig.index) or one CAN id */
 	int64_t win;            /* interval window (ts / interval) being gathered, -1 none */
 	int64_t last_ts;        /* newest sample in the window */
-	double min, max, sum, last;
+	double min, max, mean, last;    /* of the samples of the window */
 	unsigned long n;
 	const char *label;      /* label of the last sample */
 	int iface;
@@ -174,6 +175,7 @@ int sock_read(int fd, struct sockbatch *b, struct cframe *out, int *ifindex, int
 /* emit.c: the decode path, shared by the live and replay loops. */
 struct counters {
 	unsigned long read, decoded, unknown, errors, filtered, bad, rejected, kdrops, reconnects;
+	unsigned long bad_length;   /* frames whose length does not fit: emit_misfit */
 };
 struct emit;
 struct emit *emit_new(const struct opts *o, struct plx_out *out, char *err, size_t errlen);
@@ -182,6 +184,9 @@ int emit_name(struct emit *e, const char *name, size_t len);   /* interface name
 const char *emit_iface(const struct emit *e, int idx);
 /* One frame: filtered (when filter != NULL), decoded, rate-controlled, queued. */
 void emit_frame(struct emit *e, const struct cframe *cf, const struct filters *filter);
+/* Where the frames now given come from, for what is said about them: "drive.log:12"
+ * (kept, not copied), or NULL. */
+void emit_where(struct emit *e, const char *where);
 /* Windows due at now (epoch ms; INT64_MAX at the end of input). */
 void emit_due(struct emit *e, int64_t now);
 void emit_status(struct emit *e, int live);

@@ -21,11 +21,14 @@
  * The text is read as tokens (identifiers, numbers, strings that may span
  * lines, punctuation), so layout is free but for three rules taken from
  * the files tools write: an NS_ list holds the indented names after it,
- * the BS_ and BU_ lists and an SG_ line's receivers end with their line,
- * and a statement this parser does not know ends at its ';' or at the next
- * known keyword opening a line (so a misspelt BO_ cannot swallow the SG_
- * lines after it: they come out as an error).  Attribute statements (BA_*)
- * are skipped to their ';' (strings may hold one).  SG_MUL_VAL_ (extended
+ * and the BS_ and BU_ lists and an SG_ line's receivers end with their
+ * line.  The keywords are those of Vector's "DBC File Format
+ * Documentation" (the NS_ list of the files CANdb++ writes); a statement
+ * of one this parser does not use (attributes BA_*, EV_, SIG_GROUP_, ...)
+ * is skipped to its ';' (strings may hold one), and must have it before
+ * the next keyword opening a line; any other word where a statement
+ * begins is an error, so a misspelt keyword is not silently skipped with
+ * what it says.  SG_MUL_VAL_ (extended
  * multiplexing) gives a muxed signal another multiplexer, an m<n>M signal,
  * and value ranges in place of its m<n>.  Names in CM_, VAL_, SIG_VALTYPE_
  * and SG_MUL_VAL_ that match no message or signal are ignored, as other
@@ -63,7 +66,8 @@ struct lex {
 	int msgcap, sigcap, nodecap, tabcap;
 };
 
-/* Statements that end an unknown one when they open a line. */
+/* The keywords of the format: VERSION, NS_, BS_, BU_, BO_, SG_, EV_ and the
+ * new symbols of the NS_ list of the files CANdb++ writes. */
 static const char *const keywords[] = {
 	"VERSION", "NS_", "BS_", "BU_", "BO_", "SG_", "CM_", "VAL_", "VAL_TABLE_",
 	"SIG_VALTYPE_", "BA_DEF_", "BA_", "BA_DEF_DEF_", "BA_DEF_REL_", "BA_REL_",
@@ -94,6 +98,29 @@ fail(struct lex *x, int line, const char *fmt, ...)
 	vsnprintf(x->err + n, x->errlen - n, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* A warning (dbc.h): kept, the first DBC_MAX_WARN of them, and counted. */
+static void
+warn(struct lex *x, int line, const char *fmt, ...)
+{
+	struct dbc *d = x->d;
+	char buf[512];
+	va_list ap;
+	int n;
+
+	if (d->nwarn == DBC_MAX_WARN) {
+		d->warn_more++;
+		return;
+	}
+	n = snprintf(buf, sizeof buf, "%s:%d: ", x->fname, line);
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof buf - n, fmt, ap);
+	va_end(ap);
+	if (!d->nwarn)
+		d->warn = xrealloc(NULL, DBC_MAX_WARN * sizeof *d->warn);
+	d->warn[d->nwarn] = xrealloc(NULL, strlen(buf) + 1);
+	strcpy(d->warn[d->nwarn++], buf);
 }
 
 /* The current token as the "found ..." of a message. */
@@ -885,22 +912,20 @@ bad:
 	return -1;
 }
 
-/* Up to the ';' that ends a statement, strings and all.  strict: the
- * statement must have one (BA_DEF_ ...); else it may also end where a known
- * keyword opens a line. */
+/* A statement this parser does not use, up to its ';', strings and all. */
 static int
-skip_stmt(struct lex *x, int strict)
+skip_stmt(struct lex *x)
 {
 	if (next(x) < 0)
 		return -1;
 	while (x->t != T_EOF && !is_punct(x, ';')) {
 		if (x->bol && is_keyword(x))
-			return strict ? expected(x, "';'") : 0;
+			return expected(x, "';'");
 		if (next(x) < 0)
 			return -1;
 	}
 	if (x->t == T_EOF)
-		return strict ? expected(x, "';'") : 0;
+		return expected(x, "';'");
 	return next(x);
 }
 
@@ -935,8 +960,8 @@ parse_header(struct lex *x)
 static int
 statement(struct lex *x)
 {
-	if (x->t != T_ID)
-		return expected(x, "a keyword (BO_, SG_, CM_, ...)");
+	if (!is_keyword(x))
+		return expected(x, "a DBC keyword (BO_, SG_, CM_, BA_, ...)");
 	if (is_id(x, "SG_"))
 		return parse_sig(x);
 	x->cur = -1;
@@ -956,7 +981,7 @@ statement(struct lex *x)
 		return parse_valtype(x);
 	if (is_id(x, "SG_MUL_VAL_"))
 		return parse_mulval(x);
-	return skip_stmt(x, is_keyword(x));
+	return skip_stmt(x);
 }
 
 /* A message's multiplexing, once all is read: one M at most; a muxed
@@ -993,6 +1018,27 @@ finish_mux(struct lex *x, struct dbc_msg *m)
 	return 0;
 }
 
+static void
+overlap(void *ctx, const struct dbc_msg *m, const struct dbc_sig *a, const struct dbc_sig *b,
+        unsigned nbits, unsigned first)
+{
+	warn(ctx, b->line, "signals %s (line %d) and %s of message %s overlap: %u bit%s in both, from bit %u",
+	     a->name, a->line, b->name, m->name, nbits, nbits == 1 ? "" : "s", first);
+}
+
+/* What a frame message says that cannot be right: a size no frame has
+ * (dbc_decode would never decode it), signals that share bits. */
+static void
+check_msg(struct lex *x, const struct dbc_msg *m)
+{
+	if (m->id & ~(CAN_EFF_FLAG | CAN_EFF_MASK))
+		return;                           /* no frame: see dbc.h */
+	if (!dbc_len_exists(m->size))
+		warn(x, m->line, "message %s has %u bytes, a length no CAN frame has (0 to 8, 12, 16, 20, 24, "
+		     "32, 48, 64): it will never be decoded", m->name, m->size);
+	dbc_overlaps(m, overlap, x);
+}
+
 /* Multiplexing, signal indices and the id lookup, once all is read. */
 static int
 finish(struct lex *x)
@@ -1005,6 +1051,7 @@ finish(struct lex *x)
 			d->msg[i].sig[j].index = d->nsig++;
 		if (finish_mux(x, &d->msg[i]) < 0)
 			return -1;
+		check_msg(x, &d->msg[i]);
 	}
 	if (dbc_index(d, &dup) < 0)
 		return fail(x, d->msg[dup].line, "expected a CAN id not used before, found message %s", d->msg[dup].name);
@@ -1108,6 +1155,9 @@ dbc_free(struct dbc *d)
 		free(d->table[i].name);
 		free_vals(d->table[i].vals, d->table[i].nvals);
 	}
+	for (i = 0; i < d->nwarn; i++)
+		free(d->warn[i]);
+	free(d->warn);
 	free(d->msg);
 	free(d->node);
 	free(d->table);

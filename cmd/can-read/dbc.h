@@ -6,7 +6,8 @@
  *    SG_ EngineSpeed : 24|16@1+ (0.125,0) [0|8031.875] "rpm" Vector__XXX
  *    SG_ Torque M : 7|8@0- (1,-125) [-125|125] "%" Dash
  *
- * dbc.c parses the text, dbc_decode.c looks frames up and decodes them. */
+ * dbc.c parses the text, dbc_decode.c looks frames up and decodes them,
+ * dbc_overlap.c finds signals that share bits. */
 #ifndef CAN_DBC_H
 #define CAN_DBC_H
 
@@ -15,6 +16,14 @@
 #include <linux/can.h>   /* CAN_EFF_FLAG, CAN_EFF_MASK, CAN_SFF_MASK */
 
 #define DBC_MAX_SIZE 64  /* bytes in a message: CAN FD */
+
+/* Whether a CAN frame can have len bytes: classic 0 to 8, CAN FD also 12, 16, 20, 24, 32, 48,
+ * 64 (its DLC codes 9 to 15); there is no CAN FD frame of 9 bytes. */
+static inline int
+dbc_len_exists(unsigned len)
+{
+	return len <= 8 || (len <= 24 && len % 4 == 0) || len == 32 || len == 48 || len == 64;
+}
 
 enum dbc_mux { DBC_PLAIN, DBC_MUXER, DBC_MUXED };            /* "M" and "m<n>" in SG_ lines */
 enum dbc_vtype { DBC_INT, DBC_FLOAT32, DBC_FLOAT64 };         /* SIG_VALTYPE_ 1 and 2 */
@@ -64,7 +73,13 @@ struct dbc {
 	struct dbc_node *node; int nnode;
 	struct dbc_table *table; int ntable;
 	int32_t *hash; uint32_t hmask;  /* id -> msg index, open addressing, -1 empty */
+	char **warn; int nwarn;     /* what the file says that cannot be right, but that does not
+	                             * stop it being read: "FILE:LINE: ..." (signals that overlap, a
+	                             * message size no frame has); the first DBC_MAX_WARN of them */
+	unsigned warn_more;         /* ... and how many more there were */
 };
+
+#define DBC_MAX_WARN 100
 
 struct dbc *dbc_parse(const char *text, size_t len, const char *fname, char *err, size_t errlen);
 struct dbc *dbc_load(const char *path, char *err, size_t errlen);   /* err: "FILE:LINE: expected X, found Y" */
@@ -73,10 +88,11 @@ void dbc_free(struct dbc *d);
 /* can_id as in struct can_frame (EFF flag), RTR/ERR flags ignored; O(1). */
 const struct dbc_msg *dbc_find(const struct dbc *d, uint32_t can_id);
 
-/* Decodes every signal present in data[0,len) (multiplexing applied: the muxer's value picks
- * the muxed signals, through every level of extended multiplexing; a signal past len is
- * skipped). Calls fn for each; label is the VAL_ label
- * of the raw value or NULL. Returns the number of signals decoded. No allocation. */
+/* Decodes the signals of a frame of m (multiplexing applied: the muxer's value picks the
+ * muxed signals, through every level of extended multiplexing).  Calls fn for each; label
+ * is the VAL_ label of the raw value or NULL.  Returns the number of signals decoded, or
+ * -1 without a call when len is not m->size: a shorter or longer frame is not the message
+ * the DBC describes, and its values would be made up.  No allocation. */
 typedef void dbc_sig_fn(void *ctx, const struct dbc_msg *m, const struct dbc_sig *s, double value, const char *label);
 int dbc_decode(const struct dbc_msg *m, const uint8_t *data, unsigned len, dbc_sig_fn *fn, void *ctx);
 
@@ -88,7 +104,16 @@ double dbc_phys(const struct dbc_sig *s, uint64_t raw);
 /* The VAL_ label of a raw value, or NULL. */
 const char *dbc_label(const struct dbc_sig *s, uint64_t raw);
 
+/* The bits of the payload s occupies, bit n being bit n % 8 of byte n / 8 as the DBC numbers
+ * them (dbc_overlap.c). */
+void dbc_sig_bits(const struct dbc_sig *s, uint64_t bits[DBC_MAX_SIZE / 8]);
+
 /* Internal to dbc.c and dbc_decode.c: builds the id lookup; -1 on a duplicate id (*dup = its index). */
 int dbc_index(struct dbc *d, int *dup);
+/* Internal to dbc.c and dbc_overlap.c: calls fn for each pair of signals of m that one frame
+ * can hold together (see dbc_overlap.c) and that share bits: how many, and the lowest. */
+typedef void dbc_overlap_fn(void *ctx, const struct dbc_msg *m, const struct dbc_sig *a,
+                            const struct dbc_sig *b, unsigned nbits, unsigned first);
+void dbc_overlaps(const struct dbc_msg *m, dbc_overlap_fn *fn, void *ctx);
 
 #endif

@@ -13,7 +13,9 @@
  * The raw value is then sign-extended (@x-), or its bits taken as an IEEE
  * float (SIG_VALTYPE_ 1 and 2), and scaled: value = raw * factor + offset.
  * A muxed signal is decoded when its multiplexer's raw value is its m<n>
- * (or in its SG_MUL_VAL_ ranges) and that multiplexer is itself decoded. */
+ * (or in its SG_MUL_VAL_ ranges) and that multiplexer is itself decoded.
+ * Only a frame of the message's size is decoded: the parser made sure that
+ * every signal lies within it, so no bit is read past the frame's data. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,17 +155,15 @@ in_range(const struct dbc_sig *s, uint64_t v)
 
 /* Whether the multiplexers pick s, up the chain of extended multiplexing
  * (the parser refused loops).  top: the raw value of the message's M
- * signal, if the frame holds it. */
+ * signal. */
 static int
-picked(const struct dbc_msg *m, const struct dbc_sig *s, const uint8_t *data, unsigned len, uint64_t top)
+picked(const struct dbc_msg *m, const struct dbc_sig *s, const uint8_t *data, uint64_t top)
 {
 	const struct dbc_sig *p;
 	uint64_t v;
 
 	for (; s->mux == DBC_MUXED; s = p) {
 		p = &m->sig[s->muxer];
-		if (p->need > len)
-			return 0;
 		v = s->muxer == m->muxer ? top : dbc_raw(p, data);
 		if (!in_range(s, v))
 			return 0;
@@ -178,11 +178,13 @@ dbc_decode(const struct dbc_msg *m, const uint8_t *data, unsigned len, dbc_sig_f
 	uint64_t raw, top = 0;
 	int i, n = 0;
 
-	if (m->muxer >= 0 && m->sig[m->muxer].need <= len)
+	if (len != m->size)
+		return -1;
+	if (m->muxer >= 0)
 		top = dbc_raw(&m->sig[m->muxer], data);
 	for (i = 0; i < m->nsig; i++) {
 		s = &m->sig[i];
-		if (s->need > len || !picked(m, s, data, len, top))
+		if (!picked(m, s, data, top))
 			continue;
 		raw = i == m->muxer ? top : dbc_raw(s, data);
 		fn(ctx, m, s, dbc_phys(s, raw), dbc_label(s, raw));

@@ -10,7 +10,12 @@
  * with "flags":"ext,rtr,fd,brs,esi" (those set) when any; a remote request
  * has the value "R".  An error frame is one event per error class:
  *   {"class":"event","metric":"can.error","value":"bus-off",...,"tags":{"interface":"can0"}}
- * Rate control (rate.c) keys raw frames and error frames by CAN id. */
+ * Rate control (rate.c) keys raw frames and error frames by CAN id.
+ *
+ * A frame whose length does not fit is dropped, counted and said once per
+ * (id, length): a CAN FD frame of a length no frame has (9 bytes; the DLC
+ * codes give 0-8, 12, 16, 20, 24, 32, 48, 64), whatever it is, and a frame
+ * of a DBC message whose length is not the message's size (sigs.c). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,10 +24,12 @@
 #include <linux/can/error.h>
 
 #include "clock.h"
+#include "dbc.h"
 #include "emit.h"
 #include "log.h"
 
 #define WARN_PER_S 20
+#define MISFIT_MAX 1024         /* slots of e->misfit; 3/4 of them are said */
 
 static void
 warn_tick(struct emit *e)
@@ -62,6 +69,56 @@ emit_rejected(struct emit *e)
 	emit_warn(e, "record not sent: %s", e->recs.err);
 }
 
+void
+emit_where(struct emit *e, const char *where)
+{
+	e->where = where;
+}
+
+/* 1 the first time (id, len) is seen, 0 after; -1 when the table is full. */
+static int
+misfit_first(struct emit *e, canid_t id, unsigned len)
+{
+	uint64_t key = ((uint64_t)(id & (CAN_EFF_FLAG | CAN_EFF_MASK)) << 8 | len) + 1;
+	unsigned i;
+
+	if (!e->misfit && !(e->misfit = calloc(MISFIT_MAX, sizeof *e->misfit)))
+		return -1;
+	for (i = (unsigned)((key * 0x9E3779B97F4A7C15u) >> 54) & (MISFIT_MAX - 1); e->misfit[i];
+	     i = (i + 1) & (MISFIT_MAX - 1))
+		if (e->misfit[i] == key)
+			return 0;
+	if (e->nmisfit >= MISFIT_MAX * 3 / 4)
+		return -1;
+	e->misfit[i] = key;
+	e->nmisfit++;
+	return 1;
+}
+
+void
+emit_misfit(struct emit *e, const struct cframe *cf, const char *fmt, ...)
+{
+	char id[12], why[300];
+	va_list ap;
+	int first = misfit_first(e, cf->f.can_id, cf->f.len);
+
+	e->c.bad_length++;
+	if (first < 0 && e->nmisfit == MISFIT_MAX * 3 / 4) {
+		e->nmisfit++;       /* said once too */
+		emit_warn(e, "more than %d ids and lengths of frames that do not fit: the others are "
+		          "counted (gateway.can.frames_bad_length), not said", MISFIT_MAX * 3 / 4);
+	}
+	if (first <= 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	emit_idtag(id, cf->f.can_id);
+	emit_warn(e, "%s%s%s: %sframe %s of %u byte%s%s (said once per id and length)", e->where ? e->where : "",
+	          e->where ? ": " : "", emit_iface(e, cf->iface), cf->fd ? "CAN FD " : "", id, cf->f.len,
+	          cf->f.len == 1 ? "" : "s", why);
+}
+
 struct emit *
 emit_new(const struct opts *o, struct plx_out *out, char *err, size_t errlen)
 {
@@ -99,6 +156,7 @@ emit_free(struct emit *e)
 		free(e->names[i]);
 	rawtab_free(&e->raw);
 	plx_recs_free(&e->recs);
+	free(e->misfit);
 	free(e);
 }
 
@@ -312,6 +370,8 @@ raw_rated(struct emit *e, const struct cframe *cf)
 void
 emit_frame(struct emit *e, const struct cframe *cf, const struct filters *filter)
 {
+	int r;
+
 	e->c.read++;
 	if (filter && !filters_match(filter, cf->f.can_id)) {
 		e->c.filtered++;
@@ -320,8 +380,11 @@ emit_frame(struct emit *e, const struct cframe *cf, const struct filters *filter
 	if (cf->f.can_id & CAN_ERR_FLAG) {
 		e->c.errors++;
 		raw_rated(e, cf);
-	} else if (e->decode && e->decode(e, cf)) {
-		e->c.decoded++;
+	} else if (cf->fd && !dbc_len_exists(cf->f.len)) {
+		emit_misfit(e, cf, ", a length no frame has: dropped");
+	} else if (e->decode && (r = e->decode(e, cf))) {
+		if (r > 0)
+			e->c.decoded++;
 	} else if (e->decode && !e->o->raw_unknown) {
 		e->c.unknown++;
 	} else {
@@ -361,7 +424,8 @@ emit_status(struct emit *e, int live)
 {
 	const struct { const char *name; unsigned long v; } c[] = {
 		{ "gateway.can.frames_read", e->c.read }, { "gateway.can.frames_decoded", e->c.decoded },
-		{ "gateway.can.frames_unknown", e->c.unknown }, { "gateway.can.frames_filtered", e->c.filtered },
+		{ "gateway.can.frames_unknown", e->c.unknown }, { "gateway.can.frames_bad_length", e->c.bad_length },
+		{ "gateway.can.frames_filtered", e->c.filtered },
 		{ "gateway.can.error_frames", e->c.errors }, { "gateway.can.bad_input", e->c.bad },
 		{ "gateway.can.records_rejected", e->c.rejected }, { "gateway.can.kernel_drops", e->c.kdrops },
 		{ "gateway.can.overruns", e->out->overruns }, { "gateway.can.reconnects", e->c.reconnects },

@@ -19,9 +19,14 @@ struct emit {
 	int64_t warn_second;        /* warnings about input, at most WARN_PER_S a second */
 	int nwarn;
 	unsigned long suppressed;
+	uint64_t *misfit;           /* (id, length) pairs of frames that do not fit, said once:
+	                             * open addressing, MISFIT_MAX slots, 0 empty; NULL until one */
+	unsigned nmisfit;
+	const char *where;          /* the log line in hand ("drive.log:12"), or NULL */
 	/* DBC decoding (sigs.c), NULL without -d */
 	void *dbc;
-	int (*decode)(struct emit *e, const struct cframe *cf);   /* 1 a DBC message, 0 unknown */
+	int (*decode)(struct emit *e, const struct cframe *cf);   /* 1 a DBC message, 0 unknown,
+	                                                           * -1 a misfit (emit_misfit) */
 	void (*dbc_due)(struct emit *e, int64_t now);
 	void (*dbc_free)(struct emit *e);
 };
@@ -32,6 +37,10 @@ void emit_idtag(char *buf, canid_t id);
 int emit_tags(const struct emit *e, struct plx_tags *t, int iface, const char *id);
 /* a record refused by recs.c (the reason in e->recs.err): said and counted */
 void emit_rejected(struct emit *e);
+/* A frame whose length does not fit (a CAN FD length that does not exist, or not its DBC
+ * message's size): counted, and why said once per id and length ("... does not fit ...") */
+void emit_misfit(struct emit *e, const struct cframe *cf, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Loads the DBC files of o and sets the hooks; 0, or -1 with why (sigs.c). */
 int sigs_init(struct emit *e, char *err, size_t errlen);
 

@@ -5,11 +5,15 @@
  *     or when --max-quiet has passed since the last one sent (a heartbeat,
  *     so a dashboard does not go blank on a steady value);
  *   - an interval window: with --interval, samples of one window
- *     [k*I, (k+1)*I) of the frame clock are gathered (last, min, max, sum)
+ *     [k*I, (k+1)*I) of the frame clock are gathered (last, min, max, mean)
  *     and sent once, when a sample of a later window arrives or the clock
- *     passes the window's end (rate_due).
+ *     passes the window's end (rate_due).  The mean is a running one, not
+ *     a sum divided at the end: a sum of large finite values (a float64
+ *     signal near 1e308) would overflow to infinity, and the mean of
+ *     values that are all the same is exactly that value.
  * Windows go by the frames' own timestamps, so a replayed log aggregates as
  * the live bus did.  The raw-frame table is bounded (RAW_IDS_MAX ids). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +37,23 @@ rate_gate(const struct rate_opts *o, struct rstate *s, double v, const char *lab
 	s->sent_label = label;
 	s->sent_ts = ts;
 	return 1;
+}
+
+/* Welford's update, mean += (v - mean) / n; when v and the mean are so far
+ * apart that their difference overflows (opposite signs near DBL_MAX),
+ * mean + (v/n - mean/n), whose terms are all finite.  An infinite or NaN
+ * sample makes the mean what a sum would: infinite or NaN. */
+static double
+mean_add(double mean, double v, unsigned long n)
+{
+	double d;
+
+	if (!isfinite(mean) || !isfinite(v))
+		return mean + v;
+	d = v - mean;
+	if (isfinite(d))
+		return mean + d / (double)n;
+	return mean + (v / (double)n - mean / (double)n);
 }
 
 static int64_t
@@ -59,15 +80,14 @@ rate_sample(const struct rate_opts *o, int64_t interval_ms, struct rstate *s, in
 	if (s->win == -1) {
 		s->win = w;
 		s->n = 0;
-		s->min = s->max = v;
-		s->sum = 0;
+		s->min = s->max = s->mean = v;
 	}
 	s->n++;
 	if (v < s->min)
 		s->min = v;
 	if (v > s->max)
 		s->max = v;
-	s->sum += v;
+	s->mean = s->n == 1 ? v : mean_add(s->mean, v, s->n);
 	s->last = v;
 	s->label = label;
 	s->last_ts = ts;

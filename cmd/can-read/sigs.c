@@ -20,6 +20,7 @@
 
 #include "dbc.h"
 #include "emit.h"
+#include "log.h"
 
 struct sigs {
 	struct dbc *dbc[8];
@@ -216,7 +217,7 @@ static void
 send_window(struct sigs *g, unsigned i, const struct rstate *w)
 {
 	const struct rate_opts *o = &g->e->o->rate;
-	double mean = w->sum / (double)w->n;
+	double mean = w->mean;
 
 	switch (o->agg) {
 	case AGG_LAST:
@@ -280,8 +281,10 @@ decode(struct emit *e, const struct cframe *cf)
 		if ((m = dbc_find(g->dbc[k], cf->f.can_id))) {
 			g->cf = cf;
 			g->cur_base = g->base[k];
-			dbc_decode(m, cf->f.data, cf->f.len, on_sig, g);
-			return 1;
+			if (dbc_decode(m, cf->f.data, cf->f.len, on_sig, g) >= 0)
+				return 1;
+			emit_misfit(e, cf, ", message %s has %u: not decoded", m->name, m->size);
+			return -1;
 		}
 	return 0;
 }
@@ -396,7 +399,7 @@ sigs_init(struct emit *e, char *err, size_t errlen)
 {
 	const struct opts *o = e->o;
 	struct sigs *g = calloc(1, sizeof *g);
-	int k;
+	int k, i;
 
 	if (!g) {
 		snprintf(err, errlen, "out of memory");
@@ -410,6 +413,10 @@ sigs_init(struct emit *e, char *err, size_t errlen)
 	for (k = 0; k < o->ndbc; k++) {
 		if (!(g->dbc[k] = dbc_load(o->dbc_path[k], err, errlen)))
 			return -1;
+		for (i = 0; i < g->dbc[k]->nwarn; i++)
+			plx_warn("%s", g->dbc[k]->warn[i]);
+		if (g->dbc[k]->warn_more)
+			plx_warn("%s: %u more warnings", o->dbc_path[k], g->dbc[k]->warn_more);
 		g->ndbc++;
 		g->base[k] = g->nsig;
 		g->mbase[k] = g->nmsg;

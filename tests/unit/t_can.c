@@ -1,6 +1,8 @@
 /* Unit tests of can-read's pure parts: candump filters (parsed as candump
  * parses them, matched as the kernel matches), candump log lines, error
  * frame words, and the rate-control state. */
+#include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/can/error.h>
@@ -191,10 +193,43 @@ test_rate(void)
 	rate_sample(&o, 1000, &s, 1900, 3, NULL, 0, &fl, &c);
 	T(!rate_due(1000, &s, 1999, &c), "window not due before its end");
 	rate_sample(&o, 1000, &s, 2100, 7, NULL, 0, &fl, &c);
-	T(fl && c.n == 3 && c.min == 1 && c.max == 5 && c.sum == 9 && c.last == 3 && c.last_ts == 1900,
+	T(fl && c.n == 3 && c.min == 1 && c.max == 5 && c.mean == 3 && c.last == 3 && c.last_ts == 1900,
 	  "next window closes the last: n 3, min 1, max 5, mean 3, last 3 at 1900");
 	T(rate_due(1000, &s, 3000, &c) && c.n == 1 && c.last == 7, "due at the window's end");
 	T(!rate_due(1000, &s, 9000, &c), "nothing after that");
+}
+
+/* The mean of a window whose sum is past DBL_MAX: still the mean. */
+static double
+window_mean(const double *v, int n, int repeat)
+{
+	struct rate_opts o = { .interval_ms = 1000, .agg = AGG_MEAN };
+	struct rstate s, c;
+	int fl, i, k;
+
+	rstate_init(&s);
+	for (k = 0; k < repeat; k++)
+		for (i = 0; i < n; i++)
+			rate_sample(&o, 1000, &s, 1000, v[i], NULL, 0, &fl, &c);
+	return rate_due(1000, &s, 2000, &c) ? c.mean : NAN;
+}
+
+static void
+test_mean(void)
+{
+	const double half = DBL_MAX / 2, same[] = { half, half, half }, alt[] = { half, -half, half },
+	             max[] = { DBL_MAX, -DBL_MAX, DBL_MAX }, tenth[] = { 0.1, 0.1, 0.1 },
+	             big[] = { 1e308, 1.5e308 };
+	double m;
+
+	T(window_mean(same, 3, 1) == half, "mean of three DBL_MAX/2: DBL_MAX/2 (a sum overflows)");
+	m = window_mean(alt, 3, 1);
+	T(fabs(m - half / 3) <= 1e-15 * half, "mean of DBL_MAX/2, -DBL_MAX/2, DBL_MAX/2: DBL_MAX/6 (%g)", m);
+	m = window_mean(max, 3, 1);
+	T(fabs(m - DBL_MAX / 3) <= 1e-15 * DBL_MAX, "mean of DBL_MAX, -DBL_MAX, DBL_MAX: DBL_MAX/3 (%g)", m);
+	m = window_mean(big, 2, 500000);
+	T(fabs(m - 1.25e308) <= 1e-12 * 1.25e308, "mean of a million samples near 1e308: 1.25e308 (%.17g)", m);
+	T(window_mean(tenth, 3, 1) == 0.1, "mean of 0.1, 0.1, 0.1: exactly 0.1");
 }
 
 static void
@@ -221,6 +256,7 @@ main(void)
 	test_log();
 	test_errframe();
 	test_rate();
+	test_mean();
 	test_rawtab();
 	UNIT_END();
 }

@@ -2,8 +2,10 @@
  * the test files of tests/golden/can/ parsed field by field, frames decoded
  * to values worked out by hand from the bit layout (Intel, Motorola across
  * bytes, sign extension, floats, 64-bit and 9-byte signals, CAN FD),
- * multiplexing, short frames, the id lookup, and one error message per way
- * a DBC can be wrong, each naming the file and line. */
+ * multiplexing, frames of another size than their message refused, the id
+ * lookup, one error message per way a DBC can be wrong, each naming the
+ * file and line, the bits a signal occupies in either byte order, and the
+ * warnings of signals that share bits. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -38,17 +40,21 @@ hex(const char *h, uint8_t *data)
 	return n;
 }
 
-/* Decodes frame HEX of message id, returns what it decoded. */
+/* Decodes frame HEX of message id, returns what it decoded; n -1 when
+ * dbc_decode refused the frame (then it must have decoded nothing). */
 static struct got
 decode(const struct dbc *d, uint32_t id, const char *h)
 {
 	struct got g = { 0 };
 	uint8_t data[DBC_MAX_SIZE];
-	int n = hex(h, data);
+	int n = hex(h, data), r;
 	const struct dbc_msg *m = dbc_find(d, id);
 
-	if (m)
-		T(dbc_decode(m, data, n, collect, &g) == g.n, "dbc_decode counts what it decoded, %s", m->name);
+	if (m) {
+		r = dbc_decode(m, data, n, collect, &g);
+		T(r == g.n || (r == -1 && g.n == 0), "dbc_decode counts what it decoded, %s", m->name);
+		g.n = r;
+	}
 	return g;
 }
 
@@ -168,10 +174,14 @@ test_basic(void)
 	T(dbc_find(d, 0x100 | CAN_ERR_FLAG) == dbc_find(d, 0x100), "ERR flag ignored");
 	T(dbc_find(d, 0x101) == NULL && dbc_find(d, CAN_EFF_FLAG) == NULL, "unknown ids, and no frame for VECTOR__INDEPENDENT_SIG_MSG");
 
+	/* a frame of another size is not this message: none of its values is decoded,
+	 * not even those of the bytes it has */
 	g = decode(d, 0x100, "12345678");
-	T(g.n == 2 && has(&g, "Rpm", 3332.5, NULL) && has(&g, "Coolant", 46, NULL), "a 4-byte frame: signals past it skipped");
+	T(g.n == -1, "a 4-byte frame of an 8-byte message: refused");
+	g = decode(d, 0x100, "123456789ABCDEF000");
+	T(g.n == -1, "a 9-byte frame of an 8-byte message: refused");
 	g = decode(d, 0x100, "");
-	T(g.n == 0, "an empty frame: nothing");
+	T(g.n == -1, "an empty frame: refused");
 	dbc_free(d);
 }
 
@@ -194,10 +204,12 @@ test_mux(void)
 	g = decode(d, 0x200, "0500000000000000");
 	T(g.n == 2, "selector 5: no muxed signal");
 	g = decode(d, 0x200, "02");
-	T(g.n == 1 && has(&g, "Selector", 2, "Raw"), "a 1-byte frame: only the multiplexer");
+	T(g.n == -1, "a 1-byte frame: refused, the multiplexer too");
+	g = decode(d, 0x18FEF1FE | CAN_EFF_FLAG, "60112233445566778800000000000000");
+	T(g.n == 4 && has(&g, "Page", 3, "Third") && has(&g, "Count", 0, NULL), "extended, Motorola multiplexer");
+	T(has(&g, "P3", 0x11223344 * 0.5, NULL) && has(&g, "P3b", 0x88, NULL), "m3: both its signals");
 	g = decode(d, 0x18FEF1FE | CAN_EFF_FLAG, "601122334455667788");
-	T(g.n == 3 && has(&g, "Page", 3, "Third") && has(&g, "Count", 0, NULL), "extended, Motorola multiplexer");
-	T(has(&g, "P3", 0x11223344 * 0.5, NULL), "m3 read, its sibling past the frame skipped");
+	T(g.n == -1, "9 bytes of the 16-byte message: refused");
 	dbc_free(d);
 
 	d = load("mux-ext.dbc");
@@ -284,7 +296,15 @@ static const struct { const char *text, *err; } cases[] = {
 	  "t.dbc:3: expected a multiplexer (M) in message X for b, found none" },
 	{ "BU_: A\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\n", "t.dbc:2: expected a BO_ line before SG_, found 'SG_'" },
 	{ "CM_ BO_ 1 \"open\n\nstring;\n", "t.dbc:1: expected '\"' to end the string begun here, found end of file" },
-	{ "CM_ \"a\nb\";\nCM_ BO_ 1 \"c\";\n42\n", "t.dbc:4: expected a keyword (BO_, SG_, CM_, ...), found '42'" },
+	{ "CM_ \"a\nb\";\nCM_ BO_ 1 \"c\";\n42\n", "t.dbc:4: expected a DBC keyword (BO_, SG_, CM_, BA_, ...), found '42'" },
+	/* a word the format does not have is not skipped with what it says */
+	{ "BA_DEF_ BO_ \"x\" INT 0 1;\nBA_DEFX_ BO_ \"y\" INT 0 1;\n",
+	  "t.dbc:2: expected a DBC keyword (BO_, SG_, CM_, BA_, ...), found 'BA_DEFX_'" },
+	{ "FOO_ 1 2 \"x;y\" ;\nBO_ 1 X: 8 Y\n", "t.dbc:1: expected a DBC keyword (BO_, SG_, CM_, BA_, ...), found 'FOO_'" },
+	{ "BO_ 1 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\n\nsg_ b : 8|8@1+ (1,0) [0|1] \"\" Y\n",
+	  "t.dbc:4: expected a DBC keyword (BO_, SG_, CM_, BA_, ...), found 'sg_'" },
+	{ "BO_ 1 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\nVAL_TABLE 1 \"x\" ;\n",
+	  "t.dbc:3: expected a DBC keyword (BO_, SG_, CM_, BA_, ...), found 'VAL_TABLE'" },
 	{ "CM_ XX_ 1 \"c\";\n", "t.dbc:1: expected a string or BU_, BO_, SG_, EV_, found 'XX_'" },
 	{ "CM_ BO_ 1 \"c\"\nBO_ 1 X: 8 Y\n", "t.dbc:2: expected ';', found 'BO_'" },
 	{ "VAL_ 1 a 1 \"x\" 2 ;\n", "t.dbc:1: expected a value label, found ';'" },
@@ -295,7 +315,7 @@ static const struct { const char *text, *err; } cases[] = {
 	{ "BA_DEF_ BO_ \"x\" INT 0 1\nBO_ 1 X: 8 Y\n", "t.dbc:2: expected ';', found 'BO_'" },
 	{ "BA_ \"x\" BO_ 1 \"a; b\"", "t.dbc:1: expected ';', found end of file" },
 	{ "NS_ \n", "t.dbc:2: expected ':', found end of file" },
-	{ "B0_ 1 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\n", "t.dbc:2: expected a BO_ line before SG_, found 'SG_'" },
+	{ "B0_ 1 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\n", "t.dbc:1: expected a DBC keyword (BO_, SG_, CM_, BA_, ...), found 'B0_'" },
 	{ "BO_ 1 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] \"x\ny\" Y\n SG_ b : 0|8@1+ (1,0) [0|1] \"\" Y\nBO_ 1 Z: 8 Y\n",
 	  "t.dbc:5: expected a message id not used before, found '1'" },
 	{ "BO_ 1 X: 8 Y\n SG_ a M : 0|4@1+ (1,0) [0|1] \"\" Y\n SG_ b m1M : 8|4@1+ (1,0) [0|1] \"\" Y\n"
@@ -312,7 +332,18 @@ static const struct { const char *text, *err; } cases[] = {
 	  "SG_MUL_VAL_ 1 b a 1 - 2 , 4-4;\nSG_MUL_VAL_ 9 nosuch a 1-1;\n", "" },
 	{ "", "" },
 	{ "VERSION \"\"\nNS_ :\n\tCM_\n\tBO_TX_BU_\nBS_: 500 : 12,34\nBU_:\n", "" },
-	{ "FOO_ 1 2 \"x;y\" ;\nBAR_ no semicolon here\nBO_ 1 X: 8 Y\n", "" },
+	/* every keyword of the format's NS_ list that is not used: skipped to its ';' */
+	{ "NS_ :\n\tNS_DESC_\n\tCM_\n\tBA_DEF_\n\tBA_\n\tVAL_\n\tCAT_DEF_\n\tCAT_\n\tFILTER\n\tBA_DEF_DEF_\n"
+	  "\tEV_DATA_\n\tENVVAR_DATA_\n\tSGTYPE_\n\tSGTYPE_VAL_\n\tBA_DEF_SGTYPE_\n\tBA_SGTYPE_\n\tSIG_TYPE_REF_\n"
+	  "\tVAL_TABLE_\n\tSIG_GROUP_\n\tSIG_VALTYPE_\n\tSIGTYPE_VALTYPE_\n\tBO_TX_BU_\n\tBA_DEF_REL_\n\tBA_REL_\n"
+	  "\tBA_DEF_DEF_REL_\n\tBU_SG_REL_\n\tBU_EV_REL_\n\tBU_BO_REL_\n\tSG_MUL_VAL_\n\nBS_:\nBU_: A B\n"
+	  "BO_ 1 X: 8 A\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" B\n"
+	  "EV_ V: 0 [0|100] \"\" 0 1 DUMMY_NODE_VECTOR0 Vector__XXX;\nENVVAR_DATA_ V: 4;\nEV_DATA_ V: 4;\n"
+	  "SGTYPE_ T : 8@1+ (1,0) [0|1] \"\" 0, Tab;\nSGTYPE_VAL_ T 0 \"z\";\nSIG_TYPE_REF_ 1 a : T;\n"
+	  "SIGTYPE_VALTYPE_ T : 1;\nSIG_GROUP_ 1 G 1 : a;\nBO_TX_BU_ 1 : A,B;\nCAT_DEF_ 1 C 0;\nCAT_ BO_ 1 1;\n"
+	  "FILTER 0 A;\nNS_DESC_ X \"d\";\nBA_DEF_SGTYPE_ \"s\" INT 0 1;\nBA_SGTYPE_ \"s\" SGTYPE_ T 1;\n"
+	  "BA_DEF_REL_ BU_SG_REL_ \"r\" INT 0 1;\nBA_DEF_DEF_REL_ \"r\" 0;\nBA_REL_ \"r\" BU_SG_REL_ A SG_ 1 a 1;\n"
+	  "BU_SG_REL_ A SG_ 1 a;\nBU_EV_REL_ A V;\nBU_BO_REL_ A 1;\n", "" },
 	{ "BO_ 1 X: 8 Y\r\n SG_ a : 0|8@1+ (1,0) [0|1] \"\" Y\r\n\r\nCM_ BO_ 1 \"a\r\nb\";\r\n", "" },
 	{ "// a comment\nBO_ 1 X: 8\n SG_ a : 0|8@1+ (1,0) [0|1] \"\"\n", "" },
 	{ "BO_ 1 X : 8 Y\n SG_ a:0|8@1+(1,0)[0|1]\"\" A B,C\n SG_ b : 8|8@1+ (1,0) [0|1] \"\" Y\n", "" },
@@ -370,6 +401,151 @@ test_details(void)
 	dbc_free(d);
 }
 
+/* Bit n of the payload, as the DBC numbers them, is in s's bits. */
+static int
+bit(const struct dbc_sig *s, unsigned n)
+{
+	uint64_t b[DBC_MAX_SIZE / 8];
+
+	dbc_sig_bits(s, b);
+	return (int)(b[n / 64] >> (n % 64) & 1);
+}
+
+/* The bits of s as "12-8,23-21": runs in the order the signal takes them,
+ * from the bit its start names. */
+static const char *
+runs(const struct dbc_sig *s)
+{
+	static char buf[256];
+	uint64_t b[DBC_MAX_SIZE / 8];
+	unsigned n = 0, i, k, first, last;
+	int dir = s->little_endian ? 1 : -1;
+
+	dbc_sig_bits(s, b);
+	*buf = 0;
+	for (i = s->start, k = 0; k < 8 * DBC_MAX_SIZE && (b[i / 64] >> (i % 64) & 1); k++) {
+		first = last = i;
+		b[i / 64] &= ~(UINT64_C(1) << (i % 64));
+		while ((int)last + dir >= 0 && (int)last + dir < 8 * DBC_MAX_SIZE && (last + dir) / 8 == first / 8 &&
+		       (b[(last + dir) / 64] >> ((last + dir) % 64) & 1)) {
+			last += dir;
+			b[last / 64] &= ~(UINT64_C(1) << (last % 64));
+		}
+		n += (unsigned)snprintf(buf + n, sizeof buf - n, "%s%u-%u", n ? "," : "", first, last);
+		/* the next byte: Intel goes on at its bit 0, Motorola at its bit 7 */
+		i = s->little_endian ? last + 1 : (last / 8 + 1) * 8 + 7;
+		if (i >= 8 * DBC_MAX_SIZE)
+			break;
+	}
+	for (i = 0; i < DBC_MAX_SIZE / 8; i++)
+		if (b[i])
+			return "bits off the run";
+	return buf;
+}
+
+/* The bits a signal occupies, as Vector's DBC format documents them (start
+ * bit of Intel its LSB, of Motorola its MSB, sawtooth numbering). */
+static void
+test_bits(void)
+{
+	static const char text[] =
+		"BO_ 1 X: 16 Y\n"
+		" SG_ m12 : 12|8@0+ (1,0) [0|1] \"\" Y\n"      /* byte 1 bits 4..0, byte 2 bits 7..5 */
+		" SG_ i12 : 12|8@1+ (1,0) [0|1] \"\" Y\n"      /* byte 1 bits 4..7, byte 2 bits 0..3 */
+		" SG_ m7 : 7|16@0+ (1,0) [0|1] \"\" Y\n"       /* bytes 0 and 1, whole */
+		" SG_ m0 : 0|2@0+ (1,0) [0|1] \"\" Y\n"        /* byte 0 bit 0, byte 1 bit 7 */
+		" SG_ m63 : 63|64@0+ (1,0) [0|1] \"\" Y\n"     /* bytes 7 to 14 */
+		" SG_ i1 : 1|1@1+ (1,0) [0|1] \"\" Y\n"
+		" SG_ m5 : 5|12@0- (1,0) [0|1] \"\" Y\n";      /* byte 0 bits 5..0, byte 1 bits 7..2 */
+	char err[256];
+	struct dbc *d = dbc_parse(text, sizeof text - 1, "t.dbc", err, sizeof err);
+
+	T(d != NULL, "bits: parses%s%s", d ? "" : ": ", d ? "" : err);
+	if (!d)
+		return;
+	T_STR(runs(sig(d, 1, "m12")), "12-8,23-21", "Motorola 12|8: 12 down to 8, then 23 down to 21");
+	T_STR(runs(sig(d, 1, "i12")), "12-15,16-19", "Intel 12|8: 12 up to 19");
+	T_STR(runs(sig(d, 1, "m7")), "7-0,15-8", "Motorola 7|16: bytes 0 and 1");
+	T_STR(runs(sig(d, 1, "m0")), "0-0,15-15", "Motorola 0|2: bit 0, then bit 7 of byte 1");
+	T_STR(runs(sig(d, 1, "m63")), "63-56,71-64,79-72,87-80,95-88,103-96,111-104,119-112", "Motorola 63|64: bytes 7 to 14");
+	T_STR(runs(sig(d, 1, "i1")), "1-1", "Intel 1|1");
+	T_STR(runs(sig(d, 1, "m5")), "5-0,15-10", "Motorola 5|12");
+	T(bit(sig(d, 1, "m12"), 12) && bit(sig(d, 1, "i12"), 12) && !bit(sig(d, 1, "m12"), 13) &&
+	  !bit(sig(d, 1, "i12"), 21), "m12 and i12 share bit 12 alone");
+	dbc_free(d);
+}
+
+/* Text -> the warnings it must give, one a line ("" none). */
+static const struct { const char *text, *warn; } warnings[] = {
+	{ "BO_ 1 X: 8 Y\n SG_ a : 12|8@0+ (1,0) [0|1] \"\" Y\n SG_ b : 12|8@1+ (1,0) [0|1] \"\" Y\n"
+	  " SG_ c : 16|8@1+ (1,0) [0|1] \"\" Y\n",
+	  "t.dbc:3: signals a (line 2) and b of message X overlap: 1 bit in both, from bit 12\n"
+	  "t.dbc:4: signals a (line 2) and c of message X overlap: 3 bits in both, from bit 21\n"
+	  "t.dbc:4: signals b (line 3) and c of message X overlap: 4 bits in both, from bit 16\n" },
+	/* side by side, across bytes, both orders: no overlap */
+	{ "BO_ 1 X: 8 Y\n SG_ a : 12|8@0+ (1,0) [0|1] \"\" Y\n SG_ b : 13|3@1+ (1,0) [0|1] \"\" Y\n"
+	  " SG_ c : 20|4@0+ (1,0) [0|1] \"\" Y\n SG_ d : 7|8@0+ (1,0) [0|1] \"\" Y\n SG_ e : 24|40@1+ (1,0) [0|1] \"\" Y\n", "" },
+	/* multiplexed: two branches may share bits; a branch and a plain signal,
+	 * or the multiplexer itself, may not */
+	{ "BO_ 1 X: 8 Y\n SG_ s M : 0|8@1+ (1,0) [0|1] \"\" Y\n SG_ a m1 : 8|16@1+ (1,0) [0|1] \"\" Y\n"
+	  " SG_ b m2 : 15|16@0+ (1,0) [0|1] \"\" Y\n SG_ c m1 : 16|8@1+ (1,0) [0|1] \"\" Y\n"
+	  " SG_ p : 56|8@1+ (1,0) [0|1] \"\" Y\n SG_ d m3 : 48|16@1+ (1,0) [0|1] \"\" Y\n"
+	  " SG_ e m4 : 7|8@0+ (1,0) [0|1] \"\" Y\n",
+	  "t.dbc:5: signals a (line 3) and c of message X overlap: 8 bits in both, from bit 16\n"
+	  "t.dbc:7: signals p (line 6) and d of message X overlap: 8 bits in both, from bit 56\n"
+	  "t.dbc:8: signals s (line 2) and e of message X overlap: 8 bits in both, from bit 0\n" },
+	/* extended multiplexing: under Top 1, Sub picks Leaf (2, 5-6) and Other (6-7);
+	 * Far and Near are under Top 2 and 2-3, Mid (m3) meets Near at 3; then a signal beside Sub under
+	 * Top 1 shares bits with Sub and Leaf, one under Top 3 with neither */
+	{ "BO_ 1 X: 8 Y\n SG_ Top M : 0|4@1+ (1,0) [0|1] \"\" Y\n SG_ Sub m1M : 8|4@1+ (1,0) [0|1] \"\" Y\n"
+	  " SG_ Leaf m0 : 16|8@1+ (1,0) [0|1] \"\" Y\n SG_ Other m0 : 20|8@1+ (1,0) [0|1] \"\" Y\n"
+	  " SG_ Far m2 : 16|16@1+ (1,0) [0|1] \"\" Y\n SG_ Near m2 : 8|8@1+ (1,0) [0|1] \"\" Y\n"
+	  " SG_ Mid m3 : 12|4@1+ (1,0) [0|1] \"\" Y\n"
+	  "SG_MUL_VAL_ 1 Sub Top 1-1;\nSG_MUL_VAL_ 1 Leaf Sub 2-2, 5-6;\nSG_MUL_VAL_ 1 Other Sub 6-7;\n"
+	  "SG_MUL_VAL_ 1 Far Top 2-2;\nSG_MUL_VAL_ 1 Near Top 2-3;\n",
+	  "t.dbc:5: signals Leaf (line 4) and Other of message X overlap: 4 bits in both, from bit 20\n"
+	  "t.dbc:8: signals Near (line 7) and Mid of message X overlap: 4 bits in both, from bit 12\n" },
+	{ "BO_ 1 X: 8 Y\n SG_ Top M : 0|4@1+ (1,0) [0|1] \"\" Y\n SG_ Sub m1M : 8|4@1+ (1,0) [0|1] \"\" Y\n"
+	  " SG_ Leaf m2 : 16|8@1+ (1,0) [0|1] \"\" Y\n SG_ Other m1 : 10|8@1+ (1,0) [0|1] \"\" Y\n"
+	  " SG_ Apart m3 : 10|8@1+ (1,0) [0|1] \"\" Y\nSG_MUL_VAL_ 1 Leaf Sub 2-2;\n",
+	  "t.dbc:5: signals Sub (line 3) and Other of message X overlap: 2 bits in both, from bit 10\n"
+	  "t.dbc:5: signals Leaf (line 4) and Other of message X overlap: 2 bits in both, from bit 16\n" },
+	/* a message that is no frame: its signals all start at 0, rightly */
+	{ "BO_ 3221225472 VECTOR__INDEPENDENT_SIG_MSG: 0 Vector__XXX\n SG_ a : 0|8@1+ (1,0) [0|0] \"\" Y\n"
+	  " SG_ b : 0|16@1+ (1,0) [0|0] \"\" Y\n", "" },
+	{ "BO_ 1 X: 8 Y\nBO_ 2 Z: 10 Y\nBO_ 3 W: 9 Y\nBO_ 4 V: 48 Y\n",
+	  "t.dbc:2: message Z has 10 bytes, a length no CAN frame has (0 to 8, 12, 16, 20, 24, 32, 48, 64): it will never be decoded\n"
+	  "t.dbc:3: message W has 9 bytes, a length no CAN frame has (0 to 8, 12, 16, 20, 24, 32, 48, 64): it will never be decoded\n" },
+};
+
+static void
+test_warnings(void)
+{
+	char err[256], text[8192], got[2048];
+	struct dbc *d;
+	size_t i, n;
+	int k;
+
+	for (i = 0; i < sizeof warnings / sizeof *warnings; i++) {
+		d = dbc_parse(warnings[i].text, strlen(warnings[i].text), "t.dbc", err, sizeof err);
+		T(d != NULL, "warnings case %zu parses%s%s", i, d ? "" : ": ", d ? "" : err);
+		if (!d)
+			continue;
+		for (n = 0, *got = 0, k = 0; k < d->nwarn; k++)
+			n += (size_t)snprintf(got + n, sizeof got - n, "%s\n", d->warn[k]);
+		T_STR(got, warnings[i].warn, "its warnings");
+		dbc_free(d);
+	}
+	/* 20 signals on the same byte: 190 pairs, the first DBC_MAX_WARN said */
+	n = (size_t)snprintf(text, sizeof text, "BO_ 1 X: 8 Y\n");
+	for (k = 0; k < 20; k++)
+		n += (size_t)snprintf(text + n, sizeof text - n, " SG_ s%d : 0|8@1+ (1,0) [0|1] \"\" Y\n", k);
+	d = dbc_parse(text, n, "t.dbc", err, sizeof err);
+	T(d && d->nwarn == DBC_MAX_WARN && d->warn_more == 190 - DBC_MAX_WARN, "%d warnings kept, the other %u counted",
+	  d ? d->nwarn : -1, d ? d->warn_more : 0);
+	dbc_free(d);
+}
+
 int
 main(void)
 {
@@ -378,5 +554,7 @@ main(void)
 	test_float_fd();
 	test_errors();
 	test_details();
+	test_bits();
+	test_warnings();
 	UNIT_END();
 }
