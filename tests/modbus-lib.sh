@@ -66,6 +66,7 @@ for line in sys.stdin:
 mb_bg() {
 	"$@" & MP=$!
 	_pids="$_pids $MP"
-	( sleep 20; kill -9 $MP ) >/dev/null 2>&1 </dev/null &
+	# the watchdog takes its sleep with it when the cleanup stops it
+	( trap 'kill $s 2>/dev/null; exit 0' TERM; sleep 20 & s=$!; wait $s; kill -9 $MP ) >/dev/null 2>&1 </dev/null &
 	_pids="$_pids $!"
 }
