@@ -44,6 +44,8 @@ tests/unit/t_modbus_decode: tests/unit/t_modbus_decode.c tests/unit/unit.h $(MOD
 fuzz/fuzz_modbus_conf: fuzz/fuzz_modbus_conf.c $(MODBUS_PURE) cmd/modbus-read/modbus.h
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(MODBUS_PURE) -lm
 # serial-read's framer, alone
+tests/unit/t_frame: tests/unit/t_frame.c tests/unit/unit.h cmd/serial-read/frame.c cmd/serial-read/serial.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Icmd/serial-read -o $@ $< cmd/serial-read/frame.c
 fuzz/fuzz_frame: fuzz/fuzz_frame.c cmd/serial-read/frame.c cmd/serial-read/serial.h
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Icmd/serial-read -o $@ $< cmd/serial-read/frame.c
 

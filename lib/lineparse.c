@@ -355,11 +355,27 @@ parse_json(struct plx_lp *p, const char *line, size_t len, int64_t ts, char *err
 
 #define KV_SEP(c) ((c) == ' ' || (c) == '\t' || (c) == ',' || (c) == ';')
 
+/* How much of s[0, n) a message quotes: 32 bytes at most, and no control
+ * character (a CR or LF would break the one line said on stderr). */
+static int
+excerpt(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < 32 && (unsigned char)s[i] >= ' '; i++)
+		;
+	return (int)i;
+}
+
+/* Two lines run together (the end of an unfinished one lost, a device that
+ * restarted mid-line: "seq=20 hum=5" + "seq=21 hum=40.5") show as a value
+ * running into the next key ("5seq=21") or as a key given twice: such a
+ * line is refused whole rather than read as values nobody sent. */
 static int
 parse_kv(struct plx_lp *p, char *s, int64_t ts, char *err, size_t errlen)
 {
-	char *key, *val;
-	int pairs = 0, quoted, blank;
+	char *key, *val, *keys[PLX_LP_RECS_MAX];
+	int pairs = 0, quoted, blank, eq, i;
 
 	for (;;) {
 		while (KV_SEP(*s))
@@ -373,8 +389,14 @@ parse_kv(struct plx_lp *p, char *s, int64_t ts, char *err, size_t errlen)
 		while (*val == ' ' || *val == '\t')
 			val++;
 		if ((*val != '=' && *val != ':') || s == key)
-			FAIL("kv: \"%.*s\" is not key=value", (int)(s - key > 32 ? 32 : s - key), key);
+			FAIL("kv: \"%.*s\" is not key=value", excerpt(key, (size_t)(s - key)), key);
 		*s = '\0';
+		for (i = 0; i < pairs; i++)
+			if (keys[i][0] == key[0] && !strcmp(keys[i], key))
+				FAIL("kv: %.64s: twice in one line (two lines run together?)", key);
+		if (pairs == PLX_LP_RECS_MAX)
+			FAIL("more than %d values in one line", PLX_LP_RECS_MAX);
+		keys[pairs] = key;
 		blank = val[1] == ' ' || val[1] == '\t';
 		for (val++; *val == ' ' || *val == '\t'; val++)
 			;
@@ -394,8 +416,11 @@ parse_kv(struct plx_lp *p, char *s, int64_t ts, char *err, size_t errlen)
 			if (!s)
 				FAIL("kv: %.64s: no closing quote", key);
 		} else {
-			for (s = val; *s && !KV_SEP(*s); s++)
-				;
+			for (s = val, eq = 0; *s && !KV_SEP(*s); s++)
+				eq |= *s == '=';
+			if (eq)
+				FAIL("kv: %.64s: \"%.*s\" holds '=': a value runs into the next key (two lines"
+				     " run together?)", key, excerpt(val, (size_t)(s - val)), val);
 		}
 		if (*s)
 			*s++ = '\0';

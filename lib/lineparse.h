@@ -8,6 +8,8 @@
  *            t, env.h (metrics), ok (event); a line that already is a
  *            record ({"metric":..,"value":..}) passes through unchanged
  *   kv       t=21.5 h:40.2, mode="auto"            pairs split by blanks , ;
+ *            a value holding = (unquoted) or a key given twice: refused
+ *            (two lines run together, "hum=5seq=21")
  *   csv      21.5,40.2                             under a header line
  *            (t,h) or names given with plx_lp_columns
  *   nmea     $GPGGA,123519,4807.038,N,...*47       GGA and RMC into gps.*,

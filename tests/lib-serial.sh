@@ -28,5 +28,7 @@ reader() {
 }
 # has FILE METRIC VALUE: FILE holds a record of METRIC with VALUE
 has() { grep -q "\"metric\":\"$2\",\"value\":$3," "$1"; }
+# lacks FILE METRIC VALUE: FILE holds no record of METRIC with VALUE
+lacks() { ! has "$@"; }
 # stop PID: SIGTERM, then its exit status in RC
 stop() { kill -TERM "$1"; wait "$1"; RC=$?; }

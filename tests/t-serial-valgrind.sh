@@ -29,9 +29,10 @@ pty_down g
 sleep 0.5
 pty_up g
 wait_for 10 grep -q 'open again' "$T/g.err"
-printf 'after=1\npartial=2' > "$T/g.host"
-wait_for 10 has "$T/g.out" after 1
+printf 'after=1\nlast=2\npartial=3' > "$T/g.host"
+wait_for 10 has "$T/g.out" last 2
 kill -TERM $vp; wait $vp; rc=$?
 eq "pty, unplug, noise, SIGTERM under valgrind: exit 0, no error" "$rc" 0
-check "and the data after the unplug came through" has "$T/g.out" partial 2
+check "and the data after the unplug came through" has "$T/g.out" after 1
+check "... but not the line without its end" lacks "$T/g.out" partial 3
 grep '^==' "$T/g.err" | grep -v 'ioctl 0x540c\|spurious value\|README_MISSING' | head -10 | sed 's/^/#   /'

@@ -1,13 +1,18 @@
 /* The loop: one ppoll() on the input, with signals unblocked only inside
  * it (so a signal is never lost between a check and the wait), and deadlines
- * for the partial-line flush and the status records.
+ * for --flush-ms and the status records.
  *
  * A port that fails (EIO, a hang-up, a 0-byte read: the USB adapter was
  * pulled) is closed, said once on stderr, and reopened with a backoff that
  * doubles from 100 ms up to --backoff-max; the tool never exits for it.
- * A file or stdin ends at EOF.  SIGTERM and SIGINT end the run (partial
- * line and final status out first), SIGHUP reopens the port, a broken
- * stdout (EPIPE) ends the run: the supervisor restarts the pipeline. */
+ * A file or stdin ends at EOF.  SIGTERM and SIGINT end the run (final
+ * status out first), SIGHUP reopens the port, a broken stdout (EPIPE) ends
+ * the run: the supervisor restarts the pipeline.
+ *
+ * A line that never got its end is not a reading: what the device had
+ * printed of an unfinished line when the port went away, was reopened or
+ * the run stopped is dropped, counted (fragments_dropped) and said.  Only
+ * the end of a file or stdin, or --flush-ms, ends a line without its end. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,6 +32,7 @@
 
 #define READ_CHUNK 65536
 #define WARN_PER_S 20          /* stderr lines about bad input, per second */
+#define PAUSE_NOTE_MS 500      /* a refused line that paused this long: said */
 
 struct reader {
 	const struct opts *o;
@@ -37,7 +43,7 @@ struct reader {
 	int fd;
 	int stop;               /* 0, or the exit status to end with */
 	unsigned long lineno;   /* lines since start (all reconnects) */
-	unsigned long n_read, n_rejected, n_truncated, n_reconnects;
+	unsigned long n_read, n_rejected, n_truncated, n_reconnects, n_fragments;
 	int64_t warn_second;    /* rate limit of warnings about input */
 	int nwarn;
 	unsigned long suppressed;
@@ -98,27 +104,53 @@ put(struct reader *r, const char *text, size_t len, int n)
 }
 
 static void
-on_line(void *ctx, char *line, size_t len, int64_t ts)
+on_line(void *ctx, const struct fr_line *l)
 {
 	struct reader *r = ctx;
-	char err[300], why[340];
+	char err[300], why[420];
 	int n;
 
 	r->lineno++;
 	r->n_read++;
-	if (!line) {
+	if (!l->s) {
+		/* a device ending lines otherwise than -d says gives one endless line */
 		r->n_truncated++;
-		snprintf(why, sizeof why, "longer than %zu bytes, dropped", r->o->max_line);
+		snprintf(why, sizeof why, "longer than %zu bytes, dropped%s", r->o->max_line,
+		         l->stray == '\r' ? " (it holds CRs but no LF: for a device that ends lines"
+		                            " with CR only, -d auto or -d cr)"
+		         : l->stray == '\n' ? " (it holds LFs that do not end it: -d auto or -d lf)" : "");
 		input_warn(r, why);
 		return;
 	}
-	if ((n = plx_lp_parse(r->lp, line, len, ts, err, sizeof err)) < 0) {
+	if ((n = plx_lp_parse(r->lp, l->s, l->len, l->ts, err, sizeof err)) < 0) {
 		r->n_rejected++;
-		input_warn(r, err);
+		/* a pause inside a refused line: likely the start of an unfinished
+		 * line run into the next one (the device restarted) */
+		if (l->pause >= PAUSE_NOTE_MS)
+			snprintf(why, sizeof why, "%s (a pause of %lld ms before byte %zu)", err,
+			         (long long)l->pause, l->pause_at + 1);
+		else
+			snprintf(why, sizeof why, "%s", err);
+		input_warn(r, why);
 		return;
 	}
 	if (n > 0)
 		put(r, r->lp->out.s, r->lp->out.len, n);
+}
+
+/* The line in progress can no longer get its end: dropped, counted, said. */
+static void
+drop_fragment(struct reader *r, const char *cause)
+{
+	char why[200];
+	size_t n = frame_drop(&r->fr);
+
+	if (n == 0)
+		return;
+	r->lineno++;
+	r->n_fragments++;
+	snprintf(why, sizeof why, "%zu bytes of a line without its end dropped (%s)", n, cause);
+	input_warn(r, why);
 }
 
 static void
@@ -128,6 +160,7 @@ status(struct reader *r)
 		{ "gateway.serial.lines_read", r->n_read }, { "gateway.serial.lines_rejected", r->n_rejected },
 		{ "gateway.serial.lines_truncated", r->n_truncated }, { "gateway.serial.reconnects", r->n_reconnects },
 		{ "gateway.serial.overruns", r->out.overruns },
+		{ "gateway.serial.fragments_dropped", r->n_fragments },
 	};
 	int synced = plx_clock_synced();
 	struct plx_tags t = r->lp->tags;
@@ -191,7 +224,7 @@ port_close(struct reader *r, const char *why, int64_t delay)
 		snprintf(r->last_err, sizeof r->last_err, "%s", why);
 		r->n_reconnects++;
 	}
-	frame_flush(&r->fr);
+	drop_fragment(r, why ? "the device went away" : "the port was reopened");
 	close(r->fd);
 	r->fd = -1;
 	plx_lp_reset(r->lp);
@@ -209,7 +242,7 @@ on_input(struct reader *r, short revents)
 	if (n > 0) {
 		frame_feed(&r->fr, buf, (size_t)n, plx_now_ms(), plx_mono_ms());
 		/* a file's records may have waited for stdout meanwhile: the
-		 * quiet that flushes a partial line starts now */
+		 * quiet (a pause, --flush-ms) starts now */
 		r->fr.last_mono = plx_mono_ms();
 	} else if (n < 0 && errno == EAGAIN && !(revents & (POLLHUP | POLLERR | POLLNVAL))) {
 		;
@@ -225,15 +258,15 @@ on_input(struct reader *r, short revents)
 	return 0;
 }
 
-/* Milliseconds to the nearest deadline (partial-line flush, the warning
- * rate limit, status, reopening the port), or -1 for none. */
+/* Milliseconds to the nearest deadline (--flush-ms, the warning rate
+ * limit, status, reopening the port), or -1 for none. */
 static int64_t
 next_wait(const struct reader *r, int64_t now, int64_t next_status)
 {
 	const struct opts *o = r->o;
 	int64_t wait = -1;
 
-	if (frame_pending(&r->fr))
+	if (o->flush_ms && frame_pending(&r->fr))
 		wait = r->fr.last_mono + o->flush_ms - now;
 	if (r->suppressed && (wait < 0 || 1000 - now % 1000 < wait))
 		wait = 1000 - now % 1000;
@@ -241,7 +274,7 @@ next_wait(const struct reader *r, int64_t now, int64_t next_status)
 		wait = next_status - now;
 	if (r->fd < 0 && (wait < 0 || r->next_open - now < wait))
 		wait = r->next_open - now;
-	if (wait < 0 && (frame_pending(&r->fr) || o->status_s || r->fd < 0))
+	if (wait < 0 && ((o->flush_ms && frame_pending(&r->fr)) || o->status_s || r->fd < 0))
 		wait = 0;
 	return wait;
 }
@@ -254,7 +287,7 @@ run(const struct opts *o, struct plx_lp *lp)
 	struct pollfd pf[2];
 	struct timespec tmo;
 	int64_t now, next_status, wait;
-	int nf, in;
+	int nf, in, eof = 0;
 
 	if (frame_init(&r.fr, o->max_line, o->delim, on_line, &r) < 0 ||
 	    plx_out_init(&r.out, STDOUT_FILENO, o->queue_max) < 0)
@@ -286,7 +319,7 @@ run(const struct opts *o, struct plx_lp *lp)
 		if (r.fd >= 0 && (o->port || plx_out_pending(&r.out) < o->queue_max / 2))
 			pf[in = nf++] = (struct pollfd){ .fd = r.fd, .events = POLLIN };
 		else if (frame_pending(&r.fr))
-			r.fr.last_mono = now;   /* not reading is not quiet: no flush of a partial line */
+			r.fr.last_mono = now;   /* not reading is not quiet */
 		if (plx_out_pending(&r.out))
 			pf[nf++] = (struct pollfd){ .fd = STDOUT_FILENO, .events = POLLOUT };
 		if (ppoll(pf, (nfds_t)nf, wait < 0 ? NULL : &tmo, &orig) < 0 && errno != EINTR)
@@ -296,7 +329,7 @@ run(const struct opts *o, struct plx_lp *lp)
 		if (plx_got_hup && o->port && r.fd >= 0) {
 			plx_info("%s: SIGHUP, reopening", o->name);
 			port_close(&r, NULL, 0);
-		} else if (in >= 0 && pf[in].revents && on_input(&r, pf[in].revents)) {
+		} else if (in >= 0 && pf[in].revents && (eof = on_input(&r, pf[in].revents))) {
 			break;      /* EOF of a file or stdin */
 		}
 		plx_got_hup = 0;
@@ -306,14 +339,17 @@ run(const struct opts *o, struct plx_lp *lp)
 		if (r.suppressed)
 			warn_tick(&r);
 		overrun_tick(&r, now);
-		if (frame_pending(&r.fr) && now - r.fr.last_mono >= o->flush_ms)
-			frame_flush(&r.fr);
+		if (o->flush_ms && frame_pending(&r.fr) && now - r.fr.last_mono >= o->flush_ms)
+			frame_flush(&r.fr);     /* the user says a pause ends a line */
 		if (o->status_s && now >= next_status) {
 			status(&r);
 			next_status = now + (int64_t)o->status_s * 1000;
 		}
 	}
-	frame_flush(&r.fr);
+	if (eof)
+		frame_flush(&r.fr);     /* the input is whole: its last line needs no end */
+	else if (!r.stop)           /* (stdout is gone: nothing more is said) */
+		drop_fragment(&r, "stopped");
 	r.warn_second = -1;
 	warn_tick(&r);
 	if (o->status_s && !r.stop)

@@ -28,13 +28,15 @@ usage(int status)
 	exit(status);
 }
 
-/* lf, cr, crlf, one character, or \xHH, \t, \0 */
+/* auto, lf, cr, crlf, one character, or \xHH, \t, \0 */
 static int
 delimiter(const char *s)
 {
 	char *e;
 	long v;
 
+	if (!strcmp(s, "auto"))
+		return FR_AUTO;
 	if (!strcmp(s, "lf") || !strcmp(s, "\\n"))
 		return FR_LF;
 	if (!strcmp(s, "cr") || !strcmp(s, "\\r"))
@@ -50,7 +52,7 @@ delimiter(const char *s)
 	}
 	if (s[0] && !s[1])
 		return (unsigned char)s[0];
-	plx_die(EX_USAGE, "-d: \"%s\" is not lf, cr, crlf, one character or \\xHH", s);
+	plx_die(EX_USAGE, "-d: \"%s\" is not auto, lf, cr, crlf, one character or \\xHH", s);
 }
 
 int
@@ -85,7 +87,7 @@ main(int argc, char **argv)
 		{ 0 }
 	};
 	struct opts o = { .baud = 115200, .databits = 8, .parity = 'n', .stopbits = 1,
-	                  .delim = FR_LF, .max_line = 4096, .flush_ms = 500, .status_s = 60,
+	                  .delim = FR_AUTO, .max_line = 4096, .flush_ms = 0, .status_s = 60,
 	                  .backoff_max_ms = 5000, .queue_max = PLX_OUT_MAX_DEFAULT };
 	struct plx_lp lp;
 	const char *pattern = NULL, *fields = NULL, *columns = NULL;

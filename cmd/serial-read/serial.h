@@ -3,7 +3,7 @@
  *   main.c   options
  *   port.c   opening a port: termios raw mode, speed, exclusive access
  *   baud2.c  non-standard speeds through termios2/BOTHER
- *   frame.c  bytes into lines: delimiter, maximum length, partial-line flush
+ *   frame.c  bytes into lines: line ends, maximum length, unfinished lines
  *   loop.c   the poll loop: read, frame, parse, print; hot-plug, signals,
  *            status records */
 #ifndef SERIAL_READ_H
@@ -22,33 +22,48 @@ struct opts {
 	char parity;           /* 'n', 'e', 'o' */
 	int stopbits;          /* 1, 2 */
 	int rtscts, xonxoff;   /* flow control */
-	int delim;             /* FR_LF, FR_CR, FR_CRLF or a byte (>= 0) */
+	int delim;             /* FR_AUTO, FR_LF, FR_CR, FR_CRLF or a byte (>= 0) */
 	size_t max_line;       /* bytes in a line, delimiter excluded */
-	int flush_ms;          /* a partial line is flushed after this much quiet */
+	int flush_ms;          /* a partial line is a line after this much quiet; 0: never */
 	int status_s;          /* status records every this many seconds; 0: none */
 	int backoff_max_ms;    /* longest wait between two attempts to reopen */
 	size_t queue_max;      /* bytes of records waiting for a slow stdout */
 };
 
-enum { FR_LF = -1, FR_CR = -2, FR_CRLF = -3 };
+enum { FR_LF = -1, FR_CR = -2, FR_CRLF = -3, FR_AUTO = -4 };
 
 /* frame.c */
-typedef void frame_fn(void *ctx, char *line, size_t len, int64_t ts); /* line NULL: overlong */
+struct fr_line {
+	char *s;               /* the line, NUL-terminated; NULL: longer than max, dropped */
+	size_t len;            /* its bytes (dropped: how many when it passed max) */
+	int64_t ts;            /* wall clock of the read that brought its end */
+	int64_t pause;         /* the longest quiet between two reads inside it, ms */
+	size_t pause_at;       /* ... after this many of its bytes */
+	int stray;             /* dropped: '\r' or '\n' if it held one that did not end it, else 0 */
+};
+typedef void frame_fn(void *ctx, const struct fr_line *l);
 struct frame {
 	char *buf;             /* the line so far: len bytes, room for max + 2 */
 	size_t len, max;
 	int delim;             /* as in struct opts */
 	int skipping;          /* in an overlong line: drop up to the delimiter */
+	int after_cr;          /* a CR ended the last line: an LF next is its CRLF */
+	int64_t pause;         /* the longest quiet inside the line so far, ms */
+	size_t pause_at;       /* ... after this many of its bytes */
 	int64_t last_ts;       /* wall clock of the read that brought the last byte */
-	int64_t last_mono;     /* ... and its monotonic time, for the flush */
+	int64_t last_mono;     /* ... and its monotonic time (pauses, --flush-ms) */
 	frame_fn *fn;
 	void *ctx;
 };
 int frame_init(struct frame *f, size_t max, int delim, frame_fn *fn, void *ctx);
 void frame_free(struct frame *f);
 void frame_feed(struct frame *f, const char *data, size_t n, int64_t ts, int64_t mono);
-/* Hands out a partial line (as the end of a line); ends an overlong one. */
+/* Hands out an unfinished line as a line (the input ended; --flush-ms);
+ * ends an overlong one. */
 void frame_flush(struct frame *f);
+/* Forgets an unfinished line; its length (0: none, or an overlong one
+ * already reported). */
+size_t frame_drop(struct frame *f);
 int frame_pending(const struct frame *f);   /* bytes or a skip in progress */
 
 /* port.c */
