@@ -15,7 +15,7 @@ DEBS = build-essential pkg-config libjson-c-dev libsqlite3-dev libcurl4-openssl-
        sqlite3 python3 curl openssl clang valgrind procps time \
        libmodbus-dev python3-pymodbus socat python3-canmatrix libsocketcan-dev \
        libssl-dev libsystemd-dev dbus-daemon python3-dbus python3-dbusmock \
-       debhelper systemd s6
+       python3-cryptography debhelper systemd s6
 
 LIB_OBJ  = $(patsubst %.c,%.o,$(wildcard lib/*.c))
 BIN      = $(TOOLS:%=bin/%)

@@ -98,6 +98,20 @@ check "the key of another MAC: wrong MIC, said" wait_for 10 said 'wrong MIC'
 check "... nothing emitted" not has ble-gateway.secret_2.temperature
 stop_ble
 
+# BTHome "MAC included", encrypted by python3-cryptography (tests/bthome-encrypt.py):
+# BlueZ reports a random address, the key file names the sensor's own MAC
+if $PY -c 'import cryptography' 2>/dev/null; then
+	enc() { $PY "$TOP/tests/bthome-encrypt.py" --mac-included --key 231d39c1d7cc1ab1aee224cd096db932 "$@"; }
+	start_ble --status-interval 0 --keys "$T/keys"
+	wait_for 10 discovering
+	mock device hci0 7A:11:22:33:44:01 "Secret 3" svc=fcd2:$(enc --counter 5 54:48:E6:8F:80:A5 02d209)
+	check "MAC included: keyed by the sensor's MAC, not BlueZ's random address" \
+		wait_for 10 has ble-gateway.secret_3.temperature '"value":25.14,'
+	stop_ble
+else
+	ok "# skip: python3-cryptography not installed"
+fi
+
 # naming: source id, prefix, one source per device
 PLEXUS_SOURCE_ID=pi-garage start_ble --status-interval 0
 wait_for 10 discovering

@@ -8,12 +8,21 @@
  *                          0x02 temperature sint16 x 0.01 = 25.00 °C
  *                          0x03 humidity uint16 x 0.01 = 50.55 %
  *
- * Device info bits: 0 encrypted, 2 trigger based, 5-7 version (must be 2).
- * Encrypted: info, ciphertext, counter (4), MIC (4); AES-128-CCM with the
- * device's bindkey, nonce = MAC + d2 fc + info + counter (key.c):
+ * Device info bits: 0 encrypted, 1 MAC included, 2 trigger based, 5-7
+ * version (must be 2).  MAC included: the 6 bytes after the info byte are the
+ * sensor's own MAC, least significant byte first (as the Bluetooth link
+ * layer sends addresses: 54:48:E6:8F:80:A5 is a5 80 8f e6 48 54; bthome.io's
+ * format page, and bthome-ble's parser, which reverses data[1:7]); objects
+ * follow.  That MAC, not the address BlueZ reports (random, maybe rotating),
+ * is the sensor's: its bindkey is looked up by it and the nonce is made of it.
+ * Encrypted: info, [MAC,] ciphertext, counter (4), MIC (4); AES-128-CCM with
+ * the bindkey, nonce = MAC + d2 fc + info + counter, the MAC there written
+ * most significant byte first, as in bthome.io/encryption's example nonce
+ * 5448e68f80a5 d2fc 41 33221100 (key.c):
  *
- *   41 a47266c95f73 00112233 b7ced8e5   (bthome.io's example: key
+ *   41 e445f3c9962b 33221100 6c7c4519   (bthome.io's example: key
  *   231d39c1d7cc1ab1aee224cd096db932, MAC 54:48:E6:8F:80:A5 -> 02ca09 03bf13)
+ *   43 a5808fe64854 30e7cc69bafb 33221100 51914c8b   (the same with MAC included)
  *
  * Object ids come in ascending order, so a receiver that meets one it does
  * not know stops there and keeps what it read (the spec's rule for adding
@@ -297,33 +306,53 @@ objects(const struct ble_ctx *c, const uint8_t *p, size_t n, struct ble_sink *s,
 	return rc;
 }
 
-/* Encrypted: info | ciphertext | counter (4) | MIC (4). */
+/* The bindkey for a packet: the one of the MAC it carries, looked up by
+ * that MAC (a key file names sensors by their own MAC); else the one the
+ * device has (set by BlueZ's address). */
+static void
+key_for(const struct ble_ctx *c, const char *mac)
+{
+	struct ble_dev *d = c->st;
+	const char *hex;
+	char why[120];
+
+	if (!d || !d->lookup || !strcmp(d->key_mac, mac))
+		return;
+	if ((hex = d->lookup(d->lookup_arg, mac)) && ble_dev_set_key(d, hex, why, sizeof why) == 0)
+		snprintf(d->key_mac, sizeof d->key_mac, "%s", mac);
+}
+
+/* Encrypted: ciphertext | counter (4) | MIC (4), the n bytes after the info
+ * byte and the MAC; own: the MAC the packet carried, "" when none, then the
+ * nonce's MAC is the address BlueZ reports. */
 static int
-decrypt(const struct ble_ctx *c, const uint8_t *p, size_t n, uint8_t *out, size_t *outlen,
-        char *err, size_t errlen)
+decrypt(const struct ble_ctx *c, uint8_t info, const uint8_t *p, size_t n, const char *own,
+        uint8_t *out, size_t *outlen, char *err, size_t errlen)
 {
 	struct ble_dev *d = c->st;
 	uint8_t nonce[13];
 	uint32_t ctr;
 
 	if (!d || !d->has_key) {
-		snprintf(err, errlen, "encrypted packet (device info 0x%02x) and no bindkey for this device", p[0]);
+		snprintf(err, errlen, "encrypted packet (device info 0x%02x) and no bindkey for %s",
+		         info, *own ? own : "this device");
 		return BLE_ERR;
 	}
-	if (n < 1 + 1 + 8) {
-		snprintf(err, errlen, "encrypted packet of %zu bytes: too short for counter and MIC", n);
+	if (n < 1 + 8) {
+		snprintf(err, errlen, "encrypted packet of %zu bytes: too short for counter and MIC",
+		         n + (*own ? 7 : 1));
 		return BLE_ERR;
 	}
-	if (ble_addr_parse(c->a->addr, nonce) < 0) {
+	if (ble_addr_parse(*own ? own : c->a->addr, nonce) < 0) {
 		snprintf(err, errlen, "encrypted packet and no device address for the nonce");
 		return BLE_ERR;
 	}
 	nonce[6] = 0xd2;
 	nonce[7] = 0xfc;
-	nonce[8] = p[0];
+	nonce[8] = info;
 	memcpy(nonce + 9, p + n - 8, 4);
-	*outlen = n - 9;
-	if (ble_ccm_decrypt(d, nonce, p + 1, *outlen, p + n - 4, out) < 0) {
+	*outlen = n - 8;
+	if (ble_ccm_decrypt(d, nonce, p, *outlen, p + n - 4, out) < 0) {
 		snprintf(err, errlen, "wrong MIC: the bindkey does not fit this packet (or it was damaged)");
 		return BLE_ERR;
 	}
@@ -345,7 +374,8 @@ bthome_decode(const struct ble_ctx *c, const uint8_t *p, size_t n, struct ble_si
               char *err, size_t errlen)
 {
 	uint8_t plain[256];
-	size_t len;
+	char own[18] = "";
+	size_t len, hdr = 1;
 	int rc;
 
 	if (n < 1) {
@@ -356,18 +386,28 @@ bthome_decode(const struct ble_ctx *c, const uint8_t *p, size_t n, struct ble_si
 		snprintf(err, errlen, "device info 0x%02x says BTHome version %d: only 2 is read", p[0], p[0] >> 5);
 		return BLE_ERR;
 	}
+	if (p[0] & 2) {
+		if (n < 7) {
+			snprintf(err, errlen, "device info 0x%02x says MAC included, and %zu bytes follow", p[0], n - 1);
+			return BLE_ERR;
+		}
+		snprintf(own, sizeof own, "%02X:%02X:%02X:%02X:%02X:%02X", p[6], p[5], p[4], p[3], p[2], p[1]);
+		hdr = 7;
+		key_for(c, own);
+	}
 	if (!(p[0] & 1)) {
 		if (c->st && c->st->has_key) {
 			snprintf(err, errlen, "not encrypted though this device has a bindkey: ignored");
 			return BLE_ERR;
 		}
-		return objects(c, p + 1, n - 1, s, err, errlen);
-	}
-	if (n > sizeof plain) {
+		rc = objects(c, p + hdr, n - hdr, s, err, errlen);
+	} else if (n > sizeof plain) {
 		snprintf(err, errlen, "%zu bytes: longer than any advertisement", n);
 		return BLE_ERR;
-	}
-	if ((rc = decrypt(c, p, n, plain, &len, err, errlen)) != BLE_OK)
-		return rc;
-	return objects(c, plain, len, s, err, errlen);
+	} else if ((rc = decrypt(c, p[0], p + hdr, n - hdr, own, plain, &len, err, errlen)) == BLE_OK)
+		rc = objects(c, plain, len, s, err, errlen);
+	/* the sensor's own MAC, for the caller's names: from a packet that was read */
+	if (*own && c->st && rc != BLE_ERR)
+		memcpy(c->st->mac, own, sizeof own);
+	return rc;
 }

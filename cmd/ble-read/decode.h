@@ -28,7 +28,7 @@
 /* One advertisement as BlueZ reports it.  Pointers are the caller's; the
  * decoders only read them during the call. */
 struct ble_adv {
-	const char *addr;           /* "AA:BB:CC:DD:EE:FF" (BTHome's nonce needs it) */
+	const char *addr;           /* "AA:BB:CC:DD:EE:FF": BTHome's nonce, unless the packet has its MAC */
 	const char *name;           /* Alias, or NULL */
 	int rssi, has_rssi;         /* dBm, when BlueZ gave one */
 	struct {
@@ -58,10 +58,18 @@ struct ble_reading {
 	char text[BLE_TEXT_MAX];
 };
 
+/* The bindkey (32 hex digits) of the sensor whose own MAC is mac
+ * ("AA:BB:CC:DD:EE:FF", upper case), or NULL. */
+typedef const char *ble_key_lookup(const void *arg, const char *mac);
+
 /* What the caller keeps per device between advertisements. */
 struct ble_dev {
 	uint8_t key[16];            /* BTHome bindkey */
 	int has_key;
+	char key_mac[18];           /* the MAC key was looked up by, "" when set by the caller */
+	ble_key_lookup *lookup;     /* keys by MAC, for packets that carry their MAC; may be NULL */
+	const void *lookup_arg;
+	char mac[18];               /* the sensor's own MAC, from a packet that carried it, "" */
 	int last_pid;               /* last BTHome packet id, -1 before the first */
 	uint32_t last_counter;      /* last BTHome encryption counter accepted */
 	void *cipher;               /* OpenSSL context, made by ble_dev_set_key */

@@ -109,6 +109,13 @@ path_addr(const char *path, char addr[18])
 	}
 }
 
+/* The key file, for packets that carry the sensor's own MAC. */
+static const char *
+key_lookup(const void *o, const char *mac)
+{
+	return keys_find(o, mac);
+}
+
 static struct dev *
 oldest(struct devtab *t, int busy)
 {
@@ -156,6 +163,8 @@ dev_get(struct app *a, const char *path, int *added)
 	strcpy(d->path, path);
 	memcpy(d->addr, addr, sizeof addr);
 	ble_dev_init(&d->st);
+	d->st.lookup = key_lookup;
+	d->st.lookup_arg = a->o;
 	dev_set_name(d, "");
 	if ((key = keys_find(a->o, addr)) && ble_dev_set_key(&d->st, key, err, sizeof err) < 0)
 		plx_warn("%s: %s", addr, err);

@@ -2,17 +2,23 @@
  * tests/golden/ble/NAME.txt, then the small helpers and limits.  A golden line
  * is one advertisement (or one GATT value) and the readings expected:
  *
- *   [mac AA:BB:CC:DD:EE:FF] [key HEX32] [unknown] svc UUID HEX | mfr ID HEX ... => READINGS
+ *   [keyring MAC=HEX32] [mac AA:BB:CC:DD:EE:FF] [key HEX32] [unknown]
+ *       svc UUID HEX | mfr ID HEX ... => READINGS
  *   gatt UUID HEX => READINGS
  *
  * UUIDs are written short ("fcd2") and handed to the decoders in BlueZ's
- * 128-bit form.  Lines naming the same mac share the device's state (bindkey,
- * last packet id), in file order; without mac each line is a new device.
- * (HEX "-": no bytes.)  READINGS: "-" for none, else "name=value unit; name2=..." with texts as
- * name="text" (plus "(value unit)" when the reading has a unit: a dimmer's
- * steps); then " ! message" when the decoder reported one.  A new case is a
- * line of data.  BLE_GOLDEN_PRINT=1 prints what each line gives. */
+ * 128-bit form.  mac is the address BlueZ reports; lines naming the same mac
+ * share the device's state (bindkey, last packet id), in file order; without
+ * mac each line is a new device.  key is the device's bindkey (found by that
+ * address); keyring adds a key to the key file, which a packet that carries
+ * its own MAC is keyed from, from then on.  (HEX "-": no bytes.)  READINGS:
+ * "-" for none, else "name=value unit; name2=..." with texts as name="text"
+ * (plus "(value unit)" when the reading has a unit: a dimmer's steps); then
+ * " @ MAC" when the device's packets said its own MAC; then " ! message"
+ * when the decoder reported one.  A new case is a line of data.
+ * BLE_GOLDEN_PRINT=1 prints what each line gives. */
 #include <glob.h>
+#include <strings.h>
 #include <stdlib.h>
 
 #include "../../cmd/ble-read/decode.h"
@@ -22,6 +28,27 @@
 
 static struct { char mac[18]; struct ble_dev d; } devs[64];
 static int ndevs;
+static struct { char mac[18], hex[33]; } ring[16];
+static int nring;
+
+static const char *
+ring_find(const void *arg, const char *mac)
+{
+	int i;
+
+	(void)arg;
+	for (i = nring - 1; i >= 0; i--)
+		if (!strcasecmp(ring[i].mac, mac))
+			return ring[i].hex;
+	return NULL;
+}
+
+static void
+dev_init(struct ble_dev *d)
+{
+	ble_dev_init(d);
+	d->lookup = ring_find;
+}
 
 static struct ble_dev *
 device(const char *mac)
@@ -34,7 +61,7 @@ device(const char *mac)
 	if (ndevs == 64)
 		return NULL;
 	snprintf(devs[ndevs].mac, sizeof devs[ndevs].mac, "%s", mac);
-	ble_dev_init(&devs[ndevs].d);
+	dev_init(&devs[ndevs].d);
 	return &devs[ndevs++].d;
 }
 
@@ -62,7 +89,7 @@ longuuid(char *dst, size_t cap, const char *u)
 
 /* readings + message -> the golden text */
 static void
-render(char *buf, size_t cap, const struct ble_reading *r, int n, const char *err)
+render(char *buf, size_t cap, const struct ble_reading *r, int n, const char *own, const char *err)
 {
 	size_t len = 0;
 	int i;
@@ -84,6 +111,8 @@ render(char *buf, size_t cap, const struct ble_reading *r, int n, const char *er
 	}
 	if (n == 0)
 		len = snprintf(buf, cap, "-");
+	if (len < cap && own[0])
+		len += snprintf(buf + len, cap - len, " @ %s", own);
 	if (len < cap && err[0])
 		snprintf(buf + len, cap - len, " ! %s", err);
 }
@@ -103,7 +132,7 @@ golden(char *line, char *got, size_t gotlen, const char **want)
 	int n, k = 0, gatt = 0;
 	size_t len = 0;
 
-	ble_dev_init(&fresh);
+	dev_init(&fresh);
 	if (!(sep = strstr(line, " => ")))
 		return snprintf(got, gotlen, "no ' => ' in the line"), -1;
 	*sep = 0;
@@ -119,6 +148,13 @@ golden(char *line, char *got, size_t gotlen, const char **want)
 			a.addr = arg;
 			if (!(d = device(arg)))
 				return snprintf(got, gotlen, "too many devices"), -1;
+			continue;
+		}
+		if (!strcmp(tok, "keyring")) {
+			if (nring == 16 || strlen(arg) != 17 + 1 + 32 || arg[17] != '=')
+				return snprintf(got, gotlen, "keyring: MAC=HEX32, at most 16"), -1;
+			snprintf(ring[nring].mac, sizeof ring[nring].mac, "%.17s", arg);
+			snprintf(ring[nring++].hex, sizeof ring[0].hex, "%s", arg + 18);
 			continue;
 		}
 		if (!strcmp(tok, "key")) {
@@ -151,10 +187,12 @@ golden(char *line, char *got, size_t gotlen, const char **want)
 		n = ble_decode_gatt(uuids[k - 1], bytes[k - 1], len, out, MAXR, err, sizeof err);
 	else
 		n = ble_decode_adv(&a, d, flags, out, MAXR, err, sizeof err);
-	ble_dev_free(&fresh);
-	if (n < 0 && !err[0])
+	if (n < 0 && !err[0]) {
+		ble_dev_free(&fresh);
 		return snprintf(got, gotlen, "returned -1 without a message"), -1;
-	render(got, gotlen, out, n < 0 ? 0 : n, err);
+	}
+	render(got, gotlen, out, n < 0 ? 0 : n, d->mac, err);
+	ble_dev_free(&fresh);
 	return strcmp(got, *want) ? -1 : 0;
 }
 
