@@ -21,7 +21,7 @@ check "... tags mac, format, unit" has ble-gateway.envsensor_1.temperature '"tag
 mock adv hci0 A4:C1:38:00:00:01 svc=fcd2:$BT2 rssi=-61
 check "PropertiesChanged with new service data: new records" wait_for 10 has ble-gateway.envsensor_1.temperature '"value":25.01,'
 mock device hci0 F8:00:00:00:00:02 "" noname mfr=0499:$RUUVI
-check "a Ruuvi tag without a name: the address as slug" wait_for 10 has ble-gateway.f8_00_00_00_00_02.pressure '"value":100044,'
+check "a Ruuvi tag without a name: the address as slug" wait_for 10 has ble-gateway.f8_00_00_00_00_02.pressure '"value":1000.44,.*"unit":"hPa"'
 mock device hci0 5E:11:22:33:44:55 "Phone" mfr=004c:0215aabbccdd rssi=-50
 mock device hci0 A4:C1:38:00:00:03 "EnvSensor 3" svc=fcd2:$BT rssi=-70
 wait_for 10 has ble-gateway.envsensor_3.temperature

@@ -33,7 +33,10 @@
  *
  * The object table is bthome.io's format page, with the ids added since
  * (0x60-0x64) as bthome-ble's const.py defines them (precipitation 0x5F is
- * x 0.1 mm there; the older page said x 1). */
+ * x 0.1 mm there; the older page said x 1).  One reading name has one unit
+ * in every decoder (ble-read(1), READINGS), so the objects that BTHome gives
+ * in a second unit are converted: mass in lb to kg, distance in mm to m,
+ * volume in mL to L. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,7 +48,7 @@ enum kind { NUM = 1, SNUM, BIN, PID, BUTTON, DIMMER, TEXT, RAW, FW };
 static const struct obj {
 	uint8_t len;                /* value bytes; 0: a length byte follows the id */
 	uint8_t kind;
-	uint32_t mul, div;          /* value = raw * mul / div */
+	double mul, div;            /* value = raw * mul / div (exact integers: one rounding) */
 	const char *name, *unit;
 } objs[256] = {
 #define U(id, l, m, d, n, u)  [id] = { l, NUM, m, d, n, u }
@@ -58,7 +61,7 @@ static const struct obj {
 	U(0x04, 3, 1, 100, "pressure", "hPa"),
 	U(0x05, 3, 1, 100, "illuminance", "lx"),
 	U(0x06, 2, 1, 100, "mass", "kg"),
-	U(0x07, 2, 1, 100, "mass", "lb"),
+	U(0x07, 2, 45359237, 1e10, "mass", "kg"),      /* lb x 0.01, 1 lb = 0.45359237 kg */
 	S(0x08, 2, 1, 100, "dewpoint", "°C"),
 	U(0x09, 1, 1, 1, "count", ""),
 	U(0x0a, 3, 1, 1000, "energy", "kWh"),
@@ -104,7 +107,7 @@ static const struct obj {
 	U(0x3d, 2, 1, 1, "count", ""),
 	U(0x3e, 4, 1, 1, "count", ""),
 	S(0x3f, 2, 1, 10, "rotation", "°"),
-	U(0x40, 2, 1, 1, "distance", "mm"),
+	U(0x40, 2, 1, 1000, "distance", "m"),          /* mm */
 	U(0x41, 2, 1, 10, "distance", "m"),
 	U(0x42, 3, 1, 1000, "duration", "s"),
 	U(0x43, 2, 1, 1000, "current", "A"),
@@ -112,7 +115,7 @@ static const struct obj {
 	S(0x45, 2, 1, 10, "temperature", "°C"),
 	U(0x46, 1, 1, 10, "uv_index", ""),
 	U(0x47, 2, 1, 10, "volume", "L"),
-	U(0x48, 2, 1, 1, "volume", "mL"),
+	U(0x48, 2, 1, 1000, "volume", "L"),            /* mL */
 	U(0x49, 2, 1, 1000, "volume_flow_rate", "m³/h"),
 	U(0x4a, 2, 1, 10, "voltage", "V"),
 	U(0x4b, 3, 1, 1000, "gas", "m³"),

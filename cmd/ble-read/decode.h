@@ -8,7 +8,7 @@
  *   Device1 ServiceData {"0000fcd2-0000-1000-8000-00805f9b34fb": 40 02 c4 09 03 bf 13}
  *     -> temperature 25.00 °C, humidity 50.55 %            (format "bthome")
  *   Device1 ManufacturerData {0x0499: 05 12 fc 53 94 ...}
- *     -> temperature 24.3 °C, humidity 53.49 %, pressure 100044 Pa, ...
+ *     -> temperature 24.3 °C, humidity 53.49 %, pressure 1000.44 hPa, ...
  *   GATT 00002a6e-0000-1000-8000-00805f9b34fb = 2c 09  -> temperature 23.48 °C
  *
  * Which decoder reads which entry is a table in decode.c (service-data
@@ -50,7 +50,7 @@ struct ble_adv {
 struct ble_reading {
 	char name[32];              /* "temperature", "button", "svc_fe95" ... */
 	int idx;                    /* 0: the only one of its name, else 1, 2, ... */
-	const char *unit;           /* static: "°C", "%", "Pa", ... or "" */
+	const char *unit;           /* static: "°C", "%", "hPa", ... or "": one per name (ble-read(1)) */
 	const char *format;         /* static: "bthome", "ruuvi5", "gatt" ... */
 	double value;               /* the number (an event: its id, a dimmer: its steps) */
 	int is_text;                /* text holds the value: event, string, hex, version */
