@@ -17,8 +17,8 @@ wait_for 30 discovering
 mock device hci0 A4:C1:38:00:00:01 "EnvSensor 1" svc=fcd2:4002c40903bf13 rssi=-60
 mock device hci0 54:48:E6:8F:80:A5 "Secret" svc=fcd2:41e445f3c9962b332211006c7c4519
 mock adv hci0 A4:C1:38:00:00:01 svc=fcd2:2002ca09 mfr=0999:0102
-check "advertisements decoded under valgrind" wait_for 30 has ble-gateway.secret.temperature
-check "a GATT read" wait_for 30 has ble-gateway.env_station.temperature
+check "advertisements decoded under valgrind" wait_for 30 has ble-gateway.secret_8f80a5.temperature
+check "a GATT read" wait_for 30 has ble-gateway.env_station_000001.temperature
 stop_bluez
 wait_for 30 said 'org.bluez vanished'
 start_bluez; mock adapter hci0
