@@ -57,6 +57,7 @@ mock adv hci0 A4:C1:38:AB:CD:EF svc=fcd2:$BT2
 check "--alias: the device named by it" wait_for 10 has ble-gateway.kitchen_fridge.temperature
 check "... the other by its name and MAC" wait_for 10 has ble-gateway.mj_ht_v1_abcdef.temperature
 stop_ble
+eq "SIGTERM: exit 0" "$RC_ble" 0
 ble-read --alias A4:C1:38:12:34:56 >/dev/null 2>&1; eq "--alias without a name: usage error" "$?" 64
 ble-read --alias A4:C1:38:12:34:56=... >/dev/null 2>&1; eq "--alias with a name of symbols: usage error" "$?" 64
 ble-read --alias A4:C1:38:12:34:56=Kitchen --alias A4:C1:38:AB:CD:EF=kitchen >/dev/null 2>"$T/e"
