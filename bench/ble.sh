@@ -21,7 +21,7 @@ export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$w/bus"
 ep=$!; pids="$pids $ep"
 sleep 1
 mkfifo "$w/fifo"
-grep --line-buffered '"metric":"ble\.' < "$w/fifo" > "$w/status" &
+grep --line-buffered '"metric":"gateway\.ble\.' < "$w/fifo" > "$w/status" &
 pids="$pids $!"
 PLEXUS_QUIET=1 bin/ble-read --status-interval 1 --max-devices 1024 > "$w/fifo" 2>"$w/err" &
 rp=$!; pids="$pids $rp"

@@ -1,7 +1,8 @@
 /* libFuzzer target: ble-read's decoders (cmd/ble-read/decode.h).
  *
  * Input: byte 0 is flags (bit 0: keep unknown data as hex; bit 1: the
- * device has the fixed bindkey below and MAC 54:48:E6:8F:80:A5), then
+ * device has the fixed bindkey below and MAC 54:48:E6:8F:80:A5; the key
+ * file has that key for that MAC always), then
  * entries, each a kind byte, a length byte and that many bytes (cut at the
  * end of the input):
  *
@@ -10,7 +11,9 @@
  *              picks 2a6e/2a6f/2a6d/2a19/2a00, the rest is the value
  *              7 svc fcd2, encrypted here with the fixed key, so that the
  *                decrypted-object parser is reached (a fuzzer cannot forge
- *                MICs): the bytes are device info + plaintext objects
+ *                MICs): the bytes are device info + plaintext objects; with
+ *                info bit 1 (MAC included) the MAC below goes in clear
+ *                before the ciphertext, as a sensor sends it
  *
  * Checked: a result in -1..max; -1 only with a message; every reading has
  * a name, a unit and a format, a finite value, a text that ends within its
@@ -34,13 +37,15 @@ static const uint8_t key[16] = {
 };
 static const uint8_t mac[6] = { 0x54, 0x48, 0xe6, 0x8f, 0x80, 0xa5 };
 
-/* info byte + objects -> info | ciphertext | counter | MIC, as a device would */
+/* info byte + objects -> info | [MAC] | ciphertext | counter | MIC, as a
+ * device would */
 static size_t
 encrypt(const uint8_t *p, size_t n, uint8_t *out, uint32_t ctr)
 {
 	uint8_t nonce[13];
 	EVP_CIPHER_CTX *c;
-	int len;
+	size_t hdr = 1;
+	int len, i;
 
 	if (n < 1)
 		return 0;
@@ -50,6 +55,10 @@ encrypt(const uint8_t *p, size_t n, uint8_t *out, uint32_t ctr)
 	nonce[8] = p[0] | 1;
 	memcpy(nonce + 9, &ctr, 4);     /* little-endian hosts: counter bytes LE */
 	out[0] = nonce[8];
+	if (p[0] & 2)                   /* MAC included: least significant byte first */
+		for (i = 0; i < 6; i++)
+			out[hdr++] = mac[5 - i];
+	out += hdr - 1;
 	c = EVP_CIPHER_CTX_new();
 	CHECK(c && EVP_EncryptInit_ex(c, EVP_aes_128_ccm(), NULL, NULL, NULL) == 1 &&
 	      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN, 13, NULL) == 1 &&
@@ -61,7 +70,15 @@ encrypt(const uint8_t *p, size_t n, uint8_t *out, uint32_t ctr)
 	memcpy(out + n, nonce + 9, 4);
 	CHECK(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 4, out + n + 4) == 1, "no tag");
 	EVP_CIPHER_CTX_free(c);
-	return n + 8;
+	return hdr - 1 + n + 8;
+}
+
+/* the key file: the fixed key under the fixed MAC */
+static const char *
+lookup(const void *arg, const char *m)
+{
+	(void)arg;
+	return strcmp(m, "54:48:E6:8F:80:A5") ? NULL : "231d39c1d7cc1ab1aee224cd096db932";
 }
 
 static void
@@ -98,6 +115,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	ble_dev_init(&d);
+	d.lookup = lookup;
 	if (data[0] & 2)
 		CHECK(ble_dev_set_key(&d, "231d39c1d7cc1ab1aee224cd096db932", err, sizeof err) == 0, "key");
 	while (i + 2 <= size && k < BLE_MAX_SVC + BLE_MAX_MFR) {

@@ -5,7 +5,7 @@
 #   start_bus; start_bluez; mock adapter hci0
 #   start_ble [ble-read options]      stdout -> $T/out, stderr -> $T/err
 #   mock device hci0 A4:C1:38:00:00:01 "EnvSensor 1" svc=fcd2:4002c409
-#   wait_for 10 has ble-gateway.envsensor_1.temperature
+#   wait_for 10 has ble-gateway.envsensor_1_000001.temperature
 MOCK="$PY $TOP/tests/ble-mock.py"
 need dbus-daemon
 need_py dbusmock dbus

@@ -15,7 +15,7 @@ check "started before bluetoothd: waits for it" wait_for 10 said 'org.bluez is n
 start_bluez; mock adapter hci0
 check "bluetoothd appears: discovery armed" wait_for 10 discovering
 mock device hci0 A4:C1:38:00:00:01 "EnvSensor 1" svc=fcd2:$BT
-check "... and advertisements read" wait_for 10 has ble-gateway.envsensor_1.temperature
+check "... and advertisements read" wait_for 10 has ble-gateway.envsensor_1_000001.temperature
 
 stop_bluez
 check "org.bluez vanishing: said" wait_for 10 said 'org.bluez vanished'
@@ -26,7 +26,7 @@ check "... waiting for an adapter" wait_for 10 said 'no adapter yet'
 mock adapter hci0
 check "... discovery armed again on the new adapter" wait_for 10 discovering
 mock device hci0 A4:C1:38:00:00:02 "EnvSensor 2" svc=fcd2:$BT
-check "... and advertisements read again" wait_for 10 has ble-gateway.envsensor_2.temperature
+check "... and advertisements read again" wait_for 10 has ble-gateway.envsensor_2_000002.temperature
 
 mock rm-adapter hci0
 check "adapter removed: said" wait_for 10 said 'adapter hci0 removed'
@@ -39,7 +39,7 @@ n=$(calls hci0 StartDiscovery)
 mock powered hci0 1
 check "powered on again: discovery armed again" wait_for 10 atleast hci0 StartDiscovery $((n + 1))
 mock device hci0 A4:C1:38:00:00:03 "EnvSensor 3" svc=fcd2:$BT
-check "... advertisements read" wait_for 10 has ble-gateway.envsensor_3.temperature
+check "... advertisements read" wait_for 10 has ble-gateway.envsensor_3_000003.temperature
 mock adapter hci1
 mock rm-adapter hci0
 check "adapter removed, another one there: discovering on it" wait_for 10 discovering hci1

@@ -22,7 +22,7 @@ all_in() { [ "$(last gateway.ble.advertisements)" = $((N + 1)) ]; }
 check "every advertisement was taken off the bus" wait_for 30 all_in
 o=$(last gateway.ble.overruns)
 check "records dropped while stdout was blocked are counted ($o)" [ "${o:-0}" -gt 0 ]
-got=$(grep -c '"metric":"ble-gateway.envsensor_1.temperature"' "$T/out")
+got=$(grep -c '"metric":"ble-gateway.envsensor_1_000001.temperature"' "$T/out")
 check "... and the rest came out ($got of $((N + 1)))" [ "$got" -gt 0 -a "$got" -lt $((N + 1)) ]
 check "only whole records" $PY -c 'import json, sys
 [json.loads(l) for l in open(sys.argv[1])]' "$T/out"

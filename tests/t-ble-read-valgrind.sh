@@ -1,6 +1,6 @@
 #!/bin/bash
 # ble-read under valgrind through a short life: advertisements (plain,
-# encrypted, malformed, unknown), a GATT read, bluetoothd vanishing and
+# encrypted, with the sensor's MAC in them, malformed, unknown), a GATT read, bluetoothd vanishing and
 # returning, the adapter removed, SIGTERM: no invalid access, no leak.
 # ASan binaries (CI's) cannot run under valgrind: a plain build is made.
 . "$(dirname "$0")/lib.sh"
@@ -17,8 +17,11 @@ wait_for 30 discovering
 mock device hci0 A4:C1:38:00:00:01 "EnvSensor 1" svc=fcd2:4002c40903bf13 rssi=-60
 mock device hci0 54:48:E6:8F:80:A5 "Secret" svc=fcd2:41e445f3c9962b332211006c7c4519
 mock adv hci0 A4:C1:38:00:00:01 svc=fcd2:2002ca09 mfr=0999:0102
-check "advertisements decoded under valgrind" wait_for 30 has ble-gateway.secret.temperature
-check "a GATT read" wait_for 30 has ble-gateway.env_station.temperature
+# tests/golden/ble/bthome-mac.txt's: MAC included, keyed by it, from a random address
+mock device hci0 7A:00:00:00:00:01 "Secret 4" svc=fcd2:43a5808fe6485430e7cc69bafb3322110051914c8b
+check "advertisements decoded under valgrind" wait_for 30 has ble-gateway.secret_8f80a5.temperature
+check "... one that carries its MAC" wait_for 30 has ble-gateway.secret_4_8f80a5.temperature '"value":25.06,.*"mac":"54:48:E6:8F:80:A5"'
+check "a GATT read" wait_for 30 has ble-gateway.env_station_000001.temperature
 stop_bluez
 wait_for 30 said 'org.bluez vanished'
 start_bluez; mock adapter hci0

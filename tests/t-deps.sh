@@ -83,7 +83,7 @@ for c in $(grep -ho '^[[:space:]]*need [a-z0-9 ._-]*' tests/*.sh | sed 's/^[[:sp
 done
 eq "every command the tests need comes from tests/deps" "$bad" ""
 bad=""
-for m in $(grep -ho '^[[:space:]]*need_py [a-z0-9 ._]*' tests/*.sh | sed 's/^[[:space:]]*need_py //' | tr ' ' '\n' | sort -u); do
+for m in $(grep -hoE '(need_py|want_py) [a-z0-9 ._]*' tests/*.sh | sed -E 's/^(need_py|want_py) //' | tr ' ' '\n' | sort -u); do
 	f=$($PY -c "import $m; print($m.__file__)" 2>/dev/null) || { bad="$bad $m(not installed)"; continue; }
 	p=$(pkgof "$f")
 	[ -n "$p" ] && ok_pkg "$p" || bad="$bad $m(${p:-no package})"

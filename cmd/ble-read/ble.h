@@ -2,7 +2,7 @@
  *
  *   main.c     options and environment -> struct ble_opts
  *   keyfile.c  BTHome bindkeys: -k MAC=KEY, --keys FILE
- *   dev.c      the device table: bounded, keyed by BlueZ object path
+ *   dev.c      the device table: bounded, keyed by BlueZ object path; names (slugs)
  *   bluez.c    BlueZ over D-Bus: objects, signals, adapter, discovery
  *   gattread.c --gatt: connect, read the ESS characteristics, disconnect
  *   emit.c     filters, metric names, records, status records
@@ -30,6 +30,11 @@ struct ble_key {
 	char hex[33];               /* 32 hex digits */
 };
 
+struct ble_alias {              /* --alias MAC=NAME */
+	char mac[18];
+	char slug[BLE_NAME_KEEP];   /* NAME made a slug */
+};
+
 struct ble_opts {
 	const char *bus;            /* --bus ADDRESS, or NULL: the system bus */
 	const char *adapter;        /* "hci0", or NULL: the first one BlueZ lists */
@@ -52,6 +57,8 @@ struct ble_opts {
 	size_t out_max;             /* bytes queued on stdout before records drop */
 	struct ble_key *keys;
 	int nkeys;
+	struct ble_alias *aliases;
+	int naliases;
 };
 
 enum { DEV_ALLOW = 1, DEV_UUID = 2, DEV_DECODES = 4, DEV_ESS = 8, DEV_NAMEOK = 16 };
@@ -60,8 +67,9 @@ enum { G_IDLE, G_CONNECTING, G_RESOLVING, G_READING };
 struct dev {
 	char path[BLE_PATH_MAX];    /* BlueZ object path; "" when the slot is free */
 	char addr[18];              /* from the path: "AA:BB:CC:DD:EE:FF" */
+	char mac[18];               /* the sensor's: its own when its packets say it, else addr */
 	char name[BLE_NAME_KEEP];   /* Device1 Name, "" until known */
-	char slug[BLE_NAME_KEEP];   /* name (or address) lower case, non-alnum -> '_' */
+	char slug[BLE_NAME_KEEP];   /* of name and mac, or of an --alias (dev.c) */
 	int rssi, has_rssi;
 	unsigned flags;             /* DEV_* */
 	int64_t last_seen;          /* monotonic ms: eviction of the oldest */
@@ -130,7 +138,9 @@ struct dev *dev_find(struct devtab *t, const char *path);
  * not a device path; *added says it is new. */
 struct dev *dev_get(struct app *a, const char *path, int *added);
 void dev_drop(struct devtab *t, struct dev *d);
-void dev_set_name(struct dev *d, const char *name);
+void dev_set_name(struct app *a, struct dev *d, const char *name);  /* and the slug */
+void dev_set_mac(struct app *a, struct dev *d, const char *mac);    /* the sensor's own; the slug */
+size_t ble_slugify(char *dst, size_t cap, const char *s);
 int dev_index(const struct devtab *t, const struct dev *d);
 
 /* emit.c */

@@ -191,7 +191,7 @@ device(struct app *a, const char *path, sd_bus_message *m, int decode)
 		return 0;
 	d->last_seen = plx_mono_ms();
 	if (p.has_name && strncmp(d->name, p.name, sizeof d->name - 1)) {
-		dev_set_name(d, p.name);
+		dev_set_name(a, d, p.name);
 		emit_flags(a, d);
 	}
 	if (p.has_rssi) {

@@ -8,12 +8,21 @@
  *                          0x02 temperature sint16 x 0.01 = 25.00 °C
  *                          0x03 humidity uint16 x 0.01 = 50.55 %
  *
- * Device info bits: 0 encrypted, 2 trigger based, 5-7 version (must be 2).
- * Encrypted: info, ciphertext, counter (4), MIC (4); AES-128-CCM with the
- * device's bindkey, nonce = MAC + d2 fc + info + counter (key.c):
+ * Device info bits: 0 encrypted, 1 MAC included, 2 trigger based, 5-7
+ * version (must be 2).  MAC included: the 6 bytes after the info byte are the
+ * sensor's own MAC, least significant byte first (as the Bluetooth link
+ * layer sends addresses: 54:48:E6:8F:80:A5 is a5 80 8f e6 48 54; bthome.io's
+ * format page, and bthome-ble's parser, which reverses data[1:7]); objects
+ * follow.  That MAC, not the address BlueZ reports (random, maybe rotating),
+ * is the sensor's: its bindkey is looked up by it and the nonce is made of it.
+ * Encrypted: info, [MAC,] ciphertext, counter (4), MIC (4); AES-128-CCM with
+ * the bindkey, nonce = MAC + d2 fc + info + counter, the MAC there written
+ * most significant byte first, as in bthome.io/encryption's example nonce
+ * 5448e68f80a5 d2fc 41 33221100 (key.c):
  *
- *   41 a47266c95f73 00112233 b7ced8e5   (bthome.io's example: key
+ *   41 e445f3c9962b 33221100 6c7c4519   (bthome.io's example: key
  *   231d39c1d7cc1ab1aee224cd096db932, MAC 54:48:E6:8F:80:A5 -> 02ca09 03bf13)
+ *   43 a5808fe64854 30e7cc69bafb 33221100 51914c8b   (the same with MAC included)
  *
  * Object ids come in ascending order, so a receiver that meets one it does
  * not know stops there and keeps what it read (the spec's rule for adding
@@ -24,7 +33,10 @@
  *
  * The object table is bthome.io's format page, with the ids added since
  * (0x60-0x64) as bthome-ble's const.py defines them (precipitation 0x5F is
- * x 0.1 mm there; the older page said x 1). */
+ * x 0.1 mm there; the older page said x 1).  One reading name has one unit
+ * in every decoder (ble-read(1), READINGS), so the objects that BTHome gives
+ * in a second unit are converted: mass in lb to kg, distance in mm to m,
+ * volume in mL to L. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,7 +48,7 @@ enum kind { NUM = 1, SNUM, BIN, PID, BUTTON, DIMMER, TEXT, RAW, FW };
 static const struct obj {
 	uint8_t len;                /* value bytes; 0: a length byte follows the id */
 	uint8_t kind;
-	uint32_t mul, div;          /* value = raw * mul / div */
+	double mul, div;            /* value = raw * mul / div (exact integers: one rounding) */
 	const char *name, *unit;
 } objs[256] = {
 #define U(id, l, m, d, n, u)  [id] = { l, NUM, m, d, n, u }
@@ -49,7 +61,7 @@ static const struct obj {
 	U(0x04, 3, 1, 100, "pressure", "hPa"),
 	U(0x05, 3, 1, 100, "illuminance", "lx"),
 	U(0x06, 2, 1, 100, "mass", "kg"),
-	U(0x07, 2, 1, 100, "mass", "lb"),
+	U(0x07, 2, 45359237, 1e10, "mass", "kg"),      /* lb x 0.01, 1 lb = 0.45359237 kg */
 	S(0x08, 2, 1, 100, "dewpoint", "°C"),
 	U(0x09, 1, 1, 1, "count", ""),
 	U(0x0a, 3, 1, 1000, "energy", "kWh"),
@@ -95,7 +107,7 @@ static const struct obj {
 	U(0x3d, 2, 1, 1, "count", ""),
 	U(0x3e, 4, 1, 1, "count", ""),
 	S(0x3f, 2, 1, 10, "rotation", "°"),
-	U(0x40, 2, 1, 1, "distance", "mm"),
+	U(0x40, 2, 1, 1000, "distance", "m"),          /* mm */
 	U(0x41, 2, 1, 10, "distance", "m"),
 	U(0x42, 3, 1, 1000, "duration", "s"),
 	U(0x43, 2, 1, 1000, "current", "A"),
@@ -103,7 +115,7 @@ static const struct obj {
 	S(0x45, 2, 1, 10, "temperature", "°C"),
 	U(0x46, 1, 1, 10, "uv_index", ""),
 	U(0x47, 2, 1, 10, "volume", "L"),
-	U(0x48, 2, 1, 1, "volume", "mL"),
+	U(0x48, 2, 1, 1000, "volume", "L"),            /* mL */
 	U(0x49, 2, 1, 1000, "volume_flow_rate", "m³/h"),
 	U(0x4a, 2, 1, 10, "voltage", "V"),
 	U(0x4b, 3, 1, 1000, "gas", "m³"),
@@ -297,33 +309,53 @@ objects(const struct ble_ctx *c, const uint8_t *p, size_t n, struct ble_sink *s,
 	return rc;
 }
 
-/* Encrypted: info | ciphertext | counter (4) | MIC (4). */
+/* The bindkey for a packet: the one of the MAC it carries, looked up by
+ * that MAC (a key file names sensors by their own MAC); else the one the
+ * device has (set by BlueZ's address). */
+static void
+key_for(const struct ble_ctx *c, const char *mac)
+{
+	struct ble_dev *d = c->st;
+	const char *hex;
+	char why[120];
+
+	if (!d || !d->lookup || !strcmp(d->key_mac, mac))
+		return;
+	if ((hex = d->lookup(d->lookup_arg, mac)) && ble_dev_set_key(d, hex, why, sizeof why) == 0)
+		snprintf(d->key_mac, sizeof d->key_mac, "%s", mac);
+}
+
+/* Encrypted: ciphertext | counter (4) | MIC (4), the n bytes after the info
+ * byte and the MAC; own: the MAC the packet carried, "" when none, then the
+ * nonce's MAC is the address BlueZ reports. */
 static int
-decrypt(const struct ble_ctx *c, const uint8_t *p, size_t n, uint8_t *out, size_t *outlen,
-        char *err, size_t errlen)
+decrypt(const struct ble_ctx *c, uint8_t info, const uint8_t *p, size_t n, const char *own,
+        uint8_t *out, size_t *outlen, char *err, size_t errlen)
 {
 	struct ble_dev *d = c->st;
 	uint8_t nonce[13];
 	uint32_t ctr;
 
 	if (!d || !d->has_key) {
-		snprintf(err, errlen, "encrypted packet (device info 0x%02x) and no bindkey for this device", p[0]);
+		snprintf(err, errlen, "encrypted packet (device info 0x%02x) and no bindkey for %s",
+		         info, *own ? own : "this device");
 		return BLE_ERR;
 	}
-	if (n < 1 + 1 + 8) {
-		snprintf(err, errlen, "encrypted packet of %zu bytes: too short for counter and MIC", n);
+	if (n < 1 + 8) {
+		snprintf(err, errlen, "encrypted packet of %zu bytes: too short for counter and MIC",
+		         n + (*own ? 7 : 1));
 		return BLE_ERR;
 	}
-	if (ble_addr_parse(c->a->addr, nonce) < 0) {
+	if (ble_addr_parse(*own ? own : c->a->addr, nonce) < 0) {
 		snprintf(err, errlen, "encrypted packet and no device address for the nonce");
 		return BLE_ERR;
 	}
 	nonce[6] = 0xd2;
 	nonce[7] = 0xfc;
-	nonce[8] = p[0];
+	nonce[8] = info;
 	memcpy(nonce + 9, p + n - 8, 4);
-	*outlen = n - 9;
-	if (ble_ccm_decrypt(d, nonce, p + 1, *outlen, p + n - 4, out) < 0) {
+	*outlen = n - 8;
+	if (ble_ccm_decrypt(d, nonce, p, *outlen, p + n - 4, out) < 0) {
 		snprintf(err, errlen, "wrong MIC: the bindkey does not fit this packet (or it was damaged)");
 		return BLE_ERR;
 	}
@@ -345,7 +377,8 @@ bthome_decode(const struct ble_ctx *c, const uint8_t *p, size_t n, struct ble_si
               char *err, size_t errlen)
 {
 	uint8_t plain[256];
-	size_t len;
+	char own[18] = "";
+	size_t len, hdr = 1;
 	int rc;
 
 	if (n < 1) {
@@ -356,18 +389,28 @@ bthome_decode(const struct ble_ctx *c, const uint8_t *p, size_t n, struct ble_si
 		snprintf(err, errlen, "device info 0x%02x says BTHome version %d: only 2 is read", p[0], p[0] >> 5);
 		return BLE_ERR;
 	}
+	if (p[0] & 2) {
+		if (n < 7) {
+			snprintf(err, errlen, "device info 0x%02x says MAC included, and %zu bytes follow", p[0], n - 1);
+			return BLE_ERR;
+		}
+		snprintf(own, sizeof own, "%02X:%02X:%02X:%02X:%02X:%02X", p[6], p[5], p[4], p[3], p[2], p[1]);
+		hdr = 7;
+		key_for(c, own);
+	}
 	if (!(p[0] & 1)) {
 		if (c->st && c->st->has_key) {
 			snprintf(err, errlen, "not encrypted though this device has a bindkey: ignored");
 			return BLE_ERR;
 		}
-		return objects(c, p + 1, n - 1, s, err, errlen);
-	}
-	if (n > sizeof plain) {
+		rc = objects(c, p + hdr, n - hdr, s, err, errlen);
+	} else if (n > sizeof plain) {
 		snprintf(err, errlen, "%zu bytes: longer than any advertisement", n);
 		return BLE_ERR;
-	}
-	if ((rc = decrypt(c, p, n, plain, &len, err, errlen)) != BLE_OK)
-		return rc;
-	return objects(c, plain, len, s, err, errlen);
+	} else if ((rc = decrypt(c, p[0], p + hdr, n - hdr, own, plain, &len, err, errlen)) == BLE_OK)
+		rc = objects(c, plain, len, s, err, errlen);
+	/* the sensor's own MAC, for the caller's names: from a packet that was read */
+	if (*own && c->st && rc != BLE_ERR)
+		memcpy(c->st->mac, own, sizeof own);
+	return rc;
 }

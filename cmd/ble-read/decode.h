@@ -8,7 +8,7 @@
  *   Device1 ServiceData {"0000fcd2-0000-1000-8000-00805f9b34fb": 40 02 c4 09 03 bf 13}
  *     -> temperature 25.00 °C, humidity 50.55 %            (format "bthome")
  *   Device1 ManufacturerData {0x0499: 05 12 fc 53 94 ...}
- *     -> temperature 24.3 °C, humidity 53.49 %, pressure 100044 Pa, ...
+ *     -> temperature 24.3 °C, humidity 53.49 %, pressure 1000.44 hPa, ...
  *   GATT 00002a6e-0000-1000-8000-00805f9b34fb = 2c 09  -> temperature 23.48 °C
  *
  * Which decoder reads which entry is a table in decode.c (service-data
@@ -28,7 +28,7 @@
 /* One advertisement as BlueZ reports it.  Pointers are the caller's; the
  * decoders only read them during the call. */
 struct ble_adv {
-	const char *addr;           /* "AA:BB:CC:DD:EE:FF" (BTHome's nonce needs it) */
+	const char *addr;           /* "AA:BB:CC:DD:EE:FF": BTHome's nonce, unless the packet has its MAC */
 	const char *name;           /* Alias, or NULL */
 	int rssi, has_rssi;         /* dBm, when BlueZ gave one */
 	struct {
@@ -50,7 +50,7 @@ struct ble_adv {
 struct ble_reading {
 	char name[32];              /* "temperature", "button", "svc_fe95" ... */
 	int idx;                    /* 0: the only one of its name, else 1, 2, ... */
-	const char *unit;           /* static: "°C", "%", "Pa", ... or "" */
+	const char *unit;           /* static: "°C", "%", "hPa", ... or "": one per name (ble-read(1)) */
 	const char *format;         /* static: "bthome", "ruuvi5", "gatt" ... */
 	double value;               /* the number (an event: its id, a dimmer: its steps) */
 	int is_text;                /* text holds the value: event, string, hex, version */
@@ -58,10 +58,18 @@ struct ble_reading {
 	char text[BLE_TEXT_MAX];
 };
 
+/* The bindkey (32 hex digits) of the sensor whose own MAC is mac
+ * ("AA:BB:CC:DD:EE:FF", upper case), or NULL. */
+typedef const char *ble_key_lookup(const void *arg, const char *mac);
+
 /* What the caller keeps per device between advertisements. */
 struct ble_dev {
 	uint8_t key[16];            /* BTHome bindkey */
 	int has_key;
+	char key_mac[18];           /* the MAC key was looked up by, "" when set by the caller */
+	ble_key_lookup *lookup;     /* keys by MAC, for packets that carry their MAC; may be NULL */
+	const void *lookup_arg;
+	char mac[18];               /* the sensor's own MAC, from a packet that carried it, "" */
 	int last_pid;               /* last BTHome packet id, -1 before the first */
 	uint32_t last_counter;      /* last BTHome encryption counter accepted */
 	void *cipher;               /* OpenSSL context, made by ble_dev_set_key */

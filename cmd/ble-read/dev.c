@@ -8,7 +8,8 @@
  * street full of phones with random addresses must not grow the reader.
  * When it is full, the device unseen for longest gives up its slot (its
  * decoder state with it); a device that comes back starts afresh.  Lookup
- * is a hash of the path with chains through the slots. */
+ * is a hash of the path with chains through the slots.  A device's name in
+ * the metrics (its slug) is made here too, from its name and MAC. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,13 @@ path_addr(const char *path, char addr[18])
 	}
 }
 
+/* The key file, for packets that carry the sensor's own MAC. */
+static const char *
+key_lookup(const void *o, const char *mac)
+{
+	return keys_find(o, mac);
+}
+
 static struct dev *
 oldest(struct devtab *t, int busy)
 {
@@ -155,8 +163,11 @@ dev_get(struct app *a, const char *path, int *added)
 	d->gen = gen;
 	strcpy(d->path, path);
 	memcpy(d->addr, addr, sizeof addr);
+	memcpy(d->mac, addr, sizeof addr);
 	ble_dev_init(&d->st);
-	dev_set_name(d, "");
+	d->st.lookup = key_lookup;
+	d->st.lookup_arg = a->o;
+	dev_set_name(a, d, "");
 	if ((key = keys_find(a->o, addr)) && ble_dev_set_key(&d->st, key, err, sizeof err) < 0)
 		plx_warn("%s: %s", addr, err);
 	h = hash(path) & (t->nbucket - 1);
@@ -169,31 +180,113 @@ dev_get(struct app *a, const char *path, int *added)
 	return d;
 }
 
-/* The slug: the name lower case, each character not a letter or digit
- * '_', leading '_' dropped; the address the same way when there is no name
- * ("a4_c1_38_12_34_56"). */
-void
-dev_set_name(struct dev *d, const char *name)
+/* s lower case, each character not a letter or digit '_', leading '_'
+ * dropped, at most cap - 1 bytes: the length. */
+size_t
+ble_slugify(char *dst, size_t cap, const char *s)
 {
-	const char *s;
-	size_t i, n = 0;
+	size_t n = 0;
 	char c;
 
-	snprintf(d->name, sizeof d->name, "%s", name);
-	for (s = *d->name ? d->name : d->addr, i = 0; s[i] && n < sizeof d->slug - 1; i++) {
-		c = s[i];
+	for (; *s && n + 1 < cap; s++) {
+		c = *s;
 		if (c >= 'A' && c <= 'Z')
 			c = (char)(c - 'A' + 'a');
 		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
 			c = '_';
-		if (c == '_' && n == 0)
-			continue;
-		d->slug[n++] = c;
+		if (c != '_' || n > 0)
+			dst[n++] = c;
 	}
-	d->slug[n] = 0;
-	if (!n && *d->name) {          /* a name of only symbols: the address */
-		*d->name = 0;
-		dev_set_name(d, "");
-		snprintf(d->name, sizeof d->name, "%s", name);
+	if (cap)
+		dst[n] = 0;
+	return n;
+}
+
+/* The hex digits of a MAC, from the byte `from` on: "A4:C1:38:12:34:56", 3
+ * -> "123456". */
+static void
+mac_hex(char *dst, const char *mac, int from)
+{
+	int i;
+
+	for (i = from; i < 6; i++) {
+		*dst++ = (char)(mac[3 * i] | 0x20);       /* digits stay, A-F become a-f */
+		*dst++ = (char)(mac[3 * i + 1] | 0x20);
 	}
+	*dst = 0;
+}
+
+static const char *
+alias_find(const struct ble_opts *o, const char *mac)
+{
+	int i;
+
+	for (i = o->naliases - 1; i >= 0; i--)    /* the last one given wins */
+		if (!strcasecmp(o->aliases[i].mac, mac))
+			return o->aliases[i].slug;
+	return NULL;
+}
+
+/* Another device in the table named slug: one with another MAC (a sensor
+ * whose BlueZ address changed is the same sensor). */
+static int
+slug_taken(const struct app *a, const struct dev *d, const char *slug)
+{
+	int i;
+
+	for (i = 0; i < a->tab.max; i++)
+		if (&a->tab.d[i] != d && a->tab.d[i].path[0] && strcmp(a->tab.d[i].mac, d->mac) &&
+		    !strcmp(a->tab.d[i].slug, slug))
+			return 1;
+	return 0;
+}
+
+/* The slug, from the MAC (the sensor's own, else BlueZ's) and the name, so
+ * that it is the same at every start and differs between two sensors that
+ * advertise the same name: the name's slug, '_', the MAC's last 6 hex digits
+ * ("MJ_HT_V1" at A4:C1:38:12:34:56: mj_ht_v1_123456), unless it already ends
+ * with them (ATC_123456); no name: the MAC's ("a4_c1_38_12_34_56"); an
+ * --alias: its own.  When another sensor has that slug already (same name
+ * and MAC ending), the whole MAC ("mj_ht_v1_a4c138123456"). */
+static void
+dev_slug(struct app *a, struct dev *d)
+{
+	const char *alias = alias_find(a->o, d->mac);
+	char base[BLE_NAME_KEEP], tail[13];
+	size_t n;
+
+	if (alias || (alias = alias_find(a->o, d->addr))) {
+		snprintf(d->slug, sizeof d->slug, "%s", alias);
+		return;
+	}
+	n = ble_slugify(base, 50, d->name);       /* room for "_" and 12 hex digits */
+	if (!n) {
+		ble_slugify(d->slug, sizeof d->slug, d->mac);
+		return;
+	}
+	mac_hex(tail, d->mac, 3);
+	if (n >= 6 && !strcmp(base + n - 6, tail))
+		snprintf(d->slug, sizeof d->slug, "%s", base);
+	else
+		snprintf(d->slug, sizeof d->slug, "%.49s_%s", base, tail);
+	if (!slug_taken(a, d, d->slug))
+		return;
+	mac_hex(tail, d->mac, 0);
+	plx_warn("%s: %s is the name of another sensor already: %s_%s instead (--alias to choose)",
+	         d->mac, d->slug, base, tail);
+	snprintf(d->slug, sizeof d->slug, "%.49s_%s", base, tail);
+}
+
+void
+dev_set_name(struct app *a, struct dev *d, const char *name)
+{
+	snprintf(d->name, sizeof d->name, "%s", name);
+	dev_slug(a, d);
+}
+
+void
+dev_set_mac(struct app *a, struct dev *d, const char *mac)
+{
+	snprintf(d->mac, sizeof d->mac, "%s", mac);
+	dev_slug(a, d);
 }

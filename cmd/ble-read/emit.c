@@ -1,13 +1,14 @@
 /* ble-read: from a device's readings to records.  Filters, names, tags.
  *
- * A reading "temperature" of the device named "EnvSensor 1" (A4:C1:38:..)
- * becomes, with the default prefix,
+ * A reading "temperature" of the device named "EnvSensor 1" at
+ * A4:C1:38:12:34:56 becomes, with the default prefix,
  *
- *   {"class":"metric","metric":"ble-gateway.envsensor_1.temperature","value":21.5,
+ *   {"class":"metric","metric":"ble-gateway.envsensor_1_123456.temperature","value":21.5,
  *    "timestamp":1763800000123,"tags":{"mac":"A4:C1:38:12:34:56","format":"bthome","unit":"°C"}}
  *
- * and with --source-per-device the slug is the record's source_id instead:
- * {"metric":"temperature","source_id":"envsensor_1",...}.  The signal
+ * (the device's slug: dev.c) and with --source-per-device the slug is the
+ * record's source_id instead:
+ * {"metric":"temperature","source_id":"envsensor_1_123456",...}.  The signal
  * strength is a metric "rssi" (dBm) beside the readings.
  *
  * Filters (all that are given must pass): the name holds the -n substring
@@ -137,7 +138,7 @@ put(struct app *a, struct dev *d, const char *reading, int idx, const struct ble
 	else
 		snprintf(name, sizeof name, "%s", rn);
 	if (plx_tags_source(&t, o->per_device ? d->slug : o->source_id, err, sizeof err) < 0 ||
-	    plx_tags_add(&t, "mac", d->addr, err, sizeof err) < 0 ||
+	    plx_tags_add(&t, "mac", d->mac, err, sizeof err) < 0 ||
 	    (r && plx_tags_add(&t, "format", r->format, err, sizeof err) < 0) ||
 	    (unit && *unit && plx_tags_add(&t, "unit", unit, err, sizeof err) < 0)) {
 		a->n.rejected++;
@@ -187,6 +188,8 @@ emit_adv(struct app *a, struct dev *d, const struct ble_adv *adv, int had_data, 
 			a->n.decoded++;
 			d->flags |= DEV_DECODES;
 		}
+		if (d->st.mac[0] && strcmp(d->st.mac, d->mac))     /* its packets say its MAC */
+			dev_set_mac(a, d, d->st.mac);
 	}
 	for (i = 0; i < n; i++)
 		put(a, d, rd[i].name, rd[i].idx, &rd[i], rd[i].unit, rd[i].value, ts);

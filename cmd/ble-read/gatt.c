@@ -6,7 +6,8 @@
  *   2A6E   temperature  sint16  x 0.01      °C (thermodynamic_temp.       0x8000
  *                                           degree_celsius)
  *   2A6F   humidity     uint16  x 0.01      % (percentage)                0xffff
- *   2A6D   pressure     uint32  x 0.1       Pa (pressure.pascal)          -
+ *   2A6D   pressure     uint32  x 0.1       Pa (pressure.pascal), given   -
+ *                                           here in hPa as BTHome gives it
  *   2A19   battery      uint8   x 1         % (percentage, 0..100)        -
  *
  *   2A6E = 2c 09  ->  temperature 23.48 °C */
@@ -26,7 +27,7 @@ static const struct gatt_char {
 } chars[] = {
 	{ 0x2a6e, 2, 1, 100, 0x8000, 0, "temperature", "°C" },
 	{ 0x2a6f, 2, 0, 100, 0xffff, 10000, "humidity", "%" },
-	{ 0x2a6d, 4, 0, 10, 0, 0, "pressure", "Pa" },
+	{ 0x2a6d, 4, 0, 1000, 0, 0, "pressure", "hPa" },     /* 0.1 Pa = 0.001 hPa */
 	{ 0x2a19, 1, 0, 1, 0, 100, "battery", "%" },
 };
 

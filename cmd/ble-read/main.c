@@ -14,10 +14,10 @@
 
 static const char usage_text[] =
 	"usage: ble-read [-a adapter] [-n name] [-m mac]... [-u uuid,...]... [-r dBm] [-p prefix]\n"
-	"                [-s source-id] [-k mac=key]... [--keys file] [--unknown] [--gatt]\n"
-	"                [--source-per-device] [--scan-duration seconds] [--continuous]\n"
-	"                [--interval seconds] [--status-interval seconds] [--max-devices n]\n"
-	"                [--max-queue bytes] [--bus address]\n"
+	"                [-s source-id] [-k mac=key]... [--keys file] [--alias mac=name]...\n"
+	"                [--unknown] [--gatt] [--source-per-device] [--scan-duration seconds]\n"
+	"                [--continuous] [--interval seconds] [--status-interval seconds]\n"
+	"                [--max-devices n] [--max-queue bytes] [--bus address]\n"
 	"       ble-read -h | --version\n";
 
 static _Noreturn void
@@ -61,19 +61,50 @@ uuids(struct ble_opts *o, const char *what, const char *list)
 	}
 }
 
+/* the first 17 bytes of s, a MAC, upper case into out */
 static void
-mac(struct ble_opts *o, const char *s)
+mac_arg(const char *what, const char *s, char out[18])
 {
 	uint8_t m[6];
 	int i;
 
-	if (strlen(s) != 17 || ble_addr_parse(s, m) < 0)
-		plx_die(EX_USAGE, "-m: \"%s\" is not a MAC address AA:BB:CC:DD:EE:FF", s);
+	for (i = 0; i < 17 && s[i]; i++)
+		out[i] = (char)(s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 'A' : s[i]);
+	out[i] = 0;
+	if (ble_addr_parse(out, m) < 0)
+		plx_die(EX_USAGE, "%s: \"%s\" is not a MAC address AA:BB:CC:DD:EE:FF", what, s);
+}
+
+static void
+mac(struct ble_opts *o, const char *s)
+{
 	if (!(o->macs = realloc(o->macs, (size_t)(o->nmacs + 1) * sizeof *o->macs)))
 		plx_die(EX_OSERR, "out of memory");
-	for (i = 0; i < 18; i++)
-		o->macs[o->nmacs][i] = (char)(s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 'A' : s[i]);
-	o->nmacs++;
+	if (strlen(s) != 17)
+		plx_die(EX_USAGE, "-m: \"%s\" is not a MAC address AA:BB:CC:DD:EE:FF", s);
+	mac_arg("-m", s, o->macs[o->nmacs++]);
+}
+
+/* --alias MAC=NAME: the device's slug is NAME's, not its own name's and MAC's */
+static void
+alias(struct ble_opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	struct ble_alias *al;
+	int i;
+
+	if (!eq || eq - arg != 17)
+		plx_die(EX_USAGE, "--alias: \"%s\" is not MAC=NAME", arg);
+	if (!(o->aliases = realloc(o->aliases, (size_t)(o->naliases + 1) * sizeof *o->aliases)))
+		plx_die(EX_OSERR, "out of memory");
+	al = &o->aliases[o->naliases];
+	mac_arg("--alias", arg, al->mac);
+	if (!ble_slugify(al->slug, sizeof al->slug, eq + 1))
+		plx_die(EX_USAGE, "--alias: \"%s\": a name needs a letter or a digit", arg);
+	for (i = 0; i < o->naliases; i++)
+		if (!strcmp(o->aliases[i].slug, al->slug) && strcmp(o->aliases[i].mac, al->mac))
+			plx_die(EX_USAGE, "--alias: %s and %s would both be %s", o->aliases[i].mac, al->mac, al->slug);
+	o->naliases++;
 }
 
 /* The tutorial's environment: BLE_NAME_FILTER, BLE_SERVICE_UUIDS,
@@ -114,7 +145,7 @@ settle(struct ble_opts *o)
 int
 main(int argc, char **argv)
 {
-	enum { O_KEYS = 256, O_UNKNOWN, O_GATT, O_PERDEV, O_SCAN, O_CONT, O_INTERVAL, O_STATUS,
+	enum { O_KEYS = 256, O_ALIAS, O_UNKNOWN, O_GATT, O_PERDEV, O_SCAN, O_CONT, O_INTERVAL, O_STATUS,
 	       O_MAXDEV, O_MAXQ, O_BUS, O_VERSION };
 	static const struct option lo[] = {
 		{ "adapter", required_argument, NULL, 'a' },
@@ -127,6 +158,7 @@ main(int argc, char **argv)
 		{ "source-id", required_argument, NULL, 's' },
 		{ "uuid", required_argument, NULL, 'u' },
 		{ "keys", required_argument, NULL, O_KEYS },
+		{ "alias", required_argument, NULL, O_ALIAS },
 		{ "unknown", no_argument, NULL, O_UNKNOWN },
 		{ "gatt", no_argument, NULL, O_GATT },
 		{ "source-per-device", no_argument, NULL, O_PERDEV },
@@ -173,6 +205,7 @@ main(int argc, char **argv)
 			if (keys_file(&o, optarg, err, sizeof err) < 0)
 				plx_die(EX_NOINPUT, "--keys: %s", err);
 			break;
+		case O_ALIAS: alias(&o, optarg); break;
 		case O_UNKNOWN: o.keep_unknown = 1; break;
 		case O_GATT: o.gatt = 1; break;
 		case O_PERDEV: o.per_device = 1; break;
@@ -194,5 +227,6 @@ main(int argc, char **argv)
 	keys_wipe(&o);
 	free(o.macs);
 	free(o.uuids);
+	free(o.aliases);
 	return rc;
 }

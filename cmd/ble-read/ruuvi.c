@@ -6,7 +6,7 @@
  *   0    format = 5
  *   1    temperature int16          x 0.005 °C          0x8000
  *   3    humidity uint16            x 0.0025 %          0xffff
- *   5    pressure uint16            + 50000 Pa          0xffff
+ *   5    pressure uint16            + 50000 Pa (here: hPa) 0xffff
  *   7    acceleration x, y, z int16 mG (here: G)        0x8000
  *   13   power uint16: 11 bits battery mV above 1600    2047
  *                       5 bits tx power, 2 dBm above -40 31
@@ -15,10 +15,11 @@
  *   18   MAC (6)
  *
  *   05 12fc 5394 c37c 0004 fffc 040c ac36 42 00cd cbb8334c884f  (the spec's
- *   "valid data" vector) -> 24.3 °C, 53.49 %, 100044 Pa, 0.004 / -0.004 /
+ *   "valid data" vector) -> 24.3 °C, 53.49 %, 1000.44 hPa, 0.004 / -0.004 /
  *   1.036 G, 2.977 V, 4 dBm, 66 moves, sequence 205
  *
- * A field at its "not available" value gives no reading. */
+ * A field at its "not available" value gives no reading.  Pressure is
+ * given in hPa, as BTHome gives it: one reading name, one unit. */
 #include <stdio.h>
 
 #include "format.h"
@@ -47,7 +48,7 @@ ruuvi5_decode(const struct ble_ctx *c, const uint8_t *p, size_t n, struct ble_si
 	if ((v = ble_be16(p + 3)) != 0xffff)
 		ble_put(s, "humidity", (double)v / 400, "%");
 	if ((v = ble_be16(p + 5)) != 0xffff)
-		ble_put(s, "pressure", v + 50000.0, "Pa");
+		ble_put(s, "pressure", (v + 50000.0) / 100, "hPa");
 	s16(s, "acceleration_x", p + 7, 0.001, "G");
 	s16(s, "acceleration_y", p + 9, 0.001, "G");
 	s16(s, "acceleration_z", p + 11, 0.001, "G");

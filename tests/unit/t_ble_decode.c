@@ -1,18 +1,25 @@
 /* ble-read's decoders (cmd/ble-read/decode.h) against the golden cases of
- * tests/golden/ble/NAME.txt, then the small helpers and limits.  A golden line
+ * tests/golden/ble/NAME.txt; one unit per reading name in all they give, as
+ * the table of ble-read(1) says; then the small helpers and limits.  A golden line
  * is one advertisement (or one GATT value) and the readings expected:
  *
- *   [mac AA:BB:CC:DD:EE:FF] [key HEX32] [unknown] svc UUID HEX | mfr ID HEX ... => READINGS
+ *   [keyring MAC=HEX32] [mac AA:BB:CC:DD:EE:FF] [key HEX32] [unknown]
+ *       svc UUID HEX | mfr ID HEX ... => READINGS
  *   gatt UUID HEX => READINGS
  *
  * UUIDs are written short ("fcd2") and handed to the decoders in BlueZ's
- * 128-bit form.  Lines naming the same mac share the device's state (bindkey,
- * last packet id), in file order; without mac each line is a new device.
- * (HEX "-": no bytes.)  READINGS: "-" for none, else "name=value unit; name2=..." with texts as
- * name="text" (plus "(value unit)" when the reading has a unit: a dimmer's
- * steps); then " ! message" when the decoder reported one.  A new case is a
- * line of data.  BLE_GOLDEN_PRINT=1 prints what each line gives. */
+ * 128-bit form.  mac is the address BlueZ reports; lines naming the same mac
+ * share the device's state (bindkey, last packet id), in file order; without
+ * mac each line is a new device.  key is the device's bindkey (found by that
+ * address); keyring adds a key to the key file, which a packet that carries
+ * its own MAC is keyed from, from then on.  (HEX "-": no bytes.)  READINGS:
+ * "-" for none, else "name=value unit; name2=..." with texts as name="text"
+ * (plus "(value unit)" when the reading has a unit: a dimmer's steps); then
+ * " @ MAC" when the device's packets said its own MAC; then " ! message"
+ * when the decoder reported one.  A new case is a line of data.
+ * BLE_GOLDEN_PRINT=1 prints what each line gives. */
 #include <glob.h>
+#include <strings.h>
 #include <stdlib.h>
 
 #include "../../cmd/ble-read/decode.h"
@@ -22,6 +29,27 @@
 
 static struct { char mac[18]; struct ble_dev d; } devs[64];
 static int ndevs;
+static struct { char mac[18], hex[33]; } ring[16];
+static int nring;
+
+static const char *
+ring_find(const void *arg, const char *mac)
+{
+	int i;
+
+	(void)arg;
+	for (i = nring - 1; i >= 0; i--)
+		if (!strcasecmp(ring[i].mac, mac))
+			return ring[i].hex;
+	return NULL;
+}
+
+static void
+dev_init(struct ble_dev *d)
+{
+	ble_dev_init(d);
+	d->lookup = ring_find;
+}
 
 static struct ble_dev *
 device(const char *mac)
@@ -34,7 +62,7 @@ device(const char *mac)
 	if (ndevs == 64)
 		return NULL;
 	snprintf(devs[ndevs].mac, sizeof devs[ndevs].mac, "%s", mac);
-	ble_dev_init(&devs[ndevs].d);
+	dev_init(&devs[ndevs].d);
 	return &devs[ndevs++].d;
 }
 
@@ -62,7 +90,7 @@ longuuid(char *dst, size_t cap, const char *u)
 
 /* readings + message -> the golden text */
 static void
-render(char *buf, size_t cap, const struct ble_reading *r, int n, const char *err)
+render(char *buf, size_t cap, const struct ble_reading *r, int n, const char *own, const char *err)
 {
 	size_t len = 0;
 	int i;
@@ -84,11 +112,91 @@ render(char *buf, size_t cap, const struct ble_reading *r, int n, const char *er
 	}
 	if (n == 0)
 		len = snprintf(buf, cap, "-");
+	if (len < cap && own[0])
+		len += snprintf(buf + len, cap - len, " @ %s", own);
 	if (len < cap && err[0])
 		snprintf(buf + len, cap - len, " ! %s", err);
 }
 
 static struct ble_reading out[MAXR];
+
+/* Every reading name the golden cases give, with its units and the formats
+ * that give it: one unit per name whichever decoder made it, and the table
+ * of ble-read(1)'s READINGS says the same (readings(), below). */
+static struct seen {
+	char name[32];
+	const char *unit[4];
+	int nunit;
+	unsigned formats;           /* bit i: format i of fmt_bit() */
+	int in_man;                 /* a row of ble-read(1) READINGS names it */
+} seen[200];
+static int nseen;
+
+/* the formats in table order, then "gatt", "unknown"; -1 for none of them */
+static int
+fmt_bit(const char *f, size_t len)
+{
+	static const char *const more[] = { "gatt", "unknown" };
+	const char *n;
+	int i, k;
+
+	for (i = 0; (n = ble_format_name(i)); i++)
+		if (strlen(n) == len && !strncmp(n, f, len))
+			return i;
+	for (k = 0; k < 2; k++)
+		if (strlen(more[k]) == len && !strncmp(more[k], f, len))
+			return i + k;
+	return -1;
+}
+
+static const char *
+fmt_name(int bit)
+{
+	int n;
+
+	for (n = 0; ble_format_name(n); n++)
+		;
+	return bit < n ? ble_format_name(bit) : bit == n ? "gatt" : bit == n + 1 ? "unknown" : "?";
+}
+
+/* svc_180f, svc_6e400001 -> svc_XXXX; mfr_004c -> mfr_XXXX */
+static const char *
+family(const char *name)
+{
+	return !strncmp(name, "svc_", 4) ? "svc_XXXX" : !strncmp(name, "mfr_", 4) ? "mfr_XXXX" : name;
+}
+
+static struct seen *
+seen_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nseen; i++)
+		if (!strcmp(seen[i].name, name))
+			return &seen[i];
+	return NULL;
+}
+
+static void
+collect(const struct ble_reading *r, int n)
+{
+	struct seen *s;
+	int i, k;
+
+	for (i = 0; i < n; i++) {
+		if (!(s = seen_find(family(r[i].name)))) {
+			if (nseen == (int)(sizeof seen / sizeof seen[0]))
+				continue;
+			s = &seen[nseen++];
+			snprintf(s->name, sizeof s->name, "%.31s", family(r[i].name));
+		}
+		for (k = 0; k < s->nunit && strcmp(s->unit[k], r[i].unit); k++)
+			;
+		if (k == s->nunit && k < 4)
+			s->unit[s->nunit++] = r[i].unit;
+		s->formats |= 1u << fmt_bit(r[i].format, strlen(r[i].format));
+	}
+}
 
 /* One golden line: 0 if it holds, else -1 with got in msg. */
 static int
@@ -103,7 +211,7 @@ golden(char *line, char *got, size_t gotlen, const char **want)
 	int n, k = 0, gatt = 0;
 	size_t len = 0;
 
-	ble_dev_init(&fresh);
+	dev_init(&fresh);
 	if (!(sep = strstr(line, " => ")))
 		return snprintf(got, gotlen, "no ' => ' in the line"), -1;
 	*sep = 0;
@@ -119,6 +227,13 @@ golden(char *line, char *got, size_t gotlen, const char **want)
 			a.addr = arg;
 			if (!(d = device(arg)))
 				return snprintf(got, gotlen, "too many devices"), -1;
+			continue;
+		}
+		if (!strcmp(tok, "keyring")) {
+			if (nring == 16 || strlen(arg) != 17 + 1 + 32 || arg[17] != '=')
+				return snprintf(got, gotlen, "keyring: MAC=HEX32, at most 16"), -1;
+			snprintf(ring[nring].mac, sizeof ring[nring].mac, "%.17s", arg);
+			snprintf(ring[nring++].hex, sizeof ring[0].hex, "%s", arg + 18);
 			continue;
 		}
 		if (!strcmp(tok, "key")) {
@@ -151,10 +266,13 @@ golden(char *line, char *got, size_t gotlen, const char **want)
 		n = ble_decode_gatt(uuids[k - 1], bytes[k - 1], len, out, MAXR, err, sizeof err);
 	else
 		n = ble_decode_adv(&a, d, flags, out, MAXR, err, sizeof err);
-	ble_dev_free(&fresh);
-	if (n < 0 && !err[0])
+	if (n < 0 && !err[0]) {
+		ble_dev_free(&fresh);
 		return snprintf(got, gotlen, "returned -1 without a message"), -1;
-	render(got, gotlen, out, n < 0 ? 0 : n, err);
+	}
+	collect(out, n < 0 ? 0 : n);
+	render(got, gotlen, out, n < 0 ? 0 : n, d->mac, err);
+	ble_dev_free(&fresh);
 	return strcmp(got, *want) ? -1 : 0;
 }
 
@@ -194,6 +312,78 @@ files(void)
 		ble_dev_free(&devs[i].d);
 }
 
+/* The rows of the table under READINGS in ble-read(1): reading, unit ("\-":
+ * none), formats (comma-separated), tab-separated.  Each must be what the
+ * golden cases give, and each name they give must be a row; only rssi,
+ * which emit.c adds to every device, is not a decoder's. */
+static void
+readings(void)
+{
+	char line[512], *name, *unit, *fmts, *f;
+	struct seen *s;
+	unsigned bits;
+	int in = 0, rows = 0, bad = 0, i, b;
+	FILE *fp = fopen("cmd/ble-read/ble-read.1", "r");
+
+	T(fp != NULL, "ble-read(1) found");
+	while (fp && fgets(line, sizeof line, fp)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, ".SH", 3))
+			in = !strcmp(line, ".SH READINGS");
+		if (!in || !strchr(line, '\t') || !(unit = strchr(line, '\t')) || !(fmts = strchr(unit + 1, '\t')))
+			continue;
+		name = line;
+		*unit++ = 0;
+		*fmts++ = 0;
+		if (!strcmp(name, "T{") || !strcmp(name, "reading"))
+			continue;
+		rows++;
+		if (!strcmp(unit, "\\-"))
+			unit = "";
+		for (bits = 0, f = fmts; *f; f += strspn(f, ", ")) {
+			b = fmt_bit(f, strcspn(f, ", "));
+			bits |= b < 0 ? 1u << 31 : 1u << b;
+			f += strcspn(f, ", ");
+		}
+		if (!(s = seen_find(name))) {
+			if (strcmp(name, "rssi")) {
+				printf("# ble-read(1) READINGS: %s: no golden case gives it\n", name);
+				bad++;
+			}
+			continue;
+		}
+		s->in_man = 1;
+		if (s->nunit != 1 || strcmp(s->unit[0], unit) || s->formats != bits) {
+			printf("# ble-read(1) READINGS: %s %s (%s): the golden cases give", name, unit, fmts);
+			for (i = 0; i < s->nunit; i++)
+				printf(" \"%s\"", s->unit[i]);
+			for (i = 0; i < 32; i++)
+				if (s->formats >> i & 1)
+					printf(" %s", fmt_name(i));
+			printf("\n");
+			bad++;
+		}
+	}
+	if (fp)
+		fclose(fp);
+	for (i = 0; i < nseen; i++)
+		if (!seen[i].in_man) {
+			printf("# ble-read(1) READINGS: no row for %s\n", seen[i].name);
+			bad++;
+		}
+	T(rows > 50 && bad == 0, "ble-read(1) READINGS: %d rows, as the decoders give them (%d differ)", rows, bad);
+	for (bad = i = 0; i < nseen; i++)
+		if (seen[i].nunit != 1) {
+			printf("# %s in %d units:", seen[i].name, seen[i].nunit);
+			for (b = 0; b < seen[i].nunit; b++)
+				printf(" \"%s\"", seen[i].unit[b]);
+			printf("\n");
+			bad++;
+		}
+	T(nseen > 50 && bad == 0, "one unit per reading name, whichever decoder made it: %d names, %d with more",
+	  nseen, bad);
+}
+
 int
 main(void)
 {
@@ -204,6 +394,7 @@ main(void)
 	int i, n;
 
 	files();
+	readings();
 
 	T(ble_uuid16("0000fcd2-0000-1000-8000-00805f9b34fb") == 0xfcd2, "128-bit base UUID");
 	T(ble_uuid16("0000FE95-0000-1000-8000-00805F9B34FB") == 0xfe95, "upper case UUID");

@@ -1,5 +1,6 @@
 /* ble-read's table and naming, without D-Bus: the device table stays
- * within --max-devices and gives up the slot unseen longest; slugs;
+ * within --max-devices and gives up the slot unseen longest; slugs (one
+ * per sensor, from its name and MAC, the same whatever the order);
  * UUID forms; key files; what emit_adv lets through (filters, the
  * allowlist, devices that do not decode) and the names it gives. */
 #include <stdlib.h>
@@ -79,20 +80,71 @@ table(void)
 	T(A.tab.used == 3 && !dev_find(&A.tab, "/org/bluez/hci0/dev_5E_00_00_00_03_E7"), "a device removed");
 }
 
+/* A device at the BlueZ path of mac, named name, seen at seen. */
+static struct dev *
+named(const char *mac, const char *name, int64_t seen)
+{
+	char path[64];
+	struct dev *d;
+	int i;
+
+	snprintf(path, sizeof path, "/org/bluez/hci0/dev_%s", mac);
+	for (i = 20; path[i]; i++)
+		if (path[i] == ':')
+			path[i] = '_';
+	if ((d = get(path, seen)))
+		dev_set_name(&A, d, name);
+	return d;
+}
+
 static void
 slugs(void)
 {
-	struct dev d = { .addr = "A4:C1:38:00:00:01" };
+	struct dev *d, *b, *c;
+	char sb[BLE_NAME_KEEP], sc[BLE_NAME_KEEP];
 
-	dev_set_name(&d, "EnvSensor 1");
-	T_STR(d.slug, "envsensor_1", "slug of a name");
-	dev_set_name(&d, "  Küche-Temp");
-	T_STR(d.slug, "k__che_temp", "leading non-alnum dropped, each other one '_'");
-	dev_set_name(&d, "");
-	T_STR(d.slug, "a4_c1_38_00_00_01", "no name: the address");
-	dev_set_name(&d, "***");
-	T_STR(d.slug, "a4_c1_38_00_00_01", "a name of symbols: the address");
-	T_STR(d.name, "***", "... the name kept for the filter");
+	d = named("A4:C1:38:00:00:01", "EnvSensor 1", 5000);
+	T_STR(d->slug, "envsensor_1_000001", "slug: the name, then the MAC's last 6 hex digits");
+	dev_set_name(&A, d, "  Küche-Temp");
+	T_STR(d->slug, "k__che_temp_000001", "leading non-alnum dropped, each other one '_'");
+	dev_set_name(&A, d, "");
+	T_STR(d->slug, "a4_c1_38_00_00_01", "no name: the address");
+	dev_set_name(&A, d, "***");
+	T_STR(d->slug, "a4_c1_38_00_00_01", "a name of symbols: the address");
+	T_STR(d->name, "***", "... the name kept for the filter");
+	dev_set_name(&A, d, "ATC_000001");
+	T_STR(d->slug, "atc_000001", "a name that ends with the MAC's digits does not get them twice");
+
+	/* two sensors that advertise the same stock name */
+	b = named("A4:C1:38:12:34:56", "MJ_HT_V1", 5001);
+	c = named("A4:C1:38:AB:CD:EF", "MJ_HT_V1", 5002);
+	T(b && c && strcmp(b->slug, c->slug), "two devices named MJ_HT_V1: two slugs (%s, %s)",
+	  b ? b->slug : "", c ? c->slug : "");
+	T_STR(c->slug, "mj_ht_v1_abcdef", "... the second");
+	snprintf(sb, sizeof sb, "%s", b->slug);
+	snprintf(sc, sizeof sc, "%s", c->slug);
+	dev_drop(&A.tab, b);
+	dev_drop(&A.tab, c);
+	c = named("A4:C1:38:AB:CD:EF", "MJ_HT_V1", 5003);
+	b = named("A4:C1:38:12:34:56", "MJ_HT_V1", 5004);
+	T(!strcmp(b->slug, sb) && !strcmp(c->slug, sc), "found again the other way round: the same slugs");
+
+	/* the same name and MAC ending, another maker: the whole MAC */
+	d = named("58:2D:34:12:34:56", "MJ_HT_V1", 5005);
+	T_STR(d->slug, "mj_ht_v1_582d34123456", "a slug another sensor has: the whole MAC");
+	T_STR(b->slug, "mj_ht_v1_123456", "... the first one keeps its own");
+
+	/* --alias */
+	O.aliases = calloc(1, sizeof *O.aliases);
+	strcpy(O.aliases[0].mac, "A4:C1:38:12:34:56");
+	strcpy(O.aliases[0].slug, "kitchen");
+	O.naliases = 1;
+	dev_set_name(&A, b, "MJ_HT_V1");
+	T_STR(b->slug, "kitchen", "--alias: the slug is the alias");
+	O.naliases = 0;
+	free(O.aliases);
+	O.aliases = NULL;
+	dev_set_name(&A, b, "MJ_HT_V1");
 }
 
 static void
@@ -139,15 +191,16 @@ keys(void)
 static void
 emitting(void)
 {
-	static const uint8_t bt[] = { 0x40, 0x02, 0xc4, 0x09 }, junk[] = { 0x01, 0x02 };
+	static const uint8_t bt[] = { 0x40, 0x02, 0xc4, 0x09 }, junk[] = { 0x01, 0x02 },
+		own[] = { 0x42, 0xa5, 0x80, 0x8f, 0xe6, 0x48, 0x54, 0x02, 0xca, 0x09 };
 	struct dev *d;
 	const char *out;
 
 	d = get("/org/bluez/hci0/dev_A4_C1_38_00_00_0A", 1000);
-	dev_set_name(d, "EnvSensor 10");
+	dev_set_name(&A, d, "EnvSensor 10");
 	emit_flags(&A, d);
 	out = adv(d, "0000fcd2-0000-1000-8000-00805f9b34fb", bt, sizeof bt);
-	T(strstr(out, "\"metric\":\"ble-gateway.envsensor_10.temperature\",\"value\":25,") != NULL, "a BTHome reading named");
+	T(strstr(out, "\"metric\":\"ble-gateway.envsensor_10_00000a.temperature\",\"value\":25,") != NULL, "a BTHome reading named");
 	T(strstr(out, "\"tags\":{\"mac\":\"A4:C1:38:00:00:0A\",\"format\":\"bthome\",\"unit\":\"°C\"}") != NULL, "... tagged");
 	out = adv(d, "0000abcd-0000-1000-8000-00805f9b34fb", junk, sizeof junk);
 	T(!*out, "unknown data of a device not allowlisted: nothing");
@@ -165,7 +218,7 @@ emitting(void)
 	O.nmacs = 1;
 	emit_flags(&A, d);
 	out = adv(d, "0000abcd-0000-1000-8000-00805f9b34fb", junk, sizeof junk);
-	T(strstr(out, "\"metric\":\"ble-gateway.envsensor_10.svc_abcd\",\"value\":\"0102\"") != NULL,
+	T(strstr(out, "\"metric\":\"ble-gateway.envsensor_10_00000a.svc_abcd\",\"value\":\"0102\"") != NULL,
 	  "allowlisted: its unknown data as hex");
 	strcpy(O.macs[0], "A4:C1:38:00:00:0B");
 	emit_flags(&A, d);
@@ -176,8 +229,21 @@ emitting(void)
 	O.per_device = 1;
 	emit_flags(&A, d);
 	out = adv(d, "0000fcd2-0000-1000-8000-00805f9b34fb", bt, sizeof bt);
-	T(strstr(out, "\"metric\":\"temperature\"") && strstr(out, "\"source_id\":\"envsensor_10\""),
+	T(strstr(out, "\"metric\":\"temperature\"") && strstr(out, "\"source_id\":\"envsensor_10_00000a\""),
 	  "--source-per-device: the slug as source_id");
+	O.per_device = 0;
+
+	/* a BTHome packet that carries the sensor's MAC (54:48:E6:8F:80:A5) from
+	 * a random BlueZ address: named and tagged by the sensor's MAC */
+	d = named("7A:00:00:00:00:03", "Secret 3", 6000);
+	out = adv(d, "0000fcd2-0000-1000-8000-00805f9b34fb", own, sizeof own);
+	T(strstr(out, "\"metric\":\"ble-gateway.secret_3_8f80a5.temperature\",\"value\":25.06,") != NULL,
+	  "MAC included: the slug from the sensor's MAC");
+	T(strstr(out, "\"mac\":\"54:48:E6:8F:80:A5\"") != NULL, "... and its mac tag");
+	d = named("7A:00:00:00:00:04", "Secret 3", 6001);
+	out = adv(d, "0000fcd2-0000-1000-8000-00805f9b34fb", own, sizeof own);
+	T(strstr(out, "\"metric\":\"ble-gateway.secret_3_8f80a5.temperature\"") != NULL,
+	  "... the same sensor at another BlueZ address: the same series");
 }
 
 int
