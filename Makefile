@@ -1,111 +1,116 @@
-# Plexus gateway tools. `make` builds bin/*, `make check` runs the test suite,
-# `make install` honours PREFIX and DESTDIR, `make deps` installs the Debian
-# build and test dependencies (as root), `make fuzz` builds the libFuzzer targets.
+# Plexus gateway tools.
+#   make              the tools, in build/TARGET-plain/bin (and ./bin links there)
+#   make SAN=1        the same with ASan/UBSan, in build/TARGET-san
+#   make check        builds, then runs the test suite (make SAN=1 check: sanitized)
+#   make fuzz         the libFuzzer targets (clang), in build/TARGET-fuzz
+#   make install      honours PREFIX and DESTDIR
+#   make deps         installs the Debian build and test dependencies (root)
+#
+# Every configuration (compiler target x flavour: plain, san, vg, fuzz)
+# has a directory of its own under build/, so configurations never mix:
+# `make SAN=1` after `make` rebuilds everything sanitized.  Flags come from
+# pkg-config ($(PKG_CONFIG): dpkg-buildpackage sets a cross one).
+#
+# Each tool is cmd/TOOL/: its main.c, and the rest as libTOOL.a, which its
+# tests, fuzz targets and benchmarks link.  A C program at
+# tests/unit/TOOL/NAME.c, tests/unit/lib/NAME.c, fuzz/TOOL/NAME.c or
+# bench/TOOL/NAME.c is built as $(B)/DIR/TOOL/NAME against libTOOL.a (lib:
+# none) and lib/libplx.a: adding a file needs no line here.
 include config.mk
 
-TOOLS    = plx-buffer plx-upload modbus-read serial-read can-read ble-read
-LIBS_plx-buffer = -lsqlite3 -ljson-c
-LIBS_plx-upload = -lsqlite3 -lcurl -lz -ljson-c
-LIBS_modbus-read = -lmodbus -ljson-c -lm
-LIBS_serial-read = -ljson-c
-LIBS_can-read = -lsocketcan -ljson-c -lm
-LIBS_ble-read = -lsystemd -lcrypto -ljson-c -lm
+TOOLS = plx-buffer plx-upload modbus-read serial-read can-read ble-read
+PKGS_plx-buffer  = sqlite3 json-c
+PKGS_plx-upload  = sqlite3 libcurl zlib json-c
+PKGS_modbus-read = libmodbus json-c
+PKGS_serial-read = json-c
+PKGS_can-read    = libsocketcan json-c
+PKGS_ble-read    = libsystemd libcrypto json-c
+PKGS_lib         = sqlite3 json-c
+PKGS_ALL = $(sort $(foreach t,$(TOOLS) lib,$(PKGS_$(t))))
 
-LIB_OBJ  = $(patsubst %.c,%.o,$(wildcard lib/*.c))
-BIN      = $(TOOLS:%=bin/%)
-UNIT     = $(patsubst %.c,%,$(wildcard tests/unit/t_*.c))
-FUZZ     = $(patsubst %.c,%,$(wildcard fuzz/fuzz_*.c))
+TARGET := $(shell $(CC) -dumpmachine)
+B       = build/$(TARGET)-$(FLAVOUR)
+
+pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
+pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1)) -lm
+ALL_CPPFLAGS = $(PLX_CPPFLAGS) $(call pkg_cflags,$(PKGS_ALL)) $(CPPFLAGS)
+ALL_CFLAGS   = $(CFLAGS) $(PLX_WARN) $(PLX_CFLAGS)
+ALL_LDFLAGS  = $(LDFLAGS) $(PLX_LDFLAGS)
+
+LIB_OBJ  = $(patsubst %.c,$(B)/%.o,$(wildcard lib/*.c))
+BIN      = $(TOOLS:%=$(B)/bin/%)
+tool_obj = $(patsubst %.c,$(B)/%.o,$(filter-out cmd/$(1)/main.c,$(wildcard cmd/$(1)/*.c)))
+UNIT     = $(patsubst %.c,$(B)/%,$(wildcard tests/unit/*/*.c))
+FUZZ     = $(patsubst %.c,$(B)/%,$(wildcard fuzz/*/*.c))
+BENCH    = $(patsubst %.c,$(B)/%,$(wildcard bench/*/*.c))
 MANPAGES = $(foreach t,$(TOOLS),$(wildcard cmd/$(t)/*.[1-8])) $(wildcard man/*.[1-8])
 
-all: $(BIN)
+all: $(BIN) link-bin
 
-lib/libplx.a: $(LIB_OBJ)
-	$(AR) rcs $@ $(LIB_OBJ)
+# ./bin: the tools of the last plain or sanitized build, for people and scripts
+link-bin: $(BIN)
+ifneq ($(filter plain san,$(FLAVOUR)),)
+	@[ "$$(readlink bin 2>/dev/null)" = "$(B)/bin" ] || { rm -rf bin && ln -s $(B)/bin bin; }
+endif
 
-bin:
-	mkdir -p bin
+$(B)/lib/libplx.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
 
-define tool_rule
-bin/$(1): $$(patsubst %.c,%.o,$$(wildcard cmd/$(1)/*.c)) lib/libplx.a | bin
-	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) lib/libplx.a $$(LIBS_$(1))
+define tool_rules
+$(B)/cmd/$(1)/lib$(1).a: $(call tool_obj,$(1))
+	$$(AR) rcs $$@ $$^
+$(B)/bin/$(1): $(B)/cmd/$(1)/main.o $(B)/cmd/$(1)/lib$(1).a $(B)/lib/libplx.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(call pkg_libs,$$(PKGS_$(1)))
+# programs that test or measure the tool: its headers, its library
+$(B)/tests/unit/$(1)/%: tests/unit/$(1)/%.c $(B)/cmd/$(1)/lib$(1).a $(B)/lib/libplx.a
+	@mkdir -p $$(@D)
+	$$(CC) -Icmd/$(1) $$(ALL_CPPFLAGS) -Itests/unit $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$^ $$(call pkg_libs,$$(PKGS_$(1)) $$(PKGS_lib))
+$(B)/bench/$(1)/%: bench/$(1)/%.c $(B)/cmd/$(1)/lib$(1).a $(B)/lib/libplx.a
+	@mkdir -p $$(@D)
+	$$(CC) -Icmd/$(1) $$(ALL_CPPFLAGS) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$^ $$(call pkg_libs,$$(PKGS_$(1)) $$(PKGS_lib))
+$(B)/fuzz/$(1)/%: fuzz/$(1)/%.c $(B)/cmd/$(1)/lib$(1).a $(B)/lib/libplx.a
+	@mkdir -p $$(@D)
+	$$(CC) -Icmd/$(1) $$(ALL_CPPFLAGS) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -fsanitize=fuzzer -o $$@ $$^ $$(call pkg_libs,$$(PKGS_$(1)) $$(PKGS_lib))
 endef
-$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+$(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
 
-# Unit tests link the whole library and every library it needs.
-tests/unit/%: tests/unit/%.c tests/unit/unit.h lib/libplx.a
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libplx.a -lsqlite3 -lcurl -lz -ljson-c
+$(B)/tests/unit/lib/%: tests/unit/lib/%.c $(B)/lib/libplx.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGS_lib))
+$(B)/bench/lib/%: bench/lib/%.c $(B)/lib/libplx.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGS_lib) zlib)
+$(B)/fuzz/lib/%: fuzz/lib/%.c $(B)/lib/libplx.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pkg_libs,$(PKGS_lib))
 
-# modbus-read: libmodbus headers; its pure parts (decoder, map parser,
-# planner) are linked alone by their unit test and fuzz target.
-cmd/modbus-read/%.o: CPPFLAGS += -I/usr/include/modbus
-MODBUS_PURE = cmd/modbus-read/decode.c cmd/modbus-read/conf.c cmd/modbus-read/plan.c
-tests/unit/t_modbus_decode: tests/unit/t_modbus_decode.c tests/unit/unit.h $(MODBUS_PURE) cmd/modbus-read/modbus.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(MODBUS_PURE) -lm
-fuzz/fuzz_modbus_conf: fuzz/fuzz_modbus_conf.c $(MODBUS_PURE) cmd/modbus-read/modbus.h
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(MODBUS_PURE) -lm
-# serial-read's framer, alone
-tests/unit/t_frame: tests/unit/t_frame.c tests/unit/unit.h cmd/serial-read/frame.c cmd/serial-read/serial.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Icmd/serial-read -o $@ $< cmd/serial-read/frame.c
-fuzz/fuzz_frame: fuzz/fuzz_frame.c cmd/serial-read/frame.c cmd/serial-read/serial.h
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Icmd/serial-read -o $@ $< cmd/serial-read/frame.c
-
-# can-read's DBC parser and decoder: pure C, linked alone by their unit
-# test, fuzz target, cross-check helper (tests/t-can-dbc-crosscheck.sh)
-# and bench (bench/can.sh).
-DBC_PURE = cmd/can-read/dbc.c cmd/can-read/dbc_decode.c cmd/can-read/dbc_overlap.c
-tests/unit/t_dbc: tests/unit/t_dbc.c tests/unit/unit.h $(DBC_PURE) cmd/can-read/dbc.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DBC_PURE) -lm
-tests/can-dbc-decode: tests/can-dbc-decode.c $(DBC_PURE) cmd/can-read/dbc.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DBC_PURE) -lm
-bench/out/can_decode: bench/can_decode.c $(DBC_PURE) cmd/can-read/dbc.h
-	mkdir -p bench/out
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DBC_PURE) -lm
-fuzz/fuzz_dbc: fuzz/fuzz_dbc.c $(DBC_PURE) cmd/can-read/dbc.h
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(DBC_PURE) -lm
-
-# can-read's pure parts (filters, log lines, error frames, rate state):
-# linked alone by their unit test and the log parser's fuzz target.
-CAN_PURE = cmd/can-read/filter.c cmd/can-read/log.c cmd/can-read/errframe.c cmd/can-read/rate.c
-tests/unit/t_can: tests/unit/t_can.c tests/unit/unit.h $(CAN_PURE) cmd/can-read/can.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CAN_PURE)
-fuzz/fuzz_canlog: fuzz/fuzz_canlog.c cmd/can-read/log.c cmd/can-read/can.h
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< cmd/can-read/log.c
-
-# ble-read's decoders are pure C plus libcrypto's AES-CCM; their test
-# driver, fuzz target and bench link them alone (no D-Bus).
-BLE_PURE = cmd/ble-read/decode.c cmd/ble-read/bthome.c cmd/ble-read/thermo181a.c \
-           cmd/ble-read/ruuvi.c cmd/ble-read/mibeacon.c cmd/ble-read/gatt.c cmd/ble-read/key.c
-BLE_HDR  = cmd/ble-read/decode.h cmd/ble-read/format.h
-tests/unit/t_ble_decode: tests/unit/t_ble_decode.c tests/unit/unit.h $(BLE_PURE) $(BLE_HDR)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BLE_PURE) -lcrypto -lm
-# ble-read's table, names and filters, without D-Bus.
-BLE_NOBUS = cmd/ble-read/dev.c cmd/ble-read/emit.c cmd/ble-read/keyfile.c
-tests/unit/t_ble_dev: tests/unit/t_ble_dev.c tests/unit/unit.h $(BLE_NOBUS) $(BLE_PURE) $(BLE_HDR) cmd/ble-read/ble.h lib/libplx.a
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BLE_NOBUS) $(BLE_PURE) lib/libplx.a -lcrypto -ljson-c -lm
-fuzz/fuzz_ble: fuzz/fuzz_ble.c $(BLE_PURE) $(BLE_HDR)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(BLE_PURE) -lcrypto -lm
-fuzz/fuzz_ble_keys: fuzz/fuzz_ble_keys.c cmd/ble-read/keyfile.c cmd/ble-read/ble.h $(BLE_PURE) $(BLE_HDR)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< cmd/ble-read/keyfile.c $(BLE_PURE) lib/log.c -lcrypto -lm
-bench/out/ble_decode: bench/ble_decode.c $(BLE_PURE) $(BLE_HDR)
-	mkdir -p bench/out
-	$(CC) $(CPPFLAGS) -O2 -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $< $(BLE_PURE) -lcrypto -lm
-
-%.o: %.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
-
-check: all $(UNIT) tests/can-dbc-decode tests/limit
-	tests/run
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # The suite's time limit for each test (no sanitizers: it only waits).
-tests/limit: tests/limit.c
-	cc -O2 -Wall -Wextra -Werror -o $@ $<
+$(B)/tests/limit: tests/limit.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
-# libFuzzer targets (clang). Run one: fuzz/fuzz_record -max_total_time=60 fuzz/corpus/record
-fuzz: $(FUZZ)
-fuzz/fuzz_%: fuzz/fuzz_%.c $(wildcard lib/*.c) $(wildcard lib/*.h)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(wildcard lib/*.c) -lsqlite3 -ljson-c
+check: all $(UNIT) $(B)/tests/limit
+	PLX_BUILD=$(CURDIR)/$(B) tests/run
 
-bench: all
+# what scripts build and where it lands: `make -s print-build` (the
+# directory), `make units`, `make benches`
+print-build:
+	@echo $(CURDIR)/$(B)
+print-%:
+	@echo $($*)
+units: $(UNIT) $(B)/tests/limit
+benches: $(BENCH)
+
+fuzz:
+	$(MAKE) FLAVOUR=fuzz fuzz-targets
+fuzz-targets: $(FUZZ)
+
+bench: all benches
 	bench/run
 
 # The build dependencies are debian/control's Build-Depends, the test
@@ -116,7 +121,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends \
 		$$(sed 's/#.*//' tests/deps)
 
-install: all
+install: $(BIN)
 	mkdir -p $(DESTDIR)$(BINDIR)
 	cp -f $(BIN) $(DESTDIR)$(BINDIR)/
 	for p in $(MANPAGES); do \
@@ -128,9 +133,8 @@ uninstall:
 	for p in $(MANPAGES); do rm -f $(DESTDIR)$(MANPREFIX)/man$${p##*.}/$${p##*/}; done
 
 clean:
-	rm -rf bin lib/libplx.a $(UNIT) $(FUZZ) tests/can-dbc-decode tests/limit
-	rm -f lib/*.o lib/*.d cmd/*/*.o cmd/*/*.d
+	rm -rf build bin
 
--include $(wildcard lib/*.d cmd/*/*.d)
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-.PHONY: all check fuzz bench deps install uninstall clean
+.PHONY: all link-bin check print-build units benches fuzz fuzz-targets bench deps install uninstall clean

@@ -15,7 +15,7 @@ OUT=bench/out
 PY=/usr/bin/python3
 DBC=$OUT/can-50.dbc LOG=$OUT/can-$N.log
 mkdir -p "$OUT"
-ldd bin/can-read | grep -q asan && { echo "bench/can-read.sh: a sanitizer build (make SAN=1): make clean && make first" >&2; exit 1; }
+ldd bin/can-read | grep -q asan && { echo "bench/can-read.sh: a sanitizer build (make SAN=1): make first (./bin follows the last build)" >&2; exit 1; }
 # the DBC and the log come from bench/can.sh (canmatrix's part kept short)
 [ -s "$DBC" ] && [ -s "$LOG" ] || bench/can.sh "$N" 1000 > /dev/null || exit 1
 w=$(mktemp -d "${TMPDIR:-/tmp}/plx-bench-can.XXXXXX") || exit 1

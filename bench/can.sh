@@ -14,8 +14,9 @@ M=${2:-$N}
 PY=/usr/bin/python3
 OUT=bench/out
 mkdir -p "$OUT"
-make -s bench/out/can_decode || exit 1
-ldd $OUT/can_decode | grep -q asan && { echo "bench/can.sh: a sanitizer build (make SAN=1): make clean first" >&2; exit 1; }
+# the decoder alone (bench/can-read/can_decode.c), from the plain build
+DEC=$(make -s FLAVOUR=plain print-build)/bench/can-read/can_decode
+make -s FLAVOUR=plain "$DEC" || exit 1
 DBC=$OUT/can-50.dbc LOG=$OUT/can-$N.log
 
 if [ ! -s "$LOG" ] || [ ! -s "$DBC" ]; then
@@ -69,7 +70,7 @@ PYEOF
 fi
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC') commit $(git rev-parse --short HEAD), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# DBC: $(grep -c '^BO_' "$DBC") messages, $(grep -c '^ SG_' "$DBC") signals; log: $N frames, $(du -m "$LOG" | cut -f1) MiB"
-c=$($OUT/can_decode "$DBC" "$LOG") || exit 1
+c=$($DEC "$DBC" "$LOG") || exit 1
 echo "dbc.c         $c"
 p=$($PY - "$DBC" "$LOG" "$M" 2>/dev/null <<'PYEOF'
 import sys, time

@@ -11,7 +11,7 @@ PY=/usr/bin/python3
 secs=${1:-5}
 T=$(mktemp -d /tmp/plx-bench-modbus.XXXXXX)
 trap 'kill $srv 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
-make -s bin/modbus-read || exit 1
+make -s || exit 1
 MR=$TOP/bin/modbus-read
 ldd "$MR" | grep -q asan && echo "# note: bin/modbus-read is a SAN build; figures are not representative"
 

@@ -4,7 +4,12 @@
 # background process when the script ends.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-PATH=$TOP/bin:$PATH
+# The build under test: PLX_BUILD (make check and tests/run set it), else
+# the one ./bin points to (the last `make` or `make SAN=1`).
+BUILD=${PLX_BUILD:-$(readlink -f "$TOP/bin/.." 2>/dev/null)}
+BIN=$BUILD/bin
+[ -x "$BIN/plx-buffer" ] || { echo "not ok - no build in '$BUILD': run make first"; exit 1; }
+PATH=$BIN:$PATH
 T=$(mktemp -d /tmp/plx-test.XXXXXX)
 PY=/usr/bin/python3
 export PLEXUS_QUIET=1 HOME=$T/home
@@ -89,15 +94,16 @@ values() { grep -o '"value": *[0-9]*' "$1" | sed 's/.*: *//' | sort -n -u; }
 # wait_for SECONDS CMD...: poll until CMD succeeds
 wait_for() { s=$1; shift; i=0; while ! "$@"; do i=$((i + 1)); [ $i -lt $((s * 10)) ] || return 1; sleep 0.1; done; }
 
-# valgrind_build TOOL...: the tools built plain in $T/src/bin (ASan binaries,
-# as CI's, cannot run under valgrind), and VG, the valgrind command every
-# valgrind scenario uses; the script is skipped without valgrind.
+# valgrind_build FILE...: programs (bin/TOOL, tests/unit/...) built plain at -O1 (ASan binaries, as
+# CI's, cannot run under valgrind) in a configuration of their own,
+# `make FLAVOUR=vg`, their directory in VGBIN; and VG, the valgrind command
+# every valgrind scenario uses.
 VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
 valgrind_build() {
 	need valgrind
-	mkdir -p "$T/src"
-	cp -r "$TOP/lib" "$TOP/cmd" "$TOP/Makefile" "$TOP/config.mk" "$T/src/"
-	rm -f "$T/src"/lib/*.[oad] "$T/src"/cmd/*/*.[od]
-	make -s -C "$T/src" SAN=0 CFLAGS="-O1 -g" "${@/#/bin/}" >"$T/valgrind-build.log" 2>&1 ||
+	# not make check's MAKEFLAGS: its jobserver, its SAN=1
+	VGBUILD=$(env -u MAKEFLAGS make -s -C "$TOP" FLAVOUR=vg print-build)
+	VGBIN=$VGBUILD/bin
+	env -u MAKEFLAGS make -s -C "$TOP" FLAVOUR=vg "${@/#/${VGBUILD#"$TOP"/}/}" >"$T/valgrind-build.log" 2>&1 ||
 		{ nok "plain build for valgrind"; tail -20 "$T/valgrind-build.log"; exit 1; }
 }

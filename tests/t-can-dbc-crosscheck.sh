@@ -26,8 +26,8 @@
 #  - canmatrix refuses payloads shorter than the message, as we do (t_dbc
 #    tests that we refuse them, and longer ones).
 . "$(dirname "$0")/lib.sh"
-make -s -C "$TOP" tests/can-dbc-decode >&2 || { nok "build tests/can-dbc-decode"; exit 1; }
-DEC=$TOP/tests/can-dbc-decode
+DEC=$BUILD/tests/unit/can-read/can-dbc-decode
+[ -x "$DEC" ] || make -s -C "$TOP" FLAVOUR="${BUILD##*-}" "$DEC" >&2 || { nok "build $DEC"; exit 1; }
 need_py canmatrix
 
 for dbc in basic mux mux-ext float fd; do

@@ -4,8 +4,8 @@
 # stopped consumer: no invalid access, no leak.  ASan binaries cannot run
 # under valgrind: a plain build is made here.
 . "$(dirname "$0")/lib.sh"
-valgrind_build can-read
-B=$T/src/bin/can-read
+valgrind_build bin/can-read
+B=$VGBIN/can-read
 
 cd "$TOP/tests/golden/can" || exit 1
 logs=(*.log)

@@ -24,7 +24,7 @@ job=$(grep -E '^[*0-9]' "$ct")
 cmd=$(echo "$job" | awk '{ for (i = 7; i <= NF; i++) printf "%s%s", $i, (i < NF ? " " : "") }' | paths)
 eq "the crontab has one job, run as user plexus" "$(echo "$job" | wc -l):$(echo "$job" | awk '{ print $6 }')" "1:plexus"
 # cronrun: the job as cron runs it: a clean environment, the crontab's variables
-cronrun() { env -i HOME="$HOME" PATH="$TOP/bin:/usr/bin:/bin" $vars /bin/sh -c "$cmd"; }
+cronrun() { env -i HOME="$HOME" PATH="$BIN:/usr/bin:/bin" $vars /bin/sh -c "$cmd"; }
 spool=$R/state/plexus/spool.db
 status() { PLEXUS_BUFFER=$spool plx-buffer --status | awk -v k="$1" '$1 == k { print $2 }'; }
 

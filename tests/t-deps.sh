@@ -39,10 +39,10 @@ owner() { dpkg -S "$(realpath -s "$1")" 2>/dev/null || dpkg -S "$(readlink -f "$
 pkgof() { owner "$1" | head -n 1 | sed 's/:.*//; s/,.*//'; }
 
 # Headers: what the compiler really opens for every source file.
-cppflags=$(make -s -pn 2>/dev/null | sed -n 's/^CPPFLAGS *:\?= *//p' | head -n 1)
+cppflags=$(env -u MAKEFLAGS make -s print-ALL_CPPFLAGS)
 bad=""
 for f in lib/*.c cmd/*/*.c; do
-	cc -M -MG $cppflags -I/usr/include/modbus -I"$(dirname "$f")" "$f" 2>/dev/null
+	cc -M -MG -I"$(dirname "$f")" $cppflags "$f" 2>/dev/null
 done | tr ' \\' '\n\n' | grep '^/usr/' | sort -u > "$T/headers"
 check "the sources' headers were found ($(wc -l < "$T/headers"))" test -s "$T/headers"
 # dpkg -S once for all of them (one call each would take a minute); its
@@ -57,13 +57,15 @@ while read -r h; do
 done < "$T/real"
 eq "every header included comes from Build-Depends" "$bad" ""
 
-# Libraries: every -lNAME of the Makefile.
+# Libraries: every pkg-config module the Makefile links, by its .pc file.
 bad=""
-for l in $(grep -o -- ' -l[a-z0-9_+-]*' Makefile | sort -u); do
-	so=$(cc -print-file-name="lib${l#-l}.so")
-	p=$(pkgof "$so")
-	[ -n "$p" ] || { bad="$bad $l(no package ships lib${l#-l}.so)"; continue; }
-	essential_build "$p" || grep -qx "$p" "$T/build" || bad="$bad $l($p)"
+mods=$(env -u MAKEFLAGS make -s print-PKGS_ALL)
+check "the Makefile names its libraries ($mods)" test -n "$mods"
+for m in $mods; do
+	pc=$(pkg-config --variable=pcfiledir "$m" 2>/dev/null)/$m.pc
+	p=$(pkgof "$pc")
+	[ -n "$p" ] || { bad="$bad $m(no package ships $m.pc)"; continue; }
+	grep -qx "$p" "$T/build" || bad="$bad $m($p)"
 done
 eq "every library linked comes from Build-Depends" "$bad" ""
 

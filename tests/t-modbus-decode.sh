@@ -1,6 +1,6 @@
 #!/bin/bash
 # The decoder's golden cases (tests/modbus-decode.golden, checked by
-# tests/unit/t_modbus_decode) are themselves checked against pymodbus: every
+# tests/unit/modbus-read/t_modbus_decode) are themselves checked against pymodbus: every
 # unscaled integer, float and string case must be what pymodbus'
 # BinaryPayloadBuilder writes for that value in that order.
 . "$(dirname "$0")/lib.sh"
@@ -45,4 +45,4 @@ print("ok - %d golden cases cross-checked with pymodbus, %d differ" % (n, bad) i
       "not ok - %d of %d golden cases differ from pymodbus" % (bad, n))
 PYEOF
 cat "$T/out"
-check "the unit test passes on the same file" sh -c "'$TOP/tests/unit/t_modbus_decode' >/dev/null"
+check "the unit test passes on the same file" sh -c "'$BUILD/tests/unit/modbus-read/t_modbus_decode' >/dev/null"

@@ -5,7 +5,7 @@
 # under valgrind, so a plain binary is built in the temp dir.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/modbus-lib.sh"
-valgrind_build modbus-read
+valgrind_build bin/modbus-read
 echo '{"units": {"1": {"hr": [[0, "float32", "CDAB", 21.5], [4, "string8", "ABCD", "abc"]], "co": [[0, [1, 0]]]}, "2": {"size": 10}}}' > "$T/s.json"
 mb_tcp v "$T/s.json"
 cat > "$T/map.conf" <<EOF2
@@ -20,16 +20,16 @@ coil:1:bool:a.c
 holding:100:uint16:a.exc unit-id=2
 holding:0:uint16:a.dead unit-id=3
 EOF2
-$VG "$T/src/bin/modbus-read" -1 -c "$T/map.conf" > "$T/out" 2>"$T/err"
+$VG "$VGBIN/modbus-read" -1 -c "$T/map.conf" > "$T/out" 2>"$T/err"
 eq "--once with failures: valgrind clean, exit 69" $? 69
 eq "and the good points read" "$(grep -c '"a\.' "$T/out")" 3
-mb_bg $VG "$T/src/bin/modbus-read" -c "$T/map.conf" > "$T/out2" 2>"$T/err2"
+mb_bg $VG "$VGBIN/modbus-read" -c "$T/map.conf" > "$T/out2" 2>"$T/err2"
 sleep 2.5
 kill -TERM $MP; wait $MP
 eq "daemon run ended by SIGTERM: valgrind clean, exit 0" $? 0
-$VG "$T/src/bin/modbus-read" -H 127.0.0.1:$PORT_v --probe 0:6 > /dev/null 2>"$T/err3"
+$VG "$VGBIN/modbus-read" -H 127.0.0.1:$PORT_v --probe 0:6 > /dev/null 2>"$T/err3"
 eq "--probe: valgrind clean" $? 0
 printf '[device d]\ntcp = h\nholding:0:uint16:a tag.k=v scale=x\n' > "$T/bad.conf"
-$VG "$T/src/bin/modbus-read" -c "$T/bad.conf" 2>"$T/err4"
+$VG "$VGBIN/modbus-read" -c "$T/bad.conf" 2>"$T/err4"
 eq "a map error: valgrind clean, exit 78" $? 78
 grep -h '^==[0-9]*==' "$T"/err* | head -20

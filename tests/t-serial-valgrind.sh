@@ -4,8 +4,8 @@
 # leak.  ASan binaries cannot run under valgrind: a plain build is made here.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-serial.sh"
-valgrind_build serial-read
-B=$T/src/bin/serial-read
+valgrind_build bin/serial-read
+B=$VGBIN/serial-read
 
 cases=("$TOP"/tests/golden/serial/*.in)
 set -f

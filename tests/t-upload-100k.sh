@@ -3,7 +3,7 @@
 # resets, slow answers): every value arrives, alone and behind a spool, and
 # the spool ends empty.
 . "$(dirname "$0")/lib.sh"
-plx-upload() { timeout 60 "$TOP/bin/plx-upload" "$@"; }
+plx-upload() { timeout 60 "$BIN/plx-upload" "$@"; }
 export PLEXUS_API_KEY=plx_test
 UP="-n 2500 --backoff 10 --backoff-max 100 --timeout 5000"
 

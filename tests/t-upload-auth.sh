@@ -3,7 +3,7 @@
 # acknowledged, one loud line; once the key is good — added on the server,
 # or fixed in the key file — the data goes, with no restart.
 . "$(dirname "$0")/lib.sh"
-plx-upload() { timeout 30 "$TOP/bin/plx-upload" "$@"; }
+plx-upload() { timeout 30 "$BIN/plx-upload" "$@"; }
 UP="--auth-retry 200 --backoff 10 --backoff-max 100"
 
 stat() { stats | grep -o "\"$1\":[0-9]*" | head -1 | cut -d: -f2; }
@@ -68,7 +68,7 @@ eq "key file fixed: delivered without a restart" "$?-$(values "$T/k.store" | wc 
 start_server h --key plx_one --key plx_two
 printf 'plx_one\n' >"$T/hkey"; chmod 600 "$T/hkey"
 # (the binary itself, not the timeout wrapper, so that $! is its pid)
-(gen 5; sleep 1.5; gen 5 6) | "$TOP/bin/plx-upload" -k "$T/hkey" -t 100 $UP 2>"$T/h.err" &
+(gen 5; sleep 1.5; gen 5 6) | "$BIN/plx-upload" -k "$T/hkey" -t 100 $UP 2>"$T/h.err" &
 pid=$!
 wait_for 5 sh -c "[ \$(grep -c . '$T/h.store') -eq 5 ]"
 printf 'plx_two\n' >"$T/hkey"
@@ -83,7 +83,7 @@ eq "SIGHUP: the new key was in use before the old one was revoked" "$(stats | gr
 start_server t --key plx_good
 S=$T/t.db
 gen 100 | plx-buffer -a -d "$S"
-plx-buffer -d "$S" </dev/null | PLEXUS_API_KEY=plx_bad "$TOP/bin/plx-upload" -d "$S" --auth-retry 60000 2>"$T/t.err" &
+plx-buffer -d "$S" </dev/null | PLEXUS_API_KEY=plx_bad "$BIN/plx-upload" -d "$S" --auth-retry 60000 2>"$T/t.err" &
 pid=$!
 sleep 0.6
 t0=$(date +%s%N)

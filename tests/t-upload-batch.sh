@@ -3,7 +3,7 @@
 # connection kept alive; records reach the store exactly as read, without
 # plx-buffer's sequence key.
 . "$(dirname "$0")/lib.sh"
-plx-upload() { timeout 30 "$TOP/bin/plx-upload" "$@"; }
+plx-upload() { timeout 30 "$BIN/plx-upload" "$@"; }
 export PLEXUS_API_KEY=plx_test
 start_server s --key plx_test
 

@@ -3,7 +3,7 @@
 # may come from (never argv), and garbage on stdin skipped line by line.
 . "$(dirname "$0")/lib.sh"
 # Never hang the suite: a stuck plx-upload fails its check instead.
-plx-upload() { timeout 20 "$TOP/bin/plx-upload" "$@"; }
+plx-upload() { timeout 20 "$BIN/plx-upload" "$@"; }
 
 man=$TOP/cmd/plx-upload/plx-upload.1
 

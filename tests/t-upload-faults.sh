@@ -3,7 +3,7 @@
 # can be retried (honouring Retry-After), splits on 413, reports what the
 # server dropped, and in the end every record is stored.
 . "$(dirname "$0")/lib.sh"
-plx-upload() { timeout 30 "$TOP/bin/plx-upload" "$@"; }
+plx-upload() { timeout 30 "$BIN/plx-upload" "$@"; }
 export PLEXUS_API_KEY=plx_test
 start_server s --key plx_test
 

@@ -4,7 +4,7 @@
 # the spool, or in --dead-letter FILE), one stderr line names it, and every
 # other record is delivered.
 . "$(dirname "$0")/lib.sh"
-plx-upload() { timeout 30 "$TOP/bin/plx-upload" "$@"; }
+plx-upload() { timeout 30 "$BIN/plx-upload" "$@"; }
 export PLEXUS_API_KEY=plx_test
 # gen tags record N with i=N: the server refuses i=37, i=500 and i=1000.
 start_server s --key plx_test --reject-tag i=37 --reject-tag i=500 --reject-tag i=1000

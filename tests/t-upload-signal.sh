@@ -4,7 +4,7 @@
 # that was not confirmed is acknowledged.
 . "$(dirname "$0")/lib.sh"
 export PLEXUS_API_KEY=plx_test
-UP=$TOP/bin/plx-upload
+UP=$BIN/plx-upload
 start_server s --key plx_test
 
 counter() { plx-buffer -d "$S" --status | awk -v k="$1" '$1 == k { print $2 }'; }

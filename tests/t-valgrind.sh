@@ -3,8 +3,8 @@
 # and a dead letter: no invalid access, no leak.  ASan binaries cannot run
 # under valgrind, so a plain build is made in the temp dir.
 . "$(dirname "$0")/lib.sh"
-valgrind_build plx-buffer plx-upload
-B=$T/src/bin
+valgrind_build bin/plx-buffer bin/plx-upload
+B=$VGBIN
 export PLEXUS_API_KEY=plx_test
 start_server v --key plx_test --faults '[{"status":503},{"reset":true},{"status":413}]' --reject-tag i=77
 { gen 3000; echo 'not json'; echo '{"metric":"","value":1}'; } > "$T/in"

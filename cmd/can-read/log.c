@@ -18,7 +18,7 @@
  *    (1436509052.249713)  can0  RX B -  123  [04]  DE AD BE EF
  *    can0  123   [2]  remote request
  *
- * Pure: no I/O, no allocation (fuzz/fuzz_canlog.c). */
+ * Pure: no I/O, no allocation (fuzz/can-read/fuzz_canlog.c). */
 #include <stdio.h>
 #include <string.h>
 #include <net/if.h>

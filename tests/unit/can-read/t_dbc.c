@@ -9,7 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "../../cmd/can-read/dbc.h"
+#include "dbc.h"
 #include "unit.h"
 
 #define MAXV 32

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "../../cmd/modbus-read/modbus.h"
+#include "modbus.h"
 #include "unit.h"
 
 /* One golden line: 0 if it holds, else -1 with why in msg. */

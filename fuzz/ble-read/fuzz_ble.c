@@ -25,7 +25,7 @@
 
 #include <openssl/evp.h>
 
-#include "../cmd/ble-read/decode.h"
+#include "decode.h"
 
 #define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "fuzz_ble: " __VA_ARGS__); \
 	fprintf(stderr, "\n"); abort(); } } while (0)

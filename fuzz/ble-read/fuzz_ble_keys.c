@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cmd/ble-read/ble.h"
+#include "ble.h"
 
 #define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "fuzz_ble_keys: " __VA_ARGS__); \
 	fprintf(stderr, "\n"); abort(); } } while (0)

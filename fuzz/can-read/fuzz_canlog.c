@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cmd/can-read/can.h"
+#include "can.h"
 
 #define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "fuzz_canlog: " __VA_ARGS__); \
 	fprintf(stderr, "\n"); abort(); } } while (0)

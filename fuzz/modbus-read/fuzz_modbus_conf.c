@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cmd/modbus-read/modbus.h"
+#include "modbus.h"
 
 #define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "fuzz_modbus_conf: " __VA_ARGS__); \
 	fprintf(stderr, "\n"); abort(); } } while (0)

@@ -2,7 +2,7 @@
  * a line with -d auto (LF, CR only, CRLF even split across two reads),
  * pieces of a line joined across pauses, an unfinished line dropped or
  * flushed, and the cause told for a line too long.  (Framing independent
- * of how reads split the bytes: fuzz/fuzz_frame.c.) */
+ * of how reads split the bytes: fuzz/serial-read/fuzz_frame.c.) */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cmd/can-read/dbc.h"
+#include "dbc.h"
 
 struct out { long line; };
 

@@ -18,7 +18,7 @@
 
 #include <openssl/evp.h>
 
-#include "../cmd/ble-read/decode.h"
+#include "decode.h"
 
 #define NDEV   256
 #define NPKT   1024   /* distinct packets per format, cycled */

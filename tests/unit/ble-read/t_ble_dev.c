@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../cmd/ble-read/ble.h"
+#include "ble.h"
 #include "io.h"
 #include "unit.h"
 

@@ -22,7 +22,7 @@
 #include <strings.h>
 #include <stdlib.h>
 
-#include "../../cmd/ble-read/decode.h"
+#include "decode.h"
 #include "unit.h"
 
 #define MAXR 64

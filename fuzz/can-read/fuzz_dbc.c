@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cmd/can-read/dbc.h"
+#include "dbc.h"
 
 #define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "fuzz_dbc: " __VA_ARGS__); \
 	fprintf(stderr, "\n"); abort(); } } while (0)

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../cmd/can-read/dbc.h"
+#include "dbc.h"
 
 struct frame { uint32_t id; uint8_t len, data[DBC_MAX_SIZE]; };
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <linux/can/error.h>
 
-#include "../../cmd/can-read/can.h"
+#include "can.h"
 #include "unit.h"
 
 static void
