@@ -80,9 +80,14 @@ gen 1000 | plx-buffer -d "$T/o3.db" -a --max-bytes 10k
 b=$(counter bytes "$T/o3.db")
 check "max-bytes bounds the spool ($b bytes)" [ "$b" -le 10240 -a "$b" -gt 9000 ]
 gen 10 | plx-buffer -d "$T/age.db" -a
-sleep 2.2
-timeout 5 plx-buffer -d "$T/age.db" -a --max-age 1 < <(sleep 1.5)
-eq "max-age drops old records" "$(depth "$T/age.db")-$(counter dropped "$T/age.db")" "0-10"
+# an appender with --max-age 1, its input held open (fd 8) until it has
+# dropped them, once older than 1 s
+mkfifo "$T/age.in"
+plx-buffer -d "$T/age.db" -a --max-age 1 < "$T/age.in" & ap=$!
+exec 8>"$T/age.in"
+check "max-age drops old records" wait_for 20 is dropped "$T/age.db" 10
+exec 8>&-; wait $ap
+eq "... and the spool is empty" "$(depth "$T/age.db")" 0
 
 # a stopped consumer does not stall the input: the backlog goes to disk
 # (the consumer reads nothing until $T/go exists)
