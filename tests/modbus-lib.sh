@@ -60,13 +60,13 @@ for line in sys.stdin:
 ' "$1"
 }
 
-# mb_bg CMD...: a daemon run, pid in $MP, killed after 20 s if still there.
+# mb_bg CMD...: a daemon run, pid in $MP, killed after 60 s if still there.
 # Not under timeout(1): timeout sends SIGCONT after forwarding a signal, and
 # that cancels the SIGSTOP of LeakSanitizer's exit-time check in a SAN build.
+# The watchdog's sleep is stopped with it (tests/limit counts a stray sleep).
 mb_bg() {
 	"$@" & MP=$!
 	_pids="$_pids $MP"
-	# the watchdog takes its sleep with it when the cleanup stops it
-	( trap 'kill $s 2>/dev/null; exit 0' TERM; sleep 20 & s=$!; wait $s; kill -9 $MP ) >/dev/null 2>&1 </dev/null &
+	( trap 'kill $w; exit' TERM; sleep 60 & w=$!; wait $w && kill -9 $MP ) >/dev/null 2>&1 </dev/null &
 	_pids="$_pids $!"
 }

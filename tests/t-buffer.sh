@@ -6,11 +6,13 @@
 S=$T/spool.db
 depth() { plx-buffer -d "${1:-$S}" --status | awk '$1 == "depth" { print $2 }'; }
 counter() { plx-buffer -d "${2:-$S}" --status | awk -v k="$1" '$1 == k { print $2 }'; }
+# is KEY SPOOL N: the spool (once it exists) shows N for KEY in --status
+is() { [ -e "$2" ] && [ "$(counter "$1" "$2")" = "$3" ]; }
 
 # pass-through: every record out, in order, tagged with its sequence number
 gen 10000 | plx-buffer -d "$S" > "$T/out" 2>"$T/err"
 eq "pass-through exits 0 at EOF with all 10000 records out" "$(wc -l < "$T/out")" 10000
-eq "records come out in order" "$(values "$T/out" | wc -l)-$(head -1 "$T/out" | grep -c '^{"_plx_seq":1,')" "10000-1"
+check "records come out in order" sh -c "grep -o '\"value\":[0-9]*' '$T/out' | cut -d: -f2 | awk '\$1 != NR { exit 1 } END { exit NR != 10000 }'"
 check "sequence numbers are consecutive" awk -F'[:,]' -v e=1 '{ if ($2 != e++) exit 1 }' "$T/out"
 eq "nothing on stderr for valid input" "$(wc -c < "$T/err")" 0
 eq "the spool holds them until acknowledged" "$(depth)" 10000
@@ -78,25 +80,42 @@ gen 1000 | plx-buffer -d "$T/o3.db" -a --max-bytes 10k
 b=$(counter bytes "$T/o3.db")
 check "max-bytes bounds the spool ($b bytes)" [ "$b" -le 10240 -a "$b" -gt 9000 ]
 gen 10 | plx-buffer -d "$T/age.db" -a
-sleep 2.2
-timeout 5 plx-buffer -d "$T/age.db" -a --max-age 1 < <(sleep 1.5)
-eq "max-age drops old records" "$(depth "$T/age.db")-$(counter dropped "$T/age.db")" "0-10"
+# an appender with --max-age 1, its input held open (fd 8) until it has
+# dropped them, once older than 1 s
+mkfifo "$T/age.in"
+plx-buffer -d "$T/age.db" -a --max-age 1 < "$T/age.in" & ap=$!
+exec 8>"$T/age.in"
+check "max-age drops old records" wait_for 20 is dropped "$T/age.db" 10
+exec 8>&-; wait $ap
+eq "... and the spool is empty" "$(depth "$T/age.db")" 0
 
 # a stopped consumer does not stall the input: the backlog goes to disk
-gen 30000 | plx-buffer -d "$T/slow.db" | { sleep 3; cat > "$T/slowout"; } &
-sleep 2
-eq "input fully spooled while downstream sleeps" "$(counter accepted "$T/slow.db")" 30000
+# (the consumer reads nothing until $T/go exists)
+gen 30000 | plx-buffer -d "$T/slow.db" | { wait_for 60 test -e "$T/go"; cat > "$T/slowout"; } &
+check "input fully spooled while downstream is stopped" wait_for 20 is accepted "$T/slow.db" 30000
+touch "$T/go"
 wait
 eq "and all of it emitted afterwards" "$(wc -l < "$T/slowout")" 30000
 
-# SIGTERM commits what was read and exits 0
-{ gen 10; sleep 5; } | plx-buffer -d "$T/term.db" -a & tp=$!
-sleep 1; kill -TERM $tp; wait $tp; rc=$?
-eq "SIGTERM: exit 0 and the records committed" "$rc-$(depth "$T/term.db")" "0-10"
+# SIGTERM while the input is still open (held on fd 8): exit 0, what was
+# read kept
+mkfifo "$T/term.in"
+plx-buffer -d "$T/term.db" -a < "$T/term.in" & tp=$!
+exec 8>"$T/term.in"
+gen 10 >&8
+check "records appended while the input is open" wait_for 20 is depth "$T/term.db" 10
+kill -TERM $tp; wait $tp; rc=$?
+exec 8>&-
+eq "SIGTERM: exit 0 and the records kept" "$rc-$(depth "$T/term.db")" "0-10"
 
-# kill -9 mid-stream: everything committed survives and is replayed
-{ gen 300000 | plx-buffer -d "$T/k.db" > "$T/kout"; } 2>/dev/null &
-sleep 0.7; pkill -9 -f "plx-buffer -d $T/k.db"; wait
+# kill -9 mid-stream (the input held open on fd 8, so it cannot have
+# ended): everything committed survives and is replayed
+mkfifo "$T/k.in"
+plx-buffer -d "$T/k.db" < "$T/k.in" > "$T/kout" 2>/dev/null & kp=$!
+exec 8>"$T/k.in"
+gen 300000 >&8 2>/dev/null &
+check "plx-buffer emits what it committed" wait_for 20 test -s "$T/kout"
+kill -9 $kp; exec 8>&-; wait $kp 2>/dev/null; wait
 acc=$(counter accepted "$T/k.db")
 plx-buffer -d "$T/k.db" < /dev/null > "$T/kreplay"
 check "kill -9 after $acc records: all committed ones replayed" [ "$acc" -gt 0 -a "$(wc -l < "$T/kreplay")" -eq "$acc" ]

@@ -83,6 +83,8 @@ eq "upgrade keeps the spool" "$(depth)" 3
 eq "upgrade keeps the user" "$(id -u plexus)" "$uid"
 
 dpkg -L plexus-gateway > "$PKGFILES"
+# (an empty list would make "none of the package's files is left" pass)
+check "dpkg -L lists the package's files" grep -qx /usr/bin/plx-buffer "$PKGFILES"
 dpkg -r plexus-gateway >"$T/r.log" 2>&1
 eq "dpkg -r" $? 0
 check "remove: binaries gone" test ! -e /usr/bin/plx-buffer -a ! -e /lib/systemd/system/plexus-upload.service

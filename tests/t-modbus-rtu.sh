@@ -33,26 +33,34 @@ timeout 10 modbus-read -1 -c "$T/map.conf" > "$T/out2" 2>"$T/err2"
 eq "RTU: an absent unit: exit 69, the others still read" "$?-$(grep -vc '"gateway\.modbus\.' "$T/out2")" "69-5"
 check "RTU: the absent unit reported" grep -q 'bus unit 7: read input 0-0: Connection timed out' "$T/err2"
 
-# the lock: a second process waits for the first to let go of the line
-flock "$T/line.lock" sleep 1 & fp=$!
-sleep 0.2
-start=$(date +%s%3N)
-timeout 10 modbus-read -1 -c "$T/map.conf" > /dev/null 2>&1
-waited=$(( $(date +%s%3N) - start ))
-check "a run waits while another holds the line's lock (${waited} ms)" [ $waited -ge 600 ]
-flock "$T/line.lock" sleep 2 & fp=$!
-sleep 0.2
+# the lock: a second process waits for the first to let go of the line.
+# hold: another process holds the line's lock until $T/go exists
+hold() {
+	rm -f "$T/held" "$T/go"
+	flock "$T/line.lock" sh -c "touch '$T/held'; while [ ! -e '$T/go' ]; do sleep 0.05; done" & fp=$!
+	wait_for 20 test -e "$T/held" || nok "flock holds the line's lock"
+}
+# has_open PID FILE: the process has FILE open
+has_open() { for f in /proc/"$1"/fd/*; do [ "$(readlink "$f")" = "$2" ] && return 0; done; return 1; }
+hold
+mb_bg modbus-read -1 -c "$T/map.conf" > "$T/w.out" 2>/dev/null; mp=$MP
+check "a run opens the line's lock file" wait_for 20 has_open $mp "$T/line.lock"
+sleep 0.5    # time to read the line, were it not to wait
+check "... and reads nothing while another process holds the lock" sh -c "kill -0 $mp && [ ! -s '$T/w.out' ]"
+touch "$T/go"; wait $fp
+wait $mp
+eq "... then reads the line: its 5 values (unit 7 absent: exit 69)" "$?-$(grep -vc '"gateway\.modbus\.' "$T/w.out")" "69-5"
+hold
 timeout 10 modbus-read -1 --lock-wait 0 -c "$T/map.conf" > /dev/null 2>"$T/lerr"
 eq "--lock-wait 0 and the line busy: exit 69" $? 69
 check "the lock is named" grep -q "line.lock is locked by another process" "$T/lerr"
-wait $fp
+touch "$T/go"; wait $fp
 # two daemons on one line: the second gets nothing until the first ends
 mb_bg modbus-read -c "$T/map.conf" > "$T/d1" 2>/dev/null; d1=$MP
-sleep 0.5
+check "a daemon polls the line" wait_for 20 grep -q '"t.temp"' "$T/d1"
 timeout 10 modbus-read -1 --lock-wait 1 -c "$T/map.conf" > "$T/d2" 2>"$T/d2err"
 eq "while a daemon polls the line, a cron run waits and gives up" "$?-$(grep -vc '"gateway\.modbus\.' "$T/d2")" "69-0"
 kill $d1; wait $d1
-check "the daemon read the line meanwhile" grep -q '"t.temp"' "$T/d1"
 
 # rs485 = on on a port that cannot (a pty): a warning, and the reads go on
 sed 's/^retries = 0$/retries = 0\nrs485 = on/; /absent/d' "$T/map.conf" > "$T/rs485.conf"

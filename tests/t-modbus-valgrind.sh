@@ -24,7 +24,8 @@ $VG "$VGBIN/modbus-read" -1 -c "$T/map.conf" > "$T/out" 2>"$T/err"
 eq "--once with failures: valgrind clean, exit 69" $? 69
 eq "and the good points read" "$(grep -c '"a\.' "$T/out")" 3
 mb_bg $VG "$VGBIN/modbus-read" -c "$T/map.conf" > "$T/out2" 2>"$T/err2"
-sleep 2.5
+check "the daemon polls and sends its status records" \
+	wait_for 30 sh -c "[ \$(grep -c '\"a\.f\"' '$T/out2') -ge 2 ] && grep -q '\"gateway\.modbus\.requests\"' '$T/out2'"
 kill -TERM $MP; wait $MP
 eq "daemon run ended by SIGTERM: valgrind clean, exit 0" $? 0
 $VG "$VGBIN/modbus-read" -H 127.0.0.1:$PORT_v --probe 0:6 > /dev/null 2>"$T/err3"

@@ -392,7 +392,8 @@ echo "# robustness"
 exec 3<>"/dev/tcp/127.0.0.1/${url##*:}"
 printf 'POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"points"' >&3
 exec 3>&-
-sleep 0.3
+# (the server notices when it reads again: wait for its line, 10 s at most)
+for i in $(seq 100); do grep -q 'client disconnected mid-request' "$tmp/main.log" && break; sleep 0.1; done
 req /health
 same "client gone mid-body: server still serves" "$code" 200
 check "  ...logged in one line" grep -q 'client disconnected mid-request' "$tmp/main.log"

@@ -11,6 +11,20 @@ start_server s --key plx_test
 stat() { stats | grep -o "\"$1\":[0-9]*" | head -1 | cut -d: -f2; }
 fresh() { curl -s -X POST "$PLEXUS_GATEWAY_URL/_control/reset_stats" >/dev/null; : >"$T/s.store"; }
 all() { seq "$1" | tr '\n' ' '; }
+# bursts N ARGS...: plx-upload ARGS on an input held open (a fifo on fd 7)
+# until its first N records are stored; then N more, and the input ends.
+bursts() {
+	n=$1; shift
+	rm -f "$T/in"; mkfifo "$T/in"
+	plx-upload "$@" <"$T/in" & bp=$!
+	exec 7>"$T/in"
+	gen "$n" >&7
+	check "$*: the first $n records delivered while the input is open" \
+		wait_for 20 sh -c "[ \$(wc -l <'$T/s.store') -eq $n ]"
+	gen "$n" $((n + 1)) >&7
+	exec 7>&-
+	wait $bp
+}
 
 # By points.
 fresh
@@ -39,10 +53,7 @@ eq "bytes: every record stored" "$(values "$T/s.store" | wc -l)" 1000
 
 # By time: a batch leaves -t ms after its first record, full or not.
 fresh
-(gen 3; sleep 1.5; gen 3 4) | plx-upload -t 300 &
-sleep 0.9
-eq "time: first 3 records delivered while input is still open" "$(wc -l <"$T/s.store")" 3
-wait $!
+bursts 3 -t 300
 eq "time: exit 0" $? 0
 eq "time: 2 requests" "$(stat requests)" 2
 eq "time: all 6 stored" "$(values "$T/s.store" | tr '\n' ' ')" "$(all 6)"
@@ -74,5 +85,5 @@ eq "seq without a spool: warned once" "$(grep -c 'cannot be acknowledged' "$T/er
 
 # -t 0: whatever has arrived goes at once.
 fresh
-(gen 2; sleep 0.5; gen 2 3) | plx-upload -t 0
+bursts 2 -t 0
 eq "-t 0: one request per burst" "$(stat requests)" 2

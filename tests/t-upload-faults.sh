@@ -100,9 +100,9 @@ check "summary counts the retry" grep -q "1000 records delivered in 3 requests, 
 # No server at all: retried until one appears.
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 : >"$T/late.store"
-gen 10 | plx-upload -u "http://127.0.0.1:$port" --backoff 50 --backoff-max 200 2>"$T/err" &
+gen 10 | PLEXUS_QUIET= plx-upload -u "http://127.0.0.1:$port" --backoff 50 --backoff-max 200 2>"$T/err" &
 up_pid=$!
-sleep 1
+check "server down: plx-upload retries" wait_for 20 grep -q "no answer: .*retry 2 in" "$T/err"
 $PY "$TOP/tests/plexus-server.py" --quiet --port "$port" --store "$T/late.store" --key plx_test 2>/dev/null &
 _pids="$_pids $!"
 wait $up_pid

@@ -9,6 +9,13 @@ start_server s --key plx_test
 
 counter() { plx-buffer -d "$S" --status | awk -v k="$1" '$1 == k { print $2 }'; }
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
+hung() { stats | grep -q '"hang": *1[,}]'; }
+# drained FIFO: nothing is left in the pipe (its reader took it all)
+drained() {
+	$PY -c 'import fcntl, os, struct, sys, termios
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
+sys.exit(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"0000"))[0] != 0)' "$1"
+}
 # stop PID SIGNAL...: sends each signal 0.3 s apart; sets rc and took (ms)
 stop() {
 	p=$1; shift
@@ -24,7 +31,8 @@ mkfifo "$T/in"
 pid=$!
 exec 3>"$T/in"
 gen 5 >&3
-sleep 0.5
+check "idle: the records read" wait_for 20 drained "$T/in"
+sleep 0.5    # time to send them, were it not to wait
 eq "idle: nothing sent before the batch is due" "$(grep -c . "$T/s.store")" 0
 stop $pid TERM
 exec 3>&-
@@ -36,9 +44,9 @@ eq "SIGTERM, input open: the batch in hand delivered" "$(values "$T/s.store" | w
 S=$T/b.db
 gen 100 | plx-buffer -a -d "$S"
 faults '[{"status":503},{"status":503},{"status":503},{"status":503},{"status":503}]'
-plx-buffer -d "$S" </dev/null | "$UP" -d "$S" --backoff 20000 2>/dev/null &
+plx-buffer -d "$S" </dev/null | PLEXUS_QUIET= "$UP" -d "$S" --backoff 20000 2>"$T/b.err" &
 pid=$!
-sleep 0.5
+check "in a backoff after a 503" wait_for 20 grep -q '503 gateway degraded: retry 1 in' "$T/b.err"
 stop $pid INT
 eq "SIGINT during a backoff: exit 0" $rc 0
 check "SIGINT during a backoff: at once ($took ms)" [ "$took" -lt 1500 ]
@@ -52,9 +60,9 @@ gen 100 | plx-buffer -a -d "$S"
 faults '[{"hang":true}]'
 plx-buffer -d "$S" </dev/null | "$UP" -d "$S" --timeout 20000 2>/dev/null &
 pid=$!
-sleep 0.5
+check "a request hangs" wait_for 20 hung
 kill -TERM $pid
-sleep 0.5
+sleep 1    # time to exit, were it not to wait for the answer
 check "hung request, one SIGTERM: still waiting for the answer" kill -0 $pid
 stop $pid TERM
 eq "hung request, second SIGTERM: exit 0" $rc 0
