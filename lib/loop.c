@@ -93,7 +93,9 @@ out_failed(struct plx_loop *l, int err)
 		st = EX_IOERR;
 	}
 	l->stopping = 1;
-	if (!l->status)
+	/* a stop for SIGTERM takes the whole pipeline down: the consumer
+	 * may be gone first, and that is no failure */
+	if (!l->status && !(err == EPIPE && plx_loop_signalled(l)))
 		l->status = st;
 }
 

@@ -288,6 +288,15 @@ fill_output(struct pump *p)
 	return 0;
 }
 
+/* A SIGTERM or SIGINT waiting to be let in (they are blocked outside ppoll). */
+static int
+term_waiting(void)
+{
+	sigset_t set;
+
+	return sigpending(&set) == 0 && (sigismember(&set, SIGTERM) == 1 || sigismember(&set, SIGINT) == 1);
+}
+
 static int
 write_output(struct pump *p)
 {
@@ -298,6 +307,10 @@ write_output(struct pump *p)
 		if (w < 0 && errno == EAGAIN)
 			return 0;
 		if (w < 0) {
+			/* a stop for SIGTERM takes the whole pipeline down: the
+			 * consumer may be gone first, and that is no failure */
+			if (errno == EPIPE && (got_stop || term_waiting()))
+				return 0;
 			if (errno != EPIPE)
 				plx_warn("write stdout:");
 			else

@@ -10,7 +10,7 @@
  * parse must accept the same bytes, find no sequence key, and agree on
  * whether a source_id is there (and pass with need_source when it is).
  *
- *   make fuzz && build/*-fuzz/fuzz/lib/fuzz_record -max_total_time=60 fuzz/corpus/record */
+ *   make fuzz && build/TARGET-fuzz/fuzz/lib/fuzz_record -max_total_time=60 fuzz/corpus/record */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
