@@ -10,9 +10,9 @@ trap 'rm -rf "$w"' EXIT
 awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "t=%d.5 h=40.%d\n", i % 50, i % 10 }' > "$w/kv"
 awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "{\"t\":%d.5,\"env\":{\"h\":40.%d}}\n", i % 50, i % 10 }' > "$w/json"
 awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\n" }' > "$w/nmea"
-echo "# serial-read -f FILE --status-interval 0 > /dev/null, $n lines, 2 values a line (nmea: 6)"
+echo "# serial-read -r FILE --status-interval 0 > /dev/null, $n lines, 2 values a line (nmea: 6)"
 for f in kv json nmea; do
-	/usr/bin/time -f "%e %M" -o "$w/t" bin/serial-read -F $f --status-interval 0 -f "$w/$f" > /dev/null
+	/usr/bin/time -f "%e %M" -o "$w/t" bin/serial-read -F $f --status-interval 0 -r "$w/$f" > /dev/null
 	read -r secs rss < "$w/t"
 	awk -v f=$f -v n="$n" -v s="$secs" -v r="$rss" -v b="$(wc -c < "$w/$f")" 'BEGIN {
 		printf "%-5s %9.0f lines/s  %5.1f MB/s  peak RSS %5.2f MiB  (%s s)\n",

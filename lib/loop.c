@@ -183,6 +183,14 @@ plx_loop_timer_arg(struct plx_loop *l, int h, void *arg)
 	l->t[h].arg = arg;
 }
 
+void
+plx_loop_ratelim(struct plx_loop *l, struct plx_ratelim *rl)
+{
+	if (l->nrl == PLX_LOOP_RATELIMS)
+		plx_die(EX_SOFTWARE, "more than %d rate limits", PLX_LOOP_RATELIMS);
+	l->rl[l->nrl++] = rl;
+}
+
 int
 plx_loop_signalled(struct plx_loop *l)
 {
@@ -214,12 +222,15 @@ overruns(struct plx_loop *l, int final)
 static int64_t
 next_due(const struct plx_loop *l)
 {
-	int64_t due = -1;
+	int64_t due = -1, d;
 	int h;
 
 	for (h = 0; h < PLX_LOOP_TIMERS; h++)
 		if (l->t[h].used && l->t[h].due >= 0 && (due < 0 || l->t[h].due < due))
 			due = l->t[h].due;
+	for (h = 0; h < l->nrl; h++)
+		if (l->rl[h]->held && (d = (l->rl[h]->second + 1) * 1000) >= 0 && (due < 0 || d < due))
+			due = d;
 	return due;
 }
 
@@ -305,6 +316,8 @@ step(struct plx_loop *l)
 	if (l->has_out && plx_out_pending(&l->out) && plx_out_flush(&l->out) < 0)
 		out_failed(l, l->out.err);
 	run_timers(l);
+	for (i = 0; i < l->nrl; i++)
+		plx_ratelim_flush(l->rl[i], 0);
 	overruns(l, 0);
 }
 
@@ -323,6 +336,8 @@ plx_loop_run(struct plx_loop *l)
 		if ((r = plx_out_drain(&l->out, l->signalled || plx_loop_signalled(l))) < 0)
 			out_failed(l, l->out.err ? l->out.err : errno);
 	}
+	for (r = 0; r < l->nrl; r++)
+		plx_ratelim_flush(l->rl[r], 1);
 	overruns(l, 1);
 	return l->status;
 }

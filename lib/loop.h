@@ -30,10 +30,12 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "out.h"
 
 #define PLX_LOOP_FDS    64     /* watched descriptors, at most */
 #define PLX_LOOP_TIMERS 32
+#define PLX_LOOP_RATELIMS 4
 
 struct plx_loop;
 typedef void plx_fd_fn(struct plx_loop *l, int fd, short revents, void *arg);
@@ -61,6 +63,8 @@ struct plx_loop {
 	struct { int fd; short events; plx_fd_fn *fn; void *arg; } w[PLX_LOOP_FDS];
 	int nw;
 	struct { int64_t due, period; plx_timer_fn *fn; void *arg; int used; } t[PLX_LOOP_TIMERS];
+	struct plx_ratelim *rl[PLX_LOOP_RATELIMS];
+	int nrl;
 	sigset_t orig;          /* the mask inside ppoll */
 	sigset_t saved;         /* the mask before plx_loop_init */
 	int out_said;           /* a stdout failure was said */
@@ -91,6 +95,10 @@ int plx_loop_timer(struct plx_loop *l, int64_t due, plx_timer_fn *fn);
 int plx_loop_every(struct plx_loop *l, int64_t period, plx_timer_fn *fn);
 void plx_loop_arm(struct plx_loop *l, int h, int64_t due);
 void plx_loop_timer_arg(struct plx_loop *l, int h, void *arg);
+
+/* A rate limit of warnings (log.h) whose held-back lines the loop says
+ * when their second is over, and at the end. */
+void plx_loop_ratelim(struct plx_loop *l, struct plx_ratelim *rl);
 
 /* Ends the run after the current callback, with status (the first one
  * given wins). */

@@ -66,7 +66,7 @@ eq "nothing said" "$(wc -c < "$T/d.err")" 0
 
 # Through the whole pipeline, with the spool in between.
 start_server e --key plx_test --clock-skew -7200
-PLEXUS_CLOCK=unsynced serial-read --status-interval 0 -f "$T/in" | plx-buffer -d "$T/e.db" |
+PLEXUS_CLOCK=unsynced serial-read --status-interval 0 -r "$T/in" | plx-buffer -d "$T/e.db" |
 	PLEXUS_CLOCK=unsynced timeout 30 plx-upload -d "$T/e.db" --clock-warn 0 2>"$T/e.err"
 eq "pipeline: all 20 delivered" "$(grep -c '"metric": *"t"' "$T/e.store")" 20
 d=$(( ($(ts "$T/e.store" | head -1) - $(date +%s%3N)) / 1000 ))

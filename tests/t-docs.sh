@@ -9,8 +9,14 @@ for t in "$TOP"/bin/*; do
 	page=$TOP/cmd/$n/$n.1
 	check "$n has a man page beside it" [ -f "$page" ] || continue
 	syn=$(MANWIDTH=250 man -l "$page" 2>/dev/null | sed -n '/^SYNOPSIS/,/^[A-Z]/p' | sed '1d;$d' | norm)
-	use=$("$t" -h | sed 's/^usage: //' | norm)
+	use=$("$t" -h | sed '/^$/,$d' | sed 's/^usage: //' | norm)
 	eq "$n -h matches the SYNOPSIS of $n(1)" "$use" "$syn"
+	# every option -h lists (a line each, after the synopsis) is in the page
+	page_text=$(MANWIDTH=250 man -l "$page" 2>/dev/null)
+	missing=$("$t" -h | sed '1,/^$/d' | grep -oE '^  (-[a-zA-Z0-9], )?--?[a-zA-Z0-9][a-z0-9-]*' |
+		grep -oE -- '--?[a-zA-Z0-9][a-z0-9-]*$' | while read -r o; do
+			printf '%s\n' "$page_text" | grep -q -- "$o" || printf '%s ' "$o"; done)
+	eq "every option $n -h lists is in $n(1)" "$missing" ""
 done
 for p in "$TOP"/cmd/*/*.[1-8] "$TOP"/man/*.[1-8]; do
 	w=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$p" 2>&1 >/dev/null | grep -v 'cannot adjust line' | head -3)

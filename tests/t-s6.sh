@@ -18,7 +18,7 @@ start_server s --key plx_s6_key
 printf 'plx_s6_key\n' > "$T/etc/api-key" && chmod 600 "$T/etc/api-key"
 printf 'PLEXUS_GATEWAY_URL=%s\n' "$URL_s" > "$T/etc/upload.env"
 mkfifo "$T/in.fifo"
-echo "ARGS=\"-F json -f $T/in.fifo\"" > "$T/etc/serial-read@s6.env"
+echo "ARGS=\"-F json -r $T/in.fifo\"" > "$T/etc/serial-read@s6.env"
 exec 7<>"$T/in.fifo"    # held open: the reader never sees end of file
 
 svscan_stop() { s6-svscanctl -t "$S" 2>/dev/null; wait "$svscan" 2>/dev/null; }

@@ -6,7 +6,7 @@
 # through a pipe whose reader sleeps first; every record must come out.
 . "$(dirname "$0")/lib.sh"
 gen 20000 > "$T/in"
-serial-read -F json --flush-ms 100 --status-interval 0 -f "$T/in" 2>"$T/err" |
+serial-read -F json --flush-ms 100 --status-interval 0 -r "$T/in" 2>"$T/err" |
 	{ sleep 1; cat; } > "$T/out"
 eq "every record comes out although stdout blocked longer than --flush-ms" \
 	"$(grep -c '"test.value"' "$T/out")" 20000

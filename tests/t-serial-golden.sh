@@ -15,7 +15,7 @@ for in in "${cases[@]}"; do
 	c=${in%.in}
 	args=$(cat "$c.args" 2>/dev/null)
 	# shellcheck disable=SC2086
-	timeout 10 serial-read --status-interval 0 $args -f "$in" 2>"$T/$c.err" |
+	timeout 10 serial-read --status-interval 0 $args -r "$in" 2>"$T/$c.err" |
 		sed 's/"timestamp":[0-9]*/"timestamp":T/' > "$T/$c.out"
 	rc=${PIPESTATUS[0]}
 	if [ "${GOLDEN_UPDATE:-}" = 1 ]; then

@@ -20,6 +20,6 @@ eq "nothing on stderr" "$(wc -c < "$T/r.err")" 0
 
 # the pipeline: a file through serial-read into plx-buffer
 awk -v n=$N 'BEGIN { for (i = 1; i <= n; i++) printf "{\"seq\":%d,\"t\":21.5}\n", i }' > "$T/in.json"
-timeout 30 serial-read -f "$T/in.json" --status-interval 0 | timeout 30 plx-buffer -d "$T/s.db" -a
+timeout 30 serial-read -r "$T/in.json" --status-interval 0 | timeout 30 plx-buffer -d "$T/s.db" -a
 eq "$N JSON lines through serial-read | plx-buffer: all spooled" \
 	"$(plx-buffer -d "$T/s.db" --status | awk '$1 == "accepted" { print $2 }')" $((2 * N))

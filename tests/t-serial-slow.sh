@@ -68,7 +68,7 @@ pty_down q
 # 2. Two readers sharing one pipe: lines stay whole (PIPE_BUF writes).
 awk 'BEGIN { for (i = 1; i <= 50000; i++) printf "a=%d b=2 c=3\n", i }' > "$T/a"
 awk 'BEGIN { for (i = 1; i <= 50000; i++) printf "x=%d y=5\n", i }' > "$T/b"
-{ serial-read --status-interval 0 -T dev=one -f "$T/a" & serial-read --status-interval 0 -T dev=two -f "$T/b" & wait; } |
+{ serial-read --status-interval 0 -T dev=one -r "$T/a" & serial-read --status-interval 0 -T dev=two -r "$T/b" & wait; } |
 	plx-buffer -d "$T/s.db" -a 2>"$T/b.err"
 eq "two readers into one pipe: all 250,000 records accepted by plx-buffer" \
 	"$(plx-buffer -d "$T/s.db" --status | awk '$1 == "accepted" { print $2 }')/$(wc -c < "$T/b.err")" "250000/0"

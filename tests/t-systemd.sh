@@ -56,7 +56,7 @@ has() { [ "$(grep -c "\"$2\"" "$T/s.store" 2>/dev/null)" -ge "$1" ]; }
 
 # a serial-read unit whose "device" is a file: it reads it and ends
 gen 500 1 sysd.serial > "$R/serial.in"
-echo "ARGS=\"-F json -f $R/serial.in\"" > "$R/etc/serial-read@file.env"
+echo "ARGS=\"-F json -r $R/serial.in\"" > "$R/etc/serial-read@file.env"
 run_unit serial plexus-serial-read@.service file
 wait "$PID_serial"
 eq "plexus-serial-read@file: the pipeline ends 0 at the end of its input" $? 0

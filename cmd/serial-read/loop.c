@@ -1,13 +1,12 @@
-/* The loop: one ppoll() on the input, with signals unblocked only inside
- * it (so a signal is never lost between a check and the wait), and deadlines
- * for --flush-ms and the status records.
+/* The loop (lib/loop.c): the input, and deadlines for --flush-ms and the
+ * status records.
  *
  * A port that fails (EIO, a hang-up, a 0-byte read: the USB adapter was
  * pulled) is closed, said once on stderr, and reopened with a backoff that
- * doubles from 100 ms up to --backoff-max; the tool never exits for it.
- * A file or stdin ends at EOF.  SIGTERM and SIGINT end the run (final
- * status out first), SIGHUP reopens the port, a broken stdout (EPIPE) ends
- * the run: the supervisor restarts the pipeline.
+ * doubles from 100 ms up to --backoff-max (lib/backoff.c); the tool never
+ * exits for it.  A file or stdin ends at EOF.  SIGTERM and SIGINT end the
+ * run (final status out first), SIGHUP reopens the port, a broken stdout
+ * (EPIPE) ends the run: the supervisor restarts the pipeline.
  *
  * A line that never got its end is not a reading: what the device had
  * printed of an unfinished line when the port went away, was reopened or
@@ -16,18 +15,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "clock.h"
 #include "io.h"
 #include "log.h"
-#include "sig.h"
-#include "out.h"
+#include "loop.h"
 #include "serial.h"
 
 #define READ_CHUNK 65536
@@ -37,70 +35,22 @@
 struct reader {
 	const struct opts *o;
 	struct plx_lp *lp;
+	struct plx_loop *l;
 	struct frame fr;
-	struct plx_out out;     /* stdout: bounded queue, never blocks the port */
 	struct plx_recs st;     /* status records being built */
+	struct plx_reopen port; /* the port's comings and goings */
+	struct plx_ratelim rl;  /* warnings about input */
 	int fd;
-	int stop;               /* 0, or the exit status to end with */
+	int in;                 /* the input's watch */
+	int eof;                /* a file or stdin ended */
 	unsigned long lineno;   /* lines since start (all reconnects) */
-	unsigned long n_read, n_rejected, n_truncated, n_reconnects, n_fragments;
-	int64_t warn_second;    /* rate limit of warnings about input */
-	int nwarn;
-	unsigned long suppressed;
-	unsigned long overruns_told;  /* stdout overruns already said on stderr */
-	int64_t overrun_warned;       /* ... when (monotonic) */
-	int64_t next_open;      /* port closed: when to try again (monotonic) */
-	int64_t backoff;        /* ... and the wait after that, ms */
-	char last_err[200];     /* the last reason said about the port */
+	unsigned long n_read, n_rejected, n_truncated, n_fragments;
 };
-
-/* Warnings about input, at most WARN_PER_S a second: line noise at 921600
- * baud must not turn into a flood on stderr. */
-static void
-warn_tick(struct reader *r)
-{
-	int64_t sec = plx_mono_ms() / 1000;
-
-	if (sec != r->warn_second) {
-		if (r->suppressed)
-			plx_warn("%s: %lu more bad lines not reported", r->o->name, r->suppressed);
-		r->warn_second = sec;
-		r->nwarn = 0;
-		r->suppressed = 0;
-	}
-}
 
 static void
 input_warn(struct reader *r, const char *why)
 {
-	warn_tick(r);
-	if (r->nwarn++ < WARN_PER_S)
-		plx_warn("%s:%lu: %s", r->o->name, r->lineno, why);
-	else
-		r->suppressed++;
-}
-
-/* Queues the records of one line (or the status); a broken stdout ends the
- * run (DESIGN §2: the supervisor restarts the pipeline). */
-static void
-out_failed(struct reader *r)
-{
-	if (r->stop)
-		return;
-	if (errno == EPIPE) {
-		plx_info("stdout closed, exiting");
-		r->stop = 0x100;    /* exit 0 */
-	} else {
-		plx_warn("write to stdout:");
-		r->stop = EX_IOERR;
-	}
-}
-
-static void
-put(struct reader *r, const char *text, size_t len, int n)
-{
-	if (!r->stop && plx_out_put(&r->out, text, len, n) < 0)
-		out_failed(r);
+	plx_warn_limited(&r->rl, "%s:%lu: %s", r->o->name, r->lineno, why);
 }
 
 static void
@@ -117,8 +67,8 @@ on_line(void *ctx, const struct fr_line *l)
 		r->n_truncated++;
 		snprintf(why, sizeof why, "longer than %zu bytes, dropped%s", r->o->max_line,
 		         l->stray == '\r' ? " (it holds CRs but no LF: for a device that ends lines"
-		                            " with CR only, -d auto or -d cr)"
-		         : l->stray == '\n' ? " (it holds LFs that do not end it: -d auto or -d lf)" : "");
+		                            " with CR only, --delimiter auto or cr)"
+		         : l->stray == '\n' ? " (it holds LFs that do not end it: --delimiter auto or lf)" : "");
 		input_warn(r, why);
 		return;
 	}
@@ -135,7 +85,7 @@ on_line(void *ctx, const struct fr_line *l)
 		return;
 	}
 	if (n > 0)
-		put(r, r->lp->out.s, r->lp->out.len, n);
+		plx_loop_put(r->l, r->lp->out.s, r->lp->out.len, n);
 }
 
 /* The line in progress can no longer get its end: dropped, counted, said. */
@@ -154,12 +104,13 @@ drop_fragment(struct reader *r, const char *cause)
 }
 
 static void
-status(struct reader *r)
+status(struct plx_loop *l, void *arg)
 {
+	struct reader *r = arg;
 	const struct { const char *name; unsigned long v; } c[] = {
 		{ "gateway.serial.lines_read", r->n_read }, { "gateway.serial.lines_rejected", r->n_rejected },
-		{ "gateway.serial.lines_truncated", r->n_truncated }, { "gateway.serial.reconnects", r->n_reconnects },
-		{ "gateway.serial.overruns", r->out.overruns },
+		{ "gateway.serial.lines_truncated", r->n_truncated }, { "gateway.serial.reconnects", r->port.lost },
+		{ "gateway.serial.overruns", l->out.overruns },
 		{ "gateway.serial.fragments_dropped", r->n_fragments },
 	};
 	int synced = plx_clock_synced();
@@ -177,65 +128,24 @@ status(struct reader *r)
 		plx_recs_num(&r->st, c[i].name, (double)c[i].v, ts, &t);
 	if (synced >= 0)
 		plx_recs_num(&r->st, "gateway.serial.clock_synced", synced, ts, &t);
-	put(r, r->st.s, r->st.len, r->st.n);
+	plx_loop_put(l, r->st.s, r->st.len, r->st.n);
 }
 
-/* Records dropped because stdout was too slow: said at most every 10 s. */
-static void
-overrun_tick(struct reader *r, int64_t now)
-{
-	if (r->out.overruns == r->overruns_told || now - r->overrun_warned < 10000)
-		return;
-	plx_warn("stdout too slow: dropped %lu records (%lu in all)",
-	         r->out.overruns - r->overruns_told, r->out.overruns);
-	r->overruns_told = r->out.overruns;
-	r->overrun_warned = now;
-}
-
-/* One attempt to open the port; on failure the next one is planned with a
- * backoff doubling from 100 ms to --backoff-max, and a reason that changed
- * is said once. */
-static void
-try_open(struct reader *r, int64_t now)
-{
-	char err[200];
-
-	if ((r->fd = port_open(r->o, err, sizeof err)) >= 0) {
-		if (*r->last_err)
-			plx_warn("%s: open again", r->o->name);
-		*r->last_err = '\0';
-		r->backoff = 100;
-		return;
-	}
-	if (strcmp(err, r->last_err)) {
-		plx_warn("%s: unable to open: %s; retrying", r->o->name, err);
-		snprintf(r->last_err, sizeof r->last_err, "%s", err);
-	}
-	r->next_open = now + r->backoff;
-	r->backoff = r->backoff * 2 > r->o->backoff_max_ms ? r->o->backoff_max_ms : r->backoff * 2;
-}
-
-/* The port failed (or SIGHUP): close it, and reopen after delay ms. */
+/* The port failed (or SIGHUP): closed, and reopened after delay ms. */
 static void
 port_close(struct reader *r, const char *why, int64_t delay)
 {
-	if (why) {
-		plx_warn("%s: device gone (%s); reopening", r->o->name, why);
-		snprintf(r->last_err, sizeof r->last_err, "%s", why);
-		r->n_reconnects++;
-	}
 	drop_fragment(r, why ? "the device went away" : "the port was reopened");
+	plx_reopen_lost(&r->port, why, delay);
 	close(r->fd);
 	r->fd = -1;
 	plx_lp_reset(r->lp);
-	r->next_open = plx_mono_ms() + delay;
-	r->backoff = 100;
 }
 
-/* Bytes from the input; 1 at the end of a file or stdin. */
-static int
-on_input(struct reader *r, short revents)
+static void
+on_input(struct plx_loop *l, int fd, short revents, void *arg)
 {
+	struct reader *r = arg;
 	static char buf[READ_CHUNK];
 	ssize_t n = plx_read(r->fd, buf, sizeof buf);
 
@@ -249,52 +159,86 @@ on_input(struct reader *r, short revents)
 	} else if (!r->o->port) {
 		if (n < 0)
 			plx_warn("read %s:", r->o->name);
-		return 1;
+		r->eof = 1;
+		plx_loop_stop(l, 0);
 	} else {
 		/* a pulled USB adapter takes a moment to vanish and come back */
 		port_close(r, n == 0 ? "end of file" : n < 0 && errno == EAGAIN ? "hang-up"
 		           : strerror(errno), 100);
 	}
-	return 0;
 }
 
-/* Milliseconds to the nearest deadline (--flush-ms, the warning rate
- * limit, status, reopening the port), or -1 for none. */
-static int64_t
-next_wait(const struct reader *r, int64_t now, int64_t next_status)
+static void
+on_hup(struct plx_loop *l, void *arg)
 {
-	const struct opts *o = r->o;
-	int64_t wait = -1;
+	struct reader *r = arg;
 
-	if (o->flush_ms && frame_pending(&r->fr))
-		wait = r->fr.last_mono + o->flush_ms - now;
-	if (r->suppressed && (wait < 0 || 1000 - now % 1000 < wait))
-		wait = 1000 - now % 1000;
-	if (o->status_s && (wait < 0 || next_status - now < wait))
-		wait = next_status - now;
-	if (r->fd < 0 && (wait < 0 || r->next_open - now < wait))
-		wait = r->next_open - now;
-	if (wait < 0 && ((o->flush_ms && frame_pending(&r->fr)) || o->status_s || r->fd < 0))
-		wait = 0;
-	return wait;
+	if (!r->o->port || r->fd < 0)
+		return;
+	plx_info("%s: SIGHUP, reopening", r->o->name);
+	port_close(r, NULL, 0);
+}
+
+/* Before each wait: the port opened when due; the input read while
+ * stdout keeps up (a port always: what does not fit the queue is dropped
+ * and counted; a file or stdin waits); a pause that ends a line. */
+static int64_t
+prepare(struct plx_loop *l, void *arg)
+{
+	struct reader *r = arg;
+	int64_t now = plx_mono_ms(), due = -1;
+	char err[200];
+	int reading;
+
+	if (r->o->port && r->fd < 0 && plx_reopen_due(&r->port, now)) {
+		if ((r->fd = port_open(r->o, err, sizeof err)) >= 0)
+			plx_reopen_ok(&r->port);
+		else
+			plx_reopen_failed(&r->port, err);
+	}
+	if (r->o->port && r->fd < 0)
+		due = r->port.at;
+	reading = r->fd >= 0 && (r->o->port || plx_out_pending(&l->out) < (size_t)r->o->queue_max / 2);
+	plx_loop_fd_set(l, r->in, r->fd, reading ? POLLIN : 0);
+	if (r->fd >= 0 && !reading && frame_pending(&r->fr))
+		r->fr.last_mono = now;      /* not reading is not quiet */
+	if (r->o->flush_ms && frame_pending(&r->fr)) {
+		if (now - r->fr.last_mono >= r->o->flush_ms)
+			frame_flush(&r->fr);    /* the user says a pause ends a line */
+		else if (due < 0 || r->fr.last_mono + r->o->flush_ms < due)
+			due = r->fr.last_mono + r->o->flush_ms;
+	}
+	return due;
+}
+
+static void
+finish(struct plx_loop *l, void *arg)
+{
+	struct reader *r = arg;
+
+	if (r->eof)
+		frame_flush(&r->fr);    /* the input is whole: its last line needs no end */
+	else
+		drop_fragment(r, "stopped");
+	if (r->o->status_ms)
+		status(l, r);
 }
 
 int
 run(const struct opts *o, struct plx_lp *lp)
 {
-	struct reader r = { .o = o, .lp = lp, .fd = -1, .backoff = 100 };
-	sigset_t orig;
-	struct pollfd pf[2];
-	struct timespec tmo;
-	int64_t now, next_status, wait;
-	int nf, in, eof = 0;
+	struct plx_loop l;
+	struct reader r = { .o = o, .lp = lp, .l = &l, .fd = -1,
+	                    .rl = { .per_s = WARN_PER_S, .what = "bad lines" } };
+	int rc;
 
-	if (frame_init(&r.fr, o->max_line, o->delim, on_line, &r) < 0 ||
-	    plx_out_init(&r.out, STDOUT_FILENO, o->queue_max) < 0)
-		plx_die(EX_OSERR, "unable to set up:");
-	r.out.wait = !o->port;      /* a file can wait for a slow consumer */
+	plx_loop_init(&l, &r);
+	plx_loop_output(&l, STDOUT_FILENO, o->queue_max, !o->port);  /* a file can wait */
+	plx_loop_ratelim(&l, &r.rl);
+	if (frame_init(&r.fr, o->max_line, o->delim, on_line, &r) < 0)
+		plx_die(EX_OSERR, "out of memory");
 	plx_recs_init(&r.st);
-	plx_signals_setup(&orig);
+	plx_reopen_init(&r.port, o->name, o->backoff_max_ms);
 	if (!o->port) {
 		if (!strcmp(o->file, "-"))
 			r.fd = STDIN_FILENO;
@@ -302,66 +246,19 @@ run(const struct opts *o, struct plx_lp *lp)
 			plx_die(EX_NOINPUT, "unable to open %s:", o->file);
 		plx_nonblock(r.fd, 1);
 	}
-	next_status = plx_mono_ms() + (int64_t)o->status_s * 1000;
+	r.in = plx_loop_fd(&l, r.fd, POLLIN, on_input);
+	if (o->status_ms)
+		plx_loop_every(&l, o->status_ms, status);
+	l.prepare = prepare;
+	l.on_hup = on_hup;
+	l.on_stop = finish;
 	if (plx_clock_synced() == 0)
 		plx_info("the system clock is not synchronised: records are stamped with it as it is");
-
-	while (!r.stop && !plx_got_term) {
-		now = plx_mono_ms();
-		if (o->port && r.fd < 0 && now >= r.next_open)
-			try_open(&r, now);
-		wait = next_wait(&r, now, next_status);
-		tmo.tv_sec = wait / 1000;
-		tmo.tv_nsec = (wait % 1000) * 1000000;
-		/* A port is read on while stdout is slow (what does not fit the
-		 * queue is dropped and counted); a file or stdin waits. */
-		nf = 0, in = -1;
-		if (r.fd >= 0 && (o->port || plx_out_pending(&r.out) < o->queue_max / 2))
-			pf[in = nf++] = (struct pollfd){ .fd = r.fd, .events = POLLIN };
-		else if (frame_pending(&r.fr))
-			r.fr.last_mono = now;   /* not reading is not quiet */
-		if (plx_out_pending(&r.out))
-			pf[nf++] = (struct pollfd){ .fd = STDOUT_FILENO, .events = POLLOUT };
-		if (ppoll(pf, (nfds_t)nf, wait < 0 ? NULL : &tmo, &orig) < 0 && errno != EINTR)
-			plx_die(EX_OSERR, "poll:");
-		if (plx_got_term)
-			break;
-		if (plx_got_hup && o->port && r.fd >= 0) {
-			plx_info("%s: SIGHUP, reopening", o->name);
-			port_close(&r, NULL, 0);
-		} else if (in >= 0 && pf[in].revents && (eof = on_input(&r, pf[in].revents))) {
-			break;      /* EOF of a file or stdin */
-		}
-		plx_got_hup = 0;
-		if (plx_out_flush(&r.out) < 0)
-			out_failed(&r);
-		now = plx_mono_ms();
-		if (r.suppressed)
-			warn_tick(&r);
-		overrun_tick(&r, now);
-		if (o->flush_ms && frame_pending(&r.fr) && now - r.fr.last_mono >= o->flush_ms)
-			frame_flush(&r.fr);     /* the user says a pause ends a line */
-		if (o->status_s && now >= next_status) {
-			status(&r);
-			next_status = now + (int64_t)o->status_s * 1000;
-		}
-	}
-	if (eof)
-		frame_flush(&r.fr);     /* the input is whole: its last line needs no end */
-	else if (!r.stop)           /* (stdout is gone: nothing more is said) */
-		drop_fragment(&r, "stopped");
-	r.warn_second = -1;
-	warn_tick(&r);
-	if (o->status_s && !r.stop)
-		status(&r);
-	if (!r.stop && plx_out_drain(&r.out, plx_got_term) < 0)
-		out_failed(&r);
-	r.overrun_warned = -10000;
-	overrun_tick(&r, 0);
+	rc = plx_loop_run(&l);
 	if (r.fd >= 0)
 		close(r.fd);
 	frame_free(&r.fr);
-	plx_out_free(&r.out);
 	plx_recs_free(&r.st);
-	return r.stop == 0x100 ? 0 : r.stop;
+	plx_loop_free(&l);
+	return rc;
 }

@@ -1,159 +1,139 @@
 /* serial-read: what a UART device prints, as Plexus records on stdout.
  * Options here; the formats are lib/lineparse.c, the loop is loop.c. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
-#include "args.h"
 #include "log.h"
+#include "opts.h"
 #include "out.h"
 #include "serial.h"
 
-static const char usage_text[] =
-	"usage: serial-read [-F format] [-b baud] [-d delimiter] [-p prefix] [-s source-id]\n"
-	"                   [-T key=value]... [--databits 5|6|7|8] [--parity none|even|odd]\n"
-	"                   [--stopbits 1|2] [--rtscts] [--xonxoff] [--max-line bytes]\n"
-	"                   [--flush-ms ms] [--status-interval seconds] [--backoff-max ms]\n"
-	"                   [--queue bytes]\n"
+static const char synopsis[] =
+	"usage: serial-read [-F format] [-b baud] [--delimiter auto|lf|cr|crlf|char] [-p prefix]\n"
+	"                   [-s source-id] [-T key=value]... [--databits 5|6|7|8]\n"
+	"                   [--parity none|even|odd] [--stopbits 1|2] [--rtscts] [--xonxoff]\n"
+	"                   [--max-line bytes] [--flush-ms duration] [--status-interval duration]\n"
+	"                   [--backoff-max duration] [--queue bytes]\n"
 	"                   [--columns name,...] [--csv-sep char] [--pattern regex --fields name,...]\n"
-	"                   port | -f file | -\n"
+	"                   port | -r file | -\n"
 	"       serial-read -h | --version\n";
-
-static _Noreturn void
-usage(int status)
-{
-	fputs(usage_text, status ? stderr : stdout);
-	exit(status);
-}
 
 /* auto, lf, cr, crlf, one character, or \xHH, \t, \0 */
 static int
-delimiter(const char *s)
+delimiter(const char *s, void *to, char *err, size_t errlen)
 {
+	static const struct { const char *name; int d; } named[] = {
+		{ "auto", FR_AUTO }, { "lf", FR_LF }, { "\\n", FR_LF }, { "cr", FR_CR }, { "\\r", FR_CR },
+		{ "crlf", FR_CRLF }, { "\\r\\n", FR_CRLF }, { "\\t", '\t' },
+	};
 	char *e;
 	long v;
+	size_t i;
 
-	if (!strcmp(s, "auto"))
-		return FR_AUTO;
-	if (!strcmp(s, "lf") || !strcmp(s, "\\n"))
-		return FR_LF;
-	if (!strcmp(s, "cr") || !strcmp(s, "\\r"))
-		return FR_CR;
-	if (!strcmp(s, "crlf") || !strcmp(s, "\\r\\n"))
-		return FR_CRLF;
-	if (!strcmp(s, "\\t"))
-		return '\t';
-	if (s[0] == '\\' && s[1] == 'x' && s[2]) {
-		v = strtol(s + 2, &e, 16);
-		if (!*e && v >= 0 && v <= 255)
-			return (int)v;
-	}
+	for (i = 0; i < sizeof named / sizeof named[0]; i++)
+		if (!strcmp(s, named[i].name))
+			return *(int *)to = named[i].d, 0;
+	if (s[0] == '\\' && s[1] == 'x' && s[2] && (v = strtol(s + 2, &e, 16)) >= 0 && !*e && v <= 255)
+		return *(int *)to = (int)v, 0;
 	if (s[0] && !s[1])
-		return (unsigned char)s[0];
-	plx_die(EX_USAGE, "-d: \"%s\" is not auto, lf, cr, crlf, one character or \\xHH", s);
+		return *(int *)to = (unsigned char)s[0], 0;
+	snprintf(err, errlen, "\"%s\" is not auto, lf, cr, crlf, one character or \\xHH", s);
+	return -1;
+}
+
+static int
+format(const char *s, void *to, char *err, size_t errlen)
+{
+	int f = plx_lp_format_parse(s);
+
+	if (f < 0) {
+		snprintf(err, errlen, "unknown format \"%s\" (json, kv, csv, nmea, pattern, auto)", s);
+		return -1;
+	}
+	((struct plx_lp *)to)->format = f;
+	return 0;
+}
+
+static int
+parity(const char *s, void *to, char *err, size_t errlen)
+{
+	if (strcmp(s, "none") && strcmp(s, "even") && strcmp(s, "odd")) {
+		snprintf(err, errlen, "\"%s\" is not none, even or odd", s);
+		return -1;
+	}
+	*(char *)to = s[0];
+	return 0;
+}
+
+static int
+csv_sep(const char *s, void *to, char *err, size_t errlen)
+{
+	if (strlen(s) != 1 && strcmp(s, "\\t")) {
+		snprintf(err, errlen, "one character");
+		return -1;
+	}
+	((struct plx_lp *)to)->csv_sep = s[1] ? '\t' : s[0];
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	enum { O_DATABITS = 256, O_PARITY, O_STOPBITS, O_RTSCTS, O_XONXOFF, O_MAXLINE, O_FLUSH,
-	       O_STATUS, O_BACKOFF, O_COLUMNS, O_CSVSEP, O_PATTERN, O_FIELDS, O_QUEUE, O_VERSION };
-	static const struct option lo[] = {
-		{ "format", required_argument, NULL, 'F' },
-		{ "baud", required_argument, NULL, 'b' },
-		{ "delimiter", required_argument, NULL, 'd' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "prefix", required_argument, NULL, 'p' },
-		{ "source-id", required_argument, NULL, 's' },
-		{ "tag", required_argument, NULL, 'T' },
-		{ "databits", required_argument, NULL, O_DATABITS },
-		{ "parity", required_argument, NULL, O_PARITY },
-		{ "stopbits", required_argument, NULL, O_STOPBITS },
-		{ "rtscts", no_argument, NULL, O_RTSCTS },
-		{ "xonxoff", no_argument, NULL, O_XONXOFF },
-		{ "max-line", required_argument, NULL, O_MAXLINE },
-		{ "flush-ms", required_argument, NULL, O_FLUSH },
-		{ "status-interval", required_argument, NULL, O_STATUS },
-		{ "backoff-max", required_argument, NULL, O_BACKOFF },
-		{ "columns", required_argument, NULL, O_COLUMNS },
-		{ "csv-sep", required_argument, NULL, O_CSVSEP },
-		{ "pattern", required_argument, NULL, O_PATTERN },
-		{ "fields", required_argument, NULL, O_FIELDS },
-		{ "queue", required_argument, NULL, O_QUEUE },
-		{ "version", no_argument, NULL, O_VERSION },
+	static struct opts o = { .baud = 115200, .databits = 8, .parity = 'n', .stopbits = 1,
+	                         .delim = FR_AUTO, .max_line = 4096, .backoff_max_ms = 5000,
+	                         .queue_max = PLX_OUT_MAX_DEFAULT };
+	static struct plx_lp lp;
+	static const char *pattern, *fields, *columns;
+	const struct plx_opt tab[] = {
+		{ 'F', "format", PLX_OPT_FN, &lp, 0, 0, 0, format, "FORMAT", "json, kv, csv, nmea, pattern or auto", NULL },
+		{ 'b', "baud", PLX_OPT_NUM, &o.baud, 50, 20000000, 0, NULL, "BAUD", "bits a second (115200)", NULL },
+		{ 0, "delimiter", PLX_OPT_FN, &o.delim, 0, 0, 0, delimiter, "END",
+		  "what ends a line: auto (LF, CR or CRLF), lf, cr, crlf or a character", NULL },
+		{ 'r', "read", PLX_OPT_STR, &o.file, 0, 0, 0, NULL, "FILE", "read a file (- for stdin), not a port", NULL },
+		{ 0, "databits", PLX_OPT_NUM, &o.databits, 5, 8, 0, NULL, "5|6|7|8", "data bits (8)", NULL },
+		{ 0, "parity", PLX_OPT_FN, &o.parity, 0, 0, 0, parity, "none|even|odd", "parity (none)", NULL },
+		{ 0, "stopbits", PLX_OPT_NUM, &o.stopbits, 1, 2, 0, NULL, "1|2", "stop bits (1)", NULL },
+		{ 0, "rtscts", PLX_OPT_FLAG, &o.rtscts, 0, 0, 0, NULL, NULL, "RTS/CTS flow control", NULL },
+		{ 0, "xonxoff", PLX_OPT_FLAG, &o.xonxoff, 0, 0, 0, NULL, NULL, "XON/XOFF flow control", NULL },
+		{ 0, "max-line", PLX_OPT_NUM, &o.max_line, 16, PLX_LINE_MAX, 0, NULL, "BYTES", "longest line (4096)", NULL },
+		{ 0, "flush-ms", PLX_OPT_DUR, &o.flush_ms, 1, 3600000, 1, NULL, "DURATION",
+		  "a pause this long ends a line (default: only its end does)", NULL },
+		{ 0, "backoff-max", PLX_OPT_DUR, &o.backoff_max_ms, 100, 3600000, 1, NULL, "DURATION",
+		  "longest wait between attempts to reopen the port (5s)", NULL },
+		{ 0, "queue", PLX_OPT_NUM, &o.queue_max, 65536, 1 << 30, 0, NULL, "BYTES",
+		  "records waiting for a slow stdout before they are dropped (1M)", NULL },
+		{ 0, "columns", PLX_OPT_STR, &columns, 0, 0, 0, NULL, "NAME,...", "CSV column names (no header line)", NULL },
+		{ 0, "csv-sep", PLX_OPT_FN, &lp, 0, 0, 0, csv_sep, "CHAR", "CSV field separator (,)", NULL },
+		{ 0, "pattern", PLX_OPT_STR, &pattern, 0, 0, 0, NULL, "REGEX", "a regex whose groups are readings", NULL },
+		{ 0, "fields", PLX_OPT_STR, &fields, 0, 0, 0, NULL, "NAME,...", "the names of --pattern's groups", NULL },
+		{ 'd', NULL, PLX_OPT_FN, &o.delim, 0, 0, 0, delimiter, "END", NULL, "--delimiter" },
+		{ 'f', "file", PLX_OPT_STR, &o.file, 0, 0, 0, NULL, "FILE", NULL, "-r/--read" },
 		{ 0 }
 	};
-	struct opts o = { .baud = 115200, .databits = 8, .parity = 'n', .stopbits = 1,
-	                  .delim = FR_AUTO, .max_line = 4096, .flush_ms = 0, .status_s = 60,
-	                  .backoff_max_ms = 5000, .queue_max = PLX_OUT_MAX_DEFAULT };
-	struct plx_lp lp;
-	const char *pattern = NULL, *fields = NULL, *columns = NULL;
+	struct plx_common c = { .status_ms = 60000 };
 	char err[200];
-	int c, f, rc;
+	int i, optind_;
 
 	plx_log_init(argv[0]);
 	if (plx_lp_init(&lp, PLX_LP_AUTO) < 0)
 		plx_die(EX_OSERR, "out of memory");
-	while ((c = getopt_long(argc, argv, "F:T:b:d:f:hp:s:", lo, NULL)) != -1) {
-		switch (c) {
-		case 'F':
-			if ((f = plx_lp_format_parse(optarg)) < 0)
-				plx_die(EX_USAGE, "-F: unknown format \"%s\" (json, kv, csv, nmea, pattern, auto)", optarg);
-			lp.format = f;
-			break;
-		case 'T':
-			if (plx_lp_tag(&lp, optarg, err, sizeof err) < 0)
-				plx_die(EX_USAGE, "-T: %s", err);
-			break;
-		case 'b': o.baud = (long)plx_opt_num("-b", optarg, 50, 20000000); break;
-		case 'd': o.delim = delimiter(optarg); break;
-		case 'f': o.file = optarg; break;
-		case 'h': usage(0);
-		case 'p':
-			if (strlen(optarg) >= PLX_NAME_MAX)
-				plx_die(EX_USAGE, "-p: longer than %d bytes", PLX_NAME_MAX - 1);
-			lp.prefix = optarg;
-			break;
-		case 's':
-			if (!plx_source_id_ok(optarg))
-				plx_die(EX_USAGE, "-s: \"%s\" does not match ^[a-z0-9][a-z0-9._-]*$", optarg);
-			lp.source_id = optarg;
-			break;
-		case O_DATABITS: o.databits = (int)plx_opt_num("--databits", optarg, 5, 8); break;
-		case O_PARITY:
-			if (strcmp(optarg, "none") && strcmp(optarg, "even") && strcmp(optarg, "odd"))
-				plx_die(EX_USAGE, "--parity: \"%s\" is not none, even or odd", optarg);
-			o.parity = optarg[0];
-			break;
-		case O_STOPBITS: o.stopbits = (int)plx_opt_num("--stopbits", optarg, 1, 2); break;
-		case O_RTSCTS: o.rtscts = 1; break;
-		case O_XONXOFF: o.xonxoff = 1; break;
-		case O_MAXLINE: o.max_line = (size_t)plx_opt_num("--max-line", optarg, 16, PLX_LINE_MAX); break;
-		case O_FLUSH: o.flush_ms = (int)plx_opt_num("--flush-ms", optarg, 1, 3600000); break;
-		case O_STATUS: o.status_s = (int)plx_opt_num("--status-interval", optarg, 0, 86400); break;
-		case O_BACKOFF: o.backoff_max_ms = (int)plx_opt_num("--backoff-max", optarg, 100, 3600000); break;
-		case O_COLUMNS: columns = optarg; break;
-		case O_CSVSEP:
-			if (strlen(optarg) != 1 && strcmp(optarg, "\\t"))
-				plx_die(EX_USAGE, "--csv-sep: one character");
-			lp.csv_sep = optarg[1] ? '\t' : optarg[0];
-			break;
-		case O_PATTERN: pattern = optarg; break;
-		case O_FIELDS: fields = optarg; break;
-		case O_QUEUE: o.queue_max = (size_t)plx_opt_num("--queue", optarg, 65536, 1 << 30); break;
-		case O_VERSION: puts("serial-read " PLX_VERSION); plx_lp_free(&lp); return 0;
-		default: usage(EX_USAGE);
-		}
+	optind_ = plx_opts_parse(argc, argv, tab, PLX_COMMON_READER, &c, synopsis);
+	o.status_ms = c.status_ms;
+	lp.source_id = c.source_id;
+	lp.prefix = c.prefix;
+	for (i = 0; i < c.ntags; i++)
+		if (plx_lp_tag(&lp, c.tag[i], err, sizeof err) < 0)
+			plx_die(EX_USAGE, "-T: %s", err);
+	if (o.file ? optind_ != argc : optind_ != argc - 1) {
+		fputs(synopsis, stderr);
+		return EX_USAGE;
 	}
-	if (o.file ? optind != argc : optind != argc - 1)
-		usage(EX_USAGE);
-	if (!o.file && !strcmp(argv[optind], "-"))
+	if (!o.file && !strcmp(argv[optind_], "-"))
 		o.file = "-";
 	else if (!o.file)
-		o.port = argv[optind];
+		o.port = argv[optind_];
 	o.name = o.port ? o.port : strcmp(o.file, "-") ? o.file : "stdin";
 	if (columns && plx_lp_columns(&lp, columns, err, sizeof err) < 0)
 		plx_die(EX_USAGE, "--columns: %s", err);
@@ -167,7 +147,7 @@ main(int argc, char **argv)
 	}
 	if (lp.format == PLX_LP_PATTERN && !pattern)
 		plx_die(EX_USAGE, "-F pattern needs --pattern and --fields");
-	rc = run(&o, &lp);
+	i = run(&o, &lp);
 	plx_lp_free(&lp);
-	return rc;
+	return i;
 }

@@ -17,17 +17,17 @@ struct opts {
 	const char *port;      /* device path, NULL when reading a file or stdin */
 	const char *file;      /* file path, "-" for stdin */
 	const char *name;      /* the input as messages and the port tag name it */
-	long baud;             /* bits/s */
-	int databits;          /* 5..8 */
+	int64_t baud;          /* bits/s */
+	int64_t databits;      /* 5..8 */
 	char parity;           /* 'n', 'e', 'o' */
-	int stopbits;          /* 1, 2 */
+	int64_t stopbits;      /* 1, 2 */
 	int rtscts, xonxoff;   /* flow control */
 	int delim;             /* FR_AUTO, FR_LF, FR_CR, FR_CRLF or a byte (>= 0) */
-	size_t max_line;       /* bytes in a line, delimiter excluded */
-	int flush_ms;          /* a partial line is a line after this much quiet; 0: never */
-	int status_s;          /* status records every this many seconds; 0: none */
-	int backoff_max_ms;    /* longest wait between two attempts to reopen */
-	size_t queue_max;      /* bytes of records waiting for a slow stdout */
+	int64_t max_line;      /* bytes in a line, delimiter excluded */
+	int64_t flush_ms;      /* a partial line is a line after this much quiet; 0: never */
+	int64_t status_ms;     /* status records every this many ms; 0: none */
+	int64_t backoff_max_ms;/* longest wait between two attempts to reopen */
+	int64_t queue_max;     /* bytes of records waiting for a slow stdout */
 };
 
 enum { FR_LF = -1, FR_CR = -2, FR_CRLF = -3, FR_AUTO = -4 };
