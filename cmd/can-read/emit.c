@@ -213,19 +213,22 @@ emit_idtag(char *buf, canid_t id)
 	buf[2 + n] = '\0';
 }
 
+/* A tag can-read adds to the base tags: the ones of -T leave it room
+ * (main.c), and its values are ASCII it made; one refused all the same
+ * leaves why in e->recs.err, for emit_rejected. */
 int
-emit_tags(const struct emit *e, struct plx_tags *t, int iface, const char *id)
+emit_tag(struct emit *e, struct plx_tags *t, const char *key, const char *val)
+{
+	return plx_tags_add(t, key, val, e->recs.err, sizeof e->recs.err);
+}
+
+int
+emit_tags(struct emit *e, struct plx_tags *t, int iface, const char *id)
 {
 	*t = e->o->tags;
-	if (t->n > PLX_TAGS_MAX - 5)
+	if (emit_tag(e, t, "interface", emit_iface(e, iface)) < 0)
 		return -1;
-	t->key[t->n] = "interface";
-	t->val[t->n++] = emit_iface(e, iface);
-	if (id) {
-		t->key[t->n] = "id";
-		t->val[t->n++] = id;
-	}
-	return 0;
+	return id ? emit_tag(e, t, "id", id) : 0;
 }
 
 /* The frame's records go out together. */
@@ -267,15 +270,9 @@ raw_record(struct emit *e, const struct cframe *cf)
 		k += (size_t)snprintf(flags + k, sizeof flags - k, ",brs");
 	if (cf->fd && f->flags & CANFD_ESI)
 		k += (size_t)snprintf(flags + k, sizeof flags - k, ",esi");
-	if (emit_tags(e, &t, cf->iface, id) < 0)
-		return;
-	t.key[t.n] = "len";
-	t.val[t.n++] = len;
-	if (k) {
-		t.key[t.n] = "flags";
-		t.val[t.n++] = flags + 1;
-	}
-	if (plx_recs_str(&e->recs, e->frame_name, val, n, cf->ts, &t) < 0)
+	if (emit_tags(e, &t, cf->iface, id) < 0 || emit_tag(e, &t, "len", len) < 0 ||
+	    (k && emit_tag(e, &t, "flags", flags + 1) < 0) ||
+	    plx_recs_str(&e->recs, e->frame_name, val, n, cf->ts, &t) < 0)
 		emit_rejected(e);
 }
 
@@ -293,18 +290,20 @@ error_word(void *ctx, const char *word)
 static void
 error_records(struct emit *e, const struct cframe *cf)
 {
-	struct errctx x = { e, cf, { 0 } };
+	struct errctx x = { .e = e, .cf = cf };
 	char tx[8], rx[8];
 
-	if (emit_tags(e, &x.t, cf->iface, NULL) < 0)
+	if (emit_tags(e, &x.t, cf->iface, NULL) < 0) {
+		emit_rejected(e);
 		return;
+	}
 	if (cf->f.can_id & CAN_ERR_CNT && cf->f.len >= CAN_ERR_DLC) {
 		snprintf(tx, sizeof tx, "%u", cf->f.data[6]);
 		snprintf(rx, sizeof rx, "%u", cf->f.data[7]);
-		x.t.key[x.t.n] = "tx_errors";
-		x.t.val[x.t.n++] = tx;
-		x.t.key[x.t.n] = "rx_errors";
-		x.t.val[x.t.n++] = rx;
+		if (emit_tag(e, &x.t, "tx_errors", tx) < 0 || emit_tag(e, &x.t, "rx_errors", rx) < 0) {
+			emit_rejected(e);
+			return;
+		}
 	}
 	errframe_words(&cf->f, error_word, &x);
 }
@@ -443,8 +442,12 @@ emit_status(struct emit *e, int live)
 		status_num(e, "gateway.can.clock_synced", k, ts, &e->o->tags);
 	for (k = 0; live && k < e->o->nifc; k++) {
 		const struct iface *ic = &e->o->ifc[k];
-		if (!strcmp(ic->name, "any") || emit_tags(e, &t, ic->name_idx, NULL) < 0)
+		if (!strcmp(ic->name, "any"))
 			continue;
+		if (emit_tags(e, &t, ic->name_idx, NULL) < 0) {
+			emit_rejected(e);
+			continue;
+		}
 		if ((st = link_state(ic->name)) &&
 		    plx_recs_str(&e->recs, "gateway.can.bus_state", st, strlen(st), ts, &t) < 0)
 			emit_rejected(e);

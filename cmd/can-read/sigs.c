@@ -152,12 +152,9 @@ tpl_for(struct sigs *g, unsigned i, int iface)
 	if (t->iface == iface)
 		return 0;
 	tpl_drop(t);
-	if (emit_tags(g->e, &tags, iface, g->idtag[g->msg[i]]) < 0)
+	if (emit_tags(g->e, &tags, iface, g->idtag[g->msg[i]]) < 0 ||
+	    (*s->unit && emit_tag(g->e, &tags, "unit", s->unit) < 0))
 		return -1;
-	if (*s->unit) {
-		tags.key[tags.n] = "unit";
-		tags.val[tags.n++] = s->unit;
-	}
 	if (plx_rectpl_init(&t->t, g->name[i], &tags, err, sizeof err) < 0)
 		return -1;
 	if (plx_rectpl_init_event(&t->ev, g->name[i], &tags, err, sizeof err) < 0) {
@@ -194,11 +191,9 @@ send(struct sigs *g, unsigned i, double v, const char *label, int64_t ts, int if
 
 	if (!suffix && send_fast(g, i, v, label, ts, iface) == 0)
 		return;
-	if (emit_tags(e, &t, iface, g->idtag[g->msg[i]]) < 0)
+	if (emit_tags(e, &t, iface, g->idtag[g->msg[i]]) < 0 || (*s->unit && emit_tag(e, &t, "unit", s->unit) < 0)) {
+		emit_rejected(e);
 		return;
-	if (*s->unit) {
-		t.key[t.n] = "unit";
-		t.val[t.n++] = s->unit;
 	}
 	if (suffix) {
 		snprintf(name, sizeof name, "%s.%s", nm, suffix);

@@ -52,6 +52,7 @@ struct reader {
 	int64_t next_open;      /* port closed: when to try again (monotonic) */
 	int64_t backoff;        /* ... and the wait after that, ms */
 	char last_err[200];     /* the last reason said about the port */
+	int port_tag_said;      /* the port's name is no tag: said */
 };
 
 /* Warnings about input, at most WARN_PER_S a second: line noise at 921600
@@ -169,9 +170,10 @@ status(struct reader *r)
 	size_t i;
 
 	snprintf(port, sizeof port, "%s", r->o->name);
-	t.source_id = r->lp->source_id;
-	if (plx_tags_add(&t, "port", port, err, sizeof err) < 0)
-		t.n--, plx_warn("status: %s", err);   /* a port name that is no tag: left out */
+	/* a port name that is no tag value (not UTF-8): left out, alone, and
+	 * said once; the other tags stay */
+	if (plx_tags_add(&t, "port", port, err, sizeof err) < 0 && !r->port_tag_said++)
+		plx_warn("status records: %s: left out", err);
 	plx_recs_clear(&r->st);
 	for (i = 0; i < sizeof c / sizeof c[0]; i++)
 		plx_recs_num(&r->st, c[i].name, (double)c[i].v, ts, &t);

@@ -118,9 +118,8 @@ main(int argc, char **argv)
 			lp.prefix = optarg;
 			break;
 		case 's':
-			if (!plx_source_id_ok(optarg))
-				plx_die(EX_USAGE, "-s: \"%s\" does not match ^[a-z0-9][a-z0-9._-]*$", optarg);
-			lp.source_id = optarg;
+			if (plx_tags_set_source(&lp.tags, optarg, err, sizeof err) < 0)
+				plx_die(EX_USAGE, "-s: %s", err);
 			break;
 		case O_DATABITS: o.databits = (int)plx_opt_num("--databits", optarg, 5, 8); break;
 		case O_PARITY:

@@ -68,7 +68,7 @@ main(void)
 
 	plx_tags_add(&t, "interface", "can0", err, sizeof err);
 	plx_tags_add(&t, "unit", "\"deg\\C\"", err, sizeof err);
-	plx_tags_source(&t, "truck-7", err, sizeof err);
+	plx_tags_set_source(&t, "truck-7", err, sizeof err);
 	T(same("can.Engine.Rpm", &t, "2019.75", 2019.75, 1436509052100), "with tags and a source");
 	T(same("can.Engine.Rpm", &none, "-3", -3, 0), "no tags, timestamp 0");
 	T(same("a \"quoted\" ,\"value\":0,\"timestamp\":0 name", &t, "0.1", 0.1, -5), "cut marks inside the name");
