@@ -2,14 +2,11 @@
  * of the Plexus server's gateway/validate.go as PLEXUS-API.md records it,
  * through the rule functions of rules.c; lengths are bytes of UTF-8, as the
  * server counts them. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "io.h"
-#include "clock.h"
 #include "record.h"
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
@@ -642,51 +639,4 @@ plx_record_text(json_object *rec, size_t *len)
 {
 	return json_object_to_json_string_length(rec, JSON_C_TO_STRING_PLAIN |
 	                                         JSON_C_TO_STRING_NOSLASHESCAPE, len);
-}
-
-json_object *
-plx_record_new(const char *metric, json_object *value, int64_t ts_ms)
-{
-	json_object *r = json_object_new_object();
-	char mbuf[32];
-	const char *mark;
-
-	json_object_object_add(r, "class", json_object_new_string(
-	    json_object_is_type(value, json_type_int) || json_object_is_type(value, json_type_double)
-	    ? "metric" : "event"));
-	json_object_object_add(r, "metric", json_object_new_string(metric));
-	json_object_object_add(r, "value", value);
-	json_object_object_add(r, "timestamp", json_object_new_int64(ts_ms));
-	if ((mark = plx_clock_mark(mbuf, ts_ms)))
-		json_object_object_add(r, PLX_CLK_KEY, json_object_new_string(mark));
-	return r;
-}
-
-void
-plx_record_tag(json_object *rec, const char *key, const char *val)
-{
-	json_object *tags;
-
-	if (!json_object_object_get_ex(rec, "tags", &tags)) {
-		tags = json_object_new_object();
-		json_object_object_add(rec, "tags", tags);
-	}
-	json_object_object_add(tags, key, json_object_new_string(val));
-}
-
-int
-plx_record_write(int fd, json_object *rec)
-{
-	size_t n;
-	const char *s = plx_record_text(rec, &n);
-	char buf[PLX_LINE_MAX + 1];
-
-	/* One write per record, so a line is never torn between writers. */
-	if (n > PLX_LINE_MAX) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	memcpy(buf, s, n);
-	buf[n] = '\n';
-	return plx_write_all(fd, buf, n + 1);
 }

@@ -97,10 +97,4 @@ const char *plx_record_text(json_object *rec, size_t *len);
 enum { PLX_QUICK_SLOW = 0, PLX_QUICK_OK = 1 };
 int plx_record_quick(const char *line, size_t len, int *has_source);
 
-/* Building records (readers): a metric or an event stamped now or at ts. */
-json_object *plx_record_new(const char *metric, json_object *value, int64_t ts_ms);
-void plx_record_tag(json_object *rec, const char *key, const char *val);
-/* Writes the record as one line to fd; -1 with errno (EPIPE ends a reader). */
-int plx_record_write(int fd, json_object *rec);
-
 #endif

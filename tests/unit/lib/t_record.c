@@ -1,21 +1,16 @@
 /* lib/record.c: every rule of the Plexus server's limits table
  * (PLEXUS-API.md), each at its boundary, plus the record's framing (one
- * object per line, strict JSON, UTF-8, the in-band "_plx_seq" key) and the
- * reader side: plx_record_new/tag/write read back through the line reader.
+ * object per line, strict JSON, UTF-8, the in-band "_plx_seq" key).  The
+ * builder's side is t_recs.c, all three paths against one table t_rules.c.
  *
  * Most cases are rows of a table: a line, whether it must pass, and a
  * fragment of the reason when it must not.  Lines that are mostly padding
  * (257-byte names, 4 KiB event objects) are built by line() from a format
  * where %N{c} stands for N copies of the character c. */
-#include <errno.h>
-#include <math.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <unistd.h>
 
-#include "io.h"
 #include "record.h"
 #include "unit.h"
 
@@ -587,75 +582,6 @@ source_ids(void)
 	free(s);
 }
 
-/* The reader side: build, tag, write to a pipe, read back, parse again. */
-static void
-round_trip(void)
-{
-	json_object *r = plx_record_new("env.temperature", json_object_new_double(21.5), 1763800000123LL);
-	json_object *e = plx_record_new("door.state", json_object_new_string("open <&>"), 1763800000124LL);
-	json_object *big, *back;
-	struct plx_lines lr;
-	char *l, err[256];
-	size_t n;
-	int64_t seq;
-	int p[2], rc;
-
-	plx_record_tag(r, "mac", "a4:c1:38:12:34:56");
-	plx_record_tag(r, "fw", "1.2");
-	T_STR(plx_record_text(r, &n), "{\"class\":\"metric\",\"metric\":\"env.temperature\",\"value\":21.5,"
-	      "\"timestamp\":1763800000123,\"tags\":{\"mac\":\"a4:c1:38:12:34:56\",\"fw\":\"1.2\"}}",
-	      "plx_record_new + plx_record_tag text");
-	T(plx_record_check(r, 0, err, sizeof err) == 0, "a built metric passes the check");
-	T_STR(json_object_get_string(json_object_object_get(e, "class")), "event", "string value: class event");
-	T(plx_record_check(e, 0, err, sizeof err) == 0, "a built event passes the check");
-
-	T(pipe(p) == 0, "pipe");
-	T(plx_record_write(p[1], r) == 0 && plx_record_write(p[1], e) == 0, "plx_record_write twice");
-	close(p[1]);
-	plx_lines_init(&lr, p[0], PLX_LINE_MAX);
-	while ((rc = plx_lines_next(&lr, &l, &n)) == PLX_LINE_NONE)
-		plx_lines_fill(&lr);
-	T(rc == PLX_LINE, "first record read back as one line");
-	back = rc == PLX_LINE ? plx_record_parse(tok, l, n, &seq, err, sizeof err) : NULL;
-	T(back && json_object_equal(back, r), "metric read back equal");
-	json_object_put(back);
-	while ((rc = plx_lines_next(&lr, &l, &n)) == PLX_LINE_NONE)
-		plx_lines_fill(&lr);
-	back = rc == PLX_LINE ? plx_record_parse(tok, l, n, &seq, err, sizeof err) : NULL;
-	T(back && json_object_equal(back, e), "event read back equal");
-	json_object_put(back);
-	while ((rc = plx_lines_next(&lr, &l, &n)) == PLX_LINE_NONE)
-		plx_lines_fill(&lr);
-	T(rc == PLX_LINE_EOF, "then EOF");
-	plx_lines_free(&lr);
-	close(p[0]);
-
-	/* over PLX_LINE_MAX: refused with EMSGSIZE, nothing written */
-	big = plx_record_new("log.line", json_object_new_string(line("%70000{x}")), 1);
-	T(pipe(p) == 0, "pipe");
-	errno = 0;
-	T(plx_record_write(p[1], big) < 0 && errno == EMSGSIZE, "record over 64 KiB: EMSGSIZE");
-	close(p[1]);
-	T(read(p[0], err, 1) == 0, "nothing written for it");
-	close(p[0]);
-
-	/* a reader whose stdout is gone sees EPIPE */
-	signal(SIGPIPE, SIG_IGN);
-	T(pipe(p) == 0, "pipe");
-	close(p[0]);
-	errno = 0;
-	T(plx_record_write(p[1], r) < 0 && errno == EPIPE, "closed pipe: EPIPE");
-	close(p[1]);
-
-	/* non-finite numbers a reader might build are refused too */
-	json_object_put(big);
-	big = plx_record_new("x", json_object_new_double(NAN), 1);
-	T(plx_record_check(big, 0, err, sizeof err) < 0, "built NaN metric refused (%s)", err);
-	json_object_put(big);
-	json_object_put(r);
-	json_object_put(e);
-}
-
 int
 main(void)
 {
@@ -674,7 +600,6 @@ main(void)
 	lengths();
 	need_source();
 	source_ids();
-	round_trip();
 	json_tokener_free(tok);
 	while (nkept)
 		free(kept[--nkept]);
