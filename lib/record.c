@@ -334,6 +334,7 @@ check(json_object *rec, int need_source, int lexed, char *err, size_t errlen)
 static int
 lex_check(const char *line, size_t len, char *err, size_t errlen)
 {
+	static const char ends[] = "\"{}[]:, \t\r\n";    /* of a token; all but '"' are not one */
 	const char *p = line, *e = line + len, *t, *why;
 
 	while (p < e) {
@@ -346,10 +347,10 @@ lex_check(const char *line, size_t len, char *err, size_t errlen)
 					p++;
 				}
 			p++;
-		} else if (memchr("{}[]:, \t\r\n", *p, 9)) {
+		} else if (memchr(ends + 1, *p, sizeof ends - 2)) {
 			p++;
 		} else {
-			for (t = p; p < e && !memchr("\"{}[]:, \t\r\n", *p, 10); p++)
+			for (t = p; p < e && !memchr(ends, *p, sizeof ends - 1); p++)
 				;
 			if (!(p - t == 4 && (!memcmp(t, "true", 4) || !memcmp(t, "null", 4))) &&
 			    !(p - t == 5 && !memcmp(t, "false", 5)) && (why = plx_rule_number(t, (size_t)(p - t))))
