@@ -201,39 +201,6 @@ end(struct plx_recs *r, size_t start, const char *name)
 	return 0;
 }
 
-static size_t
-fmt_int(char *buf, int64_t v)
-{
-	char tmp[24];
-	size_t n = 0, i = 0;
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	do
-		tmp[n++] = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0)
-		buf[i++] = '-';
-	while (n)
-		buf[i++] = tmp[--n];
-	return i;
-}
-
-size_t
-plx_fmt_double(char *buf, double d)
-{
-	int prec;
-	size_t n = 0;
-
-	if (d == (double)(int64_t)d && fabs(d) < 1e15)
-		return fmt_int(buf, (int64_t)d);
-	for (prec = 15; prec <= 17; prec++) {
-		n = (size_t)snprintf(buf, 32, "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
-			break;
-	}
-	return n;
-}
-
 /* ,"timestamp":ts and, while the clock is not synchronised, the mark that
  * goes with it (clock.h): made once for the records of one frame or line,
  * which share their timestamp. */
@@ -246,7 +213,7 @@ put_ts(struct plx_recs *r, int64_t ts)
 
 	if (!r->ts_len || ts != r->ts_last) {
 		memcpy(r->ts_text, ",\"timestamp\":", 13);
-		k = 13 + fmt_int(r->ts_text + 13, ts);
+		k = 13 + plx_fmt_int(r->ts_text + 13, ts);
 		if ((mark = plx_clock_mark(m, ts)))
 			k += (size_t)snprintf(r->ts_text + k, sizeof r->ts_text - k, ",\"" PLX_CLK_KEY "\":\"%s\"", mark);
 		r->ts_len = k;
@@ -398,7 +365,9 @@ tpl_init(struct plx_rectpl *t, int metric, const char *name, const struct plx_ta
 		plx_recs_free(&tmp);
 		return -1;
 	}
-	t->text = tmp.s;
+	/* a reader keeps hundreds of these: no 1 KiB buffer each */
+	if (!(t->text = realloc(tmp.s, tmp.len)))
+		t->text = tmp.s;
 	t->ntail = tmp.len - t->nhead;
 	t->tail = t->text + t->nhead;
 	return 0;

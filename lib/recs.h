@@ -110,9 +110,12 @@ int plx_recs_tpl_num(struct plx_recs *r, const struct plx_rectpl *t, const char 
  * UTF-8, at most 256 (else -1 and nothing written). */
 int plx_recs_tpl_str(struct plx_recs *r, const struct plx_rectpl *t, const char *s, size_t n, int64_t ts);
 
-/* The shortest decimal text that reads back as d (finite): 0.1, not
- * 0.10000000000000001; integers without a fraction.  Returns its length;
- * buf needs 32 bytes. */
+/* The shortest of "%.15g", "%.16g", "%.17g" that reads back as d (finite):
+ * 0.1, not 0.10000000000000001; integers below 10^15 without a fraction.
+ * Exact, and without printf or strtod for 1e-38 <= |d| < 1e41 (dtoa.c).
+ * Returns its length; buf needs 32 bytes. */
 size_t plx_fmt_double(char *buf, double d);
+/* v in decimal; buf needs 21 bytes. */
+size_t plx_fmt_int(char *buf, int64_t v);
 
 #endif
