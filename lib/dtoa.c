@@ -24,7 +24,8 @@ typedef unsigned __int128 u128;
 static const uint64_t pow10[] = {
 	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
 	10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull, 100000000000000ull,
-	1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+	1000000000000000ull, 10000000000000000ull, 100000000000000000ull, 1000000000000000000ull,
+	10000000000000000000ull,
 };
 
 /* 5^k for 0 <= k <= 55 (5^55 < 2^128) */
@@ -180,6 +181,34 @@ plx_fmt_int(char *buf, int64_t v)
 	while (n)
 		buf[i++] = tmp[--n];
 	return i;
+}
+
+size_t
+plx_fmt_fixed(char *buf, int64_t q, int dec)
+{
+	uint64_t u = q < 0 ? -(uint64_t)q : (uint64_t)q;
+	int digits = 1, n, point;
+	char *p;
+
+	for (; dec > 0 && u % 10 == 0; dec--)
+		u /= 10;
+	while (digits < 20 && u >= pow10[digits])
+		digits++;
+	if (digits <= dec)
+		digits = dec + 1;                        /* 0.05: a 0 before the point */
+	point = dec > 0;
+	n = (q < 0) + digits + point;
+	p = buf + n;                                 /* written from the right */
+	for (; dec > 0; dec--, u /= 10)
+		*--p = (char)('0' + u % 10);
+	if (point)
+		*--p = '.';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (q < 0)
+		*--p = '-';
+	return (size_t)n;
 }
 
 size_t

@@ -394,19 +394,49 @@ plx_rectpl_free(struct plx_rectpl *t)
 	memset(t, 0, sizeof *t);
 }
 
-int
-plx_recs_tpl_num(struct plx_recs *r, const struct plx_rectpl *t, const char *num, size_t n, int64_t ts)
+/* A record from t with its value text as it is. */
+static int
+tpl_record(struct plx_recs *r, const struct plx_rectpl *t, const char *num, size_t n, int64_t ts)
 {
 	size_t start = r->len;
-	const char *why;
 
-	if ((why = plx_rule_number(num, n)))
-		FAIL("value \"%.*s\": %s", (int)(n < 30 ? n : 30), num, why);
 	put(r, t->text, t->nhead);
 	put(r, num, n);
 	put_ts(r, ts);
 	put(r, t->tail, t->ntail);
 	return end(r, start, "template");
+}
+
+int
+plx_recs_tpl_num(struct plx_recs *r, const struct plx_rectpl *t, const char *num, size_t n, int64_t ts)
+{
+	const char *why;
+
+	if ((why = plx_rule_number(num, n)))
+		FAIL("value \"%.*s\": %s", (int)(n < 30 ? n : 30), num, why);
+	return tpl_record(r, t, num, n, ts);
+}
+
+int
+plx_recs_tpl_fixed(struct plx_recs *r, const struct plx_rectpl *t, int64_t q, int dec, int64_t ts)
+{
+	char num[48];
+
+	if (dec < 0 || dec > 18)
+		FAIL("value with %d decimals", dec);
+	if (q == INT64_MIN && dec == 0)
+		FAIL("value -9223372036854775808: an integer past 64 bits (json-c's clamp)");
+	return tpl_record(r, t, num, plx_fmt_fixed(num, q, dec), ts);
+}
+
+int
+plx_recs_tpl_double(struct plx_recs *r, const struct plx_rectpl *t, double v, int64_t ts)
+{
+	char num[32];
+
+	if (!isfinite(v))
+		FAIL("value is not a finite number");
+	return tpl_record(r, t, num, plx_fmt_double(num, v), ts);
 }
 
 int

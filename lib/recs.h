@@ -106,6 +106,12 @@ void plx_rectpl_free(struct plx_rectpl *t);
 /* A metric record from t: num is n bytes that plx_rule_number accepts
  * (else -1 and nothing written). */
 int plx_recs_tpl_num(struct plx_recs *r, const struct plx_rectpl *t, const char *num, size_t n, int64_t ts);
+/* A metric record from t whose value is q / 10^dec (0 <= dec <= 18), or v
+ * (finite): written by plx_fmt_fixed, plx_fmt_double, which write only
+ * JSON numbers; -1 for what the number rule refuses all the same (-2^63,
+ * a non-finite v). */
+int plx_recs_tpl_fixed(struct plx_recs *r, const struct plx_rectpl *t, int64_t q, int dec, int64_t ts);
+int plx_recs_tpl_double(struct plx_recs *r, const struct plx_rectpl *t, double v, int64_t ts);
 /* An event record from t (made by plx_rectpl_init_event): s is n bytes of
  * UTF-8, at most 256 (else -1 and nothing written). */
 int plx_recs_tpl_str(struct plx_recs *r, const struct plx_rectpl *t, const char *s, size_t n, int64_t ts);
@@ -117,5 +123,8 @@ int plx_recs_tpl_str(struct plx_recs *r, const struct plx_rectpl *t, const char 
 size_t plx_fmt_double(char *buf, double d);
 /* v in decimal; buf needs 21 bytes. */
 size_t plx_fmt_int(char *buf, int64_t v);
+/* q / 10^dec (0 <= dec <= 18) in decimal, trailing zeros of the fraction
+ * cut: (2250, 1) is 225, (-5, 2) -0.05.  buf needs 42 bytes. */
+size_t plx_fmt_fixed(char *buf, int64_t q, int dec);
 
 #endif

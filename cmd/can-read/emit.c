@@ -17,6 +17,7 @@
  * codes give 0-8, 12, 16, 20, 24, 32, 48, 64), whatever it is, and a frame
  * of a DBC message whose length is not the message's size (sigs.c). */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,9 +71,10 @@ emit_rejected(struct emit *e)
 }
 
 void
-emit_where(struct emit *e, const char *where)
+emit_where(struct emit *e, const char *name, unsigned long lineno)
 {
-	e->where = where;
+	e->where = name;
+	e->where_line = lineno;
 }
 
 /* 1 the first time (id, len) is seen, 0 after; -1 when the table is full. */
@@ -98,7 +100,7 @@ misfit_first(struct emit *e, canid_t id, unsigned len)
 void
 emit_misfit(struct emit *e, const struct cframe *cf, const char *fmt, ...)
 {
-	char id[12], why[300];
+	char id[12], why[300], where[PATH_MAX + 24];
 	va_list ap;
 	int first = misfit_first(e, cf->f.can_id, cf->f.len);
 
@@ -114,8 +116,9 @@ emit_misfit(struct emit *e, const struct cframe *cf, const char *fmt, ...)
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
 	emit_idtag(id, cf->f.can_id);
-	emit_warn(e, "%s%s%s: %sframe %s of %u byte%s%s (said once per id and length)", e->where ? e->where : "",
-	          e->where ? ": " : "", emit_iface(e, cf->iface), cf->fd ? "CAN FD " : "", id, cf->f.len,
+	snprintf(where, sizeof where, "%s:%lu: ", e->where ? e->where : "", e->where_line);
+	emit_warn(e, "%s%s: %sframe %s of %u byte%s%s (said once per id and length)", e->where ? where : "",
+	          emit_iface(e, cf->iface), cf->fd ? "CAN FD " : "", id, cf->f.len,
 	          cf->f.len == 1 ? "" : "s", why);
 }
 

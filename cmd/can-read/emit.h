@@ -22,7 +22,8 @@ struct emit {
 	uint64_t *misfit;           /* (id, length) pairs of frames that do not fit, said once:
 	                             * open addressing, MISFIT_MAX slots, 0 empty; NULL until one */
 	unsigned nmisfit;
-	const char *where;          /* the log line in hand ("drive.log:12"), or NULL */
+	const char *where;          /* the log in hand ("drive.log"), or NULL ... */
+	unsigned long where_line;   /* ... and its line */
 	/* DBC decoding (sigs.c), NULL without -d */
 	void *dbc;
 	int (*decode)(struct emit *e, const struct cframe *cf);   /* 1 a DBC message, 0 unknown,

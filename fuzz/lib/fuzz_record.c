@@ -11,8 +11,10 @@
  * whether a source_id is there (and pass with need_source when it is).
  *
  * And the builder (recs.h) against the full check: the same bytes, less
- * the first, are a span put in one slot of a record (data[0] % 6: metric
- * name, tag key, tag value, source_id, number text, event string).  A
+ * the first, are a span put in one slot of a record (data[0] % 8: metric
+ * name, tag key, tag value, source_id, number text, event string; or the
+ * bytes of a number the builder formats: an int64 and a count of decimals,
+ * a double).  A
  * record the builder writes must pass plx_record_parse; a span it refuses
  * must be refused by plx_record_parse too, in a line that holds it escaped
  * (a number: as it is, when it is one token).  A span with a NUL byte
@@ -86,6 +88,24 @@ builder_vs_check(int kind, const char *span, size_t n)
 	if (kind < 4 && memchr(span, '\0', n))
 		return;
 	plx_recs_init(&r);
+	if (kind >= 6) {
+		int64_t q = 0;
+		double v = 0;
+
+		if (plx_rectpl_init(&tp, "m", NULL, err, sizeof err) < 0)
+			abort();
+		memcpy(kind == 6 ? (void *)&q : (void *)&v, span, n < 8 ? n : 8);
+		built = kind == 6 ? plx_recs_tpl_fixed(&r, &tp, q, n > 8 ? (unsigned char)span[8] % 19 : 0, 1) == 0
+		                  : plx_recs_tpl_double(&r, &tp, v, 1) == 0;
+		plx_rectpl_free(&tp);
+		if (built) {
+			o = plx_record_parse(tok, r.s, r.len - 1, &seq, err, sizeof err);
+			CHECK(o, "the builder wrote a number the full check refuses (%s): %.*s", err, (int)r.len - 1, r.s);
+			json_object_put(o);
+		}
+		plx_recs_free(&r);
+		return;
+	}
 	if (kind < 4 && !(c = strndup(span, n)))
 		abort();
 	switch (kind) {
@@ -144,7 +164,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!tok && !(tok = plx_tokener_new()))
 		abort();
 	if (size > 0 && size < 2000)
-		builder_vs_check(data[0] % 6, (const char *)data + 1, size - 1);
+		builder_vs_check(data[0] % 8, (const char *)data + 1, size - 1);
 	err[0] = '\0';
 	o = plx_record_parse(tok, (const char *)data, size, &seq, err, sizeof err);
 	fresh = plx_tokener_new();

@@ -1,4 +1,6 @@
-/* lib/dtoa.c: plx_fmt_double gives, byte for byte, what the C library's way
+/* lib/dtoa.c: plx_fmt_fixed writes q / 10^dec in decimal as a person would
+ * (checked against printf's digits with the point put in by hand), and
+ * plx_fmt_double gives, byte for byte, what the C library's way
  * gives (the first of "%.15g", "%.16g", "%.17g" that strtod reads back as
  * the same double), on the values where it computes in integers and where
  * it hands over: powers of two (the gap below them is half the gap above),
@@ -61,6 +63,49 @@ next(void)
 	return rng;
 }
 
+/* q / 10^dec the slow way: printf's digits, the point put in, zeros cut. */
+static void
+fixed_ref(char *out, int64_t q, int dec)
+{
+	char dig[32];
+	int n = snprintf(dig, sizeof dig, "%llu", q < 0 ? -(unsigned long long)q : (unsigned long long)q), k = 0, i;
+
+	if (q < 0)
+		out[k++] = '-';
+	if (n <= dec) {                               /* 0.000ddd */
+		memmove(dig + dec + 1 - n, dig, (size_t)n + 1);
+		memset(dig, '0', (size_t)(dec + 1 - n));
+		n = dec + 1;
+	}
+	for (i = 0; i < n - dec; i++)
+		out[k++] = dig[i];
+	if (dec) {
+		out[k++] = '.';
+		for (; i < n; i++)
+			out[k++] = dig[i];
+		while (out[k - 1] == '0')
+			k--;
+		if (out[k - 1] == '.')
+			k--;
+	}
+	out[k] = '\0';
+}
+
+static int
+fixed_ok(int64_t q, int dec)
+{
+	char got[48], want[48];
+	size_t n = plx_fmt_fixed(got, q, dec);
+
+	got[n] = '\0';
+	fixed_ref(want, q, dec);
+	/* -2^63 is the one integer the rule refuses (json-c's clamp) */
+	if (!strcmp(got, want) && (!plx_rule_number(got, n) || (q == INT64_MIN && dec == 0)))
+		return 1;
+	printf("#   %lld / 10^%d: got %s, want %s\n", (long long)q, dec, got, want);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -77,6 +122,19 @@ main(void)
 	double d;
 	float f;
 	uint64_t b;
+
+	static const int64_t qs[] = { 0, 1, -1, 5, -5, 10, 100, 2250, -2250, 123456789, 1000000000000000000,
+	                              INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	int bad = 0;
+
+	for (i = 0; i < sizeof qs / sizeof *qs; i++)
+		for (k = 0; k <= 18; k++)
+			bad += !fixed_ok(qs[i], k);
+	for (i = 0; i < 200000 && bad < 10; i++) {
+		b = next();
+		bad += !fixed_ok((int64_t)b >> (b % 60), (int)(next() % 19));
+	}
+	T(bad == 0, "plx_fmt_fixed on 200,266 integers and decimals");
 
 	for (i = 0; i < sizeof fixed / sizeof *fixed; i++) {
 		one(fixed[i]);
