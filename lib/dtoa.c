@@ -183,31 +183,44 @@ plx_fmt_int(char *buf, int64_t v)
 	return i;
 }
 
+/* The last k digits of *u, written backwards ending at p, two at a time;
+ * *u keeps the digits before them. */
+static void
+backwards(char *p, uint64_t *u, int k)
+{
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+
+	for (; k >= 2; k -= 2, *u /= 100)
+		memcpy(p -= 2, pairs + 2 * (*u % 100), 2);
+	if (k) {
+		*--p = (char)('0' + *u % 10);
+		*u /= 10;
+	}
+}
+
 size_t
 plx_fmt_fixed(char *buf, int64_t q, int dec)
 {
 	uint64_t u = q < 0 ? -(uint64_t)q : (uint64_t)q;
-	int digits = 1, n, point;
-	char *p;
+	int digits, t, n;
 
 	for (; dec > 0 && u % 10 == 0; dec--)
 		u /= 10;
-	while (digits < 20 && u >= pow10[digits])
-		digits++;
+	/* digits of u: log10 from its bit length (1233 / 4096 ~ log10(2)), then one compare */
+	t = (64 - __builtin_clzll(u | 1)) * 1233 >> 12;
+	digits = t + (u >= pow10[t]);
 	if (digits <= dec)
 		digits = dec + 1;                        /* 0.05: a 0 before the point */
-	point = dec > 0;
-	n = (q < 0) + digits + point;
-	p = buf + n;                                 /* written from the right */
-	for (; dec > 0; dec--, u /= 10)
-		*--p = (char)('0' + u % 10);
-	if (point)
-		*--p = '.';
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10));
+	n = (q < 0) + digits + (dec > 0);
 	if (q < 0)
-		*--p = '-';
+		buf[0] = '-';
+	backwards(buf + n, &u, dec);                 /* the fraction, the point, the rest */
+	if (dec > 0)
+		buf[n - dec - 1] = '.';
+	backwards(buf + n - dec - (dec > 0), &u, digits - dec);
 	return (size_t)n;
 }
 

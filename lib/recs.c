@@ -205,7 +205,7 @@ end(struct plx_recs *r, size_t start, const char *name)
  * goes with it (clock.h): made once for the records of one frame or line,
  * which share their timestamp. */
 static void
-put_ts(struct plx_recs *r, int64_t ts)
+stamp(struct plx_recs *r, int64_t ts)
 {
 	char m[32];
 	const char *mark;
@@ -219,6 +219,12 @@ put_ts(struct plx_recs *r, int64_t ts)
 		r->ts_len = k;
 		r->ts_last = ts;
 	}
+}
+
+static void
+put_ts(struct plx_recs *r, int64_t ts)
+{
+	stamp(r, ts);
 	put(r, r->ts_text, r->ts_len);
 }
 
@@ -360,13 +366,15 @@ tpl_init(struct plx_rectpl *t, int metric, const char *name, const struct plx_ta
 	put_head(&tmp, metric, name, nlen);
 	t->nhead = tmp.len;
 	put_tail(&tmp, tags);
+	put(&tmp, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);   /* padding for tpl_record's blocks */
+	tmp.len -= tmp.oom ? 0 : 16;
 	if (tmp.oom || tmp.len > PLX_LINE_MAX - 400) {
 		snprintf(err, errlen, "metric %.40s: %s", name, tmp.oom ? "out of memory" : "record too long");
 		plx_recs_free(&tmp);
 		return -1;
 	}
 	/* a reader keeps hundreds of these: no 1 KiB buffer each */
-	if (!(t->text = realloc(tmp.s, tmp.len)))
+	if (!(t->text = realloc(tmp.s, tmp.len + 16)))
 		t->text = tmp.s;
 	t->ntail = tmp.len - t->nhead;
 	t->tail = t->text + t->nhead;
@@ -394,12 +402,38 @@ plx_rectpl_free(struct plx_rectpl *t)
 	memset(t, 0, sizeof *t);
 }
 
-/* A record from t with its value text as it is. */
+/* n bytes in blocks of 16, a size the compiler copies without a call: the
+ * caller has room at dst, and src readable, for n rounded up to 16. */
+static inline char *
+blocks(char *dst, const char *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i += 16)
+		memcpy(dst + i, src + i, 16);
+	return dst + n;
+}
+
+/* A record from t with its value text as it is.  The pieces are short
+ * and many: when num's buffer holds it rounded up to 16 (padded), and the
+ * buffer has room for that, they go in blocks (template texts are padded
+ * too, ts_text is 96 bytes); else by put(). */
 static int
-tpl_record(struct plx_recs *r, const struct plx_rectpl *t, const char *num, size_t n, int64_t ts)
+tpl_record(struct plx_recs *r, const struct plx_rectpl *t, const char *num, size_t n, int padded,
+           int64_t ts)
 {
 	size_t start = r->len;
+	char *p;
 
+	stamp(r, ts);
+	if (padded && r->cap - r->len >= t->nhead + n + r->ts_len + t->ntail + 64) {
+		p = blocks(r->s + r->len, t->text, t->nhead);
+		p = blocks(p, num, n);
+		p = blocks(p, r->ts_text, r->ts_len);
+		p = blocks(p, t->tail, t->ntail);
+		r->len = (size_t)(p - r->s);
+		return end(r, start, "template");
+	}
 	put(r, t->text, t->nhead);
 	put(r, num, n);
 	put_ts(r, ts);
@@ -414,7 +448,7 @@ plx_recs_tpl_num(struct plx_recs *r, const struct plx_rectpl *t, const char *num
 
 	if ((why = plx_rule_number(num, n)))
 		FAIL("value \"%.*s\": %s", (int)(n < 30 ? n : 30), num, why);
-	return tpl_record(r, t, num, n, ts);
+	return tpl_record(r, t, num, n, 0, ts);
 }
 
 int
@@ -426,7 +460,7 @@ plx_recs_tpl_fixed(struct plx_recs *r, const struct plx_rectpl *t, int64_t q, in
 		FAIL("value with %d decimals", dec);
 	if (q == INT64_MIN && dec == 0)
 		FAIL("value -9223372036854775808: an integer past 64 bits (json-c's clamp)");
-	return tpl_record(r, t, num, plx_fmt_fixed(num, q, dec), ts);
+	return tpl_record(r, t, num, plx_fmt_fixed(num, q, dec), 1, ts);
 }
 
 int
@@ -436,7 +470,7 @@ plx_recs_tpl_double(struct plx_recs *r, const struct plx_rectpl *t, double v, in
 
 	if (!isfinite(v))
 		FAIL("value is not a finite number");
-	return tpl_record(r, t, num, plx_fmt_double(num, v), ts);
+	return tpl_record(r, t, num, plx_fmt_double(num, v), 1, ts);
 }
 
 int

@@ -63,7 +63,7 @@ struct plx_recs {
 	int oom;                /* an append failed: the record in hand is dropped */
 	char err[200];          /* why the last call returned -1 */
 	int64_t ts_last;        /* the timestamp last written ... */
-	char ts_text[80];       /* ... as ,"timestamp":MS and its mark (clock.h), ts_len bytes */
+	char ts_text[96];       /* ... as ,"timestamp":MS and its mark (clock.h), ts_len bytes */
 	size_t ts_len;          /* (0: none yet) */
 };
 
