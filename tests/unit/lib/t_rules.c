@@ -195,13 +195,13 @@ builder(const struct row *r)
 	char err[200], *c = NULL;
 	int v[3] = { 0 }, nv = 0, i, have_none;
 
-	plx_recs_init(&b);
-	have_none = plx_rectpl_init(&none, "m", NULL, err, sizeof err) == 0;
 	if (r->k != NUMBER && r->k != EVENT_STR) {
 		if (memchr(r->s, '\0', r->n))
 			return -2;
 		c = strndup(r->s, r->n);
 	}
+	plx_recs_init(&b);
+	have_none = plx_rectpl_init(&none, "m", NULL, err, sizeof err) == 0;
 	switch (r->k) {
 	case NAME:
 		v[nv++] = plx_recs_bool(&b, c, 1, 1, NULL) == 0;
