@@ -8,8 +8,10 @@
  *
  * A reader builds the records of one frame, line or advertisement in a
  * struct plx_recs, then hands the whole text to its output queue (out.h).
- * A record that would break a limit is not written: the call returns -1
- * with the reason in recs->err and the buffer stays as it was.  While the
+ * Names, tags and values are checked by the rules of record.h, the same
+ * functions plx_record_quick and plx_record_check ask.  A record that would
+ * break one is not written: the call returns -1 with the reason in
+ * recs->err and the buffer stays as it was.  While the
  * system clock is not synchronised, each record carries plx_clock_mark's
  * "_plx_clk" (clock.h), which plx-upload takes off. */
 #ifndef PLX_RECS_H
@@ -74,12 +76,14 @@ void plx_recs_clear(struct plx_recs *r);   /* keeps the memory */
 /* One record each; 0, or -1 with the reason in r->err and nothing written.
  * name is the metric name, t may be NULL. */
 int plx_recs_num(struct plx_recs *r, const char *name, double v, int64_t ts, const struct plx_tags *t);
-/* A number given as text (a device printed it): used as it is when it is
- * JSON's number grammar, else read and formatted; -1 if not a finite number. */
+/* A number given as text (a device printed it): used as it is when the
+ * number rule takes it (-0 stays -0), else read and formatted (+5, 007,
+ * .5, an integer past 64 bits); -1 if not a finite number. */
 int plx_recs_numtext(struct plx_recs *r, const char *name, const char *num, size_t len,
                      int64_t ts, const struct plx_tags *t);
 int plx_recs_bool(struct plx_recs *r, const char *name, int b, int64_t ts, const struct plx_tags *t);
-/* A string event: len bytes of UTF-8, at most 256. */
+/* A string event: len bytes the event-string rule takes (UTF-8, no NUL,
+ * at most 256). */
 int plx_recs_str(struct plx_recs *r, const char *name, const char *s, size_t len, int64_t ts,
                  const struct plx_tags *t);
 /* A record already checked with plx_record_check, as its canonical text. */
@@ -112,8 +116,8 @@ int plx_recs_tpl_num(struct plx_recs *r, const struct plx_rectpl *t, const char 
  * a non-finite v). */
 int plx_recs_tpl_fixed(struct plx_recs *r, const struct plx_rectpl *t, int64_t q, int dec, int64_t ts);
 int plx_recs_tpl_double(struct plx_recs *r, const struct plx_rectpl *t, double v, int64_t ts);
-/* An event record from t (made by plx_rectpl_init_event): s is n bytes of
- * UTF-8, at most 256 (else -1 and nothing written). */
+/* An event record from t (made by plx_rectpl_init_event): s is n bytes the
+ * event-string rule takes (else -1 and nothing written). */
 int plx_recs_tpl_str(struct plx_recs *r, const struct plx_rectpl *t, const char *s, size_t n, int64_t ts);
 
 /* The shortest of "%.15g", "%.16g", "%.17g" that reads back as d (finite):
