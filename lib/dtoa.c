@@ -230,7 +230,7 @@ plx_fmt_double(char *buf, double v)
 	uint64_t bits, m, d;
 	int be, e, x, p, rc, asym, up;
 
-	if (v == (double)(int64_t)v && fabs(v) < 1e15)
+	if (fabs(v) < 1e15 && v == (double)(int64_t)v)     /* no cast of what int64_t cannot hold */
 		return plx_fmt_int(buf, (int64_t)v);
 	memcpy(&bits, &v, sizeof bits);
 	be = (int)(bits >> 52 & 0x7ff);

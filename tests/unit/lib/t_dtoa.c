@@ -22,7 +22,7 @@ reference(char *buf, double d)
 	int prec;
 	size_t n = 0;
 
-	if (d == (double)(int64_t)d && fabs(d) < 1e15)
+	if (fabs(d) < 1e15 && d == (double)(int64_t)d)
 		return (size_t)snprintf(buf, 32, "%lld", (long long)d);
 	for (prec = 15; prec <= 17; prec++) {
 		n = (size_t)snprintf(buf, 32, "%.*g", prec, d);
