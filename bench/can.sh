@@ -16,7 +16,7 @@ OUT=bench/out
 mkdir -p "$OUT"
 # the decoder alone (bench/can-read/can_decode.c), from the plain build
 DEC=$(make -s FLAVOUR=plain print-build)/bench/can-read/can_decode
-make -s FLAVOUR=plain "$DEC" || exit 1
+make -s FLAVOUR=plain "${DEC#"$PWD"/}" || exit 1   # make knows its targets by relative path
 DBC=$OUT/can-50.dbc LOG=$OUT/can-$N.log
 
 if [ ! -s "$LOG" ] || [ ! -s "$DBC" ]; then

@@ -58,7 +58,7 @@ void
 plx_lp_free(struct plx_lp *p)
 {
 	plx_recs_free(&p->out);
-	free_names(p->tag_key, &p->tags.n);
+	free_names(p->tag_key, &p->ntag_key);
 	free_names(p->col, &p->ncol);
 	free_names(p->field, &p->nfield);
 	if (p->have_re)
@@ -80,18 +80,25 @@ int
 plx_lp_tag(struct plx_lp *p, const char *kv, char *err, size_t errlen)
 {
 	const char *eq = strchr(kv, '=');
+	char *key;
+	int n;
 
 	if (!eq || eq == kv)
 		FAIL("tag \"%.64s\" is not key=value", kv);
-	if (p->tags.n >= PLX_TAGS_MAX - 1)
+	if (plx_tags_count(&p->tags) >= PLX_TAGS_MAX - 1)
 		FAIL("more than %d tags", PLX_TAGS_MAX - 1);
 	/* kv stays alive (argv): keep pointers into a copy of the key only */
-	if (!(p->tag_key[p->tags.n] = strndup(kv, eq - kv)))
+	if (!(key = strndup(kv, (size_t)(eq - kv))))
 		FAIL("out of memory");
-	if (plx_tags_add(&p->tags, p->tag_key[p->tags.n], eq + 1, err, errlen) < 0) {
-		free(p->tag_key[p->tags.n]);
+	n = plx_tags_count(&p->tags);
+	if (plx_tags_add(&p->tags, key, eq + 1, err, errlen) < 0) {
+		free(key);
 		return -1;
 	}
+	if (plx_tags_count(&p->tags) == n)
+		free(key);      /* a key given before: its value replaced, its first copy kept */
+	else
+		p->tag_key[p->ntag_key++] = key;
 	return 0;
 }
 
@@ -706,7 +713,6 @@ plx_lp_parse(struct plx_lp *p, char *line, size_t len, int64_t ts, char *err, si
 	int rc;
 
 	plx_recs_clear(&p->out);
-	p->tags.source_id = p->source_id;
 	line[len] = '\0';
 	if ((nul = memchr(line, '\0', len)))
 		FAIL("NUL byte at byte %zu", (size_t)(nul - line) + 1);

@@ -38,9 +38,10 @@ enum plx_lp_format { PLX_LP_AUTO, PLX_LP_JSON, PLX_LP_KV, PLX_LP_CSV, PLX_LP_NME
 struct plx_lp {
 	enum plx_lp_format format;
 	const char *prefix;            /* metric prefix joined with '.', or NULL */
-	const char *source_id;         /* added to every record built, or NULL */
-	struct plx_tags tags;          /* added to every record built (and source_id) */
+	struct plx_tags tags;          /* added to every record built, with their source_id
+	                                * (plx_tags_set_source) */
 	char *tag_key[PLX_TAGS_MAX];   /* the tags' keys, owned here */
+	int ntag_key;
 	char csv_sep;                  /* CSV field separator, ',' by default */
 	char *col[PLX_LP_RECS_MAX];    /* CSV column names (header or given) */
 	int ncol;

@@ -1,14 +1,12 @@
 /* Record parsing and validation: see record.h.  Each check mirrors one rule
- * of the Plexus server's gateway/validate.go as PLEXUS-API.md records it;
- * lengths are bytes of UTF-8, as the server counts them. */
-#include <errno.h>
+ * of the Plexus server's gateway/validate.go as PLEXUS-API.md records it,
+ * through the rule functions of rules.c; lengths are bytes of UTF-8, as the
+ * server counts them. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "io.h"
-#include "clock.h"
 #include "record.h"
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
@@ -23,30 +21,6 @@ plx_tokener_new(void)
 	return tok;
 }
 
-/* ^[a-z0-9][a-z0-9._-]*$, at most 256 bytes, on n bytes at s: shared by
- * plx_source_id_ok and the fast path, which has a span, not a C string. */
-static int
-source_id_span(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > PLX_NAME_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
-			return 0;
-	}
-	return 1;
-}
-
-int
-plx_source_id_ok(const char *s)
-{
-	return source_id_span(s, strlen(s));
-}
-
 static int
 finite_number(json_object *v)
 {
@@ -57,9 +31,12 @@ finite_number(json_object *v)
 	return t == json_type_double && isfinite(json_object_get_double(v));
 }
 
+/* json-c keeps an object's keys as C strings: a key's span ends at its
+ * NUL, and a NUL escaped in a line is refused before (plx_record_parse). */
 static int
 check_tags(json_object *tags, char *err, size_t errlen)
 {
+	const char *why;
 	int n = 0;
 
 	if (!json_object_is_type(tags, json_type_object))
@@ -67,12 +44,12 @@ check_tags(json_object *tags, char *err, size_t errlen)
 	json_object_object_foreach(tags, k, v) {
 		if (++n > PLX_TAGS_MAX)
 			FAIL("tags: more than %d entries", PLX_TAGS_MAX);
-		if (strlen(k) > PLX_NAME_MAX)
-			FAIL("tags: key longer than %d bytes", PLX_NAME_MAX);
+		if ((why = plx_rule_tag_key(k, strlen(k))))
+			FAIL("tags: key \"%.64s\": %s", k, why);
 		if (!json_object_is_type(v, json_type_string))
 			FAIL("tags.%.64s: value is not a string", k);
-		if (json_object_get_string_len(v) > PLX_NAME_MAX)
-			FAIL("tags.%.64s: value longer than %d bytes", k, PLX_NAME_MAX);
+		if ((why = plx_rule_tag_value(json_object_get_string(v), (size_t)json_object_get_string_len(v))))
+			FAIL("tags.%.64s: value %s", k, why);
 	}
 	return 0;
 }
@@ -81,7 +58,28 @@ check_tags(json_object *tags, char *err, size_t errlen)
  * the whole request when one does not fit (1e999), and NaN or Infinity are
  * not JSON at all; json-c accepts all three, and silently clamps an integer
  * beyond 64 bits to INT64_MIN or UINT64_MAX.  So every number in a record,
- * wherever it is, must be finite and not a clamped integer. */
+ * wherever it is, must pass plx_rule_number, on the text json-c writes for
+ * it: a double's text as it came (json_object_new_double_s), "NaN" or
+ * "Infinity" for those, an integer's digits (a clamped one's are the
+ * boundary the rule refuses). */
+static int
+number_ok(json_object *v)
+{
+	char buf[24];
+	size_t n;
+	const char *s;
+
+	if (json_object_is_type(v, json_type_int)) {
+		if (json_object_get_int64(v) == INT64_MAX)   /* maybe a uint64 */
+			n = (size_t)snprintf(buf, sizeof buf, "%llu", (unsigned long long)json_object_get_uint64(v));
+		else
+			n = (size_t)snprintf(buf, sizeof buf, "%lld", (long long)json_object_get_int64(v));
+		return !plx_rule_number(buf, n);
+	}
+	s = json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN, &n);
+	return s && !plx_rule_number(s, n);
+}
+
 static int
 numbers_ok(json_object *v)
 {
@@ -89,9 +87,8 @@ numbers_ok(json_object *v)
 
 	switch (json_object_get_type(v)) {
 	case json_type_double:
-		return isfinite(json_object_get_double(v));
 	case json_type_int:
-		return json_object_get_int64(v) != INT64_MIN && json_object_get_uint64(v) != UINT64_MAX;
+		return number_ok(v);
 	case json_type_array:
 		for (i = 0, n = json_object_array_length(v); i < n; i++)
 			if (!numbers_ok(json_object_array_get_idx(v, i)))
@@ -226,15 +223,18 @@ go_json_len(json_object *v, int exact)
 	return 0;
 }
 
+/* lexed: the line's numbers passed lex_check, no need to look again. */
 static int
-check_value(json_object *v, int metric, char *err, size_t errlen)
+check_value(json_object *v, int metric, int lexed, char *err, size_t errlen)
 {
+	const char *why;
+
 	switch (json_object_get_type(v)) {
 	case json_type_null:
 		FAIL("value: missing or null");
 	case json_type_int:
 	case json_type_double:
-		if (!finite_number(v))
+		if (!lexed && !number_ok(v))
 			FAIL("value: not a finite number");
 		return 0;
 	default:
@@ -246,11 +246,11 @@ check_value(json_object *v, int metric, char *err, size_t errlen)
 	case json_type_boolean:
 		return 0;
 	case json_type_string:
-		if (json_object_get_string_len(v) > PLX_NAME_MAX)
-			FAIL("value: event string longer than %d bytes", PLX_NAME_MAX);
+		if ((why = plx_rule_event_string(json_object_get_string(v), (size_t)json_object_get_string_len(v))))
+			FAIL("value: event string %s", why);
 		return 0;
 	default:
-		if (!numbers_ok(v))
+		if (!lexed && !numbers_ok(v))
 			FAIL("value: a number is NaN, infinite or out of range");
 		if (go_json_len(v, 0) > PLX_EVENT_JSON_MAX && go_json_len(v, 1) > PLX_EVENT_JSON_MAX)
 			FAIL("value: event object longer than %d bytes as JSON", PLX_EVENT_JSON_MAX);
@@ -258,29 +258,33 @@ check_value(json_object *v, int metric, char *err, size_t errlen)
 	}
 }
 
-static int check(json_object *rec, int need_source, char *err, size_t errlen);
+static int check(json_object *rec, int need_source, int lexed, char *err, size_t errlen);
 
 /* A reason quotes the record (a class, a tag name): control characters in
- * it become '?', so that it stays one line on stderr. */
-int
-plx_record_check(json_object *rec, int need_source, char *err, size_t errlen)
+ * it become '?', so that it stays one line on stderr.  Returns rc. */
+static int
+one_line(int rc, char *err, size_t errlen)
 {
 	char *p;
 
-	if (check(rec, need_source, err, errlen) == 0)
-		return 0;
-	for (p = err; errlen > 0 && *p; p++)
+	for (p = err; rc < 0 && errlen > 0 && *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
-	return -1;
+	return rc;
+}
+
+int
+plx_record_check(json_object *rec, int need_source, char *err, size_t errlen)
+{
+	return one_line(check(rec, need_source, 0, err, errlen), err, errlen);
 }
 
 static int
-check(json_object *rec, int need_source, char *err, size_t errlen)
+check(json_object *rec, int need_source, int lexed, char *err, size_t errlen)
 {
 	json_object *cls, *name, *val = NULL, *ts, *sid, *tags;
 	int metric;
-	const char *c;
+	const char *c, *why;
 
 	if (!json_object_is_type(rec, json_type_object))
 		FAIL("not a JSON object");
@@ -299,66 +303,62 @@ check(json_object *rec, int need_source, char *err, size_t errlen)
 		FAIL("metric: missing");
 	if (!json_object_is_type(name, json_type_string))
 		FAIL("metric: not a string");
-	if (json_object_get_string_len(name) == 0)
-		FAIL("metric: empty");
-	if (json_object_get_string_len(name) > PLX_NAME_MAX)
-		FAIL("metric: longer than %d bytes", PLX_NAME_MAX);
-	if (check_value(val, metric, err, errlen) < 0)
+	if ((why = plx_rule_name(json_object_get_string(name), (size_t)json_object_get_string_len(name))))
+		FAIL("metric: %s", why);
+	if (check_value(val, metric, lexed, err, errlen) < 0)
 		return -1;
 	if (json_object_object_get_ex(rec, "timestamp", &ts) && !finite_number(ts))
 		FAIL("timestamp: not a number");
 	if (json_object_object_get_ex(rec, "source_id", &sid)) {
 		if (!json_object_is_type(sid, json_type_string))
 			FAIL("source_id: not a string");
-		if (!plx_source_id_ok(json_object_get_string(sid)))
-			FAIL("source_id: \"%.64s\" does not match ^[a-z0-9][a-z0-9._-]*$ (at most 256 bytes)",
-			     json_object_get_string(sid));
+		if ((why = plx_rule_source_id(json_object_get_string(sid), (size_t)json_object_get_string_len(sid))))
+			FAIL("source_id \"%.64s\": %s", json_object_get_string(sid), why);
 	} else if (need_source) {
 		FAIL("source_id: missing, and no default source id is configured");
 	}
 	if (json_object_object_get_ex(rec, "tags", &tags) && check_tags(tags, err, errlen) < 0)
 		return -1;
 	json_object_object_foreach(rec, k, v) {
-		if (!numbers_ok(v))
+		if (!lexed && !numbers_ok(v))
 			FAIL("%.64s: a number is NaN, infinite or out of range", k);
 	}
 	return 0;
 }
 
-/* Index of the first byte that is not part of well-formed UTF-8 (RFC 3629:
- * no overlong forms, no surrogates, nothing above U+10FFFF), or len.
- * json-c's own check lets those three through, and the server's Go decoder
- * turns each such byte into U+FFFD (3 bytes), which can push a string that
- * fits here over a length limit there. */
-size_t
-plx_utf8_bad(const unsigned char *s, size_t len)
+/* What json-c lets through and the server does not, seen on the line as it
+ * was written: numbers out of JSON's grammar (json-c reads "-01" and "1."),
+ * NaN and Infinity, numbers past a float64 or clamped (plx_rule_number on
+ * each number of the line), and a NUL character escaped in any string
+ * (record.h).  The line parsed: its strings and tokens are well formed. */
+static int
+lex_check(const char *line, size_t len, char *err, size_t errlen)
 {
-	size_t i = 0, k, n;
-	unsigned c, lo, hi;
+	static const char ends[] = "\"{}[]:, \t\r\n";    /* of a token; all but '"' are not one */
+	const char *p = line, *e = line + len, *t, *why;
 
-	while (i < len) {
-		c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
+	while (p < e) {
+		if (*p == '"') {
+			for (p++; p < e && *p != '"'; p++)
+				if (*p == '\\') {
+					if (e - p >= 6 && !memcmp(p + 1, "u0000", 5))
+						FAIL("\\u0000 (a NUL character) at byte %zu: no string may hold one",
+						     (size_t)(p - line) + 1);
+					p++;
+				}
+			p++;
+		} else if (memchr(ends + 1, *p, sizeof ends - 2)) {
+			p++;
+		} else {
+			for (t = p; p < e && !memchr(ends, *p, sizeof ends - 1); p++)
+				;
+			if (!(p - t == 4 && (!memcmp(t, "true", 4) || !memcmp(t, "null", 4))) &&
+			    !(p - t == 5 && !memcmp(t, "false", 5)) && (why = plx_rule_number(t, (size_t)(p - t))))
+				FAIL("number %.*s at byte %zu: %s", (int)(p - t < 40 ? p - t : 40), t,
+				     (size_t)(t - line) + 1, why);
 		}
-		lo = 0x80, hi = 0xbf;
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-		else
-			return i;
-		if (len - i <= n || s[i + 1] < lo || s[i + 1] > hi)
-			return i;
-		for (k = 2; k <= n; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i;
-		i += n + 1;
 	}
-	return len;
+	return 0;
 }
 
 /* The fast path (record.h).  It reads a strict subset of JSON and answers
@@ -398,53 +398,17 @@ q_string(const char *p, const char *e, const char **s, size_t *n, int *hi)
 	return q + 1;
 }
 
-#define Q_DIGIT(p, e) ((p) < (e) && *(p) >= '0' && *(p) <= '9')
-
-/* A number in JSON's grammar exactly, -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?,
- * that json-c reads without loss of range, so that numbers_ok holds: an
- * integer (no . or e: json-c's int64) of at most 18 digits, as json-c clamps
- * past int64; a double whose integer digits plus exponent are at most 308,
- * so below 1e308 and finite (json-c's strtod gives inf for 1e999; an
- * underflow to 0 is accepted by both).  Anything else is NULL. */
+/* A number: the longest run of the bytes a number is made of, and then
+ * plx_rule_number on it.  NULL when the rule refuses it. */
 static const char *
 q_number(const char *p, const char *e)
 {
-	const char *d;
-	long idig, x = 0, xsign = 1;
-	int dbl = 0;
+	const char *q = p;
 
-	if (p < e && *p == '-')
-		p++;
-	d = p;
-	if (p < e && *p == '0')
-		p++;
-	else if (p < e && *p >= '1' && *p <= '9')
-		while (Q_DIGIT(p, e))
-			p++;
-	else
-		return NULL;
-	idig = p - d;
-	if (p < e && *p == '.') {
-		d = ++p;
-		while (Q_DIGIT(p, e))
-			p++;
-		if (p == d)
-			return NULL;
-		dbl = 1;
-	}
-	if (p < e && (*p == 'e' || *p == 'E')) {
-		if (++p < e && (*p == '+' || *p == '-'))
-			xsign = *p++ == '-' ? -1 : 1;
-		for (d = p; Q_DIGIT(p, e); p++)
-			if (x < 100000)          /* capped: only "large" matters */
-				x = x * 10 + (*p - '0');
-		if (p == d)
-			return NULL;
-		dbl = 1;
-	}
-	if (dbl ? idig + xsign * x > 308 : idig > 18)
-		return NULL;
-	return p;
+	while (q < e && ((*q >= '0' && *q <= '9') || *q == '-' || *q == '+' || *q == '.' || *q == 'e' ||
+	                 *q == 'E'))
+		q++;
+	return q > p && !plx_rule_number(p, (size_t)(q - p)) ? q : NULL;
 }
 
 /* The kinds of value the fast path reads; a key's value as read. */
@@ -470,7 +434,7 @@ q_scalar(const char *p, const char *e, struct qval *v, int *hi)
 
 /* tags, p on its '{': a flat object of strings, at most 16 entries (a
  * repeated key counts each time, more than Go counts: only ever SLOW),
- * keys and values at most 256 bytes.  Past the '}', or NULL. */
+ * keys and values as their rules say.  Past the '}', or NULL. */
 static const char *
 q_tags(const char *p, const char *e, int *hi)
 {
@@ -483,13 +447,13 @@ q_tags(const char *p, const char *e, int *hi)
 		return p + 1;
 	for (;;) {
 		if (p == e || *p != '"' || !(p = q_string(p, e, &s, &n, hi)) ||
-		    n > PLX_NAME_MAX || ++count > PLX_TAGS_MAX)
+		    plx_rule_tag_key(s, n) || ++count > PLX_TAGS_MAX)
 			return NULL;
 		p = q_skip(p, e);
 		if (p == e || *p++ != ':')
 			return NULL;
 		p = q_skip(p, e);
-		if (p == e || *p != '"' || !(p = q_string(p, e, &s, &n, hi)) || n > PLX_NAME_MAX)
+		if (p == e || *p != '"' || !(p = q_string(p, e, &s, &n, hi)) || plx_rule_tag_value(s, n))
 			return NULL;
 		p = q_skip(p, e);
 		if (p == e)
@@ -572,8 +536,8 @@ plx_record_quick(const char *line, size_t len, int *has_source)
 		return PLX_QUICK_SLOW;
 
 	/* check(), rule by rule, on what was read */
-	if (!SEEN(K_METRIC) || got[K_METRIC].type != Q_STR ||
-	    got[K_METRIC].n == 0 || got[K_METRIC].n > PLX_NAME_MAX || !SEEN(K_VALUE))
+	if (!SEEN(K_METRIC) || got[K_METRIC].type != Q_STR || plx_rule_name(got[K_METRIC].s, got[K_METRIC].n) ||
+	    !SEEN(K_VALUE))
 		return PLX_QUICK_SLOW;
 	if (SEEN(K_CLASS)) {
 		v = got[K_CLASS];
@@ -586,14 +550,14 @@ plx_record_quick(const char *line, size_t len, int *has_source)
 	} else {
 		metric = got[K_VALUE].type == Q_NUM;   /* the server's inference */
 	}
-	v = got[K_VALUE];   /* numbers suit both classes; an event's string <= 256 */
-	if (v.type != Q_NUM && (metric || (v.type == Q_STR && v.n > PLX_NAME_MAX)))
+	v = got[K_VALUE];   /* numbers suit both classes */
+	if (v.type != Q_NUM && (metric || (v.type == Q_STR && plx_rule_event_string(v.s, v.n))))
 		return PLX_QUICK_SLOW;
 	if (SEEN(K_TIMESTAMP) && got[K_TIMESTAMP].type != Q_NUM)
 		return PLX_QUICK_SLOW;
 	if (SEEN(K_SOURCE)) {
 		v = got[K_SOURCE];
-		if (v.type != Q_STR || !source_id_span(v.s, v.n))
+		if (v.type != Q_STR || plx_rule_source_id(v.s, v.n))
 			return PLX_QUICK_SLOW;
 		*has_source = 1;
 	}
@@ -663,7 +627,7 @@ plx_record_parse(json_tokener *tok, const char *line, size_t len, int64_t *seq,
 		*seq = json_object_get_int64(s);
 		json_object_object_del(o, PLX_SEQ_KEY);
 	}
-	if (plx_record_check(o, 0, err, errlen) < 0)
+	if (lex_check(line, len, err, errlen) < 0 || one_line(check(o, 0, 1, err, errlen), err, errlen) < 0)
 		goto bad;
 	return o;
 bad:
@@ -676,51 +640,4 @@ plx_record_text(json_object *rec, size_t *len)
 {
 	return json_object_to_json_string_length(rec, JSON_C_TO_STRING_PLAIN |
 	                                         JSON_C_TO_STRING_NOSLASHESCAPE, len);
-}
-
-json_object *
-plx_record_new(const char *metric, json_object *value, int64_t ts_ms)
-{
-	json_object *r = json_object_new_object();
-	char mbuf[32];
-	const char *mark;
-
-	json_object_object_add(r, "class", json_object_new_string(
-	    json_object_is_type(value, json_type_int) || json_object_is_type(value, json_type_double)
-	    ? "metric" : "event"));
-	json_object_object_add(r, "metric", json_object_new_string(metric));
-	json_object_object_add(r, "value", value);
-	json_object_object_add(r, "timestamp", json_object_new_int64(ts_ms));
-	if ((mark = plx_clock_mark(mbuf, ts_ms)))
-		json_object_object_add(r, PLX_CLK_KEY, json_object_new_string(mark));
-	return r;
-}
-
-void
-plx_record_tag(json_object *rec, const char *key, const char *val)
-{
-	json_object *tags;
-
-	if (!json_object_object_get_ex(rec, "tags", &tags)) {
-		tags = json_object_new_object();
-		json_object_object_add(rec, "tags", tags);
-	}
-	json_object_object_add(tags, key, json_object_new_string(val));
-}
-
-int
-plx_record_write(int fd, json_object *rec)
-{
-	size_t n;
-	const char *s = plx_record_text(rec, &n);
-	char buf[PLX_LINE_MAX + 1];
-
-	/* One write per record, so a line is never torn between writers. */
-	if (n > PLX_LINE_MAX) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	memcpy(buf, s, n);
-	buf[n] = '\n';
-	return plx_write_all(fd, buf, n + 1);
 }

@@ -1,5 +1,8 @@
-/* Records as text, checked as they are written: see recs.h.  The escaping
- * is json-c's (the slow path's) so both paths print the same bytes. */
+/* Records as text, checked as they are written: see recs.h.  Names, tags,
+ * values and source ids are checked by the rules of record.h (rules.c);
+ * the escaping is json-c's (the slow path's) so both paths print the same
+ * bytes.  Every byte goes through put(): one append that grows the buffer,
+ * and on failure marks the record in hand, which end() then takes back. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -12,46 +15,85 @@
 
 #define FAIL(...) do { snprintf(r->err, sizeof r->err, __VA_ARGS__); return -1; } while (0)
 
-/* A name, tag or string value: at most 256 bytes of UTF-8 (PLEXUS-API). */
-static const char *
-text_bad(const char *s, size_t len)
+/* --- tags ------------------------------------------------------------ */
+
+static int
+tag_index(const struct plx_tags *t, const char *key)
 {
-	if (len > PLX_NAME_MAX)
-		return "longer than 256 bytes";
-	if (plx_utf8_bad((const unsigned char *)s, len) != len)
-		return "not valid UTF-8";
-	return NULL;
+	int i;
+
+	for (i = 0; i < t->priv.n; i++)
+		if (!strcmp(t->priv.key[i], key))
+			return i;
+	return -1;
 }
 
 int
 plx_tags_add(struct plx_tags *t, const char *key, const char *val, char *err, size_t errlen)
 {
-	const char *why = "empty name";
+	const char *why;
+	int i;
 
-	if (t->n >= PLX_TAGS_MAX) {
-		snprintf(err, errlen, "more than %d tags", PLX_TAGS_MAX);
+	if ((why = plx_rule_tag_key(key, strlen(key)))) {
+		snprintf(err, errlen, "tag key \"%.40s\": %s", key, why);
 		return -1;
 	}
-	if (!*key || (why = text_bad(key, strlen(key))) || (why = text_bad(val, strlen(val)))) {
-		snprintf(err, errlen, "tag %.40s: %s", key, why);
+	if ((why = plx_rule_tag_value(val, strlen(val)))) {
+		snprintf(err, errlen, "tag %.40s: value %s", key, why);
 		return -1;
 	}
-	t->key[t->n] = key;
-	t->val[t->n++] = val;
+	if ((i = tag_index(t, key)) < 0) {
+		if (t->priv.n >= PLX_TAGS_MAX) {
+			snprintf(err, errlen, "tag %.40s: more than %d tags", key, PLX_TAGS_MAX);
+			return -1;
+		}
+		i = t->priv.n++;
+		t->priv.key[i] = key;
+	}
+	t->priv.val[i] = val;
 	return 0;
 }
 
 int
-plx_tags_source(struct plx_tags *t, const char *source_id, char *err, size_t errlen)
+plx_tags_remove(struct plx_tags *t, const char *key)
 {
-	if (source_id && !plx_source_id_ok(source_id)) {
-		snprintf(err, errlen, "source id \"%.40s\": must match [a-z0-9][a-z0-9._-]*, at most 256 bytes",
-		         source_id);
+	int i = tag_index(t, key);
+
+	if (i < 0)
+		return 0;
+	t->priv.n--;
+	memmove(t->priv.key + i, t->priv.key + i + 1, (size_t)(t->priv.n - i) * sizeof *t->priv.key);
+	memmove(t->priv.val + i, t->priv.val + i + 1, (size_t)(t->priv.n - i) * sizeof *t->priv.val);
+	return 1;
+}
+
+int
+plx_tags_set_source(struct plx_tags *t, const char *source_id, char *err, size_t errlen)
+{
+	const char *why;
+
+	if (source_id && (why = plx_rule_source_id(source_id, strlen(source_id)))) {
+		snprintf(err, errlen, "source id \"%.40s\": %s", source_id, why);
 		return -1;
 	}
-	t->source_id = source_id;
+	t->priv.source_id = source_id;
 	return 0;
 }
+
+const char *plx_tags_source(const struct plx_tags *t) { return t->priv.source_id; }
+int plx_tags_count(const struct plx_tags *t) { return t->priv.n; }
+
+int
+plx_tags_get(const struct plx_tags *t, int i, const char **key, const char **val)
+{
+	if (i < 0 || i >= t->priv.n)
+		return -1;
+	*key = t->priv.key[i];
+	*val = t->priv.val[i];
+	return 0;
+}
+
+/* --- the buffer ------------------------------------------------------ */
 
 void
 plx_recs_init(struct plx_recs *r)
@@ -73,174 +115,176 @@ plx_recs_clear(struct plx_recs *r)
 	r->n = 0;
 }
 
-/* Room for n more bytes. */
+/* Room for n more bytes, or r->oom set. */
 static int
-room(struct plx_recs *r, size_t n)
+grow(struct plx_recs *r, size_t n)
 {
-	size_t cap;
+	size_t cap = r->cap ? r->cap : 1024;
 	char *s;
 
-	if (r->len + n <= r->cap)
-		return 0;
-	for (cap = r->cap ? r->cap : 1024; cap < r->len + n; cap *= 2)
-		;
+	while (cap - r->len < n) {
+		if (cap > SIZE_MAX / 2)
+			goto oom;
+		cap *= 2;
+	}
 	if (!(s = realloc(r->s, cap)))
-		return -1;
+		goto oom;
 	r->s = s;
 	r->cap = cap;
 	return 0;
+oom:
+	r->oom = 1;
+	return -1;
 }
 
-static void
+static inline void
 put(struct plx_recs *r, const char *s, size_t n)
 {
+	if (r->cap - r->len < n && grow(r, n) < 0)
+		return;
 	memcpy(r->s + r->len, s, n);
 	r->len += n;
 }
 
 #define PUTS(r, lit) put(r, lit, sizeof lit - 1)
 
-/* A JSON string; room for 6 bytes an input byte must be there. */
+/* A JSON string, escaped as json-c escapes it. */
 static void
 put_str(struct plx_recs *r, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *run = s, *e = s + n;
-	char *o;
+	char esc[6] = { '\\' };
+	size_t k;
 
-	r->s[r->len++] = '"';
+	PUTS(r, "\"");
 	for (; s < e; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		put(r, run, (size_t)(s - run));
 		run = s + 1;
-		o = r->s + r->len;
-		*o++ = '\\';
+		k = 2;
 		switch (c) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\b': *o++ = 'b'; break;
-		case '\f': *o++ = 'f'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\r': *o++ = 'r'; break;
-		case '\t': *o++ = 't'; break;
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
 		default:
-			*o++ = 'u', *o++ = '0', *o++ = '0', *o++ = hex[c >> 4], *o++ = hex[c & 15];
+			esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4], esc[5] = hex[c & 15];
+			k = 6;
 		}
-		r->len = (size_t)(o - r->s);
+		put(r, esc, k);
 	}
 	put(r, run, (size_t)(e - run));
-	r->s[r->len++] = '"';
+	PUTS(r, "\"");
 }
 
-static size_t
-fmt_int(char *buf, int64_t v)
+/* The end of the record begun at start: taken back when an append failed
+ * or it is longer than a line may be; else counted. */
+static int
+end(struct plx_recs *r, size_t start, const char *name)
 {
-	char tmp[24];
-	size_t n = 0, i = 0;
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	do
-		tmp[n++] = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0)
-		buf[i++] = '-';
-	while (n)
-		buf[i++] = tmp[--n];
-	return i;
-}
-
-size_t
-plx_fmt_double(char *buf, double d)
-{
-	int prec;
-	size_t n = 0;
-
-	if (d == (double)(int64_t)d && fabs(d) < 1e15)
-		return fmt_int(buf, (int64_t)d);
-	for (prec = 15; prec <= 17; prec++) {
-		n = (size_t)snprintf(buf, 32, "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
-			break;
+	if (r->oom) {
+		r->oom = 0;
+		r->len = start;
+		FAIL("%.40s: out of memory", name);
 	}
-	return n;
+	if (r->len - start - 1 > PLX_LINE_MAX) {
+		r->len = start;
+		FAIL("%.40s: record longer than 64 KiB", name);
+	}
+	r->n++;
+	return 0;
 }
 
-/* The timestamp, kept as text for the records of one frame or line, and
- * while the clock is not synchronised the mark that goes with it (clock.h). */
+/* ,"timestamp":ts and, while the clock is not synchronised, the mark that
+ * goes with it (clock.h): made once for the records of one frame or line,
+ * which share their timestamp. */
 static void
-put_ts(struct plx_recs *r, int64_t ts)
+stamp(struct plx_recs *r, int64_t ts)
 {
 	char m[32];
 	const char *mark;
+	size_t k;
 
 	if (!r->ts_len || ts != r->ts_last) {
-		r->ts_len = fmt_int(r->ts_text, ts);
-		r->ts_last = ts;
-		r->mark_len = 0;
+		memcpy(r->ts_text, ",\"timestamp\":", 13);
+		k = 13 + plx_fmt_int(r->ts_text + 13, ts);
 		if ((mark = plx_clock_mark(m, ts)))
-			r->mark_len = (size_t)snprintf(r->mark_text, sizeof r->mark_text,
-			                               ",\"" PLX_CLK_KEY "\":\"%s\"", mark);
+			k += (size_t)snprintf(r->ts_text + k, sizeof r->ts_text - k, ",\"" PLX_CLK_KEY "\":\"%s\"", mark);
+		r->ts_len = k;
+		r->ts_last = ts;
 	}
-	PUTS(r, ",\"timestamp\":");
-	put(r, r->ts_text, r->ts_len);
-	put(r, r->mark_text, r->mark_len);
 }
 
-/* The record: head (class, name), the value text, timestamp, source, tags. */
-static int
-record(struct plx_recs *r, int metric, const char *name, size_t nlen, const char *val, size_t vlen,
-       int str, int64_t ts, const struct plx_tags *t)
+static void
+put_ts(struct plx_recs *r, int64_t ts)
 {
-	const char *why;
-	size_t need = 120 + 6 * nlen + (str ? 6 : 1) * vlen, start = r->len;
-	int i;
+	stamp(r, ts);
+	put(r, r->ts_text, r->ts_len);
+}
 
-	if (!nlen)
-		FAIL("empty metric name");
-	if ((why = text_bad(name, nlen)))
-		FAIL("metric name \"%.40s\": %s", name, why);
-	if (t) {
-		need += t->source_id ? strlen(t->source_id) + 16 : 0;
-		for (i = 0; i < t->n; i++)
-			need += 6 * (strlen(t->key[i]) + strlen(t->val[i])) + 8;
-	}
-	if (room(r, need) < 0)
-		FAIL("out of memory");
+/* --- records --------------------------------------------------------- */
+
+/* Up to and including "value": */
+static void
+put_head(struct plx_recs *r, int metric, const char *name, size_t nlen)
+{
 	if (metric)
 		PUTS(r, "{\"class\":\"metric\",\"metric\":");
 	else
 		PUTS(r, "{\"class\":\"event\",\"metric\":");
 	put_str(r, name, nlen);
 	PUTS(r, ",\"value\":");
+}
+
+/* After the timestamp: source_id, tags, the end of the line. */
+static void
+put_tail(struct plx_recs *r, const struct plx_tags *t)
+{
+	int i;
+
+	if (t && t->priv.source_id) {
+		PUTS(r, ",\"source_id\":");
+		put_str(r, t->priv.source_id, strlen(t->priv.source_id));
+	}
+	for (i = 0; t && i < t->priv.n; i++) {
+		if (i == 0)
+			PUTS(r, ",\"tags\":{");
+		else
+			PUTS(r, ",");
+		put_str(r, t->priv.key[i], strlen(t->priv.key[i]));
+		PUTS(r, ":");
+		put_str(r, t->priv.val[i], strlen(t->priv.val[i]));
+	}
+	if (t && t->priv.n)
+		PUTS(r, "}");
+	PUTS(r, "}\n");
+}
+
+/* The record: head (class, name), the value text, timestamp, source, tags.
+ * The tags were checked as they were added, the value by the caller. */
+static int
+record(struct plx_recs *r, int metric, const char *name, const char *val, size_t vlen, int str,
+       int64_t ts, const struct plx_tags *t)
+{
+	size_t start = r->len, nlen = strlen(name);
+	const char *why;
+
+	if ((why = plx_rule_name(name, nlen)))
+		FAIL("metric name \"%.40s\": %s", name, why);
+	put_head(r, metric, name, nlen);
 	if (str)
 		put_str(r, val, vlen);
 	else
 		put(r, val, vlen);
 	put_ts(r, ts);
-	if (t && t->source_id) {
-		PUTS(r, ",\"source_id\":");
-		put_str(r, t->source_id, strlen(t->source_id));
-	}
-	for (i = 0; t && i < t->n; i++) {
-		if (i == 0)
-			PUTS(r, ",\"tags\":{");
-		else
-			r->s[r->len++] = ',';
-		put_str(r, t->key[i], strlen(t->key[i]));
-		r->s[r->len++] = ':';
-		put_str(r, t->val[i], strlen(t->val[i]));
-	}
-	if (t && t->n)
-		r->s[r->len++] = '}';
-	PUTS(r, "}\n");
-	if (r->len - start - 1 > PLX_LINE_MAX) {
-		r->len = start;
-		FAIL("metric %.40s: record longer than 64 KiB", name);
-	}
-	r->n++;
-	return 0;
+	put_tail(r, t);
+	return end(r, start, name);
 }
 
 int
@@ -250,83 +294,25 @@ plx_recs_num(struct plx_recs *r, const char *name, double v, int64_t ts, const s
 
 	if (!isfinite(v))
 		FAIL("%.40s: value is not a finite number", name);
-	return record(r, 1, name, strlen(name), num, plx_fmt_double(num, v), 0, ts, t);
-}
-
-/* JSON's number grammar -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?, and finite
- * as a float64: the server cannot decode 1e400. */
-static int
-json_number(const char *s, size_t n)
-{
-	const char *e = s + n, *p = s;
-	char buf[400];
-	int exp = 0, frac = 0;
-
-	if (p < e && *p == '-')
-		p++;
-	if (p < e && *p == '0')
-		p++;
-	else if (p < e && *p >= '1' && *p <= '9')
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	else
-		return 0;
-	if (p < e && *p == '.') {
-		frac = 1;
-		if (++p == e || *p < '0' || *p > '9')
-			return 0;
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	}
-	if (p < e && (*p == 'e' || *p == 'E')) {
-		exp = 1;
-		if (++p < e && (*p == '+' || *p == '-'))
-			p++;
-		if (p == e || *p < '0' || *p > '9')
-			return 0;
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	}
-	if (p != e)
-		return 0;
-	if (n == 2 && s[0] == '-' && s[1] == '0')
-		return 0;       /* -0: printed 0 */
-	if (!exp && !frac && n < 19)
-		return 1;       /* the common case: no need to read it */
-	if (!exp && frac && n < 20)
-		return 1;
-	if (n >= sizeof buf)
-		return 0;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (frac || exp)
-		return isfinite(strtod(buf, NULL));
-	/* An integer that long must fit json-c's int64 or uint64, as plx-buffer
-	 * reads it back (and not be the value json-c clamps to). */
-	errno = 0;
-	if (buf[0] == '-') {
-		long long v = strtoll(buf, NULL, 10);
-		return !errno && v != LLONG_MIN;
-	}
-	unsigned long long u = strtoull(buf, NULL, 10);
-	return !errno && u != ULLONG_MAX;
+	return record(r, 1, name, num, plx_fmt_double(num, v), 0, ts, t);
 }
 
 int
 plx_recs_numtext(struct plx_recs *r, const char *name, const char *num, size_t len, int64_t ts,
                  const struct plx_tags *t)
 {
-	char buf[64], *end;
+	char buf[64], *end_;
 	double d;
 
-	if (json_number(num, len))
-		return record(r, 1, name, strlen(name), num, len, 0, ts, t);
+	if (!plx_rule_number(num, len))
+		return record(r, 1, name, num, len, 0, ts, t);
+	/* a device's number that is not JSON's (+5, 007, .5): read and written */
 	if (len >= sizeof buf)
 		FAIL("%.40s: value is not a number", name);
 	memcpy(buf, num, len);
 	buf[len] = '\0';
-	d = strtod(buf, &end);
-	if (end == buf || *end || strspn(buf, "0123456789.eE+-") < len)   /* no hex, inf, nan */
+	d = strtod(buf, &end_);
+	if (end_ == buf || *end_ || strspn(buf, "0123456789.eE+-") < len)   /* no hex, inf, nan */
 		FAIL("%.40s: value is not a number", name);
 	return plx_recs_num(r, name, d, ts, t);
 }
@@ -334,7 +320,7 @@ plx_recs_numtext(struct plx_recs *r, const char *name, const char *num, size_t l
 int
 plx_recs_bool(struct plx_recs *r, const char *name, int b, int64_t ts, const struct plx_tags *t)
 {
-	return record(r, 0, name, strlen(name), b ? "true" : "false", b ? 4 : 5, 0, ts, t);
+	return record(r, 0, name, b ? "true" : "false", b ? 4 : 5, 0, ts, t);
 }
 
 int
@@ -343,54 +329,55 @@ plx_recs_str(struct plx_recs *r, const char *name, const char *s, size_t len, in
 {
 	const char *why;
 
-	if ((why = text_bad(s, len)))
+	if ((why = plx_rule_event_string(s, len)))
 		FAIL("%.40s: string value %s", name, why);
-	return record(r, 0, name, strlen(name), s, len, 1, ts, t);
+	return record(r, 0, name, s, len, 1, ts, t);
 }
 
 int
 plx_recs_json(struct plx_recs *r, json_object *rec)
 {
-	size_t n;
+	size_t n, start = r->len;
 	const char *s = plx_record_text(rec, &n);
 
-	if (n > PLX_LINE_MAX)
-		FAIL("record longer than 64 KiB");
-	if (room(r, n + 1) < 0)
-		FAIL("out of memory");
 	put(r, s, n);
-	r->s[r->len++] = '\n';
-	r->n++;
-	return 0;
+	PUTS(r, "\n");
+	return end(r, start, "record");
 }
 
-/* A template: the record text of (name, 0 or "", timestamp 0, tags) cut
- * around the value and the timestamp.  The name cannot hold the cut marks:
- * put_str escapes its quotes. */
+/* --- templates ------------------------------------------------------- */
+
+/* A template: the head and the tail of (name, tags) records, written once
+ * by the same functions as every record, into one block. */
 static int
-tpl_init(struct plx_rectpl *t, int event, const char *name, const struct plx_tags *tags, char *err,
+tpl_init(struct plx_rectpl *t, int metric, const char *name, const struct plx_tags *tags, char *err,
          size_t errlen)
 {
-	const char *mark = event ? ",\"value\":\"\",\"timestamp\":0" : ",\"value\":0,\"timestamp\":0";
-	size_t vlen = event ? 2 : 1;     /* "" or 0 */
 	struct plx_recs tmp;
-	const char *p;
-	int rc;
+	size_t nlen = strlen(name);
+	const char *why;
 
 	memset(t, 0, sizeof *t);
+	if ((why = plx_rule_name(name, nlen))) {
+		snprintf(err, errlen, "metric name \"%.40s\": %s", name, why);
+		return -1;
+	}
 	plx_recs_init(&tmp);
-	rc = event ? plx_recs_str(&tmp, name, "", 0, 0, tags) : plx_recs_num(&tmp, name, 0, 0, tags);
-	if (rc < 0 || tmp.len > PLX_LINE_MAX - 400 || !(p = memmem(tmp.s, tmp.len, mark, strlen(mark)))) {
-		snprintf(err, errlen, "%s", *tmp.err ? tmp.err : "record too long");
+	put_head(&tmp, metric, name, nlen);
+	t->nhead = tmp.len;
+	put_tail(&tmp, tags);
+	put(&tmp, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);   /* padding for tpl_record's blocks */
+	tmp.len -= tmp.oom ? 0 : 16;
+	if (tmp.oom || tmp.len > PLX_LINE_MAX - 400) {
+		snprintf(err, errlen, "metric %.40s: %s", name, tmp.oom ? "out of memory" : "record too long");
 		plx_recs_free(&tmp);
 		return -1;
 	}
-	t->nhead = (size_t)(p - tmp.s) + 9;                       /* up to ,"value": */
-	t->ntail = tmp.len - (t->nhead + vlen + 13 + 1);          /* past 0,"timestamp":0 */
 	/* a reader keeps hundreds of these: no 1 KiB buffer each */
-	if (!(t->text = realloc(tmp.s, tmp.len)))
+	if (!(t->text = realloc(tmp.s, tmp.len + 16)))
 		t->text = tmp.s;
-	t->tail = t->text + tmp.len - t->ntail;
+	t->ntail = tmp.len - t->nhead;
+	t->tail = t->text + t->nhead;
 	return 0;
 }
 
@@ -398,14 +385,14 @@ int
 plx_rectpl_init(struct plx_rectpl *t, const char *name, const struct plx_tags *tags, char *err,
                 size_t errlen)
 {
-	return tpl_init(t, 0, name, tags, err, errlen);
+	return tpl_init(t, 1, name, tags, err, errlen);
 }
 
 int
 plx_rectpl_init_event(struct plx_rectpl *t, const char *name, const struct plx_tags *tags, char *err,
                       size_t errlen)
 {
-	return tpl_init(t, 1, name, tags, err, errlen);
+	return tpl_init(t, 0, name, tags, err, errlen);
 }
 
 void
@@ -415,34 +402,88 @@ plx_rectpl_free(struct plx_rectpl *t)
 	memset(t, 0, sizeof *t);
 }
 
-int
-plx_recs_tpl_num(struct plx_recs *r, const struct plx_rectpl *t, const char *num, size_t n, int64_t ts)
+/* n bytes in blocks of 16, a size the compiler copies without a call: the
+ * caller has room at dst, and src readable, for n rounded up to 16. */
+static inline char *
+blocks(char *dst, const char *src, size_t n)
 {
-	if (!json_number(num, n))
-		FAIL("value \"%.30s\" is not a JSON number", num);
-	if (room(r, t->nhead + n + 14 + 24 + 48 + t->ntail) < 0)
-		FAIL("out of memory");
+	size_t i;
+
+	for (i = 0; i < n; i += 16)
+		memcpy(dst + i, src + i, 16);
+	return dst + n;
+}
+
+/* A record from t with its value text as it is.  The pieces are short
+ * and many: when num's buffer holds it rounded up to 16 (padded), and the
+ * buffer has room for that, they go in blocks (template texts are padded
+ * too, ts_text is 96 bytes); else by put(). */
+static int
+tpl_record(struct plx_recs *r, const struct plx_rectpl *t, const char *num, size_t n, int padded,
+           int64_t ts)
+{
+	size_t start = r->len;
+	char *p;
+
+	stamp(r, ts);
+	if (padded && r->cap - r->len >= t->nhead + n + r->ts_len + t->ntail + 64) {
+		p = blocks(r->s + r->len, t->text, t->nhead);
+		p = blocks(p, num, n);
+		p = blocks(p, r->ts_text, r->ts_len);
+		p = blocks(p, t->tail, t->ntail);
+		r->len = (size_t)(p - r->s);
+		return end(r, start, "template");
+	}
 	put(r, t->text, t->nhead);
 	put(r, num, n);
 	put_ts(r, ts);
 	put(r, t->tail, t->ntail);
-	r->n++;
-	return 0;
+	return end(r, start, "template");
+}
+
+int
+plx_recs_tpl_num(struct plx_recs *r, const struct plx_rectpl *t, const char *num, size_t n, int64_t ts)
+{
+	const char *why;
+
+	if ((why = plx_rule_number(num, n)))
+		FAIL("value \"%.*s\": %s", (int)(n < 30 ? n : 30), num, why);
+	return tpl_record(r, t, num, n, 0, ts);
+}
+
+int
+plx_recs_tpl_fixed(struct plx_recs *r, const struct plx_rectpl *t, int64_t q, int dec, int64_t ts)
+{
+	char num[48];
+
+	if (dec < 0 || dec > 18)
+		FAIL("value with %d decimals", dec);
+	if (q == INT64_MIN && dec == 0)
+		FAIL("value -9223372036854775808: an integer past 64 bits (json-c's clamp)");
+	return tpl_record(r, t, num, plx_fmt_fixed(num, q, dec), 1, ts);
+}
+
+int
+plx_recs_tpl_double(struct plx_recs *r, const struct plx_rectpl *t, double v, int64_t ts)
+{
+	char num[32];
+
+	if (!isfinite(v))
+		FAIL("value is not a finite number");
+	return tpl_record(r, t, num, plx_fmt_double(num, v), 1, ts);
 }
 
 int
 plx_recs_tpl_str(struct plx_recs *r, const struct plx_rectpl *t, const char *s, size_t n, int64_t ts)
 {
+	size_t start = r->len;
 	const char *why;
 
-	if ((why = text_bad(s, n)))
+	if ((why = plx_rule_event_string(s, n)))
 		FAIL("string value %s", why);
-	if (room(r, t->nhead + 6 * n + 2 + 14 + 24 + 48 + t->ntail) < 0)
-		FAIL("out of memory");
 	put(r, t->text, t->nhead);
 	put_str(r, s, n);
 	put_ts(r, ts);
 	put(r, t->tail, t->ntail);
-	r->n++;
-	return 0;
+	return end(r, start, "template");
 }

@@ -88,3 +88,19 @@ check "status records carry the port tag" \
 	grep -q "\"metric\":\"gateway.serial.lines_read\",\"value\":2,.*\"tags\":{\"site\":\"lab\",\"port\":\"$T/a.dev\"}" "$T/a.out"
 check "status: lines_rejected counted" has "$T/a.out" gateway.serial.lines_rejected 1
 check "status: reconnects 0" has "$T/a.out" gateway.serial.reconnects 0
+
+# a port whose name is not UTF-8 (a symlink named in other bytes): the
+# status records keep the -T tags; only the port tag is left out, said once
+bad="$T/port-$(printf '\xff\xfe')"
+ln -s "$T/a.dev" "$bad"
+timeout --foreground -k 5 60 serial-read --status-interval 1 -T site=lab "$bad" >"$T/bad.out" 2>"$T/bad.err" &
+pid=$!
+_pids="$_pids $pid"
+sleep 2.4
+stop "$pid"
+eq "a port named in bytes that are not UTF-8: exits 0" "$RC" 0
+eq "... its status records all keep the -T tag" \
+	"$(grep -c '"metric":"gateway.serial.lines_read",.*"tags":{"site":"lab"}}$' "$T/bad.out")" \
+	"$(grep -c '"metric":"gateway.serial.lines_read"' "$T/bad.out")"
+check "... and there are some" has "$T/bad.out" gateway.serial.lines_read 0
+eq "... the port tag left out, said once" "$(grep -c 'tag port: value not valid UTF-8' "$T/bad.err")" 1

@@ -137,7 +137,7 @@ put(struct app *a, struct dev *d, const char *reading, int idx, const struct ble
 		snprintf(name, sizeof name, "%s.%s", o->prefix, rn);
 	else
 		snprintf(name, sizeof name, "%s", rn);
-	if (plx_tags_source(&t, o->per_device ? d->slug : o->source_id, err, sizeof err) < 0 ||
+	if (plx_tags_set_source(&t, o->per_device ? d->slug : o->source_id, err, sizeof err) < 0 ||
 	    plx_tags_add(&t, "mac", d->mac, err, sizeof err) < 0 ||
 	    (r && plx_tags_add(&t, "format", r->format, err, sizeof err) < 0) ||
 	    (unit && *unit && plx_tags_add(&t, "unit", unit, err, sizeof err) < 0)) {
@@ -221,7 +221,7 @@ emit_status(struct app *a)
 	size_t i;
 	int synced;
 
-	if (plx_tags_source(&t, a->o->source_id, err, sizeof err) < 0)
+	if (plx_tags_set_source(&t, a->o->source_id, err, sizeof err) < 0)
 		return;
 	for (i = 0; i < sizeof c / sizeof c[0]; i++)
 		plx_recs_num(&a->recs, c[i].name, (double)c[i].v, ts, &t);

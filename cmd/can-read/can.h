@@ -184,9 +184,9 @@ int emit_name(struct emit *e, const char *name, size_t len);   /* interface name
 const char *emit_iface(const struct emit *e, int idx);
 /* One frame: filtered (when filter != NULL), decoded, rate-controlled, queued. */
 void emit_frame(struct emit *e, const struct cframe *cf, const struct filters *filter);
-/* Where the frames now given come from, for what is said about them: "drive.log:12"
- * (kept, not copied), or NULL. */
-void emit_where(struct emit *e, const char *where);
+/* Where the frames now given come from, for what is said about them: a log
+ * (kept, not copied) and its line, formatted only when something is said; or NULL. */
+void emit_where(struct emit *e, const char *name, unsigned long lineno);
 /* Windows due at now (epoch ms; INT64_MAX at the end of input). */
 void emit_due(struct emit *e, int64_t now);
 void emit_status(struct emit *e, int live);

@@ -17,6 +17,7 @@
  * codes give 0-8, 12, 16, 20, 24, 32, 48, 64), whatever it is, and a frame
  * of a DBC message whose length is not the message's size (sigs.c). */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,9 +71,10 @@ emit_rejected(struct emit *e)
 }
 
 void
-emit_where(struct emit *e, const char *where)
+emit_where(struct emit *e, const char *name, unsigned long lineno)
 {
-	e->where = where;
+	e->where = name;
+	e->where_line = lineno;
 }
 
 /* 1 the first time (id, len) is seen, 0 after; -1 when the table is full. */
@@ -98,7 +100,7 @@ misfit_first(struct emit *e, canid_t id, unsigned len)
 void
 emit_misfit(struct emit *e, const struct cframe *cf, const char *fmt, ...)
 {
-	char id[12], why[300];
+	char id[12], why[300], where[PATH_MAX + 24];
 	va_list ap;
 	int first = misfit_first(e, cf->f.can_id, cf->f.len);
 
@@ -114,8 +116,9 @@ emit_misfit(struct emit *e, const struct cframe *cf, const char *fmt, ...)
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
 	emit_idtag(id, cf->f.can_id);
-	emit_warn(e, "%s%s%s: %sframe %s of %u byte%s%s (said once per id and length)", e->where ? e->where : "",
-	          e->where ? ": " : "", emit_iface(e, cf->iface), cf->fd ? "CAN FD " : "", id, cf->f.len,
+	snprintf(where, sizeof where, "%s:%lu: ", e->where ? e->where : "", e->where_line);
+	emit_warn(e, "%s%s: %sframe %s of %u byte%s%s (said once per id and length)", e->where ? where : "",
+	          emit_iface(e, cf->iface), cf->fd ? "CAN FD " : "", id, cf->f.len,
 	          cf->f.len == 1 ? "" : "s", why);
 }
 
@@ -213,19 +216,22 @@ emit_idtag(char *buf, canid_t id)
 	buf[2 + n] = '\0';
 }
 
+/* A tag can-read adds to the base tags: the ones of -T leave it room
+ * (main.c), and its values are ASCII it made; one refused all the same
+ * leaves why in e->recs.err, for emit_rejected. */
 int
-emit_tags(const struct emit *e, struct plx_tags *t, int iface, const char *id)
+emit_tag(struct emit *e, struct plx_tags *t, const char *key, const char *val)
+{
+	return plx_tags_add(t, key, val, e->recs.err, sizeof e->recs.err);
+}
+
+int
+emit_tags(struct emit *e, struct plx_tags *t, int iface, const char *id)
 {
 	*t = e->o->tags;
-	if (t->n > PLX_TAGS_MAX - 5)
+	if (emit_tag(e, t, "interface", emit_iface(e, iface)) < 0)
 		return -1;
-	t->key[t->n] = "interface";
-	t->val[t->n++] = emit_iface(e, iface);
-	if (id) {
-		t->key[t->n] = "id";
-		t->val[t->n++] = id;
-	}
-	return 0;
+	return id ? emit_tag(e, t, "id", id) : 0;
 }
 
 /* The frame's records go out together. */
@@ -267,15 +273,9 @@ raw_record(struct emit *e, const struct cframe *cf)
 		k += (size_t)snprintf(flags + k, sizeof flags - k, ",brs");
 	if (cf->fd && f->flags & CANFD_ESI)
 		k += (size_t)snprintf(flags + k, sizeof flags - k, ",esi");
-	if (emit_tags(e, &t, cf->iface, id) < 0)
-		return;
-	t.key[t.n] = "len";
-	t.val[t.n++] = len;
-	if (k) {
-		t.key[t.n] = "flags";
-		t.val[t.n++] = flags + 1;
-	}
-	if (plx_recs_str(&e->recs, e->frame_name, val, n, cf->ts, &t) < 0)
+	if (emit_tags(e, &t, cf->iface, id) < 0 || emit_tag(e, &t, "len", len) < 0 ||
+	    (k && emit_tag(e, &t, "flags", flags + 1) < 0) ||
+	    plx_recs_str(&e->recs, e->frame_name, val, n, cf->ts, &t) < 0)
 		emit_rejected(e);
 }
 
@@ -293,18 +293,20 @@ error_word(void *ctx, const char *word)
 static void
 error_records(struct emit *e, const struct cframe *cf)
 {
-	struct errctx x = { e, cf, { 0 } };
+	struct errctx x = { .e = e, .cf = cf };
 	char tx[8], rx[8];
 
-	if (emit_tags(e, &x.t, cf->iface, NULL) < 0)
+	if (emit_tags(e, &x.t, cf->iface, NULL) < 0) {
+		emit_rejected(e);
 		return;
+	}
 	if (cf->f.can_id & CAN_ERR_CNT && cf->f.len >= CAN_ERR_DLC) {
 		snprintf(tx, sizeof tx, "%u", cf->f.data[6]);
 		snprintf(rx, sizeof rx, "%u", cf->f.data[7]);
-		x.t.key[x.t.n] = "tx_errors";
-		x.t.val[x.t.n++] = tx;
-		x.t.key[x.t.n] = "rx_errors";
-		x.t.val[x.t.n++] = rx;
+		if (emit_tag(e, &x.t, "tx_errors", tx) < 0 || emit_tag(e, &x.t, "rx_errors", rx) < 0) {
+			emit_rejected(e);
+			return;
+		}
 	}
 	errframe_words(&cf->f, error_word, &x);
 }
@@ -443,8 +445,12 @@ emit_status(struct emit *e, int live)
 		status_num(e, "gateway.can.clock_synced", k, ts, &e->o->tags);
 	for (k = 0; live && k < e->o->nifc; k++) {
 		const struct iface *ic = &e->o->ifc[k];
-		if (!strcmp(ic->name, "any") || emit_tags(e, &t, ic->name_idx, NULL) < 0)
+		if (!strcmp(ic->name, "any"))
 			continue;
+		if (emit_tags(e, &t, ic->name_idx, NULL) < 0) {
+			emit_rejected(e);
+			continue;
+		}
 		if ((st = link_state(ic->name)) &&
 		    plx_recs_str(&e->recs, "gateway.can.bus_state", st, strlen(st), ts, &t) < 0)
 			emit_rejected(e);

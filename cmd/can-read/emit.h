@@ -22,7 +22,8 @@ struct emit {
 	uint64_t *misfit;           /* (id, length) pairs of frames that do not fit, said once:
 	                             * open addressing, MISFIT_MAX slots, 0 empty; NULL until one */
 	unsigned nmisfit;
-	const char *where;          /* the log line in hand ("drive.log:12"), or NULL */
+	const char *where;          /* the log in hand ("drive.log"), or NULL ... */
+	unsigned long where_line;   /* ... and its line */
 	/* DBC decoding (sigs.c), NULL without -d */
 	void *dbc;
 	int (*decode)(struct emit *e, const struct cframe *cf);   /* 1 a DBC message, 0 unknown,
@@ -33,8 +34,11 @@ struct emit {
 
 /* id as a tag: "0x123" (11 bits), "0x0CF004FE" (29 bits); buf of 12 */
 void emit_idtag(char *buf, canid_t id);
-/* base tags (-s, -T) plus interface and id; 0, or -1 when -T used them all */
-int emit_tags(const struct emit *e, struct plx_tags *t, int iface, const char *id);
+/* base tags (-s, -T) plus interface and id; 0, or -1 with why in e->recs.err
+ * (emit_rejected says and counts it) */
+int emit_tags(struct emit *e, struct plx_tags *t, int iface, const char *id);
+/* one tag more; the same */
+int emit_tag(struct emit *e, struct plx_tags *t, const char *key, const char *val);
 /* a record refused by recs.c (the reason in e->recs.err): said and counted */
 void emit_rejected(struct emit *e);
 /* A frame whose length does not fit (a CAN FD length that does not exist, or not its DBC

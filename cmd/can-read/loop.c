@@ -304,7 +304,7 @@ replay_line(struct opts *o, struct emit *e, const char *name, unsigned long line
 {
 	struct logline l;
 	struct cframe cf;
-	char err[200], where[PATH_MAX + 24];
+	char err[200];
 
 	if (!len || line[0] == '#' || line[0] == '\t')   /* blank, comment, candump -e's explanation */
 		return;
@@ -322,10 +322,9 @@ replay_line(struct opts *o, struct emit *e, const char *name, unsigned long line
 		emit_due(e, cf.ts);
 		*next_sweep = cf.ts + (o->rate.interval_ms < 1000 ? o->rate.interval_ms : 1000);
 	}
-	snprintf(where, sizeof where, "%s:%lu", name, lineno);
-	emit_where(e, where);
+	emit_where(e, name, lineno);
 	emit_frame(e, &cf, &o->fl);
-	emit_where(e, NULL);
+	emit_where(e, NULL, 0);
 }
 
 int

@@ -64,7 +64,7 @@ tag(struct opts *o, char *kv)
 	*eq = '\0';
 	if (!strcmp(kv, "interface") || !strcmp(kv, "id") || !strcmp(kv, "unit"))
 		plx_die(EX_USAGE, "-T: \"%s\" is a tag can-read sets itself", kv);
-	if (o->tags.n >= PLX_TAGS_MAX - 5)
+	if (plx_tags_count(&o->tags) >= PLX_TAGS_MAX - 5)
 		plx_die(EX_USAGE, "-T: at most %d tags (can-read adds up to 5)", PLX_TAGS_MAX - 5);
 	if (plx_tags_add(&o->tags, kv, eq + 1, err, sizeof err) < 0)
 		plx_die(EX_USAGE, "-T: %s", err);
@@ -174,7 +174,7 @@ main(int argc, char **argv)
 			break;
 		case 'r': o.replay = optarg; break;
 		case 's':
-			if (plx_tags_source(&o.tags, optarg, err, sizeof err) < 0)
+			if (plx_tags_set_source(&o.tags, optarg, err, sizeof err) < 0)
 				plx_die(EX_USAGE, "-s: %s", err);
 			break;
 		case O_FILTER:

@@ -97,38 +97,6 @@ scale_of(const struct dbc_sig *s)
 	return pow(10, a > b ? a : b);
 }
 
-/* v as text: on the signal's decimal grid (scale 10^d) written as the
- * integer v * 10^d with a point d digits from the right, trailing zeros
- * cut: the shortest text that reads back as v, without printf("%.17g"). */
-static size_t
-fmt_value(char *buf, double v, double scale, int d)
-{
-	char tmp[24];
-	long long q;
-	size_t n = 0, k = 0;
-	int neg;
-	double x = v * scale;
-
-	if (scale < 1 || !(fabs(x) < 1e15) || (q = llrint(x), fabs(x - (double)q) > 1e-6))
-		return plx_fmt_double(buf, v);
-	neg = q < 0;
-	if (neg)
-		q = -q;
-	for (; q % 10 == 0 && d > 0; q /= 10)
-		d--;
-	do
-		tmp[n++] = (char)('0' + q % 10);
-	while ((q /= 10) || (int)n <= d);
-	if (neg)
-		buf[k++] = '-';
-	while (n) {
-		if ((int)n == d)
-			buf[k++] = '.';
-		buf[k++] = tmp[--n];
-	}
-	return k;
-}
-
 static void
 tpl_drop(struct tpl *t)
 {
@@ -152,12 +120,9 @@ tpl_for(struct sigs *g, unsigned i, int iface)
 	if (t->iface == iface)
 		return 0;
 	tpl_drop(t);
-	if (emit_tags(g->e, &tags, iface, g->idtag[g->msg[i]]) < 0)
+	if (emit_tags(g->e, &tags, iface, g->idtag[g->msg[i]]) < 0 ||
+	    (*s->unit && emit_tag(g->e, &tags, "unit", s->unit) < 0))
 		return -1;
-	if (*s->unit) {
-		tags.key[tags.n] = "unit";
-		tags.val[tags.n++] = s->unit;
-	}
 	if (plx_rectpl_init(&t->t, g->name[i], &tags, err, sizeof err) < 0)
 		return -1;
 	if (plx_rectpl_init_event(&t->ev, g->name[i], &tags, err, sizeof err) < 0) {
@@ -168,18 +133,24 @@ tpl_for(struct sigs *g, unsigned i, int iface)
 	return 0;
 }
 
-/* The common records (a number or a label, no suffix) from the templates. */
+/* The common records (a number or a label, no suffix) from the templates.
+ * A value on the signal's decimal grid (scale 10^dec) is written as the
+ * integer v * 10^dec with the point dec digits from the right: raw * 0.1
+ * is 4.6000000000000005 in binary, and the 4.6 the DBC's author meant. */
 static int
 send_fast(struct sigs *g, unsigned i, double v, const char *label, int64_t ts, int iface)
 {
 	struct plx_recs *r = &g->e->recs;
-	char num[40];
+	double x = v * g->scale[i];
+	long long q;
 
 	if ((!label && !isfinite(v)) || tpl_for(g, i, iface) < 0)
 		return -1;
 	if (label)
 		return plx_recs_tpl_str(r, &g->tpl[i].ev, label, strlen(label), ts);
-	return plx_recs_tpl_num(r, &g->tpl[i].t, num, fmt_value(num, v, g->scale[i], g->dec[i]), ts);
+	if (g->scale[i] >= 1 && fabs(x) < 1e15 && fabs(x - (double)(q = llrint(x))) <= 1e-6)
+		return plx_recs_tpl_fixed(r, &g->tpl[i].t, q, g->dec[i], ts);
+	return plx_recs_tpl_double(r, &g->tpl[i].t, v, ts);
 }
 
 static void
@@ -194,11 +165,9 @@ send(struct sigs *g, unsigned i, double v, const char *label, int64_t ts, int if
 
 	if (!suffix && send_fast(g, i, v, label, ts, iface) == 0)
 		return;
-	if (emit_tags(e, &t, iface, g->idtag[g->msg[i]]) < 0)
+	if (emit_tags(e, &t, iface, g->idtag[g->msg[i]]) < 0 || (*s->unit && emit_tag(e, &t, "unit", s->unit) < 0)) {
+		emit_rejected(e);
 		return;
-	if (*s->unit) {
-		t.key[t.n] = "unit";
-		t.val[t.n++] = s->unit;
 	}
 	if (suffix) {
 		snprintf(name, sizeof name, "%s.%s", nm, suffix);
@@ -253,10 +222,18 @@ on_sig(void *ctx, const struct dbc_msg *m, const struct dbc_sig *s, double v, co
 	const struct cframe *cf = g->cf;
 	unsigned i = g->cur_base + s->index;
 	struct rstate closed;
+	double x = v * g->scale[i];
+	long long q;
 	int flushed;
 
-	if (g->scale[i] > 1 && fabs(v * g->scale[i]) < 9007199254740992.0)
-		v = nearbyint(v * g->scale[i]) / g->scale[i];
+	if (g->scale[i] > 1 && fabs(x) < 9007199254740992.0) {
+		q = llrint(x);              /* to the nearest, ties to even: nearbyint(x) */
+		/* the common case, a number sent as it comes: written from q */
+		if (!g->e->rate_on && !label && fabs(x) < 1e15 && tpl_for(g, i, cf->iface) == 0 &&
+		    plx_recs_tpl_fixed(&g->e->recs, &g->tpl[i].t, q, g->dec[i], cf->ts) == 0)
+			return;
+		v = (double)q / g->scale[i];
+	}
 	if (!g->e->rate_on) {
 		send(g, i, v, label, cf->ts, cf->iface, NULL);
 		return;

@@ -17,7 +17,13 @@
  * gateway.modbus.errors (requests that got no valid answer, and polls that could not
  * be sent because the device could not be opened), and per device
  * gateway.modbus.reconnects, and gateway.modbus.clock_synced (1 when the
- * kernel says the clock is synchronised), every status interval and at exit. */
+ * kernel says the clock is synchronised), every status interval and at exit.
+ *
+ * Records: each point's name and tags are checked and written once, into a
+ * template (lib/recs.h); the records of one answer are built as text and
+ * queued on stdout (lib/out.h), written as far as stdout takes them after
+ * each answer.  A poll source can wait: a full queue waits for stdout
+ * rather than dropping records. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -28,7 +34,8 @@
 #include "clock.h"
 #include "dev.h"
 #include "log.h"
-#include "record.h"
+#include "out.h"
+#include "recs.h"
 
 #define BACKOFF_MIN 1000
 #define BACKOFF_MAX 60000
@@ -59,95 +66,128 @@ struct poller {
 	int nunit;
 	int *req_unit;              /* unit state of each request */
 	int64_t *due;               /* next due time of each request */
+	struct plx_rectpl *tpl;     /* per point: its records' name and tags */
+	int *tpl_ok;                /* ... made (else its records are not sent: said once) */
+	struct plx_recs recs;       /* the records of the answer in hand */
+	struct plx_out out;         /* stdout */
 	int broken;                 /* stdout is gone */
 };
 
-static int
-emit(struct poller *P, json_object *rec)
+/* The tags of a unit's records: device, unit_id (id holds its text). */
+static void
+unit_tags(struct plx_tags *t, const char *device, int unit_id, char *id, size_t idlen)
 {
-	char err[256];
-	int rc = 0;
+	char err[200];
 
-	if (plx_record_check(rec, 0, err, sizeof err) < 0) {
-		plx_warn("%s: not sent: %s", json_object_get_string(json_object_object_get(rec, "metric")), err);
-	} else if (plx_record_write(1, rec) < 0) {
+	snprintf(id, idlen, "%d", unit_id);
+	if (plx_tags_add(t, "device", device, err, sizeof err) < 0 || plx_tags_add(t, "unit_id", id, err, sizeof err) < 0)
+		plx_warn("%s", err);
+}
+
+/* The records built so far out to stdout, as far as it takes them now. */
+static void
+emit(struct poller *P)
+{
+	if (P->recs.n && !P->broken &&
+	    (plx_out_put(&P->out, P->recs.s, P->recs.len, P->recs.n) < 0 || plx_out_flush(&P->out) < 0)) {
 		if (errno != EPIPE)
 			plx_warn("unable to write to stdout:");
 		P->broken = 1;
 		mb_stop = 1;
-		rc = -1;
 	}
-	json_object_put(rec);
-	return rc;
+	plx_recs_clear(&P->recs);
 }
 
 static void
-point_record(struct poller *P, const struct mb_point *pt, const uint16_t *regs, int n, int64_t ts)
+point_record(struct poller *P, int k, const uint16_t *regs, int n, int64_t ts)
 {
+	const struct mb_point *pt = &P->c->pt[k];
 	const struct mb_device *d = &P->c->dev[pt->dev];
 	struct mb_value v;
-	json_object *val, *rec;
-	char buf[64], id[8];
-	int i;
+	char buf[64];
+	int i, rc;
 
-	if (mb_decode(regs, n, pt->type, pt->arg, pt->order, &v) < 0)
+	if (!P->tpl_ok[k] || mb_decode(regs, n, pt->type, pt->arg, pt->order, &v) < 0)
 		return;
 	mb_scale(&v, pt->scale, pt->offset);
-	switch (v.kind) {
-	case MB_V_INT: val = json_object_new_int64(v.i); break;
-	case MB_V_UINT: val = json_object_new_uint64(v.u); break;
-	case MB_V_STR:
+	if (v.kind == MB_V_STR) {
 		/* a device's bytes are not always text: keep the record valid UTF-8 */
 		for (i = 0; v.s[i]; i++)
 			if ((unsigned char)v.s[i] < 0x20 || (unsigned char)v.s[i] > 0x7e)
 				v.s[i] = '?';
-		val = json_object_new_string(v.s);
-		break;
-	default:
-		if (!isfinite(v.f)) {
-			plx_warn("%s unit %d: %s at %s %d is %s, not sent", d->name, pt->unit_id, pt->metric,
-			         mb_func_name(pt->func), pt->addr, mb_value_text(&v, buf, sizeof buf));
-			return;
-		}
-		val = json_object_new_double_s(v.f, mb_value_text(&v, buf, sizeof buf));
+		rc = plx_recs_tpl_str(&P->recs, &P->tpl[k], v.s, strlen(v.s), ts);
+	} else if (v.kind == MB_V_FLOAT && !isfinite(v.f)) {
+		plx_warn("%s unit %d: %s at %s %d is %s, not sent", d->name, pt->unit_id, pt->metric,
+		         mb_func_name(pt->func), pt->addr, mb_value_text(&v, buf, sizeof buf));
+		return;
+	} else {
+		mb_value_text(&v, buf, sizeof buf);
+		rc = plx_recs_tpl_num(&P->recs, &P->tpl[k], buf, strlen(buf), ts);
 	}
-	rec = plx_record_new(pt->metric, val, ts);
-	snprintf(id, sizeof id, "%d", pt->unit_id);
-	plx_record_tag(rec, "device", d->name);
-	plx_record_tag(rec, "unit_id", id);
-	if (pt->unit)
-		plx_record_tag(rec, "unit", pt->unit);
-	for (i = 0; i < pt->ntags; i++)
-		plx_record_tag(rec, pt->tag_key[i], pt->tag_val[i]);
-	emit(P, rec);
+	if (rc < 0)
+		plx_warn("%s: not sent: %s", pt->metric, P->recs.err);
+}
+
+/* A template per point: a string is an event, anything else a metric. */
+static int
+templates(struct poller *P)
+{
+	const struct mb_point *pt;
+	struct plx_tags t;
+	char id[8], err[200];
+	int k, i, rc;
+
+	P->tpl = calloc((size_t)P->c->npt + 1, sizeof *P->tpl);
+	P->tpl_ok = calloc((size_t)P->c->npt + 1, sizeof *P->tpl_ok);
+	if (!P->tpl || !P->tpl_ok)
+		return -1;
+	for (k = 0; k < P->c->npt; k++) {
+		pt = &P->c->pt[k];
+		memset(&t, 0, sizeof t);
+		unit_tags(&t, P->c->dev[pt->dev].name, pt->unit_id, id, sizeof id);
+		rc = pt->unit ? plx_tags_add(&t, "unit", pt->unit, err, sizeof err) : 0;
+		for (i = 0; i < pt->ntags && rc == 0; i++)
+			rc = plx_tags_add(&t, pt->tag_key[i], pt->tag_val[i], err, sizeof err);
+		if (rc == 0)
+			rc = pt->type == MB_STRING ? plx_rectpl_init_event(&P->tpl[k], pt->metric, &t, err, sizeof err)
+			                           : plx_rectpl_init(&P->tpl[k], pt->metric, &t, err, sizeof err);
+		if (rc < 0)
+			plx_warn("%s: not sent: %s", pt->metric, err);
+		P->tpl_ok[k] = rc == 0;
+	}
+	return 0;
+}
+
+static void
+status_num(struct poller *P, const char *name, int64_t v, int64_t ts, const struct plx_tags *t)
+{
+	if (plx_recs_num(&P->recs, name, (double)v, ts, t) < 0)
+		plx_warn("%s: not sent: %s", name, P->recs.err);
 }
 
 static void
 status_records(struct poller *P)
 {
-	json_object *rec;
-	char id[8];
+	struct plx_tags t;
+	char id[8], err[200];
 	int i;
 	int64_t ts = plx_now_ms();
 
-	for (i = 0; i < P->nunit && !P->broken; i++) {
-		snprintf(id, sizeof id, "%d", P->unit[i].unit_id);
-		rec = plx_record_new("gateway.modbus.requests", json_object_new_int64(P->unit[i].requests), ts);
-		plx_record_tag(rec, "device", P->c->dev[P->unit[i].dev].name);
-		plx_record_tag(rec, "unit_id", id);
-		emit(P, rec);
-		rec = plx_record_new("gateway.modbus.errors", json_object_new_int64(P->unit[i].errors), ts);
-		plx_record_tag(rec, "device", P->c->dev[P->unit[i].dev].name);
-		plx_record_tag(rec, "unit_id", id);
-		emit(P, rec);
+	for (i = 0; i < P->nunit; i++) {
+		memset(&t, 0, sizeof t);
+		unit_tags(&t, P->c->dev[P->unit[i].dev].name, P->unit[i].unit_id, id, sizeof id);
+		status_num(P, "gateway.modbus.requests", P->unit[i].requests, ts, &t);
+		status_num(P, "gateway.modbus.errors", P->unit[i].errors, ts, &t);
 	}
-	for (i = 0; i < P->c->ndev && !P->broken; i++) {
-		rec = plx_record_new("gateway.modbus.reconnects", json_object_new_int64(P->dev[i].reconnects), ts);
-		plx_record_tag(rec, "device", P->c->dev[i].name);
-		emit(P, rec);
+	for (i = 0; i < P->c->ndev; i++) {
+		memset(&t, 0, sizeof t);
+		if (plx_tags_add(&t, "device", P->c->dev[i].name, err, sizeof err) < 0)
+			plx_warn("%s", err);
+		status_num(P, "gateway.modbus.reconnects", P->dev[i].reconnects, ts, &t);
 	}
-	if ((i = plx_clock_synced()) >= 0 && !P->broken)
-		emit(P, plx_record_new("gateway.modbus.clock_synced", json_object_new_int(i), ts));
+	if ((i = plx_clock_synced()) >= 0)
+		status_num(P, "gateway.modbus.clock_synced", i, ts, NULL);
+	emit(P);
 }
 
 static int
@@ -263,8 +303,9 @@ poll_req(struct poller *P, int ri)
 	for (i = 0; i < r->npt; i++) {
 		k = r->pt[i];
 		off = P->c->pt[k].addr - r->addr;
-		point_record(P, &P->c->pt[k], regs + off, r->count - off, ts);
+		point_record(P, k, regs + off, r->count - off, ts);
 	}
+	emit(P);
 	return 0;
 }
 
@@ -278,7 +319,7 @@ setup(struct poller *P)
 	P->unit = calloc(P->p->nreq, sizeof *P->unit);
 	P->req_unit = calloc(P->p->nreq, sizeof *P->req_unit);
 	P->due = calloc(P->p->nreq, sizeof *P->due);
-	if (!P->dev || !P->unit || !P->req_unit || !P->due)
+	if (!P->dev || !P->unit || !P->req_unit || !P->due || templates(P) < 0)
 		return -1;
 	for (i = 0; i < P->c->ndev; i++)
 		P->dev[i].d.lockfd = -1;
@@ -304,6 +345,12 @@ poll_run(const struct mb_conf *c, const struct mb_plan *p, const struct mb_run *
 	int i, next, failed = 0, rc;
 	int64_t now, t0, status_due, wake;
 
+	plx_recs_init(&P.recs);
+	if (plx_out_init(&P.out, STDOUT_FILENO, 0) < 0) {
+		plx_warn("stdout:");
+		return EX_OSERR;
+	}
+	P.out.wait = 1;
 	if (setup(&P) < 0) {
 		plx_warn("out of memory");
 		rc = EX_OSERR;
@@ -355,6 +402,15 @@ poll_run(const struct mb_conf *c, const struct mb_plan *p, const struct mb_run *
 		status_records(&P);
 	rc = 0;
 out:
+	if (!P.broken && plx_out_drain(&P.out, mb_stop) < 0 && errno != EPIPE)
+		plx_warn("unable to write to stdout:");
+	plx_out_free(&P.out);
+	plx_recs_free(&P.recs);
+	for (i = 0; P.tpl && i < c->npt; i++)
+		if (P.tpl_ok[i])
+			plx_rectpl_free(&P.tpl[i]);
+	free(P.tpl);
+	free(P.tpl_ok);
 	for (i = 0; P.dev && i < c->ndev; i++)
 		dev_close(&P.dev[i].d);
 	free(P.dev);

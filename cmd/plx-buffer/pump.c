@@ -227,8 +227,8 @@ health(struct pump *p)
 		{ "gateway.buffer.dead", st.dead },
 	};
 	plx_recs_init(&r);
-	if (plx_tags_add(&t, "spool", p->o->path, err, sizeof err) < 0)
-		t.n = 0;      /* a path that is no tag value (too long): left out */
+	plx_tags_add(&t, "spool", p->o->path, err, sizeof err);   /* a path that is no tag value
+	                                                          * (too long): left out */
 	for (i = 0; i < sizeof m / sizeof m[0]; i++)
 		plx_recs_num(&r, m[i].name, (double)m[i].v, now, &t);
 	for (s = r.s; s && s < r.s + r.len && !rc; s = e + 1) {

@@ -45,6 +45,7 @@ struct reader {
 	int eof;                /* a file or stdin ended */
 	unsigned long lineno;   /* lines since start (all reconnects) */
 	unsigned long n_read, n_rejected, n_truncated, n_fragments;
+	int port_tag_said;      /* the port's name is no tag: said */
 };
 
 static void
@@ -120,9 +121,10 @@ status(struct plx_loop *l, void *arg)
 	size_t i;
 
 	snprintf(port, sizeof port, "%s", r->o->name);
-	t.source_id = r->lp->source_id;
-	if (plx_tags_add(&t, "port", port, err, sizeof err) < 0)
-		t.n--, plx_warn("status: %s", err);   /* a port name that is no tag: left out */
+	/* a port name that is no tag value (not UTF-8): left out, alone, and
+	 * said once; the other tags stay */
+	if (plx_tags_add(&t, "port", port, err, sizeof err) < 0 && !r->port_tag_said++)
+		plx_warn("status records: %s: left out", err);
 	plx_recs_clear(&r->st);
 	for (i = 0; i < sizeof c / sizeof c[0]; i++)
 		plx_recs_num(&r->st, c[i].name, (double)c[i].v, ts, &t);

@@ -121,7 +121,8 @@ main(int argc, char **argv)
 		plx_die(EX_OSERR, "out of memory");
 	optind_ = plx_opts_parse(argc, argv, tab, PLX_COMMON_READER, &c, synopsis);
 	o.status_ms = c.status_ms;
-	lp.source_id = c.source_id;
+	if (c.source_id && plx_tags_set_source(&lp.tags, c.source_id, err, sizeof err) < 0)
+		plx_die(EX_USAGE, "-s: %s", err);
 	lp.prefix = c.prefix;
 	for (i = 0; i < c.ntags; i++)
 		if (plx_lp_tag(&lp, c.tag[i], err, sizeof err) < 0)

@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 0x40)
 		p.prefix = "pre";
 	if (data[0] & 0x80) {
-		p.source_id = "fuzz";
+		plx_tags_set_source(&p.tags, "fuzz", NULL, 0);
 		CHECK(plx_lp_tag(&p, "k=v", err, sizeof err) == 0, "tag");
 	}
 	if ((data[0] & 0x20) && plx_lp_columns(&p, "a,b,,c", err, sizeof err) < 0)

@@ -90,7 +90,7 @@ main(void)
 	plx_lp_free(&p);
 
 	plx_lp_init(&p, PLX_LP_JSON);
-	p.source_id = "gw";
+	plx_tags_set_source(&p.tags, "gw", err, sizeof err);
 	T_STR(run("{\"metric\":\"m\",\"value\":1,\"timestamp\":5}"), "{\"metric\":\"m\",\"value\":1,\"timestamp\":5}",
 	      "a record passes through unchanged (no source id added)");
 	T_STR(run("   "), "", "a blank line gives nothing");

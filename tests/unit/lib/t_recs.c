@@ -85,14 +85,31 @@ test_values(void)
 	T(plx_tags_add(&t, "port", "ttyUSB0", err, sizeof err) == 0, "tag");
 	T(plx_tags_add(&t, "", "x", err, sizeof err) < 0, "empty tag name refused: %s", err);
 	T(plx_tags_add(&t, "k", "\xff", err, sizeof err) < 0, "bad UTF-8 tag refused: %s", err);
-	T(plx_tags_source(&t, "Bad Source", err, sizeof err) < 0, "bad source id refused: %s", err);
-	T(plx_tags_source(&t, "gw-1", err, sizeof err) == 0, "source id");
+	T(plx_tags_set_source(&t, "Bad Source", err, sizeof err) < 0, "bad source id refused: %s", err);
+	T(plx_tags_set_source(&t, "gw-1", err, sizeof err) == 0, "source id");
 	plx_recs_num(&r, "t", 1, 9, &t);
 	T_STR(last(), "{\"class\":\"metric\",\"metric\":\"t\",\"value\":1,\"timestamp\":9,\"source_id\":\"gw-1\","
 	      "\"tags\":{\"port\":\"ttyUSB0\"}}", "source and tags");
-	while (t.n < PLX_TAGS_MAX)
-		plx_tags_add(&t, "k", "v", err, sizeof err);
-	T(plx_tags_add(&t, "k", "v", err, sizeof err) < 0, "17th tag refused: %s", err);
+	T(plx_tags_add(&t, "port", "ttyUSB1", err, sizeof err) == 0 && plx_tags_count(&t) == 1,
+	  "a key added again: its value replaced, still one tag");
+	plx_recs_num(&r, "t", 1, 9, &t);
+	T(strstr(last(), "\"tags\":{\"port\":\"ttyUSB1\"}") != NULL, "the new value written once: %s", last());
+	{
+		static char keys[PLX_TAGS_MAX + 1][8];
+		int i;
+		for (i = 1; i < PLX_TAGS_MAX; i++) {
+			snprintf(keys[i], sizeof keys[i], "k%d", i);
+			plx_tags_add(&t, keys[i], "v", err, sizeof err);
+		}
+		T(plx_tags_count(&t) == PLX_TAGS_MAX, "16 tags");
+		snprintf(keys[0], sizeof keys[0], "k16");
+		T(plx_tags_add(&t, keys[0], "v", err, sizeof err) < 0 && plx_tags_count(&t) == PLX_TAGS_MAX,
+		  "17th tag refused: %s", err);
+		T(plx_tags_add(&t, "k3", "w", err, sizeof err) == 0, "a key already there replaced with 16 tags");
+		T(plx_tags_remove(&t, "k3") == 1 && plx_tags_count(&t) == PLX_TAGS_MAX - 1, "remove");
+		T(plx_tags_remove(&t, "k3") == 0, "remove what is not there: 0");
+		T(plx_tags_add(&t, keys[0], "v", err, sizeof err) == 0, "room again after a remove");
+	}
 }
 
 static void

@@ -2,6 +2,8 @@
  * template is byte for byte what plx_recs_num writes, names and tags with
  * characters to escape included; a name or tag over the limits is refused
  * when the template is made. */
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,7 +70,7 @@ main(void)
 
 	plx_tags_add(&t, "interface", "can0", err, sizeof err);
 	plx_tags_add(&t, "unit", "\"deg\\C\"", err, sizeof err);
-	plx_tags_source(&t, "truck-7", err, sizeof err);
+	plx_tags_set_source(&t, "truck-7", err, sizeof err);
 	T(same("can.Engine.Rpm", &t, "2019.75", 2019.75, 1436509052100), "with tags and a source");
 	T(same("can.Engine.Rpm", &none, "-3", -3, 0), "no tags, timestamp 0");
 	T(same("a \"quoted\" ,\"value\":0,\"timestamp\":0 name", &t, "0.1", 0.1, -5), "cut marks inside the name");
@@ -86,6 +88,12 @@ main(void)
 	T(plx_recs_tpl_num(&r, &tp, "1e400", 5, 0) < 0 && r.len == 0, "no exponents: refused, nothing written");
 	T(plx_recs_tpl_num(&r, &tp, "nan", 3, 0) < 0 && r.len == 0, "not a number: refused");
 	T(plx_recs_tpl_num(&r, &tp, "01", 2, 0) < 0, "leading zero: refused");
+	T(plx_recs_tpl_fixed(&r, &tp, INT64_MIN, 0, 0) < 0 && r.len == 0, "-2^63 (json-c's clamp): refused");
+	T(plx_recs_tpl_fixed(&r, &tp, INT64_MIN, 1, 0) == 0 && strstr(r.s, "\"value\":-922337203685477580.8,"),
+	  "-2^63 / 10: written");
+	T(plx_recs_tpl_double(&r, &tp, NAN, 0) < 0 && plx_recs_tpl_double(&r, &tp, 0.1, 0) == 0 &&
+	  strstr(r.s, "\"value\":0.1,"), "a double: NaN refused, 0.1 written");
+	plx_recs_clear(&r);
 	plx_rectpl_free(&tp);
 	plx_recs_free(&r);
 	memset(longname, 'a', 299);
