@@ -50,4 +50,4 @@ eq "stdout closed (EPIPE): exit 0" "${st[0]}" 0
 
 # the status records pass plx-buffer's validation, with a source id
 printf 't=1\n' | timeout 5 serial-read -s gw-1 -p env - | plx-buffer -d "$T/s.db" -a 2>"$T/berr"
-eq "records and status accepted by plx-buffer" "$(plx-buffer -d "$T/s.db" --status | awk '$1 == "accepted" { print $2 }')-$(wc -c < "$T/berr")" "8-0"
+eq "records and status accepted by plx-buffer" "$(plx-buffer -d "$T/s.db" --status | awk '$1 == "accepted" { print $2 }')-$(wc -c < "$T/berr")" "9-0"

@@ -34,7 +34,7 @@
 
 struct reader {
 	const struct opts *o;
-	struct plx_lp *lp;
+	struct lp *lp;
 	struct plx_loop *l;
 	struct frame fr;
 	struct plx_recs st;     /* status records being built */
@@ -73,7 +73,7 @@ on_line(void *ctx, const struct fr_line *l)
 		input_warn(r, why);
 		return;
 	}
-	if ((n = plx_lp_parse(r->lp, l->s, l->len, l->ts, err, sizeof err)) < 0) {
+	if ((n = lp_parse(r->lp, l->s, l->len, l->ts, err, sizeof err)) < 0) {
 		r->n_rejected++;
 		/* a pause inside a refused line: likely the start of an unfinished
 		 * line run into the next one (the device restarted) */
@@ -113,6 +113,7 @@ status(struct plx_loop *l, void *arg)
 		{ "gateway.serial.lines_truncated", r->n_truncated }, { "gateway.serial.reconnects", r->port.lost },
 		{ "gateway.serial.overruns", l->out.overruns },
 		{ "gateway.serial.fragments_dropped", r->n_fragments },
+		{ "gateway.serial.values_missing", r->lp->missing },
 	};
 	int synced = plx_clock_synced();
 	struct plx_tags t = r->lp->tags;
@@ -141,7 +142,7 @@ port_close(struct reader *r, const char *why, int64_t delay)
 	plx_reopen_lost(&r->port, why, delay);
 	close(r->fd);
 	r->fd = -1;
-	plx_lp_reset(r->lp);
+	lp_reset(r->lp);
 }
 
 static void
@@ -227,7 +228,7 @@ finish(struct plx_loop *l, void *arg)
 }
 
 int
-run(const struct opts *o, struct plx_lp *lp)
+run(const struct opts *o, struct lp *lp)
 {
 	struct plx_loop l;
 	struct reader r = { .o = o, .lp = lp, .l = &l, .fd = -1,

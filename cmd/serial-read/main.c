@@ -1,5 +1,5 @@
 /* serial-read: what a UART device prints, as Plexus records on stdout.
- * Options here; the formats are lib/lineparse.c, the loop is loop.c. */
+ * Options here; the formats are lines.c and fmt_*.c, the loop is loop.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@ static const char synopsis[] =
 	"                   [--max-line bytes] [--flush-ms duration] [--status-interval duration]\n"
 	"                   [--backoff-max duration] [--queue bytes]\n"
 	"                   [--columns name,...] [--csv-sep char] [--pattern regex --fields name,...]\n"
+	"                   [--missing skip|event]\n"
 	"                   port | -r file | -\n"
 	"       serial-read -h | --version\n";
 
@@ -46,13 +47,13 @@ delimiter(const char *s, void *to, char *err, size_t errlen)
 static int
 format(const char *s, void *to, char *err, size_t errlen)
 {
-	int f = plx_lp_format_parse(s);
+	int f = lp_format_parse(s);
 
 	if (f < 0) {
 		snprintf(err, errlen, "unknown format \"%s\" (json, kv, csv, nmea, pattern, auto)", s);
 		return -1;
 	}
-	((struct plx_lp *)to)->format = f;
+	((struct lp *)to)->format = f;
 	return 0;
 }
 
@@ -68,13 +69,24 @@ parity(const char *s, void *to, char *err, size_t errlen)
 }
 
 static int
+missing(const char *s, void *to, char *err, size_t errlen)
+{
+	if (strcmp(s, "skip") && strcmp(s, "event")) {
+		snprintf(err, errlen, "\"%s\" is neither skip nor event", s);
+		return -1;
+	}
+	((struct lp *)to)->missing_as_event = !strcmp(s, "event");
+	return 0;
+}
+
+static int
 csv_sep(const char *s, void *to, char *err, size_t errlen)
 {
 	if (strlen(s) != 1 && strcmp(s, "\\t")) {
 		snprintf(err, errlen, "one character");
 		return -1;
 	}
-	((struct plx_lp *)to)->csv_sep = s[1] ? '\t' : s[0];
+	((struct lp *)to)->csv_sep = s[1] ? '\t' : s[0];
 	return 0;
 }
 
@@ -84,7 +96,7 @@ main(int argc, char **argv)
 	static struct opts o = { .baud = 115200, .databits = 8, .parity = 'n', .stopbits = 1,
 	                         .delim = FR_AUTO, .max_line = 4096, .backoff_max_ms = 5000,
 	                         .queue_max = PLX_OUT_MAX_DEFAULT };
-	static struct plx_lp lp;
+	static struct lp lp;
 	static const char *pattern, *fields, *columns;
 	const struct plx_opt tab[] = {
 		{ 'F', "format", PLX_OPT_FN, &lp, 0, 0, 0, format, "FORMAT", "json, kv, csv, nmea, pattern or auto", NULL },
@@ -108,6 +120,8 @@ main(int argc, char **argv)
 		{ 0, "csv-sep", PLX_OPT_FN, &lp, 0, 0, 0, csv_sep, "CHAR", "CSV field separator (,)", NULL },
 		{ 0, "pattern", PLX_OPT_STR, &pattern, 0, 0, 0, NULL, "REGEX", "a regex whose groups are readings", NULL },
 		{ 0, "fields", PLX_OPT_STR, &fields, 0, 0, 0, NULL, "NAME,...", "the names of --pattern's groups", NULL },
+		{ 0, "missing", PLX_OPT_FN, &lp, 0, 0, 0, missing, "skip|event",
+		  "nan, inf, ovf, -- (no reading): skipped and counted, or text events", NULL },
 		{ 'd', NULL, PLX_OPT_FN, &o.delim, 0, 0, 0, delimiter, "END", NULL, "--delimiter" },
 		{ 'f', "file", PLX_OPT_STR, &o.file, 0, 0, 0, NULL, "FILE", NULL, "-r/--read" },
 		{ 0 }
@@ -117,7 +131,7 @@ main(int argc, char **argv)
 	int i, optind_;
 
 	plx_log_init(argv[0]);
-	if (plx_lp_init(&lp, PLX_LP_AUTO) < 0)
+	if (lp_init(&lp, LP_AUTO) < 0)
 		plx_die(EX_OSERR, "out of memory");
 	optind_ = plx_opts_parse(argc, argv, tab, PLX_COMMON_READER, &c, synopsis);
 	o.status_ms = c.status_ms;
@@ -125,7 +139,7 @@ main(int argc, char **argv)
 		plx_die(EX_USAGE, "-s: %s", err);
 	lp.prefix = c.prefix;
 	for (i = 0; i < c.ntags; i++)
-		if (plx_lp_tag(&lp, c.tag[i], err, sizeof err) < 0)
+		if (lp_tag(&lp, c.tag[i], err, sizeof err) < 0)
 			plx_die(EX_USAGE, "-T: %s", err);
 	if (o.file ? optind_ != argc : optind_ != argc - 1) {
 		fputs(synopsis, stderr);
@@ -136,19 +150,19 @@ main(int argc, char **argv)
 	else if (!o.file)
 		o.port = argv[optind_];
 	o.name = o.port ? o.port : strcmp(o.file, "-") ? o.file : "stdin";
-	if (columns && plx_lp_columns(&lp, columns, err, sizeof err) < 0)
+	if (columns && lp_columns(&lp, columns, err, sizeof err) < 0)
 		plx_die(EX_USAGE, "--columns: %s", err);
 	if (!pattern != !fields)
 		plx_die(EX_USAGE, "--pattern and --fields go together");
 	if (pattern) {
-		if (plx_lp_pattern(&lp, pattern, fields, err, sizeof err) < 0)
+		if (lp_pattern(&lp, pattern, fields, err, sizeof err) < 0)
 			plx_die(EX_USAGE, "--pattern: %s", err);
-		if (lp.format == PLX_LP_AUTO)
-			lp.format = PLX_LP_PATTERN;
+		if (lp.format == LP_AUTO)
+			lp.format = LP_PATTERN;
 	}
-	if (lp.format == PLX_LP_PATTERN && !pattern)
+	if (lp.format == LP_PATTERN && !pattern)
 		plx_die(EX_USAGE, "-F pattern needs --pattern and --fields");
 	i = run(&o, &lp);
-	plx_lp_free(&lp);
+	lp_free(&lp);
 	return i;
 }

@@ -35,12 +35,6 @@ speed_of(long baud)
 	return 0;
 }
 
-int
-baud_standard(long baud)
-{
-	return speed_of(baud) != 0;
-}
-
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto fail; } while (0)
 
 int

@@ -1,17 +1,19 @@
 /* serial-read: lines from a UART (or stdin, or a file) into Plexus records.
  *
- *   main.c   options
- *   port.c   opening a port: termios raw mode, speed, exclusive access
- *   baud2.c  non-standard speeds through termios2/BOTHER
- *   frame.c  bytes into lines: line ends, maximum length, unfinished lines
- *   loop.c   the poll loop: read, frame, parse, print; hot-plug, signals,
- *            status records */
+ *   main.c     options
+ *   port.c     opening a port: termios raw mode, speed, exclusive access
+ *   baud2.c    non-standard speeds through termios2/BOTHER
+ *   frame.c    bytes into lines: line ends, maximum length, unfinished lines
+ *   lines.c    a line into records: the table of formats, typing, records
+ *   fmt_*.c    the formats: json, kv, csv, nmea, pattern
+ *   loop.c     the loop's callbacks: read, frame, parse, print; hot-plug,
+ *              signals, status records */
 #ifndef SERIAL_READ_H
 #define SERIAL_READ_H
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lineparse.h"
+#include "lines.h"
 
 struct opts {
 	const char *port;      /* device path, NULL when reading a file or stdin */
@@ -68,11 +70,10 @@ int frame_pending(const struct frame *f);   /* bytes or a skip in progress */
 
 /* port.c */
 int port_open(const struct opts *o, char *err, size_t errlen);
-int baud_standard(long baud);              /* 1 if termios has a Bxxx constant */
 /* baud2.c */
 int baud_custom(int fd, long baud);        /* -1 with errno */
 
 /* loop.c: runs until EOF, a signal or a broken stdout; the exit status. */
-int run(const struct opts *o, struct plx_lp *lp);
+int run(const struct opts *o, struct lp *lp);
 
 #endif

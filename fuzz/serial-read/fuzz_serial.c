@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lineparse.h"
+#include "lines.h"
 
 #define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "fuzz_serial: " __VA_ARGS__); \
 	fprintf(stderr, "\n"); abort(); } } while (0)
@@ -22,7 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char line[PLX_LINE_MAX + 1], rec[PLX_LINE_MAX + 1];
 	static json_tokener *tok;
-	struct plx_lp p;
+	struct lp p;
 	char err[300], why[300];
 	const uint8_t *s, *end, *nl;
 	size_t len, n;
@@ -35,16 +35,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!tok)
 		tok = plx_tokener_new();
-	CHECK(plx_lp_init(&p, (enum plx_lp_format)(data[0] % 6)) == 0, "init");
+	CHECK(lp_init(&p, (enum lp_format)(data[0] % 6)) == 0, "init");
 	if (data[0] & 0x40)
 		p.prefix = "pre";
 	if (data[0] & 0x80) {
 		plx_tags_set_source(&p.tags, "fuzz", NULL, 0);
-		CHECK(plx_lp_tag(&p, "k=v", err, sizeof err) == 0, "tag");
+		CHECK(lp_tag(&p, "k=v", err, sizeof err) == 0, "tag");
 	}
-	if ((data[0] & 0x20) && plx_lp_columns(&p, "a,b,,c", err, sizeof err) < 0)
+	if ((data[0] & 0x20) && lp_columns(&p, "a,b,,c", err, sizeof err) < 0)
 		abort();
-	CHECK(plx_lp_pattern(&p, "^([a-z]+)[ =:]+([-+0-9.eE]+)(.*)$", "name,,rest", err, sizeof err) == 0,
+	CHECK(lp_pattern(&p, "^([a-z]+)[ =:]+([-+0-9.eE]+)(.*)$", "name,,rest", err, sizeof err) == 0,
 	      "pattern");
 	for (s = data + 1, end = data + size; s < end; s = nl ? nl + 1 : end) {
 		nl = memchr(s, '\n', end - s);
@@ -52,13 +52,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > PLX_LINE_MAX)
 			len = PLX_LINE_MAX;
 		memcpy(line, s, len);
-		k = plx_lp_parse(&p, line, len, 1763800000000, err, sizeof err);
+		k = lp_parse(&p, line, len, 1763800000000, err, sizeof err);
 		if (k < 0) {
 			CHECK(p.out.n == 0 && p.out.len == 0, "refused line keeps %d records", p.out.n);
 			CHECK(strlen(err) > 0 && !strchr(err, '\n'), "reason empty or on two lines");
 			continue;
 		}
-		CHECK(k == p.out.n && k <= PLX_LP_RECS_MAX, "count %d, kept %d", k, p.out.n);
+		CHECK(k == p.out.n && k <= LP_RECS_MAX, "count %d, kept %d", k, p.out.n);
 		/* every record as plx-buffer reads it: the full parser and check */
 		for (i = 0, t = p.out.s; i < k; i++, t = e + 1) {
 			e = memchr(t, '\n', p.out.s + p.out.len - t);
@@ -73,6 +73,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		CHECK(t == p.out.s + p.out.len, "text after the last record");
 	}
-	plx_lp_free(&p);
+	lp_free(&p);
 	return 0;
 }
