@@ -1,0 +1,273 @@
+/* Device identity: see devices.h and plexus-devices(5). */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "devices.h"
+#include "log.h"
+#include "opts.h"
+
+#define FILE_MAX (1 << 20)
+
+static const char *const kinds[PLX_DEV_KINDS] = { "ble", "serial", "modbus", "can", "mqtt" };
+
+void
+plx_devices_free(struct plx_devices *d)
+{
+	int i, k;
+
+	for (i = 0; i < d->n; i++) {
+		free(d->dev[i].name);
+		free(d->dev[i].source_id);
+		for (k = 0; k < d->dev[i].ntags; k++)
+			free(d->dev[i].tag_kv[k]);
+	}
+	for (i = 0; i < d->nkeys; i++)
+		free(d->key[i].id);
+	free(d->dev);
+	free(d->key);
+	free(d->path);
+	memset(d, 0, sizeof *d);
+}
+
+static int
+name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > PLX_DEVICE_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* A MAC: six hex pairs split by ':' (or '-'), kept upper case with ':'. */
+static int
+mac_norm(const char *s, char *out)
+{
+	int i;
+
+	if (strlen(s) != 17)
+		return -1;
+	for (i = 0; i < 17; i++) {
+		if (i % 3 == 2) {
+			if (s[i] != ':' && s[i] != '-')
+				return -1;
+			out[i] = ':';
+		} else {
+			if (!isxdigit((unsigned char)s[i]))
+				return -1;
+			out[i] = (char)toupper((unsigned char)s[i]);
+		}
+	}
+	out[17] = '\0';
+	return 0;
+}
+
+/* An id as a reader gives it, in the form keys are kept in. */
+static int
+id_norm(enum plx_dev_kind kind, const char *id, char *out, size_t len)
+{
+	if (kind == PLX_DEV_BLE)
+		return mac_norm(id, out);
+	if (!*id || strlen(id) >= len)
+		return -1;
+	strcpy(out, id);
+	return 0;
+}
+
+/* "FILE:LINE: what" into err. */
+static void __attribute__((format(printf, 5, 6)))
+at(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int k = snprintf(err, errlen, "%s:%u: ", file, line);
+
+	if (k < 0 || (size_t)k >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + k, errlen - (size_t)k, fmt, ap);
+	va_end(ap);
+}
+#define FAIL(...) do { at(err, errlen, name, lineno, __VA_ARGS__); goto fail; } while (0)
+
+int
+plx_devices_parse(struct plx_devices *d, const char *name, const char *text, size_t len,
+                  char *err, size_t errlen)
+{
+	const char *p = text, *end = text + len, *e;
+	char line[1024], *k, *v, *q, norm[512];
+	unsigned lineno = 0;
+	struct plx_device *cur = NULL;
+	int i, kind;
+
+	memset(d, 0, sizeof *d);
+	for (; p < end; p = e + (e < end)) {
+		size_t n;
+		lineno++;
+		if (!(e = memchr(p, '\n', (size_t)(end - p))))
+			e = end;
+		n = (size_t)(e - p);
+		if (n >= sizeof line)
+			FAIL("line longer than %zu bytes", sizeof line - 1);
+		if (memchr(p, '\0', n))
+			FAIL("a NUL byte");
+		memcpy(line, p, n);
+		line[n] = '\0';
+		while (n && isspace((unsigned char)line[n - 1]))
+			line[--n] = '\0';
+		for (k = line; isspace((unsigned char)*k); k++)
+			;
+		if (!*k || *k == '#')
+			continue;
+		if (*k == '[') {
+			if (strncmp(k, "[device ", 8) || k[strlen(k) - 1] != ']')
+				FAIL("expected [device NAME], got '%.64s'", k);
+			k += 8;
+			k[strlen(k) - 1] = '\0';
+			while (*k == ' ')
+				k++;
+			if (!name_ok(k, strlen(k)))
+				FAIL("device name '%.64s': 1-%d of A-Z a-z 0-9 . _ -", k, PLX_DEVICE_NAME_MAX);
+			for (i = 0; i < d->n; i++)
+				if (!strcmp(d->dev[i].name, k))
+					FAIL("device %s: named twice (first at line %u)", k, d->dev[i].line);
+			d->dev = plx_xrealloc(d->dev, (size_t)(d->n + 1) * sizeof *d->dev);
+			cur = &d->dev[d->n++];
+			memset(cur, 0, sizeof *cur);
+			cur->name = plx_xstrdup(k);
+			cur->line = lineno;
+			continue;
+		}
+		if (!(v = strchr(k, '=')))
+			FAIL("expected key = value, got '%.64s'", k);
+		for (q = v; q > k && isspace((unsigned char)q[-1]); q--)
+			;
+		*q = '\0';
+		for (v++; isspace((unsigned char)*v); v++)
+			;
+		if (!cur)
+			FAIL("'%.32s' before the first [device NAME]", k);
+		for (kind = 0; kind < PLX_DEV_KINDS && strcmp(k, kinds[kind]); kind++)
+			;
+		if (kind < PLX_DEV_KINDS) {
+			if (id_norm(kind, v, norm, sizeof norm) < 0)
+				FAIL("%s = '%.64s': %s", k, v, kind == PLX_DEV_BLE ? "not a MAC (AA:BB:CC:DD:EE:FF)"
+				     : "empty or too long");
+			for (i = 0; i < d->nkeys; i++)
+				if (d->key[i].kind == (enum plx_dev_kind)kind && !strcmp(d->key[i].id, norm))
+					FAIL("%s %s: already device %s", k, norm, d->dev[d->key[i].dev].name);
+			d->key = plx_xrealloc(d->key, (size_t)(d->nkeys + 1) * sizeof *d->key);
+			d->key[d->nkeys].kind = (enum plx_dev_kind)kind;
+			d->key[d->nkeys].id = plx_xstrdup(norm);
+			d->key[d->nkeys++].dev = d->n - 1;
+		} else if (!strcmp(k, "source-id")) {
+			char why[200];
+			if (cur->source_id)
+				FAIL("source-id given twice");
+			cur->source_id = plx_xstrdup(v);
+			if (plx_tags_set_source(&cur->tags, cur->source_id, why, sizeof why) < 0)
+				FAIL("source-id: %s", why);
+		} else if (!strcmp(k, "tag")) {
+			char *eq = strchr(v, '='), why[200];
+			if (!eq || eq == v)
+				FAIL("tag = '%.64s': not key=value", v);
+			if (cur->ntags == PLX_TAGS_MAX - 2)
+				FAIL("more than %d tags", PLX_TAGS_MAX - 2);
+			cur->tag_kv[cur->ntags] = plx_xstrdup(v);
+			eq = cur->tag_kv[cur->ntags] + (eq - v);
+			*eq = '\0';
+			if (plx_tags_add(&cur->tags, cur->tag_kv[cur->ntags], eq + 1, why, sizeof why) < 0) {
+				free(cur->tag_kv[cur->ntags]);
+				FAIL("tag: %s", why);
+			}
+			cur->ntags++;
+		} else if (!strcmp(k, "expect")) {
+			if (plx_duration(v, 1000, &cur->expect_ms) < 0 || cur->expect_ms < 100)
+				FAIL("expect = '%.32s': a duration of at least 100ms (10s, 5m)", v);
+		} else {
+			FAIL("unknown key '%.32s' (ble, serial, modbus, can, mqtt, source-id, tag, expect)", k);
+		}
+	}
+	for (i = 0; i < d->n; i++) {
+		int named = 0, j;
+		for (j = 0; j < d->nkeys; j++)
+			named |= d->key[j].dev == i;
+		if (!named) {
+			lineno = d->dev[i].line;
+			FAIL("device %s: no ble, serial, modbus, can or mqtt line says which device it is",
+			     d->dev[i].name);
+		}
+	}
+	return 0;
+fail:
+	plx_devices_free(d);
+	return -1;
+}
+
+int
+plx_devices_load(struct plx_devices *d, const char *path, char *err, size_t errlen)
+{
+	const char *env = getenv("PLEXUS_DEVICES");
+	int given = path || (env && *env), rc;
+	char *text;
+	size_t n;
+	FILE *f;
+
+	memset(d, 0, sizeof *d);
+	if (!path)
+		path = env && *env ? env : PLX_DEVICES_DEFAULT;
+	if (!(f = fopen(path, "r"))) {
+		if (errno == ENOENT && !given)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	text = plx_xmalloc(FILE_MAX + 1);
+	n = fread(text, 1, FILE_MAX + 1, f);
+	if (ferror(f) || n > FILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path, ferror(f) ? strerror(errno) : "larger than 1 MiB");
+		fclose(f);
+		free(text);
+		return -1;
+	}
+	fclose(f);
+	rc = plx_devices_parse(d, path, text, n, err, errlen);
+	free(text);
+	if (rc == 0)
+		d->path = plx_xstrdup(path);
+	return rc;
+}
+
+const struct plx_device *
+plx_devices_find(const struct plx_devices *d, enum plx_dev_kind kind, const char *id)
+{
+	char norm[512], real[PATH_MAX];
+	int i, pass;
+
+	if (!d->nkeys || id_norm(kind, id, norm, sizeof norm) < 0)
+		return NULL;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < d->nkeys; i++) {
+			if (d->key[i].kind != kind)
+				continue;
+			if (!strcmp(d->key[i].id, norm))
+				return &d->dev[d->key[i].dev];
+			/* a serial port named otherwise: the same device node */
+			if (pass && kind == PLX_DEV_SERIAL && realpath(d->key[i].id, real) &&
+			    !strcmp(real, norm))
+				return &d->dev[d->key[i].dev];
+		}
+		if (kind != PLX_DEV_SERIAL || !realpath(id, norm))
+			break;
+	}
+	return NULL;
+}
