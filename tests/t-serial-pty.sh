@@ -104,3 +104,21 @@ eq "... its status records all keep the -T tag" \
 	"$(grep -c '"metric":"gateway.serial.lines_read"' "$T/bad.out")"
 check "... and there are some" has "$T/bad.out" gateway.serial.lines_read 0
 eq "... the port tag left out, said once" "$(grep -c 'tag port: value not valid UTF-8' "$T/bad.err")" 1
+
+# a port the user may not open: the reason names the group to join, said
+# once, and the reader goes on trying (root runs it as nobody)
+if [ "$(id -u)" = 0 ] && getent group dialout >/dev/null; then
+	dev=$(readlink -f "$T/a.dev")
+	chgrp dialout "$dev" && chmod 660 "$dev"
+	chmod 755 "$T"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		timeout --foreground -k 5 30 "$BIN/serial-read" --status-interval 0 "$T/a.dev" >/dev/null 2>"$T/perm.err" &
+	pid=$!
+	_pids="$_pids $pid"
+	check "a port the user may not open: the group to join is named" \
+		wait_for 10 grep -q 'Permission denied (the port belongs to group dialout: usermod -aG dialout nobody' "$T/perm.err"
+	check "... and the reader goes on trying" kill -0 "$pid"
+	kill "$pid"
+else
+	ok "# SKIP the permission hint needs root and a dialout group"
+fi
