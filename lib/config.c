@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,22 +126,97 @@ plx_read_secret(const char *path)
 	return s;
 }
 
-static char *
-host_slug(void)
+/* The host name as a source id: lower case, other characters '-'. */
+static void
+host_slug(char *h, size_t len)
 {
-	char h[256], *p;
+	char *p;
 
-	if (gethostname(h, sizeof h) < 0 || !h[0])
-		strcpy(h, "gateway");
-	h[sizeof h - 1] = '\0';
+	if (gethostname(h, len) < 0 || !h[0])
+		snprintf(h, len, "gateway");
+	h[len - 1] = '\0';
 	for (p = h; *p; p++) {
-		*p = tolower((unsigned char)*p);
+		*p = (char)tolower((unsigned char)*p);
 		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-')
 			*p = '-';
 	}
 	if (!isalnum((unsigned char)h[0]))
 		h[0] = 'g';
-	return strdup(h);
+}
+
+/* The files that tell this machine from its clones: the machine id (an
+ * installation) and the board's own serial number, where the kernel shows
+ * one (a Raspberry Pi's, a PC's DMI uuid), so that SD cards cloned from
+ * one image into several Pis still give each its own id.  PLEXUS_MACHINE_FILES
+ * (colon-separated) replaces the list, for tests. */
+static const char *const machine_files[] = {
+	"/etc/machine-id", "/sys/firmware/devicetree/base/serial-number",
+	"/sys/class/dmi/id/product_uuid", "/proc/device-tree/serial-number",
+};
+
+/* FNV-1a: not a secret, only well spread. */
+static uint64_t
+fnv(uint64_t h, const char *p, size_t n)
+{
+	while (n--)
+		h = (h ^ (unsigned char)*p++) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t
+hash_file(uint64_t h, const char *path, int *found)
+{
+	char buf[512];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return h;
+	n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	if (n) {
+		*found = 1;
+		h = fnv(fnv(h, path, strlen(path)), buf, n);
+	}
+	return h;
+}
+
+char *
+plx_default_source_id(void)
+{
+	const char *env = getenv("PLEXUS_MACHINE_FILES");
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char host[200], id[240], list[4096], *f, *save;
+	int found = 0;
+	size_t i;
+
+	host_slug(host, 64);
+	if (env) {
+		snprintf(list, sizeof list, "%s", env);
+		for (f = strtok_r(list, ":", &save); f; f = strtok_r(NULL, ":", &save))
+			h = hash_file(h, f, &found);
+	} else {
+		for (i = 0; i < sizeof machine_files / sizeof machine_files[0]; i++)
+			h = hash_file(h, machine_files[i], &found);
+	}
+	if (!found)
+		return plx_xstrdup(host);
+	snprintf(id, sizeof id, "%s-%06llx", host, (unsigned long long)(h >> 40));
+	return plx_xstrdup(id);
+}
+
+int
+plx_source_id_default_host(const char *id)
+{
+	static const char *const names[] = { "raspberrypi", "raspberry", "localhost", "debian", "ubuntu",
+	                                     "pi", "gateway", "orangepi", "beaglebone", "dietpi", "rock",
+	                                     "armbian", "linux", "host", "default" };
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(id, names[i]))
+			return 1;
+	return 0;
 }
 
 void
@@ -169,7 +245,7 @@ plx_config_load(struct plx_config *c)
 	for (n = strlen(c->gateway_url); n > 0 && c->gateway_url[n - 1] == '/'; n--)
 		c->gateway_url[n - 1] = '\0';
 	if (!c->source_id)
-		c->source_id = host_slug();
+		c->source_id = plx_default_source_id();
 	if (!plx_source_id_ok(c->source_id))
 		plx_warn("source id \"%s\" does not match ^[a-z0-9][a-z0-9._-]*$: the server will refuse it",
 		         c->source_id);

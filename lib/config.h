@@ -13,7 +13,7 @@
 struct plx_config {
 	char *api_key;       /* secret: from env, a file or config.json, never argv */
 	char *gateway_url;   /* trailing slashes stripped */
-	char *source_id;     /* envelope source id; default: slug of the host name */
+	char *source_id;     /* envelope source id; default: plx_default_source_id() */
 	char *buffer;        /* spool path, NULL if neither env nor config sets it */
 	const char *key_from;/* where the key came from, for messages */
 };
@@ -30,6 +30,15 @@ char *plx_read_secret(const char *path);
 /* The spool path when none is configured: PLX_SYSTEM_SPOOL for root, else
  * $XDG_STATE_HOME/plexus/spool.db (~/.local/state/plexus/spool.db). */
 char *plx_default_spool(void);
+
+/* The source id of a gateway that was given none: the host name and six
+ * hex digits from what tells this machine from its clones (machine id,
+ * board serial number), "raspberrypi-3fa9c2": stable across restarts,
+ * different on two Pis cloned from one SD card image. */
+char *plx_default_source_id(void);
+/* 1 when id is a host name many machines share (raspberrypi, localhost):
+ * their data would merge into one source. */
+int plx_source_id_default_host(const char *id);
 
 /* Replace a string field, freeing the old value. */
 void plx_config_set(char **field, const char *value);

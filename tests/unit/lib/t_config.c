@@ -388,6 +388,43 @@ quiet(void)
 	plx_log_init("t_config");
 }
 
+/* Clones of one SD card image (the same machine id) in two boards (two
+ * serial numbers) get two source ids; one machine gets the same one each
+ * time; host names everyone has are told apart from the rest. */
+static void
+source_default(void)
+{
+	char mid[300], s1[300], s2[300], files[1000];
+	char *a, *b, *c, *d;
+	FILE *f;
+
+	snprintf(mid, sizeof mid, "%s/machine-id", home);
+	snprintf(s1, sizeof s1, "%s/serial1", home);
+	snprintf(s2, sizeof s2, "%s/serial2", home);
+	f = fopen(mid, "w"); fputs("0123456789abcdef0123456789abcdef\n", f); fclose(f);
+	f = fopen(s1, "w"); fputs("10000000a1b2c3d4", f); fclose(f);
+	f = fopen(s2, "w"); fputs("10000000e5f6a7b8", f); fclose(f);
+	snprintf(files, sizeof files, "%s:%s", mid, s1);
+	setenv("PLEXUS_MACHINE_FILES", files, 1);
+	a = plx_default_source_id();
+	b = plx_default_source_id();
+	snprintf(files, sizeof files, "%s:%s", mid, s2);
+	setenv("PLEXUS_MACHINE_FILES", files, 1);
+	c = plx_default_source_id();
+	setenv("PLEXUS_MACHINE_FILES", "/nonexistent", 1);
+	d = plx_default_source_id();
+	T(plx_source_id_ok(a) && strlen(a) > 7 && a[strlen(a) - 7] == '-', "the default: host name and 6 hex digits (%s)", a);
+	T(!strcmp(a, b), "the same machine: the same source id");
+	T(strcmp(a, c), "one image cloned into two boards: two source ids (%s, %s)", a, c);
+	T(plx_source_id_ok(d) && strlen(d) + 7 == strlen(a) && !strncmp(a, d, strlen(d)),
+	  "nothing that tells machines apart: the host name alone (%s)", d);
+	T(plx_source_id_default_host("raspberrypi") && plx_source_id_default_host("localhost") &&
+	  !plx_source_id_default_host("truck-7"), "raspberrypi and localhost are names many machines have");
+	unsetenv("PLEXUS_MACHINE_FILES");
+	free(a); free(b); free(c); free(d);
+	unlink(mid); unlink(s1); unlink(s2);
+}
+
 int
 main(void)
 {
@@ -407,6 +444,7 @@ main(void)
 	credentials();
 	default_spool();
 	quiet();
+	source_default();
 	set_config(NULL);
 	rmdir(dir);
 	T(rmdir(home) == 0, "temporary HOME left empty");
