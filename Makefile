@@ -86,7 +86,14 @@ $(B)/fuzz/lib/%: fuzz/lib/%.c $(B)/lib/libplx.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pkg_libs,$(PKGS_lib))
 
-$(B)/%.o: %.c
+# The flags the objects were built with: a change of CFLAGS, CPPFLAGS or
+# a library's pkg-config answer rebuilds them (written only when it differs).
+FLAGS_NOW = $(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS)
+$(B)/flags: FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(subst ','\'',$(FLAGS_NOW))' ] || echo '$(subst ','\'',$(FLAGS_NOW))' > $@
+
+$(B)/%.o: %.c $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -138,4 +145,4 @@ clean:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-.PHONY: all link-bin check print-build units benches fuzz fuzz-targets bench deps install uninstall clean
+.PHONY: FORCE all link-bin check print-build units benches fuzz fuzz-targets bench deps install uninstall clean

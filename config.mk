@@ -19,7 +19,13 @@ PLX_WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 # suite with it).  FLAVOUR=vg: plain -O1 -g objects for valgrind.  The
 # fuzz flavour is clang with libFuzzer's instrumentation (make fuzz).
 FLAVOUR ?= $(if $(filter 1,$(SAN)),san,plain)
-ifeq ($(FLAVOUR),san)
+ifeq ($(FLAVOUR),plain)
+# as the package is built (dpkg's hardening flags), so that its checks
+# fail here first
+ifeq ($(findstring _FORTIFY_SOURCE,$(CPPFLAGS)),)
+PLX_CPPFLAGS += -D_FORTIFY_SOURCE=2
+endif
+else ifeq ($(FLAVOUR),san)
 PLX_CFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 PLX_LDFLAGS = -fsanitize=address,undefined
 else ifeq ($(FLAVOUR),vg)

@@ -250,7 +250,7 @@ plx_devices_load(struct plx_devices *d, const char *path, char *err, size_t errl
 const struct plx_device *
 plx_devices_find(const struct plx_devices *d, enum plx_dev_kind kind, const char *id)
 {
-	char norm[512], real[PATH_MAX];
+	char norm[PATH_MAX], real[PATH_MAX];
 	int i, pass;
 
 	if (!d->nkeys || id_norm(kind, id, norm, sizeof norm) < 0)

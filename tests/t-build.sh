@@ -21,6 +21,14 @@ check "... not sanitized" sh -c "! ldd '$S/$tool' | grep -q libasan"
 out=$(m "$tool")
 eq "make again: nothing to do" "$out" ""
 
+before=$(stat -c %Y.%y "$S/$tool")
+sleep 1.1          # mtimes in whole seconds on some filesystems
+m CFLAGS="-O1 -g" "$tool" >/dev/null
+check "other CFLAGS in the same configuration: rebuilt" test "$(stat -c %Y.%y "$S/$tool")" != "$before"
+check "... with them" grep -q -- '-O1 -g' "$S/build/$(cc -dumpmachine)-plain/flags"
+m "$tool" >/dev/null
+check "... and back to the defaults: rebuilt again" sh -c "! grep -q -- '-O1 -g' '$S/build/$(cc -dumpmachine)-plain/flags'"
+
 m SAN=1 "$stool" link-bin >"$T/san.log"
 check "make SAN=1 straight after make: $stool" test -x "$S/$stool"
 check "... sanitized" sh -c "ldd '$S/$stool' | grep -q libasan"

@@ -25,8 +25,10 @@
  *
  * Single-threaded: one poll() loop over every connection, non-blocking
  * sockets, one buffer per connection, decoding streamed through a 256 KiB
- * scratch buffer.  Build: cc -O2 -o sink sink.c -lz */
+ * scratch buffer.  Built by make benches (bench/run). */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -66,8 +66,8 @@ child(char **argv, struct plx_common *c, int *ind)
 	if ((pid = fork()) == 0) {
 		close(p[0]);
 		optind = 1;
-		freopen("/dev/null", "w", stderr);
-		freopen("/dev/null", "w", stdout);
+		if (!freopen("/dev/null", "w", stderr) || !freopen("/dev/null", "w", stdout))
+			_exit(98);
 		int i = plx_opts_parse(argc, argv, tab, PLX_COMMON_READER, c, synopsis);
 		if (write(p[1], c, sizeof *c) < 0 || write(p[1], &i, sizeof i) < 0 ||
 		    write(p[1], &num, sizeof num) < 0 || write(p[1], &wait_ms, sizeof wait_ms) < 0 ||
