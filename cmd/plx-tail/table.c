@@ -209,7 +209,8 @@ table_rows(struct table *t, int64_t now, struct series ***rows)
 		r[n++] = s;
 	}
 	now_for_sort = now;
-	qsort(r, n, sizeof *r, cmp[t->sort]);
+	if (n > 1)
+		qsort(r, n, sizeof *r, cmp[t->sort]);
 	*rows = r;
 	return n;
 }
