@@ -40,6 +40,7 @@ struct reader {
 	struct plx_recs st;     /* status records being built */
 	struct plx_reopen port; /* the port's comings and goings */
 	struct plx_ratelim rl;  /* warnings about input */
+	struct identity id;     /* the port's device and its liveness */
 	int fd;
 	int in;                 /* the input's watch */
 	int eof;                /* a file or stdin ended */
@@ -63,6 +64,7 @@ on_line(void *ctx, const struct fr_line *l)
 
 	r->lineno++;
 	r->n_read++;
+	plx_live_data(&r->id.live, r->id.dev, plx_mono_ms());
 	if (!l->s) {
 		/* a device ending lines otherwise than -d says gives one endless line */
 		r->n_truncated++;
@@ -131,6 +133,8 @@ status(struct plx_loop *l, void *arg)
 		plx_recs_num(&r->st, c[i].name, (double)c[i].v, ts, &t);
 	if (synced >= 0)
 		plx_recs_num(&r->st, "gateway.serial.clock_synced", synced, ts, &t);
+	if (plx_live_records(&r->id.live, &r->st, ts, plx_mono_ms(), &r->lp->tags) < 0)
+		plx_warn("status records: %s", r->st.err);
 	plx_loop_put(l, r->st.s, r->st.len, r->st.n);
 }
 
@@ -140,6 +144,7 @@ port_close(struct reader *r, const char *why, int64_t delay)
 {
 	drop_fragment(r, why ? "the device went away" : "the port was reopened");
 	plx_reopen_lost(&r->port, why, delay);
+	plx_live_connected(&r->id.live, r->id.dev, 0);
 	close(r->fd);
 	r->fd = -1;
 	lp_reset(r->lp);
@@ -176,7 +181,10 @@ on_hup(struct plx_loop *l, void *arg)
 {
 	struct reader *r = arg;
 
-	if (!r->o->port || r->fd < 0)
+	if (!r->o->port)
+		return;
+	identity_load(&r->id, r->o, r->lp);     /* the devices file, read again */
+	if (r->fd < 0)
 		return;
 	plx_info("%s: SIGHUP, reopening", r->o->name);
 	port_close(r, NULL, 0);
@@ -194,9 +202,10 @@ prepare(struct plx_loop *l, void *arg)
 	int reading;
 
 	if (r->o->port && r->fd < 0 && plx_reopen_due(&r->port, now)) {
-		if ((r->fd = port_open(r->o, err, sizeof err)) >= 0)
+		if ((r->fd = port_open(r->o, err, sizeof err)) >= 0) {
 			plx_reopen_ok(&r->port);
-		else
+			plx_live_connected(&r->id.live, r->id.dev, 1);
+		} else
 			plx_reopen_failed(&r->port, err);
 	}
 	if (r->o->port && r->fd < 0)
@@ -212,6 +221,14 @@ prepare(struct plx_loop *l, void *arg)
 			due = r->fr.last_mono + r->o->flush_ms;
 	}
 	return due;
+}
+
+static void
+live_tick(struct plx_loop *l, void *arg)
+{
+	struct reader *r = arg;
+
+	plx_live_check(&r->id.live, plx_mono_ms());
 }
 
 static void
@@ -242,6 +259,7 @@ run(const struct opts *o, struct lp *lp)
 		plx_die(EX_OSERR, "out of memory");
 	plx_recs_init(&r.st);
 	plx_reopen_init(&r.port, o->name, o->backoff_max_ms);
+	identity_init(&r.id, o, lp);
 	if (!o->port) {
 		if (!strcmp(o->file, "-"))
 			r.fd = STDIN_FILENO;
@@ -252,6 +270,8 @@ run(const struct opts *o, struct lp *lp)
 	r.in = plx_loop_fd(&l, r.fd, POLLIN, on_input);
 	if (o->status_ms)
 		plx_loop_every(&l, o->status_ms, status);
+	if (o->port)
+		plx_loop_every(&l, 1000, live_tick);
 	l.prepare = prepare;
 	l.on_hup = on_hup;
 	l.on_stop = finish;
@@ -262,6 +282,7 @@ run(const struct opts *o, struct lp *lp)
 		close(r.fd);
 	frame_free(&r.fr);
 	plx_recs_free(&r.st);
+	identity_free(&r.id);
 	plx_loop_free(&l);
 	return rc;
 }

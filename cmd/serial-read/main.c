@@ -135,6 +135,7 @@ main(int argc, char **argv)
 		plx_die(EX_OSERR, "out of memory");
 	optind_ = plx_opts_parse(argc, argv, tab, PLX_COMMON_READER, &c, synopsis);
 	o.status_ms = c.status_ms;
+	o.source_given = c.source_id && c.source_id != getenv("PLEXUS_SOURCE_ID");
 	if (c.source_id && plx_tags_set_source(&lp.tags, c.source_id, err, sizeof err) < 0)
 		plx_die(EX_USAGE, "-s: %s", err);
 	lp.prefix = c.prefix;

@@ -6,6 +6,7 @@
  *   frame.c    bytes into lines: line ends, maximum length, unfinished lines
  *   lines.c    a line into records: the table of formats, typing, records
  *   fmt_*.c    the formats: json, kv, csv, nmea, pattern
+ *   identity.c the port's device (plexus-devices(5)) and its liveness
  *   loop.c     the loop's callbacks: read, frame, parse, print; hot-plug,
  *              signals, status records */
 #ifndef SERIAL_READ_H
@@ -13,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devices.h"
 #include "lines.h"
+#include "live.h"
 
 struct opts {
 	const char *port;      /* device path, NULL when reading a file or stdin */
@@ -30,6 +33,7 @@ struct opts {
 	int64_t status_ms;     /* status records every this many ms; 0: none */
 	int64_t backoff_max_ms;/* longest wait between two attempts to reopen */
 	int64_t queue_max;     /* bytes of records waiting for a slow stdout */
+	int source_given;      /* -s on the command line (not PLEXUS_SOURCE_ID) */
 };
 
 enum { FR_LF = -1, FR_CR = -2, FR_CRLF = -3, FR_AUTO = -4 };
@@ -72,6 +76,17 @@ int frame_pending(const struct frame *f);   /* bytes or a skip in progress */
 int port_open(const struct opts *o, char *err, size_t errlen);
 /* baud2.c */
 int baud_custom(int fd, long baud);        /* -1 with errno */
+
+/* identity.c */
+struct identity {
+	struct plx_tags base;     /* the records' tags and source before any device */
+	struct plx_devices devs;  /* the devices file as last read */
+	struct plx_live live;     /* the port's device, alive or not */
+	int dev;                  /* its index in live, -1: none (a file, stdin) */
+};
+void identity_init(struct identity *id, const struct opts *o, struct lp *lp);
+void identity_load(struct identity *id, const struct opts *o, struct lp *lp);
+void identity_free(struct identity *id);
 
 /* loop.c: runs until EOF, a signal or a broken stdout; the exit status. */
 int run(const struct opts *o, struct lp *lp);
