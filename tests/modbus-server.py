@@ -16,7 +16,8 @@ A lives at block index A+1).  "block" writes block indexes directly, so a
 test can check that offset.  TYPE/ORDER/VALUE are encoded by pymodbus'
 BinaryPayloadBuilder (ABCD = byteorder Big, wordorder Big; CDAB = Big,
 Little; BADC = Little, Big; DCBA = Little, Little); "stringN" pads VALUE
-with NULs to N bytes.  A unit with "delay" sleeps that long before each
+with NULs to N bytes (and a word order reverses its registers, as pymodbus
+does with the words of its other values).  A unit with "delay" sleeps that long before each
 answer; unit ids not in the spec get no answer at all (ignore_missing_slaves),
 addresses beyond "size" get exception 2 (illegal data address).
 """
@@ -45,12 +46,17 @@ FX = {"co": 1, "di": 2, "hr": 3, "ir": 4}
 
 def encode(typ, order, value):
     bo, wo = ORDERS[order]
-    b = BinaryPayloadBuilder(byteorder=bo, wordorder=wo)
     if typ.startswith("string"):
+        # pymodbus' byte order reaches a string's registers with repack;
+        # it has no word order for strings: the one of its other values
+        # (the words of a value reversed) is applied here
+        b = BinaryPayloadBuilder(byteorder=bo, wordorder=wo, repack=True)
         n = int(typ[6:])
         b.add_string(value.encode().ljust(n + n % 2, b"\0"))
-    else:
-        getattr(b, ADD[typ])(value)
+        regs = b.to_registers()
+        return regs[::-1] if wo == Endian.Little else regs
+    b = BinaryPayloadBuilder(byteorder=bo, wordorder=wo)
+    getattr(b, ADD[typ])(value)
     return b.to_registers()
 
 

@@ -26,6 +26,8 @@ holding:65535:uint32:x|the uint32 at 65535 runs past address 65535
 holding:#30001:uint16:x|reference #30001 is not a holding (4xxxx)
 holding:#4001:uint16:x|expected a reference like #40001 (5 or 6 digits), got '#4001'
 coil:0:uint16:x|expected type bool for a coil, got 'uint16'
+coil:0:bool:BADC:x|expected no order for a coil (one bit has no bytes to swap), got 'BADC'
+discrete:0:bool:CDAB:x|expected no order for a discrete (one bit has no bytes to swap), got 'CDAB'
 holding:0:uint16|expected function:address:type[:order]:metric
 holding:0:uint16:ABCD:x:y|expected function:address:type[:order]:metric
 holding:0:uint16:x scale=abc|expected a number for scale, got 'abc'

@@ -25,6 +25,19 @@ for t, v in vals.items():
         a += regs[t]
 hr.append([100, "string12", "ABCD", "Meter-42"])
 pts.append("holding:100:string12:s.model"); exp.append('s.model="Meter-42"')
+# strings in every order (an odd length too), and bits of a 16-bit value
+# in every order: 0x0102 has bits 1 and 8 set
+a = 140
+for o in ("ABCD", "CDAB", "BADC", "DCBA"):
+    hr.append([a, "string8", o, "SN-1234X"])
+    pts.append("holding:%d:string8:%s:s.sn.%s" % (a, o, o.lower())); exp.append('s.sn.%s="SN-1234X"' % o.lower())
+    hr.append([a + 4, "string7", o, "SN-1234"])
+    pts.append("holding:%d:string7:%s:s.sn7.%s" % (a + 4, o, o.lower())); exp.append('s.sn7.%s="SN-1234"' % o.lower())
+    hr.append([a + 8, "uint16", o, 0x0102])
+    for bit in (0, 1, 8, 9):
+        pts.append("holding:%d:bit%d:%s:b.%s.%d" % (a + 8, bit, o, o.lower(), bit))
+        exp.append("b.%s.%d=%d" % (o.lower(), bit, bit in (1, 8)))
+    a += 9
 hr.append([120, "regs", [0x00d7, 0x0005]])
 pts.append("holding:120:int16:s.scaled scale=0.1 unit=degC tag.room=hall")
 exp.append("s.scaled=21.5")
@@ -64,6 +77,11 @@ diff "$T/expected" "$T/got" | head -20
 eq "nothing on stderr" "$(cat "$T/err")" ""
 eq "requests for $(wc -l < "$T/expected") points" "$(modbus-read --plan -c "$T/map.conf" | tail -1)" \
 	"6 requests for $(wc -l < "$T/expected") points"
+for o in abcd cdab badc dcba; do
+	eq "a string in order ${o^^} as pymodbus wrote it (even and odd length), bits of a 16-bit value in ${o^^}" \
+		"$(grep -e "^s.sn.$o=" -e "^s.sn7.$o=" -e "^b.$o." "$T/got" | tr '\n' ' ')" \
+		"$(grep -e "^s.sn.$o=" -e "^s.sn7.$o=" -e "^b.$o." "$T/expected" | tr '\n' ' ')"
+done
 check "tags: device, unit_id, unit, tag.room" \
 	grep -q '"metric":"s.scaled","value":21.5,"timestamp":[0-9]*,"tags":{"device":"plc","unit_id":"1","unit":"degC","room":"hall"}' "$T/out"
 check "uint64 above 2^63 stays an exact integer" grep -q '"value":18000000000000000000,' "$T/out"
@@ -88,6 +106,10 @@ check "--probe: raw registers and every interpretation" \
 	grep -q '^56 *float32 *21.5 ' "$T/probe"
 check "--probe: the CDAB column finds the CDAB value" \
 	sh -c "grep '^58 *float32' '$T/probe' | awk '{ exit !(\$4 == \"21.5\") }'"
+timeout 5 modbus-read -H 127.0.0.1:$PORT_s -u 1 --probe 149:4 > "$T/probe"
+eq "--probe: the range as a string in every order (a word-swapped one reads in CDAB)" \
+	"$(grep '^string' "$T/probe" | tr '\n' '|')" \
+	'string ABCD: "4X23-1SN"|string CDAB: "SN-1234X"|string BADC: "X4321-NS"|string DCBA: "NS1-32X4"|'
 
 # pacing: pause-request spaces the requests of a device
 # (measured between the answers, whose time each value carries, so that a

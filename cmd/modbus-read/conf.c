@@ -338,6 +338,10 @@ point_line(struct ctx *x, char *s, int dev)
 		return fail(x, "expected an order (ABCD, CDAB, BADC, DCBA), got '%s'", f[3]);
 	if (mb_func_bits(p.func) && p.type != MB_BOOL)
 		return fail(x, "expected type bool for a %s, got '%s'", mb_func_name(p.func), f[2]);
+	/* an order that would not be applied is refused, not ignored */
+	if (mb_func_bits(p.func) && p.order != MB_ABCD)
+		return fail(x, "expected no order for a %s (one bit has no bytes to swap), got '%s'",
+		            mb_func_name(p.func), f[3]);
 	top = p.addr + mb_type_regs(p.type, p.arg);
 	if (top > 65536)
 		return fail(x, "the %s at %d runs past address 65535", f[2], p.addr);

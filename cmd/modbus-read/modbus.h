@@ -21,9 +21,11 @@ enum mb_func { MB_COIL, MB_DISCRETE, MB_HOLDING, MB_INPUT };
 enum mb_type { MB_BOOL, MB_BIT, MB_INT16, MB_UINT16, MB_INT32, MB_UINT32, MB_INT64,
                MB_UINT64, MB_FLOAT32, MB_FLOAT64, MB_STRING };
 /* Byte order of a value whose most significant byte is A: ABCD is big endian
- * words in big endian order, CDAB swaps the words, BADC the bytes of each
- * word, DCBA both.  16-bit types use only the byte swap, strings too; a bit
- * of a register is taken from the register as read (bit 0 least significant). */
+ * words in big endian order, CDAB swaps the words (a value of more words,
+ * a string too, has them in reverse order), BADC the bytes of each word,
+ * DCBA both.  A value of one register (16-bit types, bitN: bit 0 the least
+ * significant of the value) has only its bytes to swap.  Coils and discrete
+ * inputs have no order (conf.c refuses one). */
 enum mb_order { MB_ABCD, MB_CDAB, MB_BADC, MB_DCBA };
 
 struct mb_value {

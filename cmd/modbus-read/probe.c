@@ -66,8 +66,8 @@ probe(const struct mb_conf *c, enum mb_func f, int addr, int count)
 			printf("\n");
 		}
 	}
-	/* the whole range as text, both byte orders */
-	for (o = 0; o < 3; o += 2) {
+	/* the whole range as text, in every order */
+	for (o = 0; o < 4; o++) {
 		mb_decode(regs, n, MB_STRING, 2 * n, o, &val);
 		for (i = 0; i < 2 * n; i++)
 			if ((unsigned char)val.s[i] < 0x20 || (unsigned char)val.s[i] > 0x7e)
