@@ -86,8 +86,8 @@ check "tags: device, unit_id, unit, tag.room" \
 	grep -q '"metric":"s.scaled","value":21.5,"timestamp":[0-9]*,"tags":{"device":"plc","unit_id":"1","unit":"degC","room":"hall"}' "$T/out"
 check "uint64 above 2^63 stays an exact integer" grep -q '"value":18000000000000000000,' "$T/out"
 check "a string is an event" grep -q '"class":"event","metric":"s.model","value":"Meter-42"' "$T/out"
-eq "status records: requests and errors of the unit, reconnects of the device" \
-	"$(grep '"gateway\.modbus\.' "$T/out" | field mv | tr '\n' ' ')" "gateway.modbus.requests=6 gateway.modbus.errors=0 gateway.modbus.reconnects=0 gateway.modbus.clock_synced=1 "
+eq "status records: requests, errors and exceptions of the unit, reconnects of the device" \
+	"$(grep '"gateway\.modbus\.' "$T/out" | field mv | tr '\n' ' ')" "gateway.modbus.requests=6 gateway.modbus.errors=0 gateway.modbus.exceptions=0 gateway.modbus.reconnects=0 gateway.modbus.clock_synced=1 "
 now=$(date +%s%3N)
 ts=$(head -1 "$T/out" | field timestamp)
 check "timestamps are epoch ms of the answer ($ts, now $now)" [ $((now - ts)) -ge 0 -a $((now - ts)) -lt 5000 ]
@@ -95,18 +95,31 @@ check "timestamps are epoch ms of the answer ($ts, now $now)" [ $((now - ts)) -g
 # pymodbus' datastore offset: with zero_mode=False protocol address 0 is
 # block index 1 (so the server script writes through the context)
 eq "pymodbus quirk: address 0 reads block index 1" \
-	"$(timeout 5 modbus-read -1 -H 127.0.0.1:$PORT_s -u 9 holding:0:uint16:q | head -1 | field value)" 48879
+	"$(timeout 5 modbus-read -1 -H 127.0.0.1:$PORT_s -U 9 holding:0:uint16:q | head -1 | field value)" 48879
 
 # the one-line form and --probe
-eq "one-line form: -H -u point" \
-	"$(timeout 5 modbus-read -1 -H 127.0.0.1:$PORT_s -u 1 holding:0:int16:ABCD:x 'input:7:float32:CDAB:y' | grep -v '"gateway\.modbus\.' | field mv | tr '\n' ' ')" \
+eq "one-line form: -H -U point" \
+	"$(timeout 5 modbus-read -1 -H 127.0.0.1:$PORT_s -U 1 holding:0:int16:ABCD:x 'input:7:float32:CDAB:y' | grep -v '"gateway\.modbus\.' | field mv | tr '\n' ' ')" \
 	"x=-12345 y=-0.5 "
-timeout 5 modbus-read -H 127.0.0.1:$PORT_s -u 1 --probe 56:4 > "$T/probe"
+# the reader's common options: -s (default PLEXUS_SOURCE_ID), -T on every
+# record, -p before the points' names (not the gateway.* ones)
+PLEXUS_SOURCE_ID=plant-7 timeout 5 modbus-read -1 -H 127.0.0.1:$PORT_s -U 1 -T site=north -p hall \
+	holding:0:int16:x > "$T/common"
+check "PLEXUS_SOURCE_ID, -T and -p on a point's record" \
+	grep -q '^{"class":"metric","metric":"hall.x","value":-12345,"timestamp":[0-9]*,"source_id":"plant-7","tags":{"site":"north","device":"127.0.0.1:[0-9]*","unit_id":"1"}}$' "$T/common"
+check "... and on the status records, without the prefix" \
+	grep -q '^{"class":"metric","metric":"gateway.modbus.requests","value":1,"timestamp":[0-9]*,"source_id":"plant-7","tags":{"site":"north","device":"127.0.0.1:[0-9]*","unit_id":"1"}}$' "$T/common"
+eq "-s wins over PLEXUS_SOURCE_ID" \
+	"$(PLEXUS_SOURCE_ID=plant-7 timeout 5 modbus-read -1 -s line-2 -H 127.0.0.1:$PORT_s holding:0:int16:x | field source_id | sort -u)" "line-2"
+timeout 5 modbus-read -1 -T device=x -H 127.0.0.1:$PORT_s holding:0:int16:x > /dev/null 2>"$T/e"
+eq "-T device=...: refused (modbus-read's own tag)" "$?-$(cat "$T/e")" "64-modbus-read: -T: device is a tag modbus-read sets itself"
+
+timeout 5 modbus-read -H 127.0.0.1:$PORT_s -U 1 --probe 56:4 > "$T/probe"
 check "--probe: raw registers and every interpretation" \
 	grep -q '^56 *float32 *21.5 ' "$T/probe"
 check "--probe: the CDAB column finds the CDAB value" \
 	sh -c "grep '^58 *float32' '$T/probe' | awk '{ exit !(\$4 == \"21.5\") }'"
-timeout 5 modbus-read -H 127.0.0.1:$PORT_s -u 1 --probe 149:4 > "$T/probe"
+timeout 5 modbus-read -H 127.0.0.1:$PORT_s -U 1 --probe 149:4 > "$T/probe"
 eq "--probe: the range as a string in every order (a word-swapped one reads in CDAB)" \
 	"$(grep '^string' "$T/probe" | tr '\n' '|')" \
 	'string ABCD: "4X23-1SN"|string CDAB: "SN-1234X"|string BADC: "X4321-NS"|string DCBA: "NS1-32X4"|'
