@@ -119,6 +119,9 @@ check "--probe: raw registers and every interpretation" \
 	grep -q '^56 *float32 *21.5 ' "$T/probe"
 check "--probe: the CDAB column finds the CDAB value" \
 	sh -c "grep '^58 *float32' '$T/probe' | awk '{ exit !(\$4 == \"21.5\") }'"
+timeout 5 modbus-read -H 127.0.0.1:$PORT_s -U 1 --probe 1998:4 > /dev/null 2>"$T/e"
+eq "--probe past the device's registers: an exception answer, exit 76 (not 69: it answered)" "$?-$(cat "$T/e")" \
+	"76-modbus-read: 127.0.0.1:$PORT_s unit 1: read holding 1998-2001: exception 2 (illegal data address)"
 timeout 5 modbus-read -H 127.0.0.1:$PORT_s -U 1 --probe 149:4 > "$T/probe"
 eq "--probe: the range as a string in every order (a word-swapped one reads in CDAB)" \
 	"$(grep '^string' "$T/probe" | tr '\n' '|')" \
