@@ -5,14 +5,15 @@
 #   4 MiB), start-up to first answer (target: at most 20 ms), and beside them
 #   mbpoll on the same server (one request per point: the usual way).
 #   bench/modbus.sh [seconds]     (default 5 s per throughput run)
+#   BENCH_BIN=DIR bench/modbus.sh   times DIR/modbus-read (another build) instead of bin/
 cd "$(dirname "$0")/.." || exit 1
 TOP=$(pwd)
 PY=/usr/bin/python3
 secs=${1:-5}
 T=$(mktemp -d /tmp/plx-bench-modbus.XXXXXX)
 trap 'kill $srv 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
-make -s || exit 1
-MR=$TOP/bin/modbus-read
+[ -n "${BENCH_BIN:-}" ] || make -s || exit 1
+MR=${BENCH_BIN:-$TOP/bin}/modbus-read
 ldd "$MR" | grep -q asan && echo "# note: bin/modbus-read is a SAN build; figures are not representative"
 
 # the map and a server with registers in 3 blocks
@@ -41,6 +42,7 @@ PORT=$(cat "$T/port")
 sed -i "s/PORT/$PORT/" "$T/map.conf"
 sed 's/ interval=1ms//' "$T/map.conf" > "$T/once.conf"
 
+echo "# $MR; load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== plan"
 "$MR" --plan -c "$T/map.conf" | sed 's/^/   /'
 
@@ -50,12 +52,12 @@ sleep "$secs"
 peak=$(awk '/VmHWM/ { print $2 }' /proc/$mp/status)
 kill -TERM $mp; wait $mp
 # each group keeps its own schedule: a poll of the map is 100 values
-polls=$(( $(grep -vc '"modbus\.' "$T/run") / 100 ))
+polls=$(( $(grep -vc '"gateway\.modbus\.' "$T/run") / 100 ))
 reqs=$(grep '"metric":"gateway.modbus.requests"' "$T/run" | tail -1 | sed 's/.*"value":\([0-9]*\).*/\1/')
 echo "   polls/s of the whole map:   $(awk -v p="$polls" -v s="$secs" 'BEGIN { printf "%.0f", p / s }')"
 echo "   requests/s:                 $(awk -v p="$reqs" -v s="$secs" 'BEGIN { printf "%.0f", p / s }')"
 echo "   requests per poll:          $(awk -v r="$reqs" -v p="$polls" 'BEGIN { printf "%.2f", r / p }')"
-echo "   values/s:                   $(( $(grep -vc '"modbus\.' "$T/run") / secs ))"
+echo "   values/s:                   $(( $(grep -vc '"gateway\.modbus\.' "$T/run") / secs ))"
 echo "   peak RSS, daemon:           $peak KiB"
 
 echo "== modbus-read --once (cron): 20 runs"

@@ -16,8 +16,10 @@ A lives at block index A+1).  "block" writes block indexes directly, so a
 test can check that offset.  TYPE/ORDER/VALUE are encoded by pymodbus'
 BinaryPayloadBuilder (ABCD = byteorder Big, wordorder Big; CDAB = Big,
 Little; BADC = Little, Big; DCBA = Little, Little); "stringN" pads VALUE
-with NULs to N bytes.  A unit with "delay" sleeps that long before each
-answer; unit ids not in the spec get no answer at all (ignore_missing_slaves),
+with NULs to N bytes (and a word order reverses its registers, as pymodbus
+does with the words of its other values).  A unit with "delay" answers that
+many seconds after each request, and the server goes on meanwhile (other
+connections, other units: a slow device, not a stalled server); unit ids not in the spec get no answer at all (ignore_missing_slaves),
 addresses beyond "size" get exception 2 (illegal data address).
 """
 import argparse
@@ -27,12 +29,12 @@ import logging
 import os
 import signal
 import sys
-import time
 
 from pymodbus.constants import Endian
 from pymodbus.datastore import ModbusServerContext, ModbusSlaveContext, ModbusSequentialDataBlock
 from pymodbus.payload import BinaryPayloadBuilder
 from pymodbus.server import StartAsyncSerialServer, StartAsyncTcpServer
+from pymodbus.server.async_io import ModbusBaseRequestHandler
 from pymodbus.transaction import ModbusRtuFramer
 
 ORDERS = {"ABCD": (Endian.Big, Endian.Big), "CDAB": (Endian.Big, Endian.Little),
@@ -45,22 +47,35 @@ FX = {"co": 1, "di": 2, "hr": 3, "ir": 4}
 
 def encode(typ, order, value):
     bo, wo = ORDERS[order]
-    b = BinaryPayloadBuilder(byteorder=bo, wordorder=wo)
     if typ.startswith("string"):
+        # pymodbus' byte order reaches a string's registers with repack;
+        # it has no word order for strings: the one of its other values
+        # (the words of a value reversed) is applied here
+        b = BinaryPayloadBuilder(byteorder=bo, wordorder=wo, repack=True)
         n = int(typ[6:])
         b.add_string(value.encode().ljust(n + n % 2, b"\0"))
-    else:
-        getattr(b, ADD[typ])(value)
+        regs = b.to_registers()
+        return regs[::-1] if wo == Endian.Little else regs
+    b = BinaryPayloadBuilder(byteorder=bo, wordorder=wo)
+    getattr(b, ADD[typ])(value)
     return b.to_registers()
 
 
-class SlowContext(ModbusSlaveContext):
-    delay = 0.0
+DELAY = {}     # unit id -> seconds before its answers go out
 
-    def getValues(self, fx, address, count=1):  # pylint: disable=invalid-name
-        if self.delay:
-            time.sleep(self.delay)
-        return super().getValues(fx, address, count)
+
+def send_later(send):
+    """pymodbus' send of an answer, put off by its unit's delay."""
+    def delayed(self, message, *addr, **kwargs):
+        d = DELAY.get(message.unit_id, 0.0)
+        if d:
+            asyncio.get_running_loop().call_later(d, lambda: send(self, message, *addr, **kwargs))
+        else:
+            send(self, message, *addr, **kwargs)
+    return delayed
+
+
+ModbusBaseRequestHandler.send = send_later(ModbusBaseRequestHandler.send)
 
 
 def context(spec):
@@ -68,9 +83,9 @@ def context(spec):
     for uid, u in spec["units"].items():
         size = u.get("size", 2000)
         blocks = {k: ModbusSequentialDataBlock(0, [0] * size) for k in FX}
-        c = SlowContext(co=blocks["co"], di=blocks["di"], hr=blocks["hr"], ir=blocks["ir"],
-                        zero_mode=False)
-        c.delay = u.get("delay", 0.0)
+        c = ModbusSlaveContext(co=blocks["co"], di=blocks["di"], hr=blocks["hr"], ir=blocks["ir"],
+                               zero_mode=False)
+        DELAY[int(uid)] = u.get("delay", 0.0)
         for table in FX:
             for e in u.get(table, []):
                 if table in ("co", "di"):

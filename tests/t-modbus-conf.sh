@@ -26,6 +26,8 @@ holding:65535:uint32:x|the uint32 at 65535 runs past address 65535
 holding:#30001:uint16:x|reference #30001 is not a holding (4xxxx)
 holding:#4001:uint16:x|expected a reference like #40001 (5 or 6 digits), got '#4001'
 coil:0:uint16:x|expected type bool for a coil, got 'uint16'
+coil:0:bool:BADC:x|expected no order for a coil (one bit has no bytes to swap), got 'BADC'
+discrete:0:bool:CDAB:x|expected no order for a discrete (one bit has no bytes to swap), got 'CDAB'
 holding:0:uint16|expected function:address:type[:order]:metric
 holding:0:uint16:ABCD:x:y|expected function:address:type[:order]:metric
 holding:0:uint16:x scale=abc|expected a number for scale, got 'abc'
@@ -41,6 +43,10 @@ tcp = host:99999|expected a TCP port 1-65535, got '99999'
 [device]|expected [device NAME], NAME 1-64 bytes without spaces
 EOF2
 
+printf '[device a]\nrtu = /dev/ttyS0\n[device b]\nrtu = /dev/ttyS0\nholding:0:uint16:x\n' > "$T/line.conf"
+modbus-read --plan -c "$T/line.conf" 2>"$T/e"
+eq "two sections on one serial line: refused (one connection a line, its units take turns)" "$(cat "$T/e")" \
+	"modbus-read: $T/line.conf:3: [device b]: /dev/ttyS0 is the line of [device a] (line 1): one section a line, its units set by unit-id"
 printf 'holding:0:uint16:x\n' > "$T/nodev.conf"
 modbus-read --plan -c "$T/nodev.conf" 2>"$T/e"
 eq "a point before any device" "$(cat "$T/e")" "modbus-read: $T/nodev.conf:1: expected a [device NAME] section before the first point"
@@ -76,14 +82,14 @@ cat "$T/plan" | sed 's/^/# /'
 pts=$(for a in $(seq 0 10 300); do printf 'holding:%d:uint16:h%d ' $a $a; done)
 eq "31 registers 10 apart over 0-300: split at 125 registers" \
 	"$(modbus-read --plan -H 127.0.0.1 $pts | grep ^request | cut -d' ' -f8 | tr '\n' ' ')" "0-120 130-250 260-300 "
-eq "gap 8 (9 registers between points): every point its own request" "$(modbus-read --plan -g 8 -H 127.0.0.1 $pts | tail -1)" "31 requests for 31 points"
+eq "gap 8 (9 registers between points): every point its own request" "$(modbus-read --plan --gap 8 -H 127.0.0.1 $pts | tail -1)" "31 requests for 31 points"
 eq "a float64 at 121 does not fit after 0: 2 requests" \
 	"$(modbus-read --plan -H 127.0.0.1 holding:0:uint16:a holding:121:float64:b | tail -1)" "2 requests for 2 points"
 eq "up to 124 + 1: one request" \
-	"$(modbus-read --plan -g 123 -H 127.0.0.1 holding:0:uint16:a holding:124:uint16:b | head -1 | cut -d' ' -f8,9)" "0-124 (125"
+	"$(modbus-read --plan --gap 123 -H 127.0.0.1 holding:0:uint16:a holding:124:uint16:b | head -1 | cut -d' ' -f8,9)" "0-124 (125"
 coils=$(for a in 0 1000 1999 2000; do printf 'coil:%d:bool:c%d ' $a $a; done)
 eq "coils: 2000 bits a request" \
-	"$(modbus-read --plan -g 2000 -H 127.0.0.1 $coils | grep ^request | cut -d' ' -f8 | tr '\n' ' ')" "0-1999 2000-2000 "
+	"$(modbus-read --plan --gap 2000 -H 127.0.0.1 $coils | grep ^request | cut -d' ' -f8 | tr '\n' ' ')" "0-1999 2000-2000 "
 eq "different units, functions, intervals: separate requests" \
 	"$(printf '[device d]\ntcp = h\nholding:0:uint16:a\nholding:1:uint16:b unit-id=2\ninput:2:uint16:c\nholding:2:uint16:d interval=1s\nholding:3:uint16:e\n' > "$T/g.conf"; modbus-read --plan -c "$T/g.conf" | tail -1)" \
 	"4 requests for 5 points"
@@ -100,4 +106,30 @@ modbus-read -c x -H y z 2>/dev/null; eq "-c and -H together: exit 64" $? 64
 # the SYNOPSIS of the man page, troff stripped, against -h, spaces squeezed
 syn() { sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' "$TOP/cmd/modbus-read/modbus-read.1" |
 	grep -v '^\.' | sed 's/\\f[BIR]//g; s/\\-/-/g' | tr -s ' \n' '  '; }
-eq "-h prints the man page synopsis" "$(modbus-read -h | sed 's/^usage: //' | sed 's/^ *//' | tr -s ' \n' '  ')" "$(syn)"
+eq "-h prints the man page synopsis" "$(modbus-read -h | sed '/^$/,$d; s/^usage: //; s/^ *//' | tr -s ' \n' '  ')" "$(syn)"
+eq "-h lists the options, old spellings not" \
+	"$(modbus-read -h | grep -oE '^ +(-[a-zA-Z0-9], )?--[a-z-]+' | sed 's/^ *//' | tr '\n' ' ')" \
+	"-c, --config -H, --host -U, --unit -t, --timeout --retries --gap -i, --interval -1, --once --plan --probe --lock-wait -s, --source-id -T, --tag -p, --prefix --status-interval -q, --quiet -h, --help --version "
+
+# options: durations with their units, a bare number in the option's unit
+iv() { modbus-read --plan "$@" -H 127.0.0.1 holding:0:uint16:a 2>&1 | head -1 | sed 's/.* every //'; }
+eq "-i 1.5s" "$(iv -i 1.5s)" "1500ms"
+eq "-i 250ms" "$(iv -i 250ms)" "250ms"
+eq "-i 2: a bare number is seconds" "$(iv -i 2)" "2000ms"
+modbus-read --plan -t 0 -H 127.0.0.1 holding:0:uint16:a 2>"$T/e"
+eq "-t 0: a usage error naming the option" "$?-$(grep -c '^modbus-read: -t/--timeout: "0" is not a duration' "$T/e")" "64-1"
+printf '[device d]\ntcp = h\nholding:0:uint16:a\n' > "$T/one.conf"
+modbus-read --plan -U 3 -c "$T/one.conf" >/dev/null 2>"$T/e"
+eq "-U with -c: a usage error (the map sets the unit), not ignored" "$?-$(grep -c 'are for -H' "$T/e")" "64-1"
+# the old spellings work for a release, and say so once
+eq "-g 8 (old --gap): still the gap" "$(modbus-read --plan -g 8 -H 127.0.0.1 $pts 2>"$T/e" | tail -1)" "31 requests for 31 points"
+eq "... and says it is deprecated" "$(cat "$T/e")" "modbus-read: -g is deprecated: use --gap"
+eq "-u 7 and --unit-id 7 (old -U): still the unit" \
+	"$(modbus-read --plan -u 7 -H 127.0.0.1 holding:0:uint16:a 2>"$T/e" | head -1 | cut -d' ' -f5-6) $(modbus-read --plan --unit-id 7 -H 127.0.0.1 holding:0:uint16:a 2>>"$T/e" | head -1 | cut -d' ' -f5-6)" \
+	"unit 7 unit 7"
+eq "... and say they are deprecated" "$(cat "$T/e")" "modbus-read: -u/--unit-id is deprecated: use -U/--unit
+modbus-read: -u/--unit-id is deprecated: use -U/--unit"
+modbus-read --plan -r 3 -H 127.0.0.1 holding:0:uint16:a >/dev/null 2>"$T/e"
+eq "-r (old --retries): accepted, said deprecated" "$?-$(cat "$T/e")" "0-modbus-read: -r is deprecated: use --retries"
+PLEXUS_SOURCE_ID=Bad_Id modbus-read --plan -c "$T/one.conf" >/dev/null 2>"$T/e"
+eq "a PLEXUS_SOURCE_ID the server would refuse: exit 78" "$?-$(grep -c PLEXUS_SOURCE_ID "$T/e")" "78-1"

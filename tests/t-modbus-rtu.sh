@@ -26,12 +26,12 @@ eq "RTU: values of two units on one line" "$(grep -v '"gateway\.modbus\.' "$T/ou
 	"m.count=123456 t.alarm=0 t.delta=-7 t.run=1 t.temp=21.5 "
 cat "$T/err"
 
-eq "RTU one-line form" "$(timeout 5 modbus-read -1 -H "$T/line.dev:19200:8N1" -u 2 input:10:uint32:DCBA:x | head -1 | field value)" 123456
+eq "RTU one-line form" "$(timeout 5 modbus-read -1 -H "$T/line.dev:19200:8N1" -U 2 input:10:uint32:DCBA:x | head -1 | field value)" 123456
 
 echo 'input:0:uint16:absent.x unit-id=7' >> "$T/map.conf"
 timeout 10 modbus-read -1 -c "$T/map.conf" > "$T/out2" 2>"$T/err2"
 eq "RTU: an absent unit: exit 69, the others still read" "$?-$(grep -vc '"gateway\.modbus\.' "$T/out2")" "69-5"
-check "RTU: the absent unit reported" grep -q 'bus unit 7: read input 0-0: Connection timed out' "$T/err2"
+check "RTU: the absent unit reported" grep -q 'bus unit 7: read input 0-0: no response within 300ms' "$T/err2"
 
 # the lock: a second process waits for the first to let go of the line.
 # hold: another process holds the line's lock until $T/go exists
@@ -51,6 +51,11 @@ touch "$T/go"; wait $fp
 wait $mp
 eq "... then reads the line: its 5 values (unit 7 absent: exit 69)" "$?-$(grep -vc '"gateway\.modbus\.' "$T/w.out")" "69-5"
 hold
+mb_bg modbus-read -1 --lock-wait 60 -c "$T/map.conf" > "$T/t.out" 2>/dev/null; mp=$MP
+check "a run waits for the lock" wait_for 20 has_open $mp "$T/line.lock"
+kill -TERM $mp; wait $mp
+eq "SIGTERM ends a run waiting for the line's lock: exit 0, its status records out" \
+	"$?-$(grep -c '"gateway.modbus.requests"' "$T/t.out")" "0-3"
 timeout 10 modbus-read -1 --lock-wait 0 -c "$T/map.conf" > /dev/null 2>"$T/lerr"
 eq "--lock-wait 0 and the line busy: exit 69" $? 69
 check "the lock is named" grep -q "line.lock is locked by another process" "$T/lerr"

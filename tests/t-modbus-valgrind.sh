@@ -1,6 +1,7 @@
 #!/bin/bash
 # modbus-read under valgrind: a --once run with good points, an exception and
-# a unit that never answers, a daemon run ended by SIGTERM, --probe, and a
+# a unit that never answers, a daemon run given SIGHUP twice and ended by
+# SIGTERM, --once with two devices (a thread each), --probe, and a
 # map with an error: no invalid access, no leak.  ASan binaries cannot run
 # under valgrind, so a plain binary is built in the temp dir.
 . "$(dirname "$0")/lib.sh"
@@ -26,8 +27,19 @@ eq "and the good points read" "$(grep -c '"a\.' "$T/out")" 3
 mb_bg $VG "$VGBIN/modbus-read" -c "$T/map.conf" > "$T/out2" 2>"$T/err2"
 check "the daemon polls and sends its status records" \
 	wait_for 30 sh -c "[ \$(grep -c '\"a\.f\"' '$T/out2') -ge 2 ] && grep -q '\"gateway\.modbus\.requests\"' '$T/out2'"
+# SIGHUP: the map again (a second device, a thread more), then a map
+# that does not load (the one in use kept)
+printf '[device w]\ntcp = 127.0.0.1:%s\ninterval = 100ms\nholding:0:uint16:w.x\n' "$PORT_v" >> "$T/map.conf"
+kill -HUP $MP
+check "SIGHUP: the new map's device polled" wait_for 30 grep -q '"w\.x"' "$T/out2"
+echo 'holding:x' >> "$T/map.conf"
+kill -HUP $MP
+check "SIGHUP with a map that does not load: said" wait_for 30 grep -q 'SIGHUP: .*going on with the map in use' "$T/err2"
 kill -TERM $MP; wait $MP
-eq "daemon run ended by SIGTERM: valgrind clean, exit 0" $? 0
+eq "daemon run with SIGHUPs ended by SIGTERM: valgrind clean, exit 0" $? 0
+sed -i '$d' "$T/map.conf"
+$VG "$VGBIN/modbus-read" -1 -c "$T/map.conf" > "$T/out4" 2>"$T/err5"
+eq "--once, two devices (a thread each): valgrind clean, exit 69" $? 69
 $VG "$VGBIN/modbus-read" -H 127.0.0.1:$PORT_v --probe 0:6 > /dev/null 2>"$T/err3"
 eq "--probe: valgrind clean" $? 0
 printf '[device d]\ntcp = h\nholding:0:uint16:a tag.k=v scale=x\n' > "$T/bad.conf"

@@ -22,7 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "modbus.h"
+#include "opts.h"
 
 #define LINE_MAX_LEN 4096
 
@@ -50,37 +52,16 @@ fail(struct ctx *x, const char *fmt, ...)
 	return -1;
 }
 
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d)
-		abort();
-	return d;
-}
-
-/* A duration with its unit, "500ms", "10s", "1m", "1h", in [min, max] ms. */
+/* A duration as every tool writes one (lib/opts.h), "500ms", "10s", "1m",
+ * "1h", in [min, max] ms.  In the map the unit is required: "timeout = 5"
+ * says neither seconds nor milliseconds. */
 int
 conf_duration(const char *s, long min, long max, int *ms)
 {
-	char *end;
-	double v;
+	size_t n = strlen(s);
+	int64_t v;
 
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	v = strtod(s, &end);
-	if (!strcmp(end, "ms"))
-		;
-	else if (!strcmp(end, "s"))
-		v *= 1000;
-	else if (!strcmp(end, "m"))
-		v *= 60000;
-	else if (!strcmp(end, "h"))
-		v *= 3600000;
-	else
-		return -1;
-	if (!(v >= min && v <= max))
+	if (!n || strchr("0123456789.", s[n - 1]) || plx_duration(s, 1, &v) < 0 || v < min || v > max)
 		return -1;
 	*ms = (int)v;
 	return 0;
@@ -104,11 +85,10 @@ new_device(struct mb_conf *c, const char *name, int line)
 
 	if (c->ndev == c->capdev) {
 		c->capdev = c->capdev ? 2 * c->capdev : 4;
-		if (!(c->dev = realloc(c->dev, c->capdev * sizeof *c->dev)))
-			abort();
+		c->dev = plx_xrealloc(c->dev, (size_t)c->capdev * sizeof *c->dev);
 	}
 	d = &c->dev[c->ndev++];
-	*d = (struct mb_device){ .name = xstrdup(name), .port = 502, .baud = 19200, .data_bits = 8,
+	*d = (struct mb_device){ .name = plx_xstrdup(name), .port = 502, .baud = 19200, .data_bits = 8,
 	                         .parity = 'E', .stop_bits = 1, .rs485 = -1, .rts = -1,
 	                         .timeout_ms = 500, .retries = 1, .gap = 10, .interval_ms = 10000,
 	                         .unit_id = 1, .line = line };
@@ -132,7 +112,7 @@ set_tcp(struct ctx *x, struct mb_device *d, const char *v)
 	free(d->host);
 	free(d->tty);
 	d->tty = NULL;
-	d->host = xstrdup(host);
+	d->host = plx_xstrdup(host);
 	return 0;
 }
 
@@ -166,7 +146,7 @@ set_rtu(struct ctx *x, struct mb_device *d, char *v, const char *sep)
 	free(d->host);
 	free(d->tty);
 	d->host = NULL;
-	d->tty = xstrdup(tty);
+	d->tty = plx_xstrdup(tty);
 	return 0;
 }
 
@@ -220,7 +200,7 @@ device_setting(struct ctx *x, struct mb_device *d, const char *k, char *v)
 		if (*v != '/')
 			return fail(x, "expected lock = /ABSOLUTE/PATH, got '%s'", v);
 		free(d->lock);
-		d->lock = xstrdup(v);
+		d->lock = plx_xstrdup(v);
 	} else {
 		return fail(x, "expected a device setting (tcp, rtu, rs485, rts, unit-id, timeout, "
 		            "retries, gap, interval, pause-connect, pause-request, lock), got '%s'", k);
@@ -269,7 +249,7 @@ point_option(struct ctx *x, struct mb_point *p, char *kv)
 		if (!*v || strlen(v) > 255)
 			return fail(x, "expected a unit of 1-255 bytes");
 		free(p->unit);
-		p->unit = xstrdup(v);
+		p->unit = plx_xstrdup(v);
 	} else if (!strcmp(kv, "interval")) {
 		if (conf_duration(v, 1, 86400000, &p->interval_ms))
 			return fail(x, "expected a poll interval like 500ms, 10s or 5m, got '%s'", v);
@@ -279,8 +259,8 @@ point_option(struct ctx *x, struct mb_point *p, char *kv)
 		if (strlen(kv + 4) > 255 || !*v || strlen(v) > 255 || !strcmp(kv + 4, "device") ||
 		    !strcmp(kv + 4, "unit_id") || !strcmp(kv + 4, "unit"))
 			return fail(x, "expected tag.KEY=VALUE, 1-255 bytes each, KEY not device, unit_id or unit");
-		p->tag_key[p->ntags] = xstrdup(kv + 4);
-		p->tag_val[p->ntags++] = xstrdup(v);
+		p->tag_key[p->ntags] = plx_xstrdup(kv + 4);
+		p->tag_val[p->ntags++] = plx_xstrdup(v);
 	} else {
 		return fail(x, "expected a point option (unit-id, scale, offset, unit, interval, "
 		            "tag.KEY), got '%s'", kv);
@@ -338,12 +318,16 @@ point_line(struct ctx *x, char *s, int dev)
 		return fail(x, "expected an order (ABCD, CDAB, BADC, DCBA), got '%s'", f[3]);
 	if (mb_func_bits(p.func) && p.type != MB_BOOL)
 		return fail(x, "expected type bool for a %s, got '%s'", mb_func_name(p.func), f[2]);
+	/* an order that would not be applied is refused, not ignored */
+	if (mb_func_bits(p.func) && p.order != MB_ABCD)
+		return fail(x, "expected no order for a %s (one bit has no bytes to swap), got '%s'",
+		            mb_func_name(p.func), f[3]);
 	top = p.addr + mb_type_regs(p.type, p.arg);
 	if (top > 65536)
 		return fail(x, "the %s at %d runs past address 65535", f[2], p.addr);
 	if (!*f[n - 1] || strlen(f[n - 1]) > 256)
 		return fail(x, "expected a metric name of 1-256 bytes");
-	p.metric = xstrdup(f[n - 1]);
+	p.metric = plx_xstrdup(f[n - 1]);
 	while ((opt = strtok(NULL, " \t")))
 		if (point_option(x, &p, opt)) {
 			point_free(&p);
@@ -351,8 +335,7 @@ point_line(struct ctx *x, char *s, int dev)
 		}
 	if (c->npt == c->cappt) {
 		c->cappt = c->cappt ? 2 * c->cappt : 16;
-		if (!(c->pt = realloc(c->pt, c->cappt * sizeof *c->pt)))
-			abort();
+		c->pt = plx_xrealloc(c->pt, (size_t)c->cappt * sizeof *c->pt);
 	}
 	c->pt[c->npt++] = p;
 	return 0;
@@ -361,10 +344,20 @@ point_line(struct ctx *x, char *s, int dev)
 static int
 check_device(struct ctx *x, struct mb_device *d)
 {
+	struct mb_device *o;
+
 	if (!d->host && !d->tty) {
 		x->line = d->line;
 		return fail(x, "expected a tcp = or rtu = line in [device %s]", d->name);
 	}
+	/* a serial line is one connection, its units take turns on it: two
+	 * sections would be two connections fighting over it */
+	for (o = x->c->dev; d->tty && o < d; o++)
+		if (o->tty && !strcmp(o->tty, d->tty)) {
+			x->line = d->line;
+			return fail(x, "[device %s]: %s is the line of [device %s] (line %d): one section a "
+			            "line, its units set by unit-id", d->name, d->tty, o->name, o->line);
+		}
 	return 0;
 }
 
@@ -475,8 +468,8 @@ conf_load(struct mb_conf *c, const char *path, char *err, size_t errlen)
 	if (fd < 0)
 		return snprintf(err, errlen, "unable to open %s: %s", path, strerror(errno)), -1;
 	do {
-		if (n == cap && !(buf = realloc(buf, cap = cap ? 2 * cap : 65536)))
-			abort();
+		if (n == cap)
+			buf = plx_xrealloc(buf, cap = cap ? 2 * cap : 65536);
 		r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR)
 			continue;

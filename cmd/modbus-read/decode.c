@@ -11,11 +11,17 @@
  *   BADC   BA DC          A441 0000   (byte swap)
  *   DCBA   DC BA          0000 A441   (little endian)
  *
- * and the same rule extends to 64-bit values (ABCDEFGH, CDAB = words in
- * reverse order).  These are pymodbus' BinaryPayloadBuilder orders:
+ * and the same rule extends to every value of more than one register: the
+ * word swap puts its words in reverse order (64-bit values, ABCDEFGH;
+ * strings: "SN-1234X" in words "SN" "-1" "23" "4X" is sent word-swapped
+ * as "4X" "23" "-1" "SN").  These are pymodbus' BinaryPayloadBuilder orders:
  * ABCD = byteorder Big, wordorder Big; CDAB = Big, Little; BADC = Little,
- * Big; DCBA = Little, Little.  The decoding is: swap the bytes of each word
- * if the order says so, reverse the words if it says so, read big endian. */
+ * Big; DCBA = Little, Little (its word order reverses the words of a
+ * value; it has none for strings, and its byte order reaches a string's
+ * registers only with repack).  The decoding is: swap the bytes of each
+ * word if the order says so, reverse the words if it says so, read big
+ * endian.  A value of one register (16-bit types, a bit of a register)
+ * has no word to swap: CDAB reads as ABCD and DCBA as BADC. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -127,9 +133,9 @@ mb_order_parse(const char *s, enum mb_order *o)
 
 /* The n registers as big endian bytes, after the order's swaps. */
 static void
-bytes_of(const uint16_t *regs, size_t n, enum mb_order o, int words, unsigned char *b)
+bytes_of(const uint16_t *regs, size_t n, enum mb_order o, unsigned char *b)
 {
-	int bswap = o == MB_BADC || o == MB_DCBA, wswap = words && (o == MB_CDAB || o == MB_DCBA);
+	int bswap = o == MB_BADC || o == MB_DCBA, wswap = o == MB_CDAB || o == MB_DCBA;
 	size_t i;
 	uint16_t w;
 
@@ -159,12 +165,14 @@ mb_decode(const uint16_t *regs, size_t n, enum mb_type t, int arg, enum mb_order
 		v->i = regs[0] != 0;
 		return 0;
 	}
+	bytes_of(regs, need, o, b);
 	if (t == MB_BIT) {
+		/* bit 0 is the least significant bit of the value, once its bytes
+		 * are where the order says */
 		v->kind = MB_V_INT;
-		v->i = (regs[0] >> arg) & 1;
+		v->i = ((b[0] << 8 | b[1]) >> arg) & 1;
 		return 0;
 	}
-	bytes_of(regs, need, o, t != MB_STRING, b);
 	if (t == MB_STRING) {
 		v->kind = MB_V_STR;
 		memcpy(v->s, b, arg);

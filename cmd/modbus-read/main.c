@@ -2,52 +2,36 @@
  * Plexus record, one NDJSON line, stamped when the answer arrived:
  *
  *   modbus-read -c plant.conf | plx-buffer | plx-upload
- *   modbus-read -1 -H 127.0.0.1:5020 -u 1 holding:0:float32:ABCD:env.temperature
+ *   modbus-read -1 -H 127.0.0.1:5020 -U 1 holding:0:float32:ABCD:env.temperature
  *
  * Options here; the map in conf.c (modbus-read.conf(5)), the decoder in
- * decode.c, request planning in plan.c, devices in dev.c, the loop in poll.c,
- * --probe in probe.c. */
-#include <getopt.h>
-#include <signal.h>
+ * decode.c, request planning in plan.c, devices in dev.c, a thread per
+ * connection in conn.c, the main loop in poll.c, --probe in probe.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
-#include "args.h"
-#include "clock.h"
 #include "log.h"
 #include "modbus.h"
+#include "opts.h"
 
-static const char usage_text[] =
-	"usage: modbus-read [-1] [--plan] [--lock-wait seconds] -c map\n"
-	"       modbus-read [-1] [--plan] [-u unit] [-t timeout] [-r retries] [-g gap] [-i interval]\n"
+static const char synopsis[] =
+	"usage: modbus-read [-1] [--plan] [-s source-id] [-T key=value]... [-p prefix]\n"
+	"                   [--status-interval duration] [--lock-wait duration] -c map\n"
+	"       modbus-read [-1] [--plan] [-U unit] [-t timeout] [--retries n] [--gap n]\n"
+	"                   [-i interval] [-s source-id] [-T key=value]... [-p prefix]\n"
+	"                   [--status-interval duration] [--lock-wait duration]\n"
 	"                   -H host[:port]|/dev/tty[:baud[:8E1]] point...\n"
-	"       modbus-read [-u unit] [-t timeout] -H host[:port]|/dev/tty[:baud[:8E1]]\n"
-	"                   --probe [function:]address:count\n"
+	"       modbus-read [-U unit] [-t timeout] [--lock-wait duration]\n"
+	"                   -H host[:port]|/dev/tty[:baud[:8E1]] --probe [function:]address:count\n"
 	"       modbus-read -h | --version\n";
 
 static _Noreturn void
-usage(int status)
+usage(void)
 {
-	fputs(usage_text, status ? stderr : stdout);
-	exit(status);
-}
-
-static void
-on_signal(int sig)
-{
-	mb_stop = 1;
-}
-
-static int
-duration_opt(const char *opt, const char *s, long min, long max)
-{
-	int ms;
-
-	if (conf_duration(s, min, max, &ms) < 0)
-		plx_die(EX_USAGE, "%s: expected a duration like 500ms or 2s, got \"%s\"", opt, s);
-	return ms;
+	fputs(synopsis, stderr);
+	exit(EX_USAGE);
 }
 
 /* "[function:]address:count" */
@@ -67,65 +51,86 @@ probe_spec(const char *s, enum mb_func *f, int *addr, int *count)
 	if (!(colon = strchr(a, ':')))
 		plx_die(EX_USAGE, "--probe: expected [function:]address:count, got \"%s\"", s);
 	*colon = 0;
-	*addr = plx_opt_num("--probe address", a, 0, 65535);
-	*count = plx_opt_num("--probe count", colon + 1, 1, mb_func_bits(*f) ? MB_MAX_BITS : MB_MAX_REGS);
+	if (mb_int(a, 0, 65535, addr) < 0)
+		plx_die(EX_USAGE, "--probe: expected an address 0-65535, got \"%s\"", a);
+	if (mb_int(colon + 1, 1, mb_func_bits(*f) ? MB_MAX_BITS : MB_MAX_REGS, count) < 0)
+		plx_die(EX_USAGE, "--probe: expected a count 1-%d, got \"%s\"",
+		        mb_func_bits(*f) ? MB_MAX_BITS : MB_MAX_REGS, colon + 1);
 	if (*addr + *count > 65536)
 		plx_die(EX_USAGE, "--probe: the range runs past address 65535");
+}
+
+/* -s and -T: the tags of every record.  The keys are copied into keys
+ * (kept for the run), the values point into argv. */
+static void
+common_tags(const struct plx_common *cm, struct plx_tags *t, char **keys)
+{
+	const char *eq;
+	char err[200], *key;
+	int i;
+
+	if (cm->source_id && plx_tags_set_source(t, cm->source_id, err, sizeof err) < 0)
+		plx_die(EX_USAGE, "-s: %s", err);
+	if (cm->ntags > PLX_TAGS_MAX - 2)
+		plx_die(EX_USAGE, "-T: at most %d tags (a record has 16: device and unit_id are modbus-read's)",
+		        PLX_TAGS_MAX - 2);
+	for (i = 0; i < cm->ntags; i++) {
+		eq = strchr(cm->tag[i], '=');
+		key = keys[i] = plx_xstrndup(cm->tag[i], (size_t)(eq - cm->tag[i]));
+		if (!strcmp(key, "device") || !strcmp(key, "unit_id") || !strcmp(key, "unit"))
+			plx_die(EX_USAGE, "-T: %s is a tag modbus-read sets itself", key);
+		if (plx_tags_add(t, key, eq + 1, err, sizeof err) < 0)
+			plx_die(EX_USAGE, "-T: %s", err);
+	}
 }
 
 int
 main(int argc, char **argv)
 {
-	enum { O_PLAN = 256, O_PROBE, O_LOCKWAIT, O_VERSION };
-	static const struct option lo[] = {
-		{ "once", no_argument, NULL, '1' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "gap", required_argument, NULL, 'g' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "retries", required_argument, NULL, 'r' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "unit-id", required_argument, NULL, 'u' },
-		{ "plan", no_argument, NULL, O_PLAN },
-		{ "probe", required_argument, NULL, O_PROBE },
-		{ "lock-wait", required_argument, NULL, O_LOCKWAIT },
-		{ "version", no_argument, NULL, O_VERSION },
+	static const char *map, *host, *probe_arg;
+	static int once, show_plan;
+	static int64_t unit = -1, timeout = -1, retries = -1, gap = -1, interval = -1, lock_wait = 10000;
+	const struct plx_opt tab[] = {
+		{ 'c', "config", PLX_OPT_STR, &map, 0, 0, 0, NULL, "MAP", "the register map, modbus-read.conf(5)", NULL },
+		{ 'H', "host", PLX_OPT_STR, &host, 0, 0, 0, NULL, "DEVICE",
+		  "a device: host[:port] or /dev/tty[:baud[:8E1]]", NULL },
+		{ 'U', "unit", PLX_OPT_NUM, &unit, 0, 255, 0, NULL, "UNIT", "-H: unit id (slave address) of the points (1)", NULL },
+		{ 't', "timeout", PLX_OPT_DUR, &timeout, 1, 600000, 1, NULL, "DURATION",
+		  "-H: response timeout (500ms; a bare number is ms)", NULL },
+		{ 0, "retries", PLX_OPT_NUM, &retries, 0, 10, 0, NULL, "N",
+		  "-H: extra attempts of a request that got no answer (1)", NULL },
+		{ 0, "gap", PLX_OPT_NUM, &gap, 0, MB_MAX_BITS, 0, NULL, "N",
+		  "-H: largest gap read through, in registers or bits (10)", NULL },
+		{ 'i', "interval", PLX_OPT_DUR, &interval, 1, 86400000, 1000, NULL, "DURATION",
+		  "-H: poll interval (10s; a bare number is seconds)", NULL },
+		{ '1', "once", PLX_OPT_FLAG, &once, 0, 0, 0, NULL, NULL, "poll every point once, then exit (cron)", NULL },
+		{ 0, "plan", PLX_OPT_FLAG, &show_plan, 0, 0, 0, NULL, NULL, "print the requests of the map, and exit", NULL },
+		{ 0, "probe", PLX_OPT_STR, &probe_arg, 0, 0, 0, NULL, "[FUNCTION:]ADDRESS:COUNT",
+		  "-H: read a range, print it every way", NULL },
+		{ 0, "lock-wait", PLX_OPT_DUR, &lock_wait, 0, 3600000, 1000, NULL, "DURATION",
+		  "wait for a serial line's lock (10s; a bare number is seconds)", NULL },
+		/* deprecated spellings (DEPRECATED in modbus-read(1)) */
+		{ 'u', "unit-id", PLX_OPT_NUM, &unit, 0, 255, 0, NULL, "UNIT", NULL, "-U/--unit" },
+		{ 'r', NULL, PLX_OPT_NUM, &retries, 0, 10, 0, NULL, "N", NULL, "--retries" },
+		{ 'g', NULL, PLX_OPT_NUM, &gap, 0, MB_MAX_BITS, 0, NULL, "N", NULL, "--gap" },
 		{ 0 }
 	};
+	struct plx_common cm = { .status_ms = -1 };
 	struct mb_conf conf = { 0 };
 	struct mb_plan plan;
-	struct mb_run run = { .lock_wait_ms = 10000 };
+	struct mb_run run = { 0 };
 	struct mb_device *d;
-	struct sigaction sa;
-	const char *map = NULL, *host = NULL, *probe_arg = NULL;
-	int c, show_plan = 0, unit = -1, timeout = -1, retries = -1, gap = -1, interval = -1;
-	int i, rc, addr, count;
+	int i, rc, addr, count, optind_;
 	enum mb_func fn;
-	char err[512];
+	char err[512], *keys[PLX_COMMON_TAGS_MAX] = { 0 };
 
 	plx_log_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "1c:g:H:hi:r:t:u:", lo, NULL)) != -1) {
-		switch (c) {
-		case '1': run.once = 1; break;
-		case 'c': map = optarg; break;
-		case 'g': gap = plx_opt_num("-g", optarg, 0, MB_MAX_BITS); break;
-		case 'H': host = optarg; break;
-		case 'h': usage(0);
-		case 'i': interval = duration_opt("-i", optarg, 1, 86400000); break;
-		case 'r': retries = plx_opt_num("-r", optarg, 0, 10); break;
-		case 't': timeout = duration_opt("-t", optarg, 1, 600000); break;
-		case 'u': unit = plx_opt_num("-u", optarg, 0, 255); break;
-		case O_PLAN: show_plan = 1; break;
-		case O_PROBE: probe_arg = optarg; break;
-		case O_LOCKWAIT: run.lock_wait_ms = plx_opt_num("--lock-wait", optarg, 0, 3600) * 1000; break;
-		case O_VERSION: puts("modbus-read " PLX_VERSION); return 0;
-		default: usage(EX_USAGE);
-		}
-	}
-	if (!map == !host || (map && optind != argc) || (host && !probe_arg && optind == argc) ||
-	    (probe_arg && (optind != argc || map)))
-		usage(EX_USAGE);
+	optind_ = plx_opts_parse(argc, argv, tab, PLX_COMMON_READER, &cm, synopsis);
+	if (!map == !host || (map && optind_ != argc) || (host && !probe_arg && optind_ == argc) ||
+	    (probe_arg && (optind_ != argc || once || show_plan)))
+		usage();
+	if (map && (unit >= 0 || timeout >= 0 || retries >= 0 || gap >= 0 || interval >= 0))
+		plx_die(EX_USAGE, "-U, -t, --retries, --gap and -i are for -H: with -c, the map sets them per device");
 	if (map) {
 		if (conf_load(&conf, map, err, sizeof err) < 0) {
 			conf_free(&conf);
@@ -137,40 +142,35 @@ main(int argc, char **argv)
 			plx_die(EX_USAGE, "-H: %s", err);
 		}
 		d = &conf.dev[0];
-		if (timeout >= 0) d->timeout_ms = timeout;
-		if (retries >= 0) d->retries = retries;
-		if (gap >= 0) d->gap = gap;
-		if (interval >= 0) d->interval_ms = interval;
-		if (unit >= 0) d->unit_id = unit;
+		if (timeout >= 0) d->timeout_ms = (int)timeout;
+		if (retries >= 0) d->retries = (int)retries;
+		if (gap >= 0) d->gap = (int)gap;
+		if (interval >= 0) d->interval_ms = (int)interval;
+		if (unit >= 0) d->unit_id = (int)unit;
 		if (probe_arg) {
 			probe_spec(probe_arg, &fn, &addr, &count);
-			rc = probe(&conf, fn, addr, count);
+			rc = probe(&conf, fn, addr, count, (int)lock_wait);
 			conf_free(&conf);
 			return rc;
 		}
-		for (i = optind; i < argc; i++)
-			if (conf_add_point(&conf, argv[i], unit, err, sizeof err) < 0) {
+		for (i = optind_; i < argc; i++)
+			if (conf_add_point(&conf, argv[i], (int)unit, err, sizeof err) < 0) {
 				conf_free(&conf);
 				plx_die(EX_USAGE, "%s: %s", argv[i], err);
 			}
 	}
-	if (plan_make(&plan, &conf) < 0)
-		plx_die(EX_OSERR, "out of memory");
+	plan_make(&plan, &conf);
 	if (show_plan) {
 		plan_print(&plan, &conf, stdout);
-		rc = 0;
-	} else {
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_signal;       /* no SA_RESTART: a sleep ends at once */
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
-		signal(SIGPIPE, SIG_IGN);
-		plx_sleep_stop = &mb_stop;
-		if (plx_clock_synced() == 0)
-			plx_info("the system clock is not synchronised: records are stamped with it as it is");
-		rc = poll_run(&conf, &plan, &run);
+		plan_free(&plan);
+		conf_free(&conf);
+		return 0;
 	}
-	plan_free(&plan);
-	conf_free(&conf);
+	run = (struct mb_run){ .once = once, .lock_wait_ms = (int)lock_wait, .map = map,
+	                       .status_ms = cm.status_ms, .prefix = cm.prefix };
+	common_tags(&cm, &run.tags, keys);
+	rc = poll_run(&conf, &plan, &run);
+	for (i = 0; i < cm.ntags; i++)
+		free(keys[i]);
 	return rc;
 }

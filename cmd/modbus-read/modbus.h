@@ -1,8 +1,10 @@
 /* modbus-read: the register map, the decoder, the request plan and the poller.
  *
  * decode.c and conf.c and plan.c are pure (no libmodbus, no I/O but reading
- * the map), so the unit test and the fuzz target link them alone; poll.c,
- * probe.c and main.c talk to devices through libmodbus.
+ * the map), so the unit test and the fuzz target link them alone; conn.c
+ * and dev.c talk to devices through libmodbus, a thread per connection,
+ * poll.c turns what they read into records, probe.c and main.c are the
+ * one-shot paths and the options.
  *
  * Addresses are 0-based PDU addresses everywhere in this code, as they go on
  * the wire: holding register "40001" is address 0 of function 3. */
@@ -11,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "recs.h"
 
 #define MB_MAX_REGS   125     /* registers in one read (function 3, 4) */
 #define MB_MAX_BITS   2000    /* bits in one read (function 1, 2) */
@@ -21,9 +25,11 @@ enum mb_func { MB_COIL, MB_DISCRETE, MB_HOLDING, MB_INPUT };
 enum mb_type { MB_BOOL, MB_BIT, MB_INT16, MB_UINT16, MB_INT32, MB_UINT32, MB_INT64,
                MB_UINT64, MB_FLOAT32, MB_FLOAT64, MB_STRING };
 /* Byte order of a value whose most significant byte is A: ABCD is big endian
- * words in big endian order, CDAB swaps the words, BADC the bytes of each
- * word, DCBA both.  16-bit types use only the byte swap, strings too; a bit
- * of a register is taken from the register as read (bit 0 least significant). */
+ * words in big endian order, CDAB swaps the words (a value of more words,
+ * a string too, has them in reverse order), BADC the bytes of each word,
+ * DCBA both.  A value of one register (16-bit types, bitN: bit 0 the least
+ * significant of the value) has only its bytes to swap.  Coils and discrete
+ * inputs have no order (conf.c refuses one). */
 enum mb_order { MB_ABCD, MB_CDAB, MB_BADC, MB_DCBA };
 
 struct mb_value {
@@ -130,20 +136,25 @@ struct mb_plan {
 };
 /* Groups the points by device, unit, function and interval and coalesces
  * neighbours into requests of at most 125 registers / 2000 bits, reading
- * through gaps of at most the device's gap.  0, or -1 (out of memory). */
-int plan_make(struct mb_plan *p, const struct mb_conf *c);
+ * through gaps of at most the device's gap. */
+void plan_make(struct mb_plan *p, const struct mb_conf *c);
 void plan_print(const struct mb_plan *p, const struct mb_conf *c, FILE *f);
 void plan_free(struct mb_plan *p);
 
-/* ---- poll.c: devices, scheduling, records ---- */
+/* ---- poll.c, conn.c: polling, a thread per connection ---- */
 struct mb_run {
 	int once;                   /* poll every request once, then exit */
 	int lock_wait_ms;           /* how long to wait for a serial line's lock */
+	const char *map;            /* the map file (SIGHUP rereads it), or NULL: -H */
+	int64_t status_ms;          /* --status-interval (0: no status records), -1: the map's */
+	const char *prefix;         /* -p: before every point's metric name */
+	struct plx_tags tags;       /* -s, -T: on every record */
 };
-/* Polls until a signal (or once); returns the exit status. */
-int poll_run(const struct mb_conf *c, const struct mb_plan *p, const struct mb_run *o);
-/* probe.c: --probe, every interpretation of a range of registers. */
-int probe(const struct mb_conf *c, enum mb_func f, int addr, int count);
-extern volatile int mb_stop;   /* set by SIGTERM/SIGINT */
+/* Polls until a signal (or once): takes c and p over (they are freed);
+ * the exit status. */
+int poll_run(struct mb_conf *c, struct mb_plan *p, const struct mb_run *o);
+/* probe.c: --probe, every interpretation of a range of registers; the
+ * exit status. */
+int probe(const struct mb_conf *c, enum mb_func f, int addr, int count, int lock_wait_ms);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "modbus.h"
 
 static const struct mb_conf *sort_conf;
@@ -32,7 +33,7 @@ same_group(const struct mb_point *p, const struct mb_req *r)
 	       p->interval_ms == r->interval_ms;
 }
 
-int
+void
 plan_make(struct mb_plan *p, const struct mb_conf *c)
 {
 	int *idx, i, limit, end, pend;
@@ -41,11 +42,9 @@ plan_make(struct mb_plan *p, const struct mb_conf *c)
 
 	memset(p, 0, sizeof *p);
 	if (c->npt == 0)
-		return 0;
-	if (!(idx = malloc(c->npt * sizeof *idx)) || !(p->req = calloc(c->npt, sizeof *p->req))) {
-		free(idx);
-		return -1;
-	}
+		return;
+	idx = plx_xmalloc((size_t)c->npt * sizeof *idx);
+	p->req = plx_xcalloc((size_t)c->npt, sizeof *p->req);
 	for (i = 0; i < c->npt; i++)
 		idx[i] = i;
 	sort_conf = c;
@@ -61,10 +60,7 @@ plan_make(struct mb_plan *p, const struct mb_conf *c)
 			*r = (struct mb_req){ .dev = pt->dev, .unit_id = pt->unit_id, .func = pt->func,
 			                      .interval_ms = pt->interval_ms, .addr = pt->addr,
 			                      .count = pend - pt->addr };
-			if (!(r->pt = malloc(c->npt * sizeof *r->pt))) {
-				free(idx);
-				return -1;
-			}
+			r->pt = plx_xmalloc((size_t)c->npt * sizeof *r->pt);
 			end = pend;
 		}
 		if (pend > end)
@@ -73,8 +69,7 @@ plan_make(struct mb_plan *p, const struct mb_conf *c)
 	}
 	free(idx);
 	for (i = 0; i < p->nreq; i++)           /* give back what the points did not need */
-		p->req[i].pt = realloc(p->req[i].pt, p->req[i].npt * sizeof *p->req[i].pt);
-	return 0;
+		p->req[i].pt = plx_xrealloc(p->req[i].pt, (size_t)p->req[i].npt * sizeof *p->req[i].pt);
 }
 
 void

@@ -1,113 +1,313 @@
-/* modbus-read: the poller.  One thread, one loop driven by deadlines on the
- * monotonic clock: each request of the plan has its next due time, advanced
- * by whole intervals from its first one (so the schedule never drifts, and
- * an overrun skips slots rather than bunching polls up).  The timestamp of
- * a value is taken when its answer arrives.
- *
- * Failure isolation: a unit that times out (after the device's retries) is
- * left alone for a backoff (1 s doubling to 60 s) during which its requests
- * are skipped, so a dead slave costs one timeout per backoff, not one per
- * poll, and the other units keep their schedule.  An exception answer
- * (illegal address...) is an answer: reported, counted, no backoff.  A
- * device whose connection fails is reopened with the same backoff; after a
- * timeout on TCP the connection is reopened at once, so that a late answer
- * cannot be taken for the next request's.
- *
- * In the stream, per device and unit: gateway.modbus.requests (requests sent),
- * gateway.modbus.errors (requests that got no valid answer, and polls that could not
- * be sent because the device could not be opened), and per device
- * gateway.modbus.reconnects, and gateway.modbus.clock_synced (1 when the
- * kernel says the clock is synchronised), every status interval and at exit.
+/* modbus-read: the main thread.  Each device's connection is polled by a
+ * thread of its own (conn.c says why and how); this thread runs lib/loop
+ * and owns everything else: it turns the connections' events into records
+ * on stdout, says what went wrong, keeps the counters, and answers the
+ * signals.
  *
  * Records: each point's name and tags are checked and written once, into a
  * template (lib/recs.h); the records of one answer are built as text and
- * queued on stdout (lib/out.h), written as far as stdout takes them after
- * each answer.  A poll source can wait: a full queue waits for stdout
- * rather than dropping records. */
-#include <errno.h>
+ * queued on stdout together, stamped when the answer arrived.  A poll
+ * source can wait: a full queue waits for stdout rather than dropping
+ * records (and the connections' threads wait for this one).
+ *
+ * What went wrong, said on stderr with the device, unit, function and
+ * addresses: a request that got no answer ("no response within 500ms":
+ * the Modbus response timeout, not a TCP connection's), a garbled one, or
+ * an exception answer ("exception 2 (illegal data address)", the Modbus
+ * specification's names).  An exception answer is an answer: the same
+ * exception of the same request is said once, then only counted, until the
+ * request is answered with data again ("answers again").  Lines about
+ * requests and values are rate limited (lib/log.h).
+ *
+ * In the stream, every status interval and at exit, per device and unit:
+ * gateway.modbus.requests (requests sent), gateway.modbus.errors (requests
+ * that got no valid answer, and polls not sent because the device could
+ * not be opened), gateway.modbus.exceptions (requests answered with an
+ * exception); per device gateway.modbus.reconnects; and
+ * gateway.modbus.clock_synced.
+ *
+ * Signals (lib/loop): SIGTERM and SIGINT let each connection finish its
+ * request in hand, then the status records go out and the run ends, 0.
+ * SIGHUP rereads the map (one that no longer loads is said, and the one in
+ * use kept) and reconnects every device: the connections end as for
+ * SIGTERM, then start again on the map; the counters go on.  --once: each
+ * connection polls each of its requests once, all of them at the same
+ * time (one connection alone is polled on this thread: no thread to start
+ * for a cron run of one device); the run ends when the last is done, its
+ * exit status saying whether every request was answered with data (0),
+ * some got no answer (69), or all were answered but some with an
+ * exception (76). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "clock.h"
-#include "dev.h"
+#include "conn.h"
 #include "log.h"
-#include "out.h"
-#include "recs.h"
+#include "loop.h"
 
-#define BACKOFF_MIN 1000
-#define BACKOFF_MAX 60000
-
-volatile int mb_stop;
-
-struct devst {
-	struct dev d;
-	int64_t retry_at;           /* mono ms: no connection attempt before */
-	int backoff;
-	int64_t last_req;           /* mono ms of the last answer or timeout */
-	int64_t reconnects, connects;
-};
+#define WARN_PER_S 20          /* lines about requests and values, a second */
 
 struct unitst {
 	int dev, unit_id;
-	int64_t requests, errors;
-	int64_t down_until;
-	int backoff;
+	int64_t requests, errors, exceptions;
+};
+
+enum outcome { OUT_NONE, OUT_DATA, OUT_EXCEPTION, OUT_NOANSWER };
+
+struct reqst {
+	int unit;                   /* index in run.unit */
+	int exc_said;               /* the exception last said: not again until data */
+	enum outcome outcome;       /* of its last poll (--once: of the run) */
+};
+
+/* What a map makes: made again when SIGHUP rereads it. */
+struct run {
+	struct mb_conf conf;
+	struct mb_plan plan;
+	struct unitst *unit;
+	int nunit;
+	struct reqst *req;          /* per request of the plan */
+	int64_t *opened, *reconnects;   /* per device: connections opened, again */
+	struct plx_rectpl *tpl;     /* per point: its records' name and tags */
+	int *tpl_ok;                /* ... made (else its records are not sent: said once) */
 };
 
 struct poller {
-	const struct mb_conf *c;
-	const struct mb_plan *p;
 	const struct mb_run *o;
-	struct devst *dev;
-	struct unitst *unit;
-	int nunit;
-	int *req_unit;              /* unit state of each request */
-	int64_t *due;               /* next due time of each request */
-	struct plx_rectpl *tpl;     /* per point: its records' name and tags */
-	int *tpl_ok;                /* ... made (else its records are not sent: said once) */
-	struct plx_recs recs;       /* the records of the answer in hand */
-	struct plx_out out;         /* stdout */
-	int broken;                 /* stdout is gone */
+	struct plx_loop l;
+	struct run *r;
+	struct conn *conn;          /* per device of r->conf */
+	int nconn, running;         /* threads started and not yet done */
+	int wake;                   /* eventfd: a connection has events */
+	struct plx_recs recs;       /* the records in hand */
+	struct plx_ratelim rl;      /* lines about requests and values */
+	int64_t status_ms;          /* 0: none periodic */
+	int status_timer;
+	int stopping, reload;       /* SIGTERM/SIGINT, SIGHUP: waiting for the connections */
+	struct ev ev;               /* the event in hand */
 };
 
-/* The tags of a unit's records: device, unit_id (id holds its text). */
-static void
-unit_tags(struct plx_tags *t, const char *device, int unit_id, char *id, size_t idlen)
+/* The tags of a unit's records: -s, -T, device, unit_id (id holds its
+ * text).  0, or -1 (said). */
+static int
+unit_tags(struct poller *P, struct plx_tags *t, const char *device, int unit_id, char *id, size_t idlen)
 {
 	char err[200];
 
+	*t = P->o->tags;
 	snprintf(id, idlen, "%d", unit_id);
-	if (plx_tags_add(t, "device", device, err, sizeof err) < 0 || plx_tags_add(t, "unit_id", id, err, sizeof err) < 0)
-		plx_warn("%s", err);
-}
-
-/* The records built so far out to stdout, as far as it takes them now. */
-static void
-emit(struct poller *P)
-{
-	if (P->recs.n && !P->broken &&
-	    (plx_out_put(&P->out, P->recs.s, P->recs.len, P->recs.n) < 0 || plx_out_flush(&P->out) < 0)) {
-		if (errno != EPIPE)
-			plx_warn("unable to write to stdout:");
-		P->broken = 1;
-		mb_stop = 1;
+	if (plx_tags_add(t, "device", device, err, sizeof err) < 0 ||
+	    (unit_id >= 0 && plx_tags_add(t, "unit_id", id, err, sizeof err) < 0)) {
+		plx_warn("device %s: %s", device, err);
+		return -1;
 	}
-	plx_recs_clear(&P->recs);
+	return 0;
 }
 
+/* A template per point: a string is an event, anything else a metric. */
+static void
+templates(struct poller *P, struct run *r)
+{
+	const struct mb_point *pt;
+	struct plx_tags t;
+	char id[8], err[200], name[2 * PLX_NAME_MAX + 2];   /* too long: refused, not cut */
+	const char *pre = P->o->prefix;
+	int k, i, rc;
+
+	r->tpl = plx_xcalloc((size_t)r->conf.npt, sizeof *r->tpl);
+	r->tpl_ok = plx_xcalloc((size_t)r->conf.npt, sizeof *r->tpl_ok);
+	for (k = 0; k < r->conf.npt; k++) {
+		pt = &r->conf.pt[k];
+		/* -p joins with a dot (-p plant gives plant.power.active) */
+		snprintf(name, sizeof name, "%s%s%s", pre ? pre : "", pre && *pre && pre[strlen(pre) - 1] != '.' ? "." : "",
+		         pt->metric);
+		rc = unit_tags(P, &t, r->conf.dev[pt->dev].name, pt->unit_id, id, sizeof id);
+		if (rc == 0 && pt->unit)
+			rc = plx_tags_add(&t, "unit", pt->unit, err, sizeof err);
+		for (i = 0; i < pt->ntags && rc == 0; i++)
+			rc = plx_tags_add(&t, pt->tag_key[i], pt->tag_val[i], err, sizeof err);
+		if (rc == 0)
+			rc = pt->type == MB_STRING ? plx_rectpl_init_event(&r->tpl[k], name, &t, err, sizeof err)
+			                           : plx_rectpl_init(&r->tpl[k], name, &t, err, sizeof err);
+		if (rc < 0)
+			plx_warn("%s: not sent: %s", name, err);
+		r->tpl_ok[k] = rc == 0;
+	}
+}
+
+/* The state of a map: its plan, units, templates; counters carried over
+ * from old (by device name and unit id). */
+static struct run *
+run_new(struct poller *P, struct mb_conf *c, struct mb_plan *p, const struct run *old)
+{
+	struct run *r = plx_xcalloc(1, sizeof *r);
+	const struct mb_req *q;
+	int i, j;
+
+	r->conf = *c;
+	r->plan = *p;
+	memset(c, 0, sizeof *c);
+	memset(p, 0, sizeof *p);
+	r->unit = plx_xcalloc((size_t)r->plan.nreq, sizeof *r->unit);
+	r->req = plx_xcalloc((size_t)r->plan.nreq, sizeof *r->req);
+	r->opened = plx_xcalloc((size_t)r->conf.ndev, sizeof *r->opened);
+	r->reconnects = plx_xcalloc((size_t)r->conf.ndev, sizeof *r->reconnects);
+	for (i = 0; i < r->plan.nreq; i++) {
+		q = &r->plan.req[i];
+		for (j = 0; j < r->nunit; j++)
+			if (r->unit[j].dev == q->dev && r->unit[j].unit_id == q->unit_id)
+				break;
+		if (j == r->nunit) {
+			r->unit[j].dev = q->dev;
+			r->unit[j].unit_id = q->unit_id;
+			r->nunit++;
+		}
+		r->req[i].unit = j;
+	}
+	for (i = 0; old && i < r->nunit; i++)
+		for (j = 0; j < old->nunit; j++)
+			if (r->unit[i].unit_id == old->unit[j].unit_id &&
+			    !strcmp(r->conf.dev[r->unit[i].dev].name, old->conf.dev[old->unit[j].dev].name)) {
+				r->unit[i].requests = old->unit[j].requests;
+				r->unit[i].errors = old->unit[j].errors;
+				r->unit[i].exceptions = old->unit[j].exceptions;
+			}
+	for (i = 0; old && i < r->conf.ndev; i++)
+		for (j = 0; j < old->conf.ndev; j++)
+			if (!strcmp(r->conf.dev[i].name, old->conf.dev[j].name)) {
+				r->opened[i] = old->opened[j];
+				r->reconnects[i] = old->reconnects[j];
+			}
+	templates(P, r);
+	return r;
+}
+
+static void
+run_free(struct run *r)
+{
+	int i;
+
+	for (i = 0; i < r->conf.npt; i++)
+		if (r->tpl_ok[i])
+			plx_rectpl_free(&r->tpl[i]);
+	free(r->tpl);
+	free(r->tpl_ok);
+	free(r->unit);
+	free(r->req);
+	free(r->opened);
+	free(r->reconnects);
+	plan_free(&r->plan);
+	conf_free(&r->conf);
+	free(r);
+}
+
+static void handle(struct poller *P, struct conn *k, const struct ev *e);
+
+/* An inline connection's events, as they come. */
+static void
+deliver(struct conn *k, const struct ev *e, void *arg)
+{
+	handle(arg, k, e);
+}
+
+/* An inline connection stops for SIGTERM, SIGINT, or a stdout gone. */
+static int
+signalled(void *arg)
+{
+	struct plx_loop *l = &((struct poller *)arg)->l;
+
+	return l->stopping || plx_loop_signalled(l);
+}
+
+/* A thread for each device that has requests; --once with one such
+ * device polls it on this thread (conn.h: inline). */
+static void
+conns_start(struct poller *P)
+{
+	struct run *r = P->r;
+	struct conn *k;
+	int i, j, u, n = 0;
+
+	P->nconn = r->conf.ndev;
+	P->conn = plx_xcalloc((size_t)P->nconn, sizeof *P->conn);
+	for (i = 0; i < P->nconn; i++) {
+		k = &P->conn[i];
+		*k = (struct conn){ .c = &r->conf, .p = &r->plan, .dev = i, .once = P->o->once,
+		                    .lock_wait_ms = P->o->lock_wait_ms, .wake = P->wake };
+		k->req = plx_xcalloc((size_t)r->plan.nreq, sizeof *k->req);
+		k->unit = plx_xcalloc((size_t)r->plan.nreq, sizeof *k->unit);
+		for (j = 0; j < r->plan.nreq; j++) {
+			if (r->plan.req[j].dev != i)
+				continue;
+			/* the connection's own numbering of its units */
+			for (u = 0; u < k->nreq && r->req[k->req[u]].unit != r->req[j].unit; u++)
+				;
+			k->unit[k->nreq] = u < k->nreq ? k->unit[u] : k->nunit++;
+			k->req[k->nreq++] = j;
+		}
+		n += k->nreq > 0;
+	}
+	for (i = 0; i < P->nconn; i++) {
+		k = &P->conn[i];
+		if (!k->nreq)
+			continue;
+		if (P->o->once && n == 1) {
+			k->deliver = deliver;
+			k->stopped = signalled;
+			k->arg = P;
+		}
+		P->running++;
+		conn_start(k);
+	}
+}
+
+static void
+conns_stop(struct poller *P, int discard)
+{
+	int i;
+
+	for (i = 0; i < P->nconn; i++)
+		conn_stop(&P->conn[i], discard);
+}
+
+static void
+conns_free(struct poller *P)
+{
+	int i;
+
+	for (i = 0; i < P->nconn; i++)
+		conn_free(&P->conn[i]);
+	free(P->conn);
+	P->conn = NULL;
+	P->nconn = P->running = 0;
+}
+
+/* "meter1 unit 2: read holding 100-109" */
+static const char *
+req_name(const struct run *r, int ri, char *buf, size_t len)
+{
+	const struct mb_req *q = &r->plan.req[ri];
+
+	snprintf(buf, len, "%s unit %d: read %s %d-%d", r->conf.dev[q->dev].name, q->unit_id,
+	         mb_func_name(q->func), q->addr, q->addr + q->count - 1);
+	return buf;
+}
+
+/* One point's record from the registers of its answer. */
 static void
 point_record(struct poller *P, int k, const uint16_t *regs, int n, int64_t ts)
 {
-	const struct mb_point *pt = &P->c->pt[k];
-	const struct mb_device *d = &P->c->dev[pt->dev];
+	const struct run *r = P->r;
+	const struct mb_point *pt = &r->conf.pt[k];
 	struct mb_value v;
 	char buf[64];
 	int i, rc;
 
-	if (!P->tpl_ok[k] || mb_decode(regs, n, pt->type, pt->arg, pt->order, &v) < 0)
+	if (!r->tpl_ok[k] || mb_decode(regs, (size_t)n, pt->type, pt->arg, pt->order, &v) < 0)
 		return;
 	mb_scale(&v, pt->scale, pt->offset);
 	if (v.kind == MB_V_STR) {
@@ -115,307 +315,268 @@ point_record(struct poller *P, int k, const uint16_t *regs, int n, int64_t ts)
 		for (i = 0; v.s[i]; i++)
 			if ((unsigned char)v.s[i] < 0x20 || (unsigned char)v.s[i] > 0x7e)
 				v.s[i] = '?';
-		rc = plx_recs_tpl_str(&P->recs, &P->tpl[k], v.s, strlen(v.s), ts);
+		rc = plx_recs_tpl_str(&P->recs, &r->tpl[k], v.s, strlen(v.s), ts);
 	} else if (v.kind == MB_V_FLOAT && !isfinite(v.f)) {
-		plx_warn("%s unit %d: %s at %s %d is %s, not sent", d->name, pt->unit_id, pt->metric,
-		         mb_func_name(pt->func), pt->addr, mb_value_text(&v, buf, sizeof buf));
+		plx_warn_limited(&P->rl, "%s unit %d: %s at %s %d is %s, not sent", r->conf.dev[pt->dev].name,
+		                 pt->unit_id, pt->metric, mb_func_name(pt->func), pt->addr,
+		                 mb_value_text(&v, buf, sizeof buf));
 		return;
 	} else {
 		mb_value_text(&v, buf, sizeof buf);
-		rc = plx_recs_tpl_num(&P->recs, &P->tpl[k], buf, strlen(buf), ts);
+		rc = plx_recs_tpl_num(&P->recs, &r->tpl[k], buf, strlen(buf), ts);
 	}
 	if (rc < 0)
-		plx_warn("%s: not sent: %s", pt->metric, P->recs.err);
+		plx_warn_limited(&P->rl, "%s: not sent: %s", pt->metric, P->recs.err);
 }
 
-/* A template per point: a string is an event, anything else a metric. */
-static int
-templates(struct poller *P)
+static void
+answered(struct poller *P, const struct ev *e)
 {
-	const struct mb_point *pt;
-	struct plx_tags t;
-	char id[8], err[200];
-	int k, i, rc;
+	const struct mb_req *q = &P->r->plan.req[e->req];
+	struct reqst *s = &P->r->req[e->req];
+	char name[200];
+	int i, k;
 
-	P->tpl = calloc((size_t)P->c->npt + 1, sizeof *P->tpl);
-	P->tpl_ok = calloc((size_t)P->c->npt + 1, sizeof *P->tpl_ok);
-	if (!P->tpl || !P->tpl_ok)
-		return -1;
-	for (k = 0; k < P->c->npt; k++) {
-		pt = &P->c->pt[k];
-		memset(&t, 0, sizeof t);
-		unit_tags(&t, P->c->dev[pt->dev].name, pt->unit_id, id, sizeof id);
-		rc = pt->unit ? plx_tags_add(&t, "unit", pt->unit, err, sizeof err) : 0;
-		for (i = 0; i < pt->ntags && rc == 0; i++)
-			rc = plx_tags_add(&t, pt->tag_key[i], pt->tag_val[i], err, sizeof err);
-		if (rc == 0)
-			rc = pt->type == MB_STRING ? plx_rectpl_init_event(&P->tpl[k], pt->metric, &t, err, sizeof err)
-			                           : plx_rectpl_init(&P->tpl[k], pt->metric, &t, err, sizeof err);
-		if (rc < 0)
-			plx_warn("%s: not sent: %s", pt->metric, err);
-		P->tpl_ok[k] = rc == 0;
+	P->r->unit[s->unit].requests++;
+	s->outcome = OUT_DATA;
+	if (s->exc_said) {
+		plx_info("%s: answers again", req_name(P->r, e->req, name, sizeof name));
+		s->exc_said = 0;
 	}
-	return 0;
+	for (i = 0; i < q->npt; i++) {
+		k = q->pt[i];
+		point_record(P, k, e->regs + (P->r->conf.pt[k].addr - q->addr), e->n - (P->r->conf.pt[k].addr - q->addr),
+		             e->ts);
+	}
+	if (P->recs.n)
+		plx_loop_put(&P->l, P->recs.s, P->recs.len, P->recs.n);
+	plx_recs_clear(&P->recs);
+}
+
+static void
+failed(struct poller *P, const struct ev *e)
+{
+	const struct mb_req *q = &P->r->plan.req[e->req];
+	struct reqst *s = &P->r->req[e->req];
+	struct unitst *u = &P->r->unit[s->unit];
+	int exc = mb_exception(e->err);
+	char why[200], name[200];
+
+	u->requests++;
+	if (exc)
+		u->exceptions++;
+	else
+		u->errors++;
+	if (e->last)
+		s->outcome = exc ? OUT_EXCEPTION : OUT_NOANSWER;
+	if (exc && exc == s->exc_said)
+		return;                     /* said once: counted */
+	if (exc)
+		s->exc_said = exc;
+	plx_warn_limited(&P->rl, "%s: %s%s%s", req_name(P->r, e->req, name, sizeof name),
+	                 mb_failure(e->err, P->r->conf.dev[q->dev].timeout_ms, why, sizeof why),
+	                 exc && !P->o->once ? "; said once, then counted in gateway.modbus.exceptions" : "",
+	                 e->last ? "" : ", retrying");
 }
 
 static void
 status_num(struct poller *P, const char *name, int64_t v, int64_t ts, const struct plx_tags *t)
 {
 	if (plx_recs_num(&P->recs, name, (double)v, ts, t) < 0)
-		plx_warn("%s: not sent: %s", name, P->recs.err);
+		plx_warn_limited(&P->rl, "%s: not sent: %s", name, P->recs.err);
 }
 
 static void
 status_records(struct poller *P)
 {
+	const struct run *r = P->r;
 	struct plx_tags t;
-	char id[8], err[200];
+	char id[8];
 	int i;
 	int64_t ts = plx_now_ms();
 
-	for (i = 0; i < P->nunit; i++) {
-		memset(&t, 0, sizeof t);
-		unit_tags(&t, P->c->dev[P->unit[i].dev].name, P->unit[i].unit_id, id, sizeof id);
-		status_num(P, "gateway.modbus.requests", P->unit[i].requests, ts, &t);
-		status_num(P, "gateway.modbus.errors", P->unit[i].errors, ts, &t);
+	for (i = 0; i < r->nunit; i++) {
+		if (unit_tags(P, &t, r->conf.dev[r->unit[i].dev].name, r->unit[i].unit_id, id, sizeof id) < 0)
+			continue;
+		status_num(P, "gateway.modbus.requests", r->unit[i].requests, ts, &t);
+		status_num(P, "gateway.modbus.errors", r->unit[i].errors, ts, &t);
+		status_num(P, "gateway.modbus.exceptions", r->unit[i].exceptions, ts, &t);
 	}
-	for (i = 0; i < P->c->ndev; i++) {
-		memset(&t, 0, sizeof t);
-		if (plx_tags_add(&t, "device", P->c->dev[i].name, err, sizeof err) < 0)
-			plx_warn("%s", err);
-		status_num(P, "gateway.modbus.reconnects", P->dev[i].reconnects, ts, &t);
-	}
+	for (i = 0; i < r->conf.ndev; i++)
+		if (unit_tags(P, &t, r->conf.dev[i].name, -1, id, sizeof id) == 0)
+			status_num(P, "gateway.modbus.reconnects", r->reconnects[i], ts, &t);
+	t = P->o->tags;
 	if ((i = plx_clock_synced()) >= 0)
-		status_num(P, "gateway.modbus.clock_synced", i, ts, NULL);
-	emit(P);
+		status_num(P, "gateway.modbus.clock_synced", i, ts, &t);
+	if (P->recs.n)
+		plx_loop_put(&P->l, P->recs.s, P->recs.len, P->recs.n);
+	plx_recs_clear(&P->recs);
 }
 
-static int
-backoff(int *b)
+static void
+on_status(struct plx_loop *l, void *arg)
 {
-	int cur = *b ? *b : BACKOFF_MIN;
+	struct poller *P = arg;
 
-	*b = cur * 2 > BACKOFF_MAX ? BACKOFF_MAX : cur * 2;
-	return cur;
+	status_records(P);
+	plx_loop_arm(l, P->status_timer, plx_mono_ms() + P->status_ms);
 }
 
-static int
-ensure_open(struct poller *P, int di)
+/* --once is over: the exit status says how it went. */
+static void
+once_done(struct poller *P)
 {
-	struct devst *s = &P->dev[di];
-	int64_t now = plx_mono_ms();
+	int i, none = 0, exc = 0;
 
-	if (s->d.ctx)
-		return 0;
-	if (now < s->retry_at)
-		return -1;
-	if (dev_open(&s->d, &P->c->dev[di], P->o->lock_wait_ms) < 0) {
-		s->retry_at = plx_mono_ms() + backoff(&s->backoff);
-		return -1;
+	for (i = 0; i < P->r->plan.nreq; i++) {
+		none += P->r->req[i].outcome == OUT_NOANSWER || P->r->req[i].outcome == OUT_NONE;
+		exc += P->r->req[i].outcome == OUT_EXCEPTION;
 	}
-	if (s->connects++)
-		s->reconnects++;
-	s->backoff = 0;
-	return 0;
+	if (none && exc)
+		plx_warn("%d of %d requests got no answer, %d an exception answer", none, P->r->plan.nreq, exc);
+	else if (none || exc)
+		plx_warn("%d of %d requests got %s", none + exc, P->r->plan.nreq, none ? "no answer" : "an exception answer");
+	plx_loop_stop(&P->l, none ? EX_UNAVAILABLE : exc ? EX_PROTOCOL : 0);
 }
 
-/* Errors after which the connection is no good. */
-static int
-conn_lost(int e)
+/* SIGHUP, once every connection has ended: the map again (if it loads),
+ * and the connections started again. */
+static void
+reload(struct poller *P)
 {
-	return e == ECONNRESET || e == EPIPE || e == EBADF || e == ECONNREFUSED || e == ENOTCONN ||
-	       e == ECONNABORTED || e == EIO || e == ENXIO;
-}
+	struct mb_conf c = { 0 };
+	struct mb_plan p;
+	struct run *old = P->r;
+	char err[512];
 
-/* An exception that will not change by asking again. */
-static int
-permanent(int e)
-{
-	return e == EMBXILFUN || e == EMBXILADD || e == EMBXILVAL;
-}
-
-/* " (exception N)" for a Modbus exception answer, else "". */
-static const char *
-exception_code(int e)
-{
-	static char buf[24];
-
-	if (e < EMBXILFUN || e > EMBXGTAR)
-		return "";
-	snprintf(buf, sizeof buf, " (exception %d)", e - MODBUS_ENOBASE);
-	return buf;
-}
-
-/* Polls one request: 0 if it was answered with data, else -1. */
-static int
-poll_req(struct poller *P, int ri)
-{
-	const struct mb_req *r = &P->p->req[ri];
-	const struct mb_device *d = &P->c->dev[r->dev];
-	struct devst *s = &P->dev[r->dev];
-	struct unitst *u = &P->unit[P->req_unit[ri]];
-	uint16_t regs[MB_MAX_BITS];
-	int attempt, rc = -1, e = 0, i, k, off;
-	int64_t ts, wait;
-
-	if (ensure_open(P, r->dev) < 0) {
-		u->errors++;            /* a poll the device is not there for */
-		return -1;
-	}
-	for (attempt = 0; attempt <= d->retries && !mb_stop; attempt++) {
-		if (d->pause_request_ms && s->last_req &&
-		    (wait = s->last_req + d->pause_request_ms - plx_mono_ms()) > 0)
-			plx_sleep_ms(wait);
-		u->requests++;
-		rc = dev_read(&s->d, r->func, r->unit_id, r->addr, r->count, regs);
-		e = errno;
-		ts = plx_now_ms();
-		s->last_req = plx_mono_ms();
-		if (rc == r->count)
-			break;
-		u->errors++;
-		plx_warn("%s unit %d: read %s %d-%d: %s%s%s", d->name, r->unit_id, mb_func_name(r->func),
-		         r->addr, r->addr + r->count - 1, rc < 0 ? modbus_strerror(e) : "short answer",
-		         exception_code(e),
-		         attempt < d->retries && !permanent(e) && !conn_lost(e) ? ", retrying" : "");
-		rc = -1;
-		if (permanent(e))
-			return -1;
-		if (conn_lost(e) || (e == ETIMEDOUT && d->host)) {
-			dev_close(&s->d);
-			if (conn_lost(e)) {
-				s->retry_at = plx_mono_ms() + backoff(&s->backoff);
-				return -1;
-			}
-			if (ensure_open(P, r->dev) < 0)
-				return -1;
+	conns_free(P);
+	P->reload = 0;
+	if (P->o->map) {
+		if (conf_load(&c, P->o->map, err, sizeof err) < 0) {
+			plx_warn("SIGHUP: %s; going on with the map in use", err);
+			conf_free(&c);
 		} else {
-			modbus_flush(s->d.ctx);     /* what is left of a bad or late answer */
+			plan_make(&p, &c);
+			P->r = run_new(P, &c, &p, old);
+			run_free(old);
+			plx_info("SIGHUP: %s: %d points in %d requests", P->o->map, P->r->conf.npt, P->r->plan.nreq);
+			if (P->o->status_ms < 0) {      /* the map's status-interval */
+				P->status_ms = P->r->conf.status_ms;
+				plx_loop_arm(&P->l, P->status_timer, P->status_ms ? plx_mono_ms() + P->status_ms : -1);
+			}
 		}
 	}
-	if (rc < 0) {
-		if (e == ETIMEDOUT || e == EMBXSBUSY || e == EMBXGTAR || e == EMBXGPATH)
-			u->down_until = plx_mono_ms() + backoff(&u->backoff);
-		return -1;
-	}
-	u->backoff = 0;
-	u->down_until = 0;
-	for (i = 0; i < r->npt; i++) {
-		k = r->pt[i];
-		off = P->c->pt[k].addr - r->addr;
-		point_record(P, k, regs + off, r->count - off, ts);
-	}
-	emit(P);
-	return 0;
+	conns_start(P);
 }
 
-static int
-setup(struct poller *P)
+/* After events: what waited for every connection to end. */
+static void
+check_done(struct poller *P)
 {
-	const struct mb_req *r;
-	int i, j;
+	if (P->running || P->l.stopping)
+		return;
+	if (P->stopping || plx_loop_signalled(&P->l))
+		plx_loop_stop(&P->l, 0);
+	else if (P->reload)
+		reload(P);
+	else if (P->o->once)
+		once_done(P);
+}
 
-	P->dev = calloc(P->c->ndev, sizeof *P->dev);
-	P->unit = calloc(P->p->nreq, sizeof *P->unit);
-	P->req_unit = calloc(P->p->nreq, sizeof *P->req_unit);
-	P->due = calloc(P->p->nreq, sizeof *P->due);
-	if (!P->dev || !P->unit || !P->req_unit || !P->due || templates(P) < 0)
-		return -1;
-	for (i = 0; i < P->c->ndev; i++)
-		P->dev[i].d.lockfd = -1;
-	for (i = 0; i < P->p->nreq; i++) {
-		r = &P->p->req[i];
-		for (j = 0; j < P->nunit; j++)
-			if (P->unit[j].dev == r->dev && P->unit[j].unit_id == r->unit_id)
-				break;
-		if (j == P->nunit) {
-			P->unit[j].dev = r->dev;
-			P->unit[j].unit_id = r->unit_id;
-			P->nunit++;
-		}
-		P->req_unit[i] = j;
+static void
+handle(struct poller *P, struct conn *k, const struct ev *e)
+{
+	switch (e->kind) {
+	case EV_ANSWER: answered(P, e); break;
+	case EV_FAILED: failed(P, e); break;
+	case EV_NOT_SENT:
+		P->r->unit[P->r->req[e->req].unit].errors++;
+		P->r->req[e->req].outcome = OUT_NOANSWER;
+		break;
+	case EV_SKIPPED: P->r->req[e->req].outcome = OUT_NOANSWER; break;
+	case EV_OPENED: P->r->reconnects[k->dev] += P->r->opened[k->dev]++ > 0; break;
+	case EV_DONE: P->running--; break;
 	}
-	return 0;
+}
+
+static void
+on_wake(struct plx_loop *l, int fd, short revents, void *arg)
+{
+	struct poller *P = arg;
+	uint64_t n;
+	ssize_t got = read(fd, &n, sizeof n);   /* EAGAIN: another wake-up took it */
+	int i;
+
+	(void)got;
+	for (i = 0; i < P->nconn; i++)
+		while (conn_take(&P->conn[i], &P->ev))
+			handle(P, &P->conn[i], &P->ev);
+	check_done(P);
+}
+
+static void
+on_term(struct plx_loop *l, void *arg)
+{
+	struct poller *P = arg;
+
+	P->stopping = 1;
+	conns_stop(P, 0);
+	check_done(P);
+}
+
+static void
+on_hup(struct plx_loop *l, void *arg)
+{
+	struct poller *P = arg;
+
+	if (P->o->once) {
+		plx_info("SIGHUP: a --once run reopens nothing");
+		return;
+	}
+	plx_info("SIGHUP: %sreconnecting", P->o->map ? "rereading the map, " : "");
+	P->reload = 1;
+	conns_stop(P, 0);
+	check_done(P);
+}
+
+static void
+on_stop(struct plx_loop *l, void *arg)
+{
+	struct poller *P = arg;
+
+	if (P->o->status_ms != 0)
+		status_records(P);
 }
 
 int
-poll_run(const struct mb_conf *c, const struct mb_plan *p, const struct mb_run *o)
+poll_run(struct mb_conf *c, struct mb_plan *p, const struct mb_run *o)
 {
-	struct poller P = { .c = c, .p = p, .o = o };
-	int i, next, failed = 0, rc;
-	int64_t now, t0, status_due, wake;
+	struct poller P = { .o = o, .rl = { .per_s = WARN_PER_S, .what = "warnings about requests and values" } };
+	int rc;
 
+	plx_loop_init(&P.l, &P);
+	plx_loop_output(&P.l, STDOUT_FILENO, 0, 1);     /* a poll source can wait */
+	plx_loop_ratelim(&P.l, &P.rl);
 	plx_recs_init(&P.recs);
-	if (plx_out_init(&P.out, STDOUT_FILENO, 0) < 0) {
-		plx_warn("stdout:");
-		return EX_OSERR;
-	}
-	P.out.wait = 1;
-	if (setup(&P) < 0) {
-		plx_warn("out of memory");
-		rc = EX_OSERR;
-		goto out;
-	}
-	if (o->once) {
-		/* a unit that timed out or a device that did not open is not
-		 * asked again in this run */
-		for (i = 0; i < p->nreq && !mb_stop; i++)
-			if (P.unit[P.req_unit[i]].down_until || poll_req(&P, i) < 0)
-				failed++;
-		if (!P.broken)
-			status_records(&P);
-		rc = P.broken ? 0 : mb_stop ? 0 : failed ? EX_UNAVAILABLE : 0;
-		if (failed && !mb_stop)
-			plx_warn("%d of %d requests got no answer", failed, p->nreq);
-		goto out;
-	}
-	t0 = plx_mono_ms();
-	for (i = 0; i < p->nreq; i++)
-		P.due[i] = t0;
-	status_due = c->status_ms ? t0 + c->status_ms : INT64_MAX;
-	while (!mb_stop) {
-		next = -1;
-		for (i = 0; i < p->nreq; i++)
-			if (next < 0 || P.due[i] < P.due[next])
-				next = i;
-		wake = P.due[next] < status_due ? P.due[next] : status_due;
-		now = plx_mono_ms();
-		if (wake > now) {
-			plx_sleep_ms(wake - now);
-			continue;
-		}
-		if (status_due <= now) {
-			status_records(&P);
-			status_due += c->status_ms * ((now - status_due) / c->status_ms + 1);
-			continue;
-		}
-		if (P.unit[P.req_unit[next]].down_until <= now)
-			poll_req(&P, next);
-		/* the next slot on the grid t0 + k * interval that is still ahead */
-		P.due[next] += p->req[next].interval_ms;
-		now = plx_mono_ms();
-		if (P.due[next] <= now)
-			P.due[next] += p->req[next].interval_ms *
-			               ((now - P.due[next]) / p->req[next].interval_ms + 1);
-	}
-	if (!P.broken)
-		status_records(&P);
-	rc = 0;
-out:
-	if (!P.broken && plx_out_drain(&P.out, mb_stop) < 0 && errno != EPIPE)
-		plx_warn("unable to write to stdout:");
-	plx_out_free(&P.out);
+	if ((P.wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		plx_die(EX_OSERR, "eventfd:");
+	plx_loop_fd(&P.l, P.wake, POLLIN, on_wake);
+	P.r = run_new(&P, c, p, NULL);
+	/* --status-interval, else the map's status-interval */
+	P.status_ms = o->once ? 0 : o->status_ms >= 0 ? o->status_ms : P.r->conf.status_ms;
+	P.status_timer = plx_loop_timer(&P.l, P.status_ms ? plx_mono_ms() + P.status_ms : -1, on_status);
+	P.l.on_term = on_term;
+	P.l.on_hup = on_hup;
+	P.l.on_stop = on_stop;
+	if (plx_clock_synced() == 0)
+		plx_info("the system clock is not synchronised: records are stamped with it as it is");
+	conns_start(&P);
+	check_done(&P);             /* (no requests: nothing to wait for) */
+	rc = plx_loop_run(&P.l);
+	conns_free(&P);             /* after a broken stdout: their requests in hand end */
+	run_free(P.r);
+	close(P.wake);
 	plx_recs_free(&P.recs);
-	for (i = 0; P.tpl && i < c->npt; i++)
-		if (P.tpl_ok[i])
-			plx_rectpl_free(&P.tpl[i]);
-	free(P.tpl);
-	free(P.tpl_ok);
-	for (i = 0; P.dev && i < c->ndev; i++)
-		dev_close(&P.dev[i].d);
-	free(P.dev);
-	free(P.unit);
-	free(P.req_unit);
-	free(P.due);
+	plx_loop_free(&P.l);
 	return rc;
 }

@@ -13,11 +13,12 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "conn.h"
 #include "dev.h"
 #include "log.h"
 
 int
-probe(const struct mb_conf *c, enum mb_func f, int addr, int count)
+probe(const struct mb_conf *c, enum mb_func f, int addr, int count, int lock_wait_ms)
 {
 	static const enum mb_type multi[] = { MB_INT32, MB_UINT32, MB_FLOAT32, MB_INT64, MB_UINT64,
 	                                      MB_FLOAT64 };
@@ -25,17 +26,20 @@ probe(const struct mb_conf *c, enum mb_func f, int addr, int count)
 	struct dev v;
 	uint16_t regs[MB_MAX_BITS];
 	struct mb_value val;
-	char buf[64], bits[17];
-	int i, j, o, b, n;
+	char buf[64], bits[17], err[300];
+	int i, j, o, b, n, e;
 
-	if (dev_open(&v, d, 10000) < 0)
+	if (dev_open(&v, d, lock_wait_ms, NULL, NULL, err, sizeof err) < 0) {
+		plx_warn("%s: unable to open: %s", d->name, err);
 		return EX_UNAVAILABLE;
+	}
 	n = dev_read(&v, f, d->unit_id, addr, count, regs);
 	if (n != count) {
+		e = n < 0 ? errno : EMBBADDATA;
 		plx_warn("%s unit %d: read %s %d-%d: %s", d->name, d->unit_id, mb_func_name(f), addr,
-		         addr + count - 1, n < 0 ? modbus_strerror(errno) : "short answer");
+		         addr + count - 1, mb_failure(e, d->timeout_ms, buf, sizeof buf));
 		dev_close(&v);
-		return EX_UNAVAILABLE;
+		return mb_exception(e) ? EX_PROTOCOL : EX_UNAVAILABLE;
 	}
 	dev_close(&v);
 	if (mb_func_bits(f)) {
@@ -66,8 +70,8 @@ probe(const struct mb_conf *c, enum mb_func f, int addr, int count)
 			printf("\n");
 		}
 	}
-	/* the whole range as text, both byte orders */
-	for (o = 0; o < 3; o += 2) {
+	/* the whole range as text, in every order */
+	for (o = 0; o < 4; o++) {
 		mb_decode(regs, n, MB_STRING, 2 * n, o, &val);
 		for (i = 0; i < 2 * n; i++)
 			if ((unsigned char)val.s[i] < 0x20 || (unsigned char)val.s[i] > 0x7e)
