@@ -26,7 +26,9 @@
  * Single-threaded: one poll() loop over every connection, non-blocking
  * sockets, one buffer per connection, decoding streamed through a 256 KiB
  * scratch buffer.  Build: cc -O2 -o sink sink.c -lz */
+#ifndef _GNU_SOURCE             /* the Makefile defines it; cc alone does not */
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
