@@ -178,5 +178,9 @@ plx-buffer -d "$S" --max-rows x 2>/dev/null; eq "bad number: exit 64" $? 64
 plx-buffer -d "$S" -a --commit-ms 1.5s --poll-ms 250ms --max-age 2h --status-interval 1m </dev/null
 eq "durations with a unit" $? 0
 plx-buffer -d "$S" --commit-ms 2x 2>/dev/null; eq "a bad duration: exit 64" $? 64
+plx-buffer -d "$S" --status --stale 2h >/dev/null; eq "--status --stale 2h: the waiting records are not stale" $? 0
+plx-buffer -d "$S" --status --stale 1ms >/dev/null; eq "--status --stale 1ms: they are" $? 1
 timeout 10 plx-buffer -d "$S" -a -f >/dev/null 2>&1; eq "-a and -f together: exit 64" $? 64
 eq "-h prints the man page synopsis" "$(plx-buffer -h | head -1 | cut -c1-30)" "usage: plx-buffer [-af] [-d sp"
+eq "-h lists the options, a line each" "$(plx-buffer -h | sed '1,/^$/d' | grep -c '^ *-')" 19
+check "-h: durations named as such" sh -c "plx-buffer -h | grep -q -- '--commit-ms DURATION'"
