@@ -17,10 +17,8 @@
 void
 plx_config_set(char **field, const char *value)
 {
-	char *v = value ? strdup(value) : NULL;
+	char *v = value ? plx_xstrdup(value) : NULL;
 
-	if (value && !v)
-		plx_die(71, "out of memory");
 	free(*field);
 	*field = v;
 }
@@ -121,7 +119,7 @@ plx_read_secret(const char *path)
 		plx_warn("key file %s is empty", path);
 		return NULL;
 	}
-	s = strdup(s);
+	s = plx_xstrdup(s);
 	explicit_bzero(buf, sizeof buf);
 	return s;
 }
@@ -270,12 +268,12 @@ plx_default_spool(void)
 	char path[4096];
 
 	if (geteuid() == 0)
-		return strdup(PLX_SYSTEM_SPOOL);
+		return plx_xstrdup(PLX_SYSTEM_SPOOL);
 	if (st && *st)
 		snprintf(path, sizeof path, "%s/plexus/spool.db", st);
 	else if (home && *home)
 		snprintf(path, sizeof path, "%s/.local/state/plexus/spool.db", home);
 	else
-		return strdup(PLX_SYSTEM_SPOOL);
-	return strdup(path);
+		return plx_xstrdup(PLX_SYSTEM_SPOOL);
+	return plx_xstrdup(path);
 }

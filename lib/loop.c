@@ -1,6 +1,7 @@
 /* The event loop: see loop.h. */
 #include <errno.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,6 +74,17 @@ plx_loop_stop(struct plx_loop *l, int status)
 		return;
 	l->stopping = 1;
 	l->status = status;
+}
+
+/* SIGTERM or SIGINT: on_term, by default a stop with 0. */
+static void
+term(struct plx_loop *l)
+{
+	l->signalled = 1;
+	if (l->on_term)
+		l->on_term(l, l->arg);
+	else
+		plx_loop_stop(l, 0);
 }
 
 /* stdout failed: EPIPE is the consumer leaving (DESIGN §2). */
@@ -201,6 +213,35 @@ plx_loop_signalled(struct plx_loop *l)
 	return sigpending(&set) == 0 && (sigismember(&set, SIGTERM) == 1 || sigismember(&set, SIGINT) == 1);
 }
 
+static void
+term_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+}
+
+int
+plx_loop_term_fd(void)
+{
+	sigset_t set;
+
+	term_set(&set);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int
+plx_loop_take_term(struct plx_loop *l)
+{
+	sigset_t set;
+
+	term_set(&set);
+	if (sigtimedwait(&set, NULL, &(struct timespec){ 0, 0 }) < 0)
+		return 0;
+	term(l);
+	return 1;
+}
+
 /* Records dropped because stdout was too slow: said at most every 10 s
  * (always when final). */
 static void
@@ -267,11 +308,7 @@ signals(struct plx_loop *l)
 	}
 	if (got_term) {
 		got_term = 0;
-		l->signalled = 1;
-		if (l->on_term)
-			l->on_term(l, l->arg);
-		else
-			plx_loop_stop(l, 0);
+		term(l);
 	}
 }
 

@@ -105,6 +105,13 @@ void plx_loop_ratelim(struct plx_loop *l, struct plx_ratelim *rl);
 void plx_loop_stop(struct plx_loop *l, int status);
 /* A SIGTERM or SIGINT is waiting, or came. */
 int plx_loop_signalled(struct plx_loop *l);
+/* A callback that waits on its own (plx-upload's HTTP request) can act on
+ * SIGTERM and SIGINT meanwhile: plx_loop_term_fd() is a new descriptor (a
+ * signalfd; the caller closes it) readable while one of them waits, and
+ * plx_loop_take_term takes one that waits as the loop would (on_term
+ * runs): 1, or 0 when none did.  SIGHUP still waits for the loop. */
+int plx_loop_term_fd(void);
+int plx_loop_take_term(struct plx_loop *l);
 /* Runs until stopped; the exit status. */
 int plx_loop_run(struct plx_loop *l);
 
