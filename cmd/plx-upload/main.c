@@ -129,6 +129,9 @@ setup(struct up *u)
 		plx_config_set(&u->cf.source_id, u->o.source);
 	/* An envelope the server would refuse: records must name their own source. */
 	u->need_source = !plx_source_id_ok(u->cf.source_id);
+	if (plx_source_id_default_host(u->cf.source_id))
+		plx_warn("source id \"%s\" is a name many machines have: gateways cloned from one image would"
+		         " send as one source (plexus-gateway init -s ID, or PLEXUS_SOURCE_ID)", u->cf.source_id);
 	if (http_init(&u->http, &u->o, u->cf.gateway_url) < 0)
 		plx_die(EX_OSERR, "unable to set up libcurl");
 	if (key_reload(u, 1) < 0)
