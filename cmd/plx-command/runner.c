@@ -461,8 +461,13 @@ static void
 finish(struct slot *s)
 {
 	struct runner *r = s->r;
+	char buf[4096];
+	ssize_t n;
 	int k;
 
+	/* progress written just before the exit is still in its pipe */
+	while (s->fd[3] >= 0 && (n = plx_read(s->fd[3], buf, sizeof buf)) > 0)
+		got(s, 3, buf, (size_t)n);
 	for (k = 0; k < 4; k++)
 		close_fd(s, k);
 	if (s->nprog)
