@@ -41,3 +41,5 @@ mkcmd() {
 	chmod 0755 "$1/$2"
 	chmod 0644 "$1/$2.json"
 }
+# at_least N REC PATTERN: N or more recorded lines match (for wait_for)
+at_least() { [ "$(grep -cE "$3" "$2")" -ge "$1" ]; }

@@ -243,6 +243,7 @@ struct app {
 	int64_t auth_deadline, next_heartbeat, up_since, started;
 	struct plx_backoff bo;
 	char auth_error[200];        /* the server's error before auth */
+	int auth_timed_out;          /* no "authenticated" within --auth-wait */
 	char said[300];              /* the last failure said */
 	int drops;                   /* connections lost soon after auth, in a row */
 	int reconnect_now;           /* after a close we asked for (HUP) */

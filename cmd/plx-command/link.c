@@ -71,6 +71,7 @@ on_open(void *arg)
 
 	a->state = LINK_AUTHING;
 	a->auth_error[0] = '\0';
+	a->auth_timed_out = 0;
 	a->auth_deadline = plx_mono_ms() + a->o.auth_wait_ms;
 	ws_send(a->ws, frame_device_auth(a->key, a->source_id, a->manifest));
 }
@@ -163,8 +164,8 @@ on_closed(void *arg, int code, const char *reason, const char *error)
 		delay = plx_backoff_next(&a->bo, 1);
 		if (error)
 			snprintf(why, sizeof why, "%s", error);
-		else if (was == LINK_AUTHING && now >= a->auth_deadline)
-			snprintf(why, sizeof why, "no answer to device_auth in %.0f s", a->o.auth_wait_ms / 1000.0);
+		else if (was == LINK_AUTHING && a->auth_timed_out)
+			snprintf(why, sizeof why, "no answer to device_auth in %g s", a->o.auth_wait_ms / 1000.0);
 		else if (code == 1006)
 			snprintf(why, sizeof why, "connection lost without a close frame");
 		else
@@ -217,8 +218,9 @@ link_prepare(struct app *a)
 	case LINK_CONNECTING:
 		return -1;   /* libwebsockets' own time limit */
 	case LINK_AUTHING:
-		if (now >= a->auth_deadline) {
-			a->auth_deadline = now + a->o.auth_wait_ms;
+		if (now >= a->auth_deadline && !a->auth_timed_out) {
+			a->auth_timed_out = 1;
+			a->auth_deadline = now + a->o.auth_wait_ms;   /* the close's own time limit is libwebsockets' */
 			ws_close(a->ws, 1000, "no authenticated frame");
 		}
 		return a->auth_deadline;
