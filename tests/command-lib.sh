@@ -29,8 +29,8 @@ push() {
 connected() { curl -s "$1/state" | grep -q "\"$2\""; }
 # frames REC PATTERN: how many recorded frames match (grep -E)
 frames() { grep -cE "$2" "$1"; }
-# has REC PATTERN: one recorded line matches
-has() { grep -qE "$2" "$1"; }
+# saw REC PATTERN: one recorded line matches
+saw() { grep -qE "$2" "$1"; }
 
 # cmd_dir DIR: a command directory, root's 0755 (as plx-command wants it)
 cmd_dir() { rm -rf "$1"; mkdir -p "$1"; chmod 0755 "$1"; }

@@ -39,16 +39,16 @@ gw v --protocol 1
 pc v -s gw-v -u "$WS_v" --backoff 200ms --backoff-max 400ms
 wait_for 10 connected "$GW_v" gw-v
 push "$GW_v" gw-v long '{"s":2}' run_id=r-vanish >/dev/null
-wait_for 10 has "$T/v.rec" '"run_id": "r-vanish", "seq": 2, "state": "running"'
+wait_for 10 saw "$T/v.rec" '"run_id": "r-vanish", "seq": 2, "state": "running"'
 kill -9 $PID_v; wait $PID_v 2>/dev/null
 check "vanish: the loss is said" wait_for 10 grep -q 'connection to the server ended: connection lost without a close frame' "$T/v.err"
 check "vanish: the run finishes meanwhile" wait_for 10 grep -q 'long r-vanish: succeeded' "$T/v.err"
 : > "$T/v.rec"
 gw v --protocol 1
-wait_for 10 has "$T/v.rec" '"type": "command_sync"'
+wait_for 10 saw "$T/v.rec" '"type": "command_sync"'
 check "vanish: back: command_sync names the run and its last seq" \
-	wait_for 10 has "$T/v.rec" '"type": "command_sync", "runs": \[\{"run_id": "r-vanish", "state": "succeeded", "seq": 3\}\]'
-check "vanish: the unacknowledged result replayed" has "$T/v.rec" '"run_id": "r-vanish", "seq": 3, "state": "succeeded", "result": \{"slept": true\}'
+	wait_for 10 saw "$T/v.rec" '"type": "command_sync", "runs": \[\{"run_id": "r-vanish", "state": "succeeded", "seq": 3\}\]'
+check "vanish: the unacknowledged result replayed" saw "$T/v.rec" '"run_id": "r-vanish", "seq": 3, "state": "succeeded", "result": \{"slept": true\}'
 eq "vanish: it ran once" "$(grep -c run "$T/long.runs")" 1
 # the gateway redelivers it (an idempotent run): reported again, not run again
 push "$GW_v" gw-v long '{"s":2}' run_id=r-vanish attempt=2 >/dev/null
@@ -58,7 +58,7 @@ eq "vanish: and not run again" "$(grep -c run "$T/long.runs")" 1
 # Statuses the server never acknowledged are replayed, acknowledged ones not.
 curl -s "$GW_v/acks?on=0" >/dev/null
 push "$GW_v" gw-v long '{"s":0}' run_id=r-noack >/dev/null
-wait_for 10 has "$T/v.rec" '"run_id": "r-noack", "seq": 3, "state": "succeeded"'
+wait_for 10 saw "$T/v.rec" '"run_id": "r-noack", "seq": 3, "state": "succeeded"'
 : > "$T/v.rec"
 curl -s "$GW_v/drop?source=gw-v" >/dev/null
 check "no acks: after a reconnect all three statuses replayed" \
@@ -72,7 +72,7 @@ pc g -s gw-g -u "$WS_v" --backoff 20s
 wait_for 10 connected "$GW_v" gw-g
 : > "$T/v.rec"
 curl -s "$GW_v/goodbye?source=gw-g" >/dev/null
-check "goodbye: back within a second, despite --backoff 20s" wait_for 1 has "$T/v.rec" '"event": "authenticated"'
+check "goodbye: back within a second, despite --backoff 20s" wait_for 1 saw "$T/v.rec" '"event": "authenticated"'
 check "goodbye: said" grep -q 'the server is going away (gateway restarting): reconnecting' "$T/g.err"
 
 # Legacy: a result whose connection vanished goes on the next one.
@@ -80,9 +80,9 @@ gw l --protocol 0
 pc l -s gw-l -u "$WS_l" --backoff 200ms --backoff-max 400ms
 wait_for 10 connected "$GW_l" gw-l
 id=$(push "$GW_l" gw-l long '{"s":1.5}' | sed 's/.*"id": "\([^"]*\)".*/\1/')
-wait_for 10 has "$T/l.rec" "\"id\": \"$id\".*\"event\": \"ack\""
+wait_for 10 saw "$T/l.rec" "\"id\": \"$id\".*\"event\": \"ack\""
 curl -s "$GW_l/drop?source=gw-l" >/dev/null
-check "legacy: the result after the reconnect" wait_for 10 has "$T/l.rec" "\"id\": \"$id\".*\"event\": \"result\", \"result\": \\{\"slept\": true\\}"
+check "legacy: the result after the reconnect" wait_for 10 saw "$T/l.rec" "\"id\": \"$id\".*\"event\": \"result\", \"result\": \\{\"slept\": true\\}"
 kill $PC_l; wait $PC_l
 
 # Two gateways with one source id: the server keeps the newest; they evict
@@ -99,10 +99,10 @@ wait_for 10 connected "$GW_l" gw-h
 mkcmd "$D" hello '{}' 'echo "{\"hi\":1}"'
 : > "$T/l.rec"
 kill -HUP $PC_h
-check "SIGHUP: reconnects with the new manifest" wait_for 10 has "$T/l.rec" '"source_id": "gw-h".*"commands": \[\{"name": "hello"'
+check "SIGHUP: reconnects with the new manifest" wait_for 10 saw "$T/l.rec" '"source_id": "gw-h".*"commands": \[\{"name": "hello"'
 check "SIGHUP: still running" kill -0 $PC_h
 id=$(push "$GW_l" gw-h hello | sed 's/.*"id": "\([^"]*\)".*/\1/')
-check "SIGHUP: the new command runs" wait_for 10 has "$T/l.rec" "\"id\": \"$id\".*\"result\": \\{\"hi\": 1\\}"
+check "SIGHUP: the new command runs" wait_for 10 saw "$T/l.rec" "\"id\": \"$id\".*\"result\": \\{\"hi\": 1\\}"
 chmod o+w "$D/hello"
 kill -HUP $PC_h
 check "SIGHUP: an unsafe file: said, the commands in use kept" wait_for 10 grep -q "SIGHUP: .*hello is writable by others.*keeping the" "$T/h.err"
@@ -110,11 +110,11 @@ chmod o-w "$D/hello"
 
 # SIGTERM while a command runs: it finishes, its result goes out, then goodbye.
 id=$(push "$GW_l" gw-h long '{"s":1}' | sed 's/.*"id": "\([^"]*\)".*/\1/')
-wait_for 10 has "$T/l.rec" "\"id\": \"$id\".*\"event\": \"ack\""
+wait_for 10 saw "$T/l.rec" "\"id\": \"$id\".*\"event\": \"ack\""
 kill -TERM $PC_h; wait $PC_h
 eq "SIGTERM with a run in hand: exit 0" $? 0
-check "SIGTERM: the run's result went out first" has "$T/l.rec" "\"id\": \"$id\".*\"event\": \"result\""
-check "SIGTERM: then goodbye" has "$T/l.rec" '"event": "closed", "code": 1001'
+check "SIGTERM: the run's result went out first" saw "$T/l.rec" "\"id\": \"$id\".*\"event\": \"result\""
+check "SIGTERM: then goodbye" saw "$T/l.rec" '"event": "closed", "code": 1001'
 
 # A server that takes device_auth and says nothing: closed after --auth-wait, retried.
 $PY -c '
@@ -147,7 +147,7 @@ check "wss: a certificate the system does not trust: refused, said, retried" \
 check "wss: nothing authenticated" sh -c "! grep -q authenticated '$T/s.rec'"
 kill $PC_s1; wait $PC_s1
 pc s2 -s gw-tls -u "$W" --cacert "$T/ca.pem"
-check "wss: --cacert: authenticated" wait_for 10 has "$T/s.rec" '"source": "gw-tls", "event": "authenticated"'
+check "wss: --cacert: authenticated" wait_for 10 saw "$T/s.rec" '"source": "gw-tls", "event": "authenticated"'
 kill $PC_s2; wait $PC_s2
 pc s3 -s gw-tls -u "wss://localhost:$(cat "$T/s.port")" --cacert "$T/ca.pem" --backoff 100ms
 check "wss: the host name is checked (the certificate names 127.0.0.1 only)" \

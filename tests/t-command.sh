@@ -41,20 +41,20 @@ for proto in ${PROTOS:-0 1}; do
 	_pids="$_pids $pc"
 	check "p$proto: authenticated" wait_for 10 connected "$G" gw-$proto
 	check "p$proto: device_auth carries the manifest, protocol 1 and hears_goodbye" \
-		has "$R" '"type": "device_auth".*"protocol": 1, "hears_goodbye": true, "commands": \[\{"name": "crash"'
+		saw "$R" '"type": "device_auth".*"protocol": 1, "hears_goodbye": true, "commands": \[\{"name": "crash"'
 
 	# the legacy gateway adds params.source_id to every command
 	sid=""; [ $proto = 0 ] && sid=',"source_id":"gw-0"'
 	id=$(push "$G" gw-$proto set_point '{"value":21.5'"$sid"'}' | sed 's/.*"id": "\([^"]*\)".*/\1/')
 	if [ $proto = 0 ]; then
-		check "legacy: ack at once, then the result" wait_for 10 has "$R" "\"id\": \"$id\", \"command\": \"set_point\", \"event\": \"result\", \"result\": \\{\"written\": 21.5\\}"
+		check "legacy: ack at once, then the result" wait_for 10 saw "$R" "\"id\": \"$id\", \"command\": \"set_point\", \"event\": \"result\", \"result\": \\{\"written\": 21.5\\}"
 		check "legacy: the ack came first" test "$(grep -n "\"id\": \"$id\"" "$R" | sed -n 2p | grep -c '"event": "ack"')" = 1
 	else
-		check "v1: the result comes back" wait_for 10 has "$R" "\"run_id\": \"$id\", \"seq\": 4, \"state\": \"succeeded\", \"result\": \\{\"written\": 21.5\\}"
+		check "v1: the result comes back" wait_for 10 saw "$R" "\"run_id\": \"$id\", \"seq\": 4, \"state\": \"succeeded\", \"result\": \\{\"written\": 21.5\\}"
 		eq "v1: acknowledged, running, progress, succeeded, in order" \
 			"$(grep "\"run_id\": \"$id\"" "$R" | grep -o '"state": "[a-z]*"' | tr '\n' ' ')" \
 			'"state": "acknowledged" "state": "running" "state": "progress" "state": "succeeded" '
-		check "v1: progress forwarded" has "$R" '"state": "progress", "progress": 40, "message": "writing"'
+		check "v1: progress forwarded" saw "$R" '"state": "progress", "progress": 40, "message": "writing"'
 	fi
 	eq "p$proto: the executable got its checked params on stdin (default filled, source_id not a param)" \
 		"$(cat "$T/set_point.in")" '{"value":21.5,"mode":"heat"}'
@@ -101,9 +101,9 @@ for proto in ${PROTOS:-0 1}; do
 	e=$(err_of "$id")
 	check "p$proto: no network unless declared: connect refused (EACCES) ($e)" sh -c "echo '$e' | grep -q 'Permission denied'"
 	id=$(push "$G" gw-$proto netok | sed 's/.*"id": "\([^"]*\)".*/\1/')
-	check "p$proto: declared \"network\": [\"inet\"]: it may" wait_for 10 has "$R" "\"$id\".*(\"event\": \"result\"|\"state\": \"succeeded\")"
+	check "p$proto: declared \"network\": [\"inet\"]: it may" wait_for 10 saw "$R" "\"$id\".*(\"event\": \"result\"|\"state\": \"succeeded\")"
 	id=$(push "$G" gw-$proto plain | sed 's/.*"id": "\([^"]*\)".*/\1/')
-	check "p$proto: output that is no JSON object: result.output" wait_for 10 has "$R" "\"$id\".*\"result\": \\{\"output\": \"hello there\"\\}"
+	check "p$proto: output that is no JSON object: result.output" wait_for 10 saw "$R" "\"$id\".*\"result\": \\{\"output\": \"hello there\"\\}"
 
 	# busy: a second run of a "reject" command while the first runs
 	: > "$T/slow.runs"
@@ -112,21 +112,21 @@ for proto in ${PROTOS:-0 1}; do
 	b=$(push "$G" gw-$proto slow '{"s":0.1}' | sed 's/.*"id": "\([^"]*\)".*/\1/')
 	wait_for 10 said "$b"
 	eq "p$proto: a command already running (concurrency reject): busy" "$(err_of "$b")" "command already in progress: slow"
-	check "p$proto: the first one finishes" wait_for 10 has "$R" "\"$a\".*(\"event\": \"result\"|\"state\": \"succeeded\")"
+	check "p$proto: the first one finishes" wait_for 10 saw "$R" "\"$a\".*(\"event\": \"result\"|\"state\": \"succeeded\")"
 	eq "p$proto: the busy one never ran" "$(grep -c started "$T/slow.runs")" 1
 
 	if [ $proto = 1 ]; then
 		# at most once: a run id seen before is reported again, never run again
 		n=$(grep -c . "$T/set_point.in")
 		push "$G" gw-1 set_point '{"value":10}' run_id=r-once >/dev/null
-		wait_for 10 has "$R" '"run_id": "r-once", "seq": 4, "state": "succeeded"'
+		wait_for 10 saw "$R" '"run_id": "r-once", "seq": 4, "state": "succeeded"'
 		push "$G" gw-1 set_point '{"value":10}' run_id=r-once attempt=2 >/dev/null
 		check "v1: a redelivered run id: its last status again" wait_for 10 sh -c "test \$(grep -c '\"run_id\": \"r-once\", \"seq\": 4, \"state\": \"succeeded\"' '$R') = 2"
 		eq "v1: and it ran once" "$(grep -c . "$T/set_point.in")" $((n + 1))
 		push "$G" gw-1 set_point '{"value":10}' run_id=r-late ttl_ms=0 >/dev/null
-		check "v1: ttl_ms 0: expired_on_arrival, not run" wait_for 10 has "$R" '"run_id": "r-late", "seq": 2, "state": "failed", "error_code": "expired_on_arrival"'
+		check "v1: ttl_ms 0: expired_on_arrival, not run" wait_for 10 saw "$R" '"run_id": "r-late", "seq": 2, "state": "failed", "error_code": "expired_on_arrival"'
 		eq "v1: nothing ran for it" "$(grep -c . "$T/set_point.in")" $((n + 1))
-		check "v1: every status acknowledged (nothing replayed later)" has "$R" '"type": "command_sync", "runs": \[\]'
+		check "v1: every status acknowledged (nothing replayed later)" saw "$R" '"type": "command_sync", "runs": \[\]'
 	fi
 
 	check "p$proto: the server's pings are answered" sh -c "curl -s '$G/state' | grep -q '\"pongs\": [1-9]'"
@@ -140,7 +140,7 @@ for proto in ${PROTOS:-0 1}; do
 	cp "$T/err$proto" "$T/keep-err$proto"
 	kill -TERM $pc; wait $pc
 	eq "p$proto: SIGTERM: exit 0" $? 0
-	check "p$proto: SIGTERM: goodbye (close 1001)" wait_for 5 has "$R" '"event": "closed", "code": 1001'
+	check "p$proto: SIGTERM: goodbye (close 1001)" wait_for 5 saw "$R" '"event": "closed", "code": 1001'
 done
 
 # the API key is never taken from the command line
