@@ -206,10 +206,12 @@ net_filter(unsigned net)
 		if (fam == AF_UNIX || ((net & NET_INET) && (fam == AF_INET || fam == AF_INET6 || fam == AF_NETLINK)) ||
 		    ((net & NET_CAN) && fam == AF_CAN))
 			continue;
-		r = seccomp_rule_add(c, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fam));
+		r = seccomp_rule_add_array(c, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
+		                           &(struct scmp_arg_cmp){ 0, SCMP_CMP_EQ, (scmp_datum_t)fam, 0 });
 	}
 	if (r == 0)
-		r = seccomp_rule_add(c, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_GE, AF_MAX));
+		r = seccomp_rule_add_array(c, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
+		                           &(struct scmp_arg_cmp){ 0, SCMP_CMP_GE, AF_MAX, 0 });
 	if (r == 0)
 		r = seccomp_rule_add(c, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(io_uring_setup), 0);
 	if (r == 0)
