@@ -55,7 +55,19 @@ push "$GW_v" gw-v long '{"s":2}' run_id=r-vanish attempt=2 >/dev/null
 check "vanish: a redelivery is reported again" wait_for 10 at_least 2 "$T/v.rec" '"run_id": "r-vanish", "seq": 3, "state": "succeeded"'
 eq "vanish: and not run again" "$(grep -c run "$T/long.runs")" 1
 
+# Nobody listening (connections refused, again and again), then a server:
+# the next try finds it.
+kill $PID_v; wait $PID_v 2>/dev/null
+: > "$T/v.rec"
+pc r -s gw-r -u "$WS_v" --backoff 100ms --backoff-max 200ms
+check "refused connections: said" wait_for 10 grep -q 'unable to connect: ' "$T/r.err"
+sleep 1
+gw v --protocol 1
+check "refused connections, then a server: connected" wait_for 5 connected "$GW_v" gw-r
+kill $PC_r; wait $PC_r
+
 # Statuses the server never acknowledged are replayed, acknowledged ones not.
+wait_for 10 connected "$GW_v" gw-v
 curl -s "$GW_v/acks?on=0" >/dev/null
 push "$GW_v" gw-v long '{"s":0}' run_id=r-noack >/dev/null
 wait_for 10 saw "$T/v.rec" '"run_id": "r-noack", "seq": 3, "state": "succeeded"'

@@ -34,16 +34,23 @@ prepare(struct plx_loop *l, void *arg)
 {
 	struct app *a = arg;
 	int64_t due = -1, t[4];
+	enum link_state st;
 	int i;
 
 	/* libuv's due work first: its callbacks change what the others plan
 	 * (a close plans a reconnect); then theirs; then libuv's next timeout,
-	 * with what they started (a connect) */
+	 * with what they started (a connect), until the link's state holds
+	 * (a connect that fails at once is a close inside libuv's run) */
 	ws_prepare(a->ws);
 	t[0] = runner_prepare(a->runner);
 	t[1] = deliver_prepare(a);
-	t[2] = link_prepare(a);
-	t[3] = ws_prepare(a->ws);
+	for (i = 0; i < 4; i++) {
+		t[2] = link_prepare(a);
+		st = a->state;
+		t[3] = ws_prepare(a->ws);
+		if (a->state == st)
+			break;
+	}
 	for (i = 0; i < 4; i++)
 		if (t[i] >= 0 && (due < 0 || t[i] < due))
 			due = t[i];

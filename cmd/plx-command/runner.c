@@ -47,6 +47,7 @@
 #define KILL_GRACE_MS 2000     /* SIGTERM at the time limit, SIGKILL this much later */
 #define DRAIN_MS      1000     /* after the exit: what is left of stdout, stderr */
 #define PROG_LINE_MAX 300
+#define WAIT_POLL_MS  100      /* no pidfd: how often to look for the exit */
 
 extern char **environ;
 
@@ -364,8 +365,8 @@ runner_start(struct runner *r, int slot, const struct decl *d, const char *run_i
 		s->fd[i + 1] = p[i][0];
 		plx_nonblock(p[i][0], 1);
 	}
-	if (s->fd[0] < 0)
-		plx_die(71, "pidfd_open:");   /* Linux 5.3 and later: the kernels this runs on */
+	/* without a pidfd (before Linux 5.3, valgrind) the exit is looked
+	 * for every WAIT_POLL_MS */
 	for (k = 0; k < 4; k++)
 		plx_loop_fd_set(r->l, s->h[k], s->fd[k], POLLIN);
 	s->deadline = plx_mono_ms() + d->timeout_ms;
@@ -495,6 +496,20 @@ check_done(struct slot *s)
 		finish(s);
 }
 
+/* The run's exit, if it came: 1. */
+static int
+reap(struct slot *s)
+{
+	if (waitpid(s->pid, &s->wstatus, WNOHANG) != s->pid)
+		return 0;
+	s->reaped = 1;
+	close_fd(s, 0);
+	/* what it left behind goes with it: a run is its whole group */
+	kill(-s->pid, SIGKILL);
+	s->drain_until = plx_mono_ms() + DRAIN_MS;
+	return 1;
+}
+
 static void
 on_fd(struct plx_loop *l, int fd, short revents, void *arg)
 {
@@ -508,13 +523,7 @@ on_fd(struct plx_loop *l, int fd, short revents, void *arg)
 	if (k == 4)
 		return;
 	if (k == 0) {
-		if (waitpid(s->pid, &s->wstatus, WNOHANG) != s->pid)
-			return;
-		s->reaped = 1;
-		close_fd(s, 0);
-		/* what it left behind goes with it: a run is its whole group */
-		kill(-s->pid, SIGKILL);
-		s->drain_until = plx_mono_ms() + DRAIN_MS;
+		reap(s);
 	} else {
 		while ((n = plx_read(fd, buf, sizeof buf)) > 0)
 			got(s, k, buf, (size_t)n);
@@ -534,6 +543,8 @@ runner_prepare(struct runner *r)
 		struct slot *s = &r->s[i];
 		if (!s->used)
 			continue;
+		if (!s->reaped && s->fd[0] < 0 && reap(s))
+			now = plx_mono_ms();
 		if (s->reaped) {
 			check_done(s);
 			t = s->drain_until;
@@ -548,6 +559,8 @@ runner_prepare(struct runner *r)
 		} else {
 			t = s->deadline;
 		}
+		if (!s->reaped && s->fd[0] < 0 && now + WAIT_POLL_MS < t)
+			t = now + WAIT_POLL_MS;
 		if (s->used && (due < 0 || t < due))
 			due = t;
 	}

@@ -47,6 +47,7 @@ struct ws {
 	uv_loop_t uv;
 	struct lws_context *ctx;
 	struct lws *wsi;         /* the connection, or NULL */
+	uintptr_t gen;           /* its number: callbacks of an older one are ignored */
 	int watch;               /* uv's epoll descriptor in the loop */
 	int connecting;          /* from ws_connect to the end of it */
 	int open;                /* upgraded */
@@ -235,8 +236,11 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 	struct ws *w = lws_context_user(lws_get_context(wsi));
 	const unsigned char *c = in;
 
-	if (!wsi || !w || !w->connecting || (wsi != w->wsi && reason != LWS_CALLBACK_CLIENT_CONNECTION_ERROR))
+	/* not lws' pwsi: it writes NULL there when an old connection is freed,
+	 * which may be after the next one began */
+	if (!wsi || !w || !w->connecting || (uintptr_t)lws_get_opaque_user_data(wsi) != w->gen)
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	w->wsi = wsi;
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		w->open = 1;
@@ -369,6 +373,7 @@ int
 ws_connect(struct ws *w, const char *url, char *err, size_t errlen)
 {
 	struct lws_client_connect_info ci;
+	struct lws *wsi;
 	int tls, port;
 
 	if (ws_url_split(url, &tls, w->host, sizeof w->host, &port, w->path, sizeof w->path, err, errlen) < 0)
@@ -381,14 +386,16 @@ ws_connect(struct ws *w, const char *url, char *err, size_t errlen)
 	ci.host = w->host;
 	ci.origin = w->host;
 	ci.ssl_connection = tls ? LCCSCF_USE_SSL : 0;
-	ci.pwsi = &w->wsi;
+	ci.opaque_user_data = (void *)++w->gen;
 	w->peer_code = 0;
 	w->peer_reason[0] = '\0';
 	w->nrx = 0;
 	w->connecting = 1;
 	/* a failure at once may have been said by CLIENT_CONNECTION_ERROR */
-	if (!lws_client_connect_via_info(&ci) && w->connecting)
+	if (!(wsi = lws_client_connect_via_info(&ci)) && w->connecting)
 		ended(w, "unable to start the connection");
+	else if (wsi && w->connecting)
+		w->wsi = wsi;
 	return 0;
 }
 
