@@ -36,7 +36,7 @@ for proto in ${PROTOS:-0 1}; do
 	eval "G=\$GW_g$proto W=\$WS_g$proto"
 	R=$T/g$proto.rec
 	: > "$T/set_point.in"
-	plx-command -C "$D" -s gw-$proto -u "$W" --status-interval 1s >"$T/out$proto" 2>"$T/err$proto" &
+	plx-command -C "$D" -s gw-$proto -u "$W" --status-interval 1s --heartbeat 500ms >"$T/out$proto" 2>"$T/err$proto" &
 	pc=$!
 	_pids="$_pids $pc"
 	check "p$proto: authenticated" wait_for 10 connected "$G" gw-$proto
@@ -130,7 +130,8 @@ for proto in ${PROTOS:-0 1}; do
 	fi
 
 	check "p$proto: the server's pings are answered" sh -c "curl -s '$G/state' | grep -q '\"pongs\": [1-9]'"
-	check "p$proto: heartbeats? none yet (30 s), the connection is kept" connected "$G" gw-$proto
+	check "p$proto: heartbeats every --heartbeat" saw "$R" '"type": "heartbeat", "source_id": "gw-'$proto'", "agent_version": "[0-9.]*", "uptime_s": [0-9]'
+	check "p$proto: the connection is kept" connected "$G" gw-$proto
 	check "p$proto: health records: received, succeeded, failed, refused, connected" \
 		wait_for 5 sh -c "grep -q '\"gateway.command.received\",\"value\":1[0-9]' '$T/out$proto' &&
 		grep -q '\"gateway.command.connected\",\"value\":1' '$T/out$proto' &&
