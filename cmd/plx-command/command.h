@@ -107,7 +107,6 @@ struct frame {
 	int64_t ttl_ms, attempt, seq;
 	int protocol;            /* authenticated: 0 legacy, 1 */
 	int64_t server_time_ms;  /* 0: not given */
-	int64_t max_frame_bytes; /* 0: not given */
 	const char *message, *code, *detail;  /* error */
 };
 /* One text frame from the server; 0, or -1 with why (not JSON, a field of
@@ -238,7 +237,6 @@ struct app {
 	/* link.c */
 	enum link_state state;
 	int protocol;                /* of the connection that is up */
-	int64_t max_frame;           /* the server's max_frame_bytes, or 64 KiB */
 	int64_t next_connect;        /* monotonic ms; -1: none planned */
 	int64_t auth_deadline, next_heartbeat, up_since, started;
 	struct plx_backoff bo;

@@ -23,6 +23,8 @@
  *   ... "state":"failed","error_code":"bad_params","error_message":"..."            v1
  *   {"type":"command_sync","runs":[{"run_id":"r-1","state":"succeeded","seq":4}]}   v1
  *
+ * max_frame_bytes is not read: what plx-command sends stays under 64 KiB
+ * (an executable's output is cut at 60 KiB), the least a server allows.
  * A frame whose fields have the wrong type is refused whole, with why;
  * a frame of a type this file does not know is FR_OTHER (the caller says
  * it), as the protocol grows. */
@@ -144,8 +146,7 @@ frame_parse(struct frame *f, const char *s, size_t len, char *err, size_t errlen
 	switch (f->type) {
 	case FR_AUTHENTICATED:
 		if (get_int(f->root, "protocol", &v, NULL, err, errlen) < 0 ||
-		    get_int(f->root, "server_time_ms", &f->server_time_ms, NULL, err, errlen) < 0 ||
-		    get_int(f->root, "max_frame_bytes", &f->max_frame_bytes, NULL, err, errlen) < 0)
+		    get_int(f->root, "server_time_ms", &f->server_time_ms, NULL, err, errlen) < 0)
 			goto out;
 		/* a protocol we do not know: the newest we speak */
 		f->protocol = v >= 1 ? 1 : 0;

@@ -81,7 +81,6 @@ authenticated(struct app *a, const struct frame *f)
 {
 	a->state = LINK_UP;
 	a->protocol = f->protocol;
-	a->max_frame = f->max_frame_bytes > 0 ? f->max_frame_bytes : 65536;
 	a->up_since = plx_mono_ms();
 	a->next_heartbeat = a->up_since + a->o.heartbeat_ms;
 	a->connects++;
