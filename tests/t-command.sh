@@ -129,6 +129,11 @@ for proto in ${PROTOS:-0 1}; do
 		check "v1: every status acknowledged (nothing replayed later)" saw "$R" '"type": "command_sync", "runs": \[\]'
 	fi
 
+	# a burst: 50 commands refused at once are 100 answers, more than the
+	# server takes at once (60, then 20 a second): paced, none dropped
+	for i in $(seq 50); do push "$G" gw-$proto no_such '{}' run_id=burst-$proto-$i >/dev/null; done
+	check "p$proto: a burst of 100 answers all arrive" wait_for 20 at_least 50 "$R" '"(id|run_id)": "burst-'$proto'-[0-9]*".*(unknown command|unknown_command)'
+	eq "p$proto: paced under the server's rate limit: nothing refused as RATE_LIMITED" "$(frames "$R" '"event": "rate_limited"')" 0
 	check "p$proto: the server's pings are answered" sh -c "curl -s '$G/state' | grep -q '\"pongs\": [1-9]'"
 	check "p$proto: heartbeats every --heartbeat" saw "$R" '"type": "heartbeat", "source_id": "gw-'$proto'", "agent_version": "[0-9.]*", "uptime_s": [0-9]'
 	check "p$proto: the connection is kept" connected "$G" gw-$proto
