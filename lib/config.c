@@ -82,6 +82,7 @@ load_file(struct plx_config *c)
 			}
 		}
 		from_json(&c->gateway_url, o, "gateway_url", path);
+		from_json(&c->gateway_ws_url, o, "gateway_ws_url", path);
 		from_json(&c->source_id, o, "source_id", path);
 	}
 	json_object_put(o);
@@ -229,6 +230,7 @@ plx_config_load(struct plx_config *c)
 		c->key_from = "PLEXUS_API_KEY";
 	from_env(&c->api_key, "PLEXUS_API_KEY");
 	from_env(&c->gateway_url, "PLEXUS_GATEWAY_URL");
+	from_env(&c->gateway_ws_url, "PLEXUS_GATEWAY_WS_URL");
 	from_env(&c->source_id, "PLEXUS_SOURCE_ID");
 	from_env(&c->buffer, "PLEXUS_BUFFER");
 	if (!c->api_key && cred && *cred) {
@@ -242,6 +244,10 @@ plx_config_load(struct plx_config *c)
 		plx_config_set(&c->gateway_url, PLX_DEFAULT_GATEWAY);
 	for (n = strlen(c->gateway_url); n > 0 && c->gateway_url[n - 1] == '/'; n--)
 		c->gateway_url[n - 1] = '\0';
+	if (!c->gateway_ws_url)
+		plx_config_set(&c->gateway_ws_url, PLX_DEFAULT_GATEWAY_WS);
+	for (n = strlen(c->gateway_ws_url); n > 0 && c->gateway_ws_url[n - 1] == '/'; n--)
+		c->gateway_ws_url[n - 1] = '\0';
 	if (!c->source_id)
 		c->source_id = plx_default_source_id();
 	if (!plx_source_id_ok(c->source_id))
@@ -256,6 +262,7 @@ plx_config_free(struct plx_config *c)
 		explicit_bzero(c->api_key, strlen(c->api_key));
 	free(c->api_key);
 	free(c->gateway_url);
+	free(c->gateway_ws_url);
 	free(c->source_id);
 	free(c->buffer);
 	memset(c, 0, sizeof *c);
