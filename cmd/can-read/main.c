@@ -98,24 +98,6 @@ fd_option(const char *arg, void *to, char *err, size_t errlen)
 	return 0;
 }
 
-/* -T key=value: a tag on every record, but not one can-read sets */
-static void
-tag(struct opts *o, const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	char key[PLX_NAME_MAX + 1], err[200];
-
-	if ((size_t)(eq - kv) >= sizeof key)
-		plx_die(EX_USAGE, "-T: \"%.40s...\": a key longer than %d bytes", kv, PLX_NAME_MAX);
-	snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
-	if (!strcmp(key, "interface") || !strcmp(key, "id") || !strcmp(key, "unit"))
-		plx_die(EX_USAGE, "-T: \"%s\" is a tag can-read sets itself", key);
-	if (plx_tags_count(&o->tags) >= PLX_TAGS_MAX - 5)
-		plx_die(EX_USAGE, "-T: at most %d tags (can-read adds up to 5)", PLX_TAGS_MAX - 5);
-	if (plx_tags_add(&o->tags, key, eq + 1, err, sizeof err) < 0)
-		plx_die(EX_USAGE, "-T: %s", err);
-}
-
 /* "can0" or "can0,123:7FF,#FFFFFFFF" */
 static void
 interface(struct opts *o, char *arg)
@@ -171,6 +153,7 @@ main(int argc, char **argv)
 		{ 0, "replay", PLX_OPT_STR, &o.replay, 0, 0, 0, NULL, "FILE", NULL, "-r/--read" },
 		{ 0 }
 	};
+	static const char *const own_tags[] = { "interface", "id", "unit", NULL };
 	struct plx_common c = { .status_ms = 60000 };
 	char err[200];
 	int i, rc, optind_;
@@ -185,7 +168,8 @@ main(int argc, char **argv)
 	if (c.source_id && plx_tags_set_source(&o.tags, c.source_id, err, sizeof err) < 0)
 		plx_die(EX_USAGE, "-s: %s", err);
 	for (i = 0; i < c.ntags; i++)
-		tag(&o, c.tag[i]);
+		if (plx_tags_arg(&o.tags, c.tag[i], own_tags, 5, err, sizeof err) < 0)
+			plx_die(EX_USAGE, "-T: %s", err);
 	if ((o.replay != NULL) + (o.in_fd >= 0) + (optind_ < argc) != 1) {
 		fputs(synopsis, stderr);
 		return EX_USAGE;
