@@ -70,10 +70,13 @@ check "... hci2 added: discovering on it" wait_for 10 discovering hci2
 stop_ble
 
 # the tutorial's scan window: BLE_SCAN_DURATION seconds every POLL_INTERVAL
-n=$(calls hci2 StopDiscovery)
-BLE_SCAN_DURATION=1 POLL_INTERVAL=2s start_ble --status-interval 0 --adapter hci2
-check "scan window: StopDiscovery after the duration, again" wait_for 10 atleast hci2 StopDiscovery $((n + 3))
-check "... StartDiscovery at each interval" atleast hci2 StartDiscovery 3
+stops=$(calls hci2 StopDiscovery) starts=$(calls hci2 StartDiscovery)
+BLE_SCAN_DURATION=1 POLL_INTERVAL=4s start_ble --status-interval 0 --adapter hci2
+check "scan window: StopDiscovery after the duration, again" wait_for 15 atleast hci2 StopDiscovery $((stops + 2))
+check "... StartDiscovery at each interval" atleast hci2 StartDiscovery $((starts + 2))
+# the mock stamps calls in whole seconds: a pause of 3 s is 2 to 4 of them
+gap=$(( $(mock times hci2 StartDiscovery | sed -n "$((starts + 2))p") - $(mock times hci2 StopDiscovery | sed -n "$((stops + 1))p") ))
+check "... the first pause as long as the others: $gap s, not 0" [ "$gap" -ge 2 ]
 stop_ble
 
 # a closed stdout ends the reader
