@@ -151,7 +151,8 @@ run(const struct ble_opts *o)
 	devtab_init(&a.tab, (int)o->max_devices);
 	if (bluez_start(&a) == 0) {
 		a.bus_watch = plx_loop_fd(&l, sd_bus_get_fd(a.bus), POLLIN, on_bus);
-		plx_loop_every(&l, GATT_TICK_MS, gatt_timer);
+		if (o->gatt)
+			plx_loop_every(&l, GATT_TICK_MS, gatt_timer);
 		if (o->status_ms)
 			plx_loop_every(&l, o->status_ms, status);
 		if (o->scan_ms)
