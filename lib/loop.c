@@ -124,6 +124,22 @@ plx_loop_put(struct plx_loop *l, const char *text, size_t len, int nrec)
 }
 
 int
+plx_loop_drain(struct plx_loop *l)
+{
+	if (!l->has_out)
+		return 0;
+	if (l->out.err)
+		return -1;
+	/* a stop by a signal drains for a while at most: a consumer that
+	 * takes nothing must not hold the tool (out.h) */
+	if (plx_out_drain(&l->out, l->signalled || plx_loop_signalled(l)) < 0) {
+		out_failed(l, l->out.err ? l->out.err : errno);
+		return -1;
+	}
+	return 0;
+}
+
+int
 plx_loop_fd(struct plx_loop *l, int fd, short events, plx_fd_fn *fn)
 {
 	int h;
@@ -367,12 +383,7 @@ plx_loop_run(struct plx_loop *l)
 		step(l);
 	if (l->on_stop && !l->out.err)
 		l->on_stop(l, l->arg);
-	if (l->has_out && !l->out.err) {
-		/* a stop by a signal drains for a while at most: a consumer that
-		 * takes nothing must not hold the tool (out.h) */
-		if ((r = plx_out_drain(&l->out, l->signalled || plx_loop_signalled(l))) < 0)
-			out_failed(l, l->out.err ? l->out.err : errno);
-	}
+	plx_loop_drain(l);
 	for (r = 0; r < l->nrl; r++)
 		plx_ratelim_flush(l->rl[r], 1);
 	overruns(l, 1);

@@ -82,6 +82,11 @@ void plx_loop_output(struct plx_loop *l, int fd, size_t max, int wait);
 /* Queues nrec whole records; 0 queued, 1 dropped (counted: the queue was
  * full), -1 stdout failed: the run is stopping. */
 int plx_loop_put(struct plx_loop *l, const char *text, size_t len, int nrec);
+/* Writes out what is queued, as the end of the run does (for at most
+ * PLX_OUT_STUCK_MS of a stdout that takes nothing, when stopped by a
+ * signal): on_stop calls it before its last records, so that a queue a
+ * stalled consumer filled does not drop them.  0, or -1: stdout failed. */
+int plx_loop_drain(struct plx_loop *l);
 
 /* Watches fd for events (POLLIN...); a handle.  plx_loop_fd_set changes
  * the descriptor and events (fd < 0 or events 0: not watched for now). */
