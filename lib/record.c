@@ -434,7 +434,8 @@ q_scalar(const char *p, const char *e, struct qval *v, int *hi)
 
 /* tags, p on its '{': a flat object of strings, at most 16 entries (a
  * repeated key counts each time, more than Go counts: only ever SLOW),
- * keys and values as their rules say.  Past the '}', or NULL. */
+ * keys and values as their length rules say (the line's encoding is
+ * checked once, at the end).  Past the '}', or NULL. */
 static const char *
 q_tags(const char *p, const char *e, int *hi)
 {
@@ -447,13 +448,13 @@ q_tags(const char *p, const char *e, int *hi)
 		return p + 1;
 	for (;;) {
 		if (p == e || *p != '"' || !(p = q_string(p, e, &s, &n, hi)) ||
-		    plx_rule_tag_key(s, n) || ++count > PLX_TAGS_MAX)
+		    plx_rule_text_length(n, 0) || ++count > PLX_TAGS_MAX)
 			return NULL;
 		p = q_skip(p, e);
 		if (p == e || *p++ != ':')
 			return NULL;
 		p = q_skip(p, e);
-		if (p == e || *p != '"' || !(p = q_string(p, e, &s, &n, hi)) || plx_rule_tag_value(s, n))
+		if (p == e || *p != '"' || !(p = q_string(p, e, &s, &n, hi)) || plx_rule_text_length(n, 1))
 			return NULL;
 		p = q_skip(p, e);
 		if (p == e)
@@ -536,7 +537,7 @@ plx_record_quick(const char *line, size_t len, int *has_source)
 		return PLX_QUICK_SLOW;
 
 	/* check(), rule by rule, on what was read */
-	if (!SEEN(K_METRIC) || got[K_METRIC].type != Q_STR || plx_rule_name(got[K_METRIC].s, got[K_METRIC].n) ||
+	if (!SEEN(K_METRIC) || got[K_METRIC].type != Q_STR || plx_rule_text_length(got[K_METRIC].n, 0) ||
 	    !SEEN(K_VALUE))
 		return PLX_QUICK_SLOW;
 	if (SEEN(K_CLASS)) {
@@ -551,7 +552,7 @@ plx_record_quick(const char *line, size_t len, int *has_source)
 		metric = got[K_VALUE].type == Q_NUM;   /* the server's inference */
 	}
 	v = got[K_VALUE];   /* numbers suit both classes */
-	if (v.type != Q_NUM && (metric || (v.type == Q_STR && plx_rule_event_string(v.s, v.n))))
+	if (v.type != Q_NUM && (metric || (v.type == Q_STR && plx_rule_text_length(v.n, 1))))
 		return PLX_QUICK_SLOW;
 	if (SEEN(K_TIMESTAMP) && got[K_TIMESTAMP].type != Q_NUM)
 		return PLX_QUICK_SLOW;

@@ -65,6 +65,9 @@ const char *plx_rule_tag_key(const char *s, size_t n);
 const char *plx_rule_tag_value(const char *s, size_t n);
 const char *plx_rule_event_string(const char *s, size_t n);
 const char *plx_rule_source_id(const char *s, size_t n);
+/* The length rules of a name, tag or event string alone (empty_ok: a tag
+ * value or an event string), for spans known to be UTF-8 without NUL. */
+const char *plx_rule_text_length(size_t n, int empty_ok);
 const char *plx_rule_number(const char *s, size_t n);
 /* plx_rule_source_id on a C string: 1 when it obeys. */
 int plx_source_id_ok(const char *s);

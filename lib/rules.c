@@ -56,14 +56,27 @@ plx_utf8_bad(const unsigned char *s, size_t len)
 	return len;
 }
 
-/* Text: at most 256 bytes of UTF-8 without NUL; empty only if allowed. */
-static const char *
-text(const char *s, size_t n, int empty_ok)
+/* Text: at most 256 bytes of UTF-8 without NUL; empty only if allowed.
+ * The length half stands alone for the fast path, which has checked the
+ * whole line's encoding once (short spans pay more for the calls than
+ * for the bytes). */
+const char *
+plx_rule_text_length(size_t n, int empty_ok)
 {
 	if (n == 0)
 		return empty_ok ? NULL : "empty";
 	if (n > PLX_NAME_MAX)
 		return "longer than 256 bytes";
+	return NULL;
+}
+
+static const char *
+text(const char *s, size_t n, int empty_ok)
+{
+	const char *why = plx_rule_text_length(n, empty_ok);
+
+	if (why || n == 0)
+		return why;
 	if (memchr(s, '\0', n))
 		return "holds a NUL character";
 	if (plx_utf8_bad((const unsigned char *)s, n) != n)
