@@ -168,9 +168,9 @@ lp_typed(const char *s)
 	char *end;
 	size_t n = strlen(s);
 
-	if (!strcmp(s, "true") || !strcmp(s, "TRUE") || !strcmp(s, "True"))
+	if ((*s == 't' || *s == 'T') && (!strcmp(s, "true") || !strcmp(s, "TRUE") || !strcmp(s, "True")))
 		return (struct val){ .kind = V_BOOL, .b = 1 };
-	if (!strcmp(s, "false") || !strcmp(s, "FALSE") || !strcmp(s, "False"))
+	if ((*s == 'f' || *s == 'F') && (!strcmp(s, "false") || !strcmp(s, "FALSE") || !strcmp(s, "False")))
 		return (struct val){ .kind = V_BOOL, .b = 0 };
 	if (*q == '+' || *q == '-')
 		q++;
@@ -265,14 +265,18 @@ int
 lp_emit_text(struct lp *p, const char *name, const char *val, int quoted, int64_t ts,
              char *err, size_t errlen)
 {
+	struct val v;
+
 	if (!quoted && !*val)
 		return 0;
-	if (!quoted && !p->missing_as_event && no_reading(val)) {
+	if (quoted)
+		return lp_emit(p, name, (struct val){ .kind = V_STR, .s = val, .n = strlen(val) }, ts, err, errlen);
+	v = lp_typed(val);
+	if (v.kind == V_STR && !p->missing_as_event && no_reading(val)) {
 		p->missing++;
 		return 0;
 	}
-	return lp_emit(p, name, quoted ? (struct val){ .kind = V_STR, .s = val, .n = strlen(val) }
-	            : lp_typed(val), ts, err, errlen);
+	return lp_emit(p, name, v, ts, err, errlen);
 }
 
 /* How much of s[0, n) a message quotes: 32 bytes at most, and no control
