@@ -58,33 +58,6 @@
 #define LOST_REOPEN_MS   100    /* a connection lost is tried again after */
 #define STACK            (512 * 1024)   /* getaddrinfo's needs, with room */
 
-int
-mb_exception(int err)
-{
-	return err >= EMBXILFUN && err <= EMBXGTAR ? err - MODBUS_ENOBASE : 0;
-}
-
-const char *
-mb_failure(int err, int timeout_ms, char *buf, size_t len)
-{
-	/* Modbus Application Protocol v1.1b3, section 7 (7 from earlier ones) */
-	static const char *const name[] = {
-		"", "illegal function", "illegal data address", "illegal data value",
-		"server device failure", "acknowledge", "server device busy", "negative acknowledge",
-		"memory parity error", "not defined", "gateway path unavailable",
-		"gateway target device failed to respond",
-	};
-	int x = mb_exception(err);
-
-	if (x)
-		snprintf(buf, len, "exception %d (%s)", x, name[x]);
-	else if (err == ETIMEDOUT)
-		snprintf(buf, len, "no response within %dms", timeout_ms);
-	else
-		snprintf(buf, len, "%s", modbus_strerror(err));
-	return buf;
-}
-
 /* Bytes of e worth copying: the registers only as far as it has them. */
 static size_t
 ev_size(const struct ev *e)
@@ -175,7 +148,7 @@ ensure_open(struct conn *k)
 		return 1;
 	if (!plx_reopen_due(&k->ro, plx_mono_ms()))
 		return 0;
-	if (dev_open(&k->d, d, k->lock_wait_ms, stopped_cb, k, why, sizeof why) < 0) {
+	if (mb_dev_open(&k->d, d, k->lock_wait_ms, stopped_cb, k, why, sizeof why) < 0) {
 		if (k->once) {
 			plx_warn("%s: unable to open: %s", d->name, why);
 			k->ro.at = INT64_MAX;       /* not again in this run */
@@ -223,7 +196,7 @@ poll_req(struct conn *k, int i)
 		}
 		if (d->pause_request_ms && k->last_req)
 			wait_until(k, k->last_req + d->pause_request_ms);
-		rc = dev_read(&k->d, r->func, r->unit_id, r->addr, r->count, k->out.regs);
+		rc = mb_dev_read(&k->d, r->func, r->unit_id, r->addr, r->count, k->out.regs);
 		e = rc < 0 ? errno : EMBBADDATA;    /* a short answer is a bad one */
 		k->last_req = plx_mono_ms();
 		if (rc == r->count) {
@@ -242,7 +215,7 @@ poll_req(struct conn *k, int i)
 		k->out.last = last;
 		emit(k);
 		if (conn_lost(e)) {
-			dev_close(&k->d);
+			mb_dev_close(&k->d);
 			if (k->once)
 				k->ro.at = INT64_MAX;
 			else
@@ -250,7 +223,7 @@ poll_req(struct conn *k, int i)
 			return;
 		}
 		if (e == ETIMEDOUT && d->host)
-			dev_close(&k->d);       /* opened again for the next request */
+			mb_dev_close(&k->d);       /* opened again for the next request */
 		else if (!(exc >= 1 && exc <= 3))
 			modbus_flush(k->d.ctx); /* what is left of a bad or late answer */
 		if (last)
@@ -295,7 +268,7 @@ conn_main(void *arg)
 			poll_req(k, i);
 	else
 		run_schedule(k);
-	dev_close(&k->d);
+	mb_dev_close(&k->d);
 	event(k, EV_DONE, -1);
 	emit(k);
 	return NULL;

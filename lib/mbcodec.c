@@ -1,4 +1,4 @@
-/* modbus-read: the decoder.  Registers + data type + word/byte order ->
+/* The Modbus codec (mbcodec.h): the decoder.  Registers + data type + word/byte order ->
  * value, then raw * scale + offset.  Pure: no I/O, table-driven.
  *
  * A Modbus register is a 16-bit word sent high byte first.  A 32-bit value
@@ -25,10 +25,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "modbus.h"
+#include "mbcodec.h"
 
 static const char *const func_names[] = { "coil", "discrete", "holding", "input" };
 

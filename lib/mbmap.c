@@ -1,4 +1,5 @@
-/* modbus-read: the register map, modbus-read.conf(5).  A line-oriented
+/* The Modbus register map, modbus-read.conf(5), of modbus-read and
+ * modbus-write.  A line-oriented
  * format rather than JSON: plant engineers edit it by hand, it takes
  * comments, a point is one line that diffs well, and every error can name
  * the file and line (json-c keeps no line numbers).  A sample:
@@ -18,12 +19,13 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
-#include "modbus.h"
+#include "mbmap.h"
 #include "opts.h"
 
 #define LINE_MAX_LEN 4096
@@ -56,7 +58,7 @@ fail(struct ctx *x, const char *fmt, ...)
  * "1h", in [min, max] ms.  In the map the unit is required: "timeout = 5"
  * says neither seconds nor milliseconds. */
 int
-conf_duration(const char *s, long min, long max, int *ms)
+mb_conf_duration(const char *s, long min, long max, int *ms)
 {
 	size_t n = strlen(s);
 	int64_t v;
@@ -179,7 +181,7 @@ device_setting(struct ctx *x, struct mb_device *d, const char *k, char *v)
 		if (mb_int(v, 0, 255, &d->unit_id))
 			return fail(x, "expected a unit id 0-255, got '%s'", v);
 	} else if (!strcmp(k, "timeout")) {
-		if (conf_duration(v, 1, 600000, &d->timeout_ms))
+		if (mb_conf_duration(v, 1, 600000, &d->timeout_ms))
 			return fail(x, "expected a duration like 500ms or 2s (at most 10m), got '%s'", v);
 	} else if (!strcmp(k, "retries")) {
 		if (mb_int(v, 0, 10, &d->retries))
@@ -188,13 +190,13 @@ device_setting(struct ctx *x, struct mb_device *d, const char *k, char *v)
 		if (mb_int(v, 0, MB_MAX_BITS, &d->gap))
 			return fail(x, "expected a gap 0-2000 (registers or bits), got '%s'", v);
 	} else if (!strcmp(k, "interval")) {
-		if (conf_duration(v, 1, 86400000, &d->interval_ms))
+		if (mb_conf_duration(v, 1, 86400000, &d->interval_ms))
 			return fail(x, "expected a poll interval like 500ms, 10s or 5m, got '%s'", v);
 	} else if (!strcmp(k, "pause-connect")) {
-		if (conf_duration(v, 0, 60000, &d->pause_connect_ms))
+		if (mb_conf_duration(v, 0, 60000, &d->pause_connect_ms))
 			return fail(x, "expected a duration like 100ms (at most 1m), got '%s'", v);
 	} else if (!strcmp(k, "pause-request")) {
-		if (conf_duration(v, 0, 60000, &d->pause_request_ms))
+		if (mb_conf_duration(v, 0, 60000, &d->pause_request_ms))
 			return fail(x, "expected a duration like 20ms (at most 1m), got '%s'", v);
 	} else if (!strcmp(k, "lock")) {
 		if (*v != '/')
@@ -251,7 +253,7 @@ point_option(struct ctx *x, struct mb_point *p, char *kv)
 		free(p->unit);
 		p->unit = plx_xstrdup(v);
 	} else if (!strcmp(kv, "interval")) {
-		if (conf_duration(v, 1, 86400000, &p->interval_ms))
+		if (mb_conf_duration(v, 1, 86400000, &p->interval_ms))
 			return fail(x, "expected a poll interval like 500ms, 10s or 5m, got '%s'", v);
 	} else if (!strncmp(kv, "tag.", 4) && kv[4]) {
 		if (p->ntags == MB_TAGS_MAX)
@@ -410,7 +412,7 @@ parse_line(struct ctx *x, char *s, int *dev)
 			return fail(x, "expected a value after '%s ='", k);
 		if (*dev < 0) {
 			if (!strcmp(k, "status-interval")) {
-				if (conf_duration(v, 0, 86400000, &c->status_ms))
+				if (mb_conf_duration(v, 0, 86400000, &c->status_ms))
 					return fail(x, "expected a duration like 60s (0s: only at exit), got '%s'", v);
 				return 0;
 			}
@@ -424,7 +426,7 @@ parse_line(struct ctx *x, char *s, int *dev)
 }
 
 int
-conf_parse(struct mb_conf *c, const char *path, const char *text, size_t n,
+mb_conf_parse(struct mb_conf *c, const char *path, const char *text, size_t n,
            char *err, size_t errlen)
 {
 	struct ctx x = { c, path ? path : "-", 0, err, errlen };
@@ -458,7 +460,7 @@ conf_parse(struct mb_conf *c, const char *path, const char *text, size_t n,
 }
 
 int
-conf_load(struct mb_conf *c, const char *path, char *err, size_t errlen)
+mb_conf_load(struct mb_conf *c, const char *path, char *err, size_t errlen)
 {
 	size_t n = 0, cap = 0;
 	ssize_t r;
@@ -481,13 +483,13 @@ conf_load(struct mb_conf *c, const char *path, char *err, size_t errlen)
 		free(buf);
 		return snprintf(err, errlen, "unable to read %s: %s", path, strerror(errno)), -1;
 	}
-	rc = conf_parse(c, path, buf, n, err, errlen);
+	rc = mb_conf_parse(c, path, buf, n, err, errlen);
 	free(buf);
 	return rc;
 }
 
 int
-conf_add_device(struct mb_conf *c, const char *spec, char *err, size_t errlen)
+mb_conf_add_device(struct mb_conf *c, const char *spec, char *err, size_t errlen)
 {
 	struct ctx x = { c, NULL, 0, err, errlen };
 	struct mb_device *d = new_device(c, spec, 0);
@@ -502,7 +504,7 @@ conf_add_device(struct mb_conf *c, const char *spec, char *err, size_t errlen)
 }
 
 int
-conf_add_point(struct mb_conf *c, const char *spec, int unit_id, char *err, size_t errlen)
+mb_conf_add_point(struct mb_conf *c, const char *spec, int unit_id, char *err, size_t errlen)
 {
 	struct ctx x = { c, NULL, 0, err, errlen };
 	char buf[LINE_MAX_LEN + 1];
@@ -518,7 +520,7 @@ conf_add_point(struct mb_conf *c, const char *spec, int unit_id, char *err, size
 }
 
 void
-conf_free(struct mb_conf *c)
+mb_conf_free(struct mb_conf *c)
 {
 	int i;
 

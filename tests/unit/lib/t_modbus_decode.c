@@ -1,11 +1,11 @@
-/* modbus-read's decoder (cmd/modbus-read/decode.c) against the golden cases
+/* The Modbus decoder (lib/mbcodec.c) against the golden cases
  * of tests/modbus-decode.golden (registers + type + order -> value), plus the
  * parsing of type, order and function names and decoding limits.  A new case
  * is a line of that file, not code. */
 #include <math.h>
 #include <stdlib.h>
 
-#include "modbus.h"
+#include "mbcodec.h"
 #include "unit.h"
 
 /* One golden line: 0 if it holds, else -1 with why in msg. */

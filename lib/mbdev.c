@@ -1,20 +1,21 @@
-/* modbus-read: opening a device.  TCP: a libmodbus TCP context; RTU: the
+/* Opening a Modbus device (modbus-read, modbus-write).  TCP: a libmodbus TCP context; RTU: the
  * serial port with its line settings and RS-485 mode, taken only under an
- * exclusive flock(2) on a lock file, so that two modbus-read processes (a
- * daemon and a cron run, or two cron runs) never interleave frames on one
+ * exclusive flock(2) on a lock file, so that two processes (a
+ * daemon and a cron run, two cron runs, a poll and a write) never interleave frames on one
  * RS-485 line.  The lock is held as long as the port is open.  Called from
- * a connection's thread (conn.c): what goes wrong is given back as text;
+ * one of modbus-read's threads (conn.c): what goes wrong is given back as text;
  * the two warnings about a port's mode are whole lines on stderr. */
 #include <errno.h>
 #include <fcntl.h>
 #include <modbus.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include "clock.h"
-#include "dev.h"
+#include "mbdev.h"
 #include "log.h"
 
 /* The lock file of a serial device: the configured one, else
@@ -58,7 +59,7 @@ lock_line(const struct mb_device *d, int wait_ms, int (*stop)(void *), void *arg
 }
 
 int
-dev_open(struct dev *v, const struct mb_device *d, int lock_wait_ms, int (*stop)(void *), void *arg,
+mb_dev_open(struct mb_dev *v, const struct mb_device *d, int lock_wait_ms, int (*stop)(void *), void *arg,
          char *err, size_t errlen)
 {
 	char port[16];
@@ -95,12 +96,12 @@ dev_open(struct dev *v, const struct mb_device *d, int lock_wait_ms, int (*stop)
 		plx_warn("%s: unable to set RTS control: %s", d->name, modbus_strerror(errno));
 	return 0;
 fail:
-	dev_close(v);
+	mb_dev_close(v);
 	return -1;
 }
 
 void
-dev_close(struct dev *v)
+mb_dev_close(struct mb_dev *v)
 {
 	if (v->ctx) {
 		modbus_close(v->ctx);
@@ -113,7 +114,7 @@ dev_close(struct dev *v)
 }
 
 int
-dev_read(struct dev *v, enum mb_func f, int unit_id, int addr, int count, uint16_t *out)
+mb_dev_read(struct mb_dev *v, enum mb_func f, int unit_id, int addr, int count, uint16_t *out)
 {
 	uint8_t bits[MB_MAX_BITS];
 	int rc, i;
@@ -128,4 +129,31 @@ dev_read(struct dev *v, enum mb_func f, int unit_id, int addr, int count, uint16
 	for (i = 0; i < rc; i++)
 		out[i] = bits[i];
 	return rc;
+}
+
+int
+mb_exception(int err)
+{
+	return err >= EMBXILFUN && err <= EMBXGTAR ? err - MODBUS_ENOBASE : 0;
+}
+
+const char *
+mb_failure(int err, int timeout_ms, char *buf, size_t len)
+{
+	/* Modbus Application Protocol v1.1b3, section 7 (7 from earlier ones) */
+	static const char *const name[] = {
+		"", "illegal function", "illegal data address", "illegal data value",
+		"server device failure", "acknowledge", "server device busy", "negative acknowledge",
+		"memory parity error", "not defined", "gateway path unavailable",
+		"gateway target device failed to respond",
+	};
+	int x = mb_exception(err);
+
+	if (x)
+		snprintf(buf, len, "exception %d (%s)", x, name[x]);
+	else if (err == ETIMEDOUT)
+		snprintf(buf, len, "no response within %dms", timeout_ms);
+	else
+		snprintf(buf, len, "%s", modbus_strerror(err));
+	return buf;
 }

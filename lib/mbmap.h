@@ -1,0 +1,69 @@
+/* The Modbus register map, modbus-read.conf(5) (mbmap.c): devices and their
+ * points, read by modbus-read and written by modbus-write. */
+#ifndef PLX_MBMAP_H
+#define PLX_MBMAP_H
+#include <stddef.h>
+
+#include "mbcodec.h"
+
+struct mb_device {
+	char *name;
+	char *host;                 /* TCP: host and port */
+	int port;
+	char *tty;                  /* RTU: serial device, baud, parity N/E/O, bits */
+	int baud, data_bits, stop_bits;
+	char parity;
+	int rs485;                  /* -1: leave the port as it is; 0 RS-232, 1 RS-485 */
+	int rts;                    /* -1 none, else MODBUS_RTU_RTS_UP/DOWN (1, 2) */
+	int timeout_ms;             /* response timeout */
+	int retries;                /* extra attempts of a failed request */
+	int gap;                    /* largest gap (registers or bits) read through */
+	int pause_connect_ms;       /* wait after connecting */
+	int pause_request_ms;       /* wait between requests */
+	int interval_ms;            /* default poll interval of its points */
+	int unit_id;                /* default unit id of its points */
+	char *lock;                 /* lock file (RTU: default derived from tty) */
+	int line;                   /* where it was defined, for messages */
+};
+
+#define MB_TAGS_MAX 8
+struct mb_point {
+	char *metric;
+	int dev;                    /* index in conf.dev */
+	int unit_id;
+	enum mb_func func;
+	int addr;                   /* 0-based PDU address */
+	enum mb_type type;
+	int arg;                    /* bit number or string length */
+	enum mb_order order;
+	double scale, offset;
+	char *unit;                 /* engineering unit, emitted as tag "unit" */
+	int interval_ms;
+	int ntags;
+	char *tag_key[MB_TAGS_MAX], *tag_val[MB_TAGS_MAX];
+	int line;
+};
+
+struct mb_conf {
+	struct mb_device *dev;
+	int ndev, capdev;
+	struct mb_point *pt;
+	int npt, cappt;
+	int status_ms;              /* interval of the status records (0: only at exit) */
+};
+
+/* Parses a map file (path for messages, text of n bytes).  0, or -1 with
+ * "FILE:LINE: expected ..." in err.  mb_conf_free releases it either way. */
+int mb_conf_parse(struct mb_conf *c, const char *path, const char *text, size_t n,
+                  char *err, size_t errlen);
+int mb_conf_load(struct mb_conf *c, const char *path, char *err, size_t errlen);
+/* The one-line forms of the command line: a device ("127.0.0.1:5020",
+ * "/dev/ttyUSB0:9600:8N1") and points ("holding:0:float32:ABCD:temp").
+ * Each appends to c; 0 or -1 with the reason in err. */
+int mb_conf_add_device(struct mb_conf *c, const char *spec, char *err, size_t errlen);
+int mb_conf_add_point(struct mb_conf *c, const char *spec, int unit_id, char *err, size_t errlen);
+void mb_conf_free(struct mb_conf *c);
+/* "500ms", "10s", "5m" in [min, max] milliseconds: 0, else -1. */
+int mb_conf_duration(const char *s, long min, long max, int *ms);
+
+#endif
