@@ -1,5 +1,5 @@
-/* can-read: DBC files (Vector's CAN database format) and the decoding of
- * CAN frames into signal values.  Pure code: no I/O but dbc_load, no
+/* DBC files (Vector's CAN database format) and the decoding of CAN frames
+ * into signal values (can-read).  Pure code: no I/O but dbc_load, no
  * allocation while decoding.  A DBC message and two of its signals:
  *
  *   BO_ 2364540158 EEC1: 8 Engine                  (bit 31 set: extended id 0x0CF004FE)

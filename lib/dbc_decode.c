@@ -1,4 +1,4 @@
-/* can-read: finding a frame's message and decoding its signals (dbc.h).
+/* Finding a frame's message and decoding its signals (dbc.h).
  *
  * Bit numbering, as Vector's DBC defines it: bit n of the payload is bit
  * n % 8 of byte n / 8.  An Intel signal (@1) "start|len" holds bits

@@ -1,4 +1,4 @@
-/* Test helper: decodes CAN frames with cmd/can-read/dbc.c alone, for the
+/* Test helper: decodes CAN frames with lib/dbc.c alone, for the
  * cross-check against another decoder (tests/t-can-dbc-crosscheck.sh).
  *   tests/can-dbc-decode FILE.dbc < frames
  * A frame line is candump's "ID#HEX" (classic) or "ID##FHEX" (CAN FD, F the

@@ -1,4 +1,4 @@
-/* can-read: signals of one message that share bits (dbc.h), for the
+/* Signals of one message that share bits (dbc.h), for the
  * parser's warnings.  Two signals conflict when one frame can hold both and
  * a bit of the payload belongs to each: a DBC that says so gives two values
  * for the same bits, at least one of them wrong.

@@ -1,4 +1,4 @@
-/* libFuzzer target: the input is a DBC file (cmd/can-read/dbc.c).
+/* libFuzzer target: the input is a DBC file (lib/dbc.c).
  * dbc_parse must never crash or leak, whatever the text; it either fails
  * with a message "f:LINE: expected ..." naming a line of the input, or
  * gives a database whose every frame message is found by its id and whose

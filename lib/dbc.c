@@ -1,4 +1,4 @@
-/* can-read: the DBC parser (dbc.h).  A DBC file is a list of statements,
+/* The DBC parser (dbc.h).  A DBC file is a list of statements,
  * each opened by a keyword; most end with ';', the message and signal
  * lines and the header lists end with their line:
  *

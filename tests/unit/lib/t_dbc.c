@@ -1,4 +1,4 @@
-/* can-read's DBC parser and decoder (cmd/can-read/dbc.c, dbc_decode.c):
+/* The DBC parser and decoder (lib/dbc.c, dbc_decode.c):
  * the test files of tests/golden/can/ parsed field by field, frames decoded
  * to values worked out by hand from the bit layout (Intel, Motorola across
  * bytes, sign extension, floats, 64-bit and 9-byte signals, CAN FD),
