@@ -66,6 +66,7 @@ struct conn {
 	pthread_t th;
 	int started;
 	struct mb_dev d;
+	int lock_said;              /* the line's lock could not be had: said */
 	struct plx_reopen ro;       /* the connection's comings and goings */
 	int64_t last_req;           /* mono ms of the last answer or timeout */
 	int64_t *due;               /* per request: next due time (mono ms) */

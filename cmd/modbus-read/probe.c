@@ -29,8 +29,11 @@ probe(const struct mb_conf *c, enum mb_func f, int addr, int count, int lock_wai
 	char buf[64], bits[17], err[300];
 	int i, j, o, b, n, e;
 
-	if (mb_dev_open(&v, d, lock_wait_ms, NULL, NULL, err, sizeof err) < 0) {
+	mb_dev_init(&v);
+	if (mb_dev_lock(&v, d, lock_wait_ms, NULL, NULL, err, sizeof err) < 0 ||
+	    mb_dev_open(&v, d, err, sizeof err) < 0) {
 		plx_warn("%s: unable to open: %s", d->name, err);
+		mb_dev_free(&v);
 		return EX_UNAVAILABLE;
 	}
 	n = mb_dev_read(&v, f, d->unit_id, addr, count, regs);
@@ -38,10 +41,10 @@ probe(const struct mb_conf *c, enum mb_func f, int addr, int count, int lock_wai
 		e = n < 0 ? errno : EMBBADDATA;
 		plx_warn("%s unit %d: read %s %d-%d: %s", d->name, d->unit_id, mb_func_name(f), addr,
 		         addr + count - 1, mb_failure(e, d->timeout_ms, buf, sizeof buf));
-		mb_dev_close(&v);
+		mb_dev_free(&v);
 		return mb_exception(e) ? EX_PROTOCOL : EX_UNAVAILABLE;
 	}
-	mb_dev_close(&v);
+	mb_dev_free(&v);
 	if (mb_func_bits(f)) {
 		for (i = 0; i < n; i++)
 			printf("%-6d %d\n", addr + i, regs[i]);
