@@ -1,4 +1,4 @@
-/* The Modbus codec (mbcodec.h): the decoder.  Registers + data type + word/byte order ->
+/* The Modbus codec (mbcodec.h): the decoder, and the encoder, its inverse.  Registers + data type + word/byte order ->
  * value, then raw * scale + offset.  Pure: no I/O, table-driven.
  *
  * A Modbus register is a 16-bit word sent high byte first.  A 32-bit value
@@ -24,6 +24,7 @@
  * has no word to swap: CDAB reads as ABCD and DCBA as BADC. */
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,82 @@ mb_decode(const uint16_t *regs, size_t n, enum mb_type t, int arg, enum mb_order
 	default:
 		return -1;
 	}
+	return 0;
+}
+
+/* The inverse of bytes_of: big endian bytes into n registers in order o. */
+static void
+regs_of(const unsigned char *b, size_t n, enum mb_order o, uint16_t *regs)
+{
+	int bswap = o == MB_BADC || o == MB_DCBA, wswap = o == MB_CDAB || o == MB_DCBA;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		regs[wswap ? n - 1 - i : i] = bswap ? (uint16_t)(b[2 * i + 1] << 8 | b[2 * i])
+		                                    : (uint16_t)(b[2 * i] << 8 | b[2 * i + 1]);
+}
+
+/* Whether v is a value of type t: the range of its bits, never wrapped. */
+static int
+fits(const struct mb_value *v, enum mb_type t, int arg)
+{
+	static const struct { int64_t lo, hi; } range[] = {
+		[MB_BOOL] = { 0, 1 }, [MB_BIT] = { 0, 1 }, [MB_INT16] = { INT16_MIN, INT16_MAX },
+		[MB_UINT16] = { 0, UINT16_MAX }, [MB_INT32] = { INT32_MIN, INT32_MAX },
+		[MB_UINT32] = { 0, UINT32_MAX }, [MB_INT64] = { INT64_MIN, INT64_MAX }, [MB_UINT64] = { 0, INT64_MAX },
+	};
+
+	switch (t) {
+	case MB_FLOAT32: return v->kind == MB_V_FLOAT && !(isfinite(v->f) && fabs(v->f) > FLT_MAX);
+	case MB_FLOAT64: return v->kind == MB_V_FLOAT;
+	case MB_STRING: return v->kind == MB_V_STR && strlen(v->s) <= (size_t)arg;
+	case MB_UINT64: if (v->kind == MB_V_UINT) return 1; /* fall through */
+	default: return v->kind == MB_V_INT && v->i >= range[t].lo && v->i <= range[t].hi;
+	}
+}
+
+int
+mb_encode(const struct mb_value *v, enum mb_type t, int arg, enum mb_order o, uint16_t *regs)
+{
+	unsigned char b[MB_STR_MAX] = { 0 };
+	size_t i, need = (size_t)mb_type_regs(t, arg);
+	uint64_t u;
+	uint32_t u32;
+	float f32;
+	unsigned w;
+
+	if (need == 0 || need > MB_MAX_REGS || !fits(v, t, arg))
+		return -1;
+	if (t == MB_BOOL) {
+		regs[0] = v->i != 0;
+		return 0;
+	}
+	if (t == MB_BIT) {
+		/* the register as it is, its bit changed where mb_decode reads it */
+		bytes_of(regs, 1, o, b);
+		w = (unsigned)(b[0] << 8 | b[1]);
+		w = v->i ? w | 1u << arg : w & ~(1u << arg);
+		b[0] = (unsigned char)(w >> 8);
+		b[1] = (unsigned char)w;
+		regs_of(b, 1, o, regs);
+		return 0;
+	}
+	if (t == MB_STRING) {
+		memcpy(b, v->s, strlen(v->s));      /* the rest NUL, as mb_decode trims */
+	} else {
+		if (t == MB_FLOAT32) {
+			f32 = (float)v->f;
+			memcpy(&u32, &f32, 4);
+			u = u32;
+		} else if (t == MB_FLOAT64) {
+			memcpy(&u, &v->f, 8);
+		} else {
+			u = v->kind == MB_V_UINT ? v->u : (uint64_t)v->i;
+		}
+		for (i = 0; i < 2 * need; i++)
+			b[i] = (unsigned char)(u >> 8 * (2 * need - 1 - i));
+	}
+	regs_of(b, need, o, regs);
 	return 0;
 }
 

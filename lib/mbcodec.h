@@ -48,6 +48,21 @@ int mb_order_parse(const char *s, enum mb_order *o);
 /* Decodes n registers (for MB_BOOL: n bits, one per element, 0 or 1). */
 int mb_decode(const uint16_t *regs, size_t n, enum mb_type t, int arg, enum mb_order o,
               struct mb_value *v);
+/* The inverse of mb_decode: the registers of a raw value v (of the kind
+ * mb_decode gives for t: MB_V_INT for bool, bits and integers, MB_V_UINT or
+ * MB_V_INT for uint64, MB_V_FLOAT, MB_V_STR), in order o, into regs of
+ * mb_type_regs(t, arg) elements; mb_decode of them gives v back.  MB_BIT:
+ * regs[0] holds the register as it is, and only its bit changes.  A string
+ * shorter than the type is padded with NULs.  0, or -1 when v does not fit
+ * t (out of the type's range: never wrapped or cut). */
+int mb_encode(const struct mb_value *v, enum mb_type t, int arg, enum mb_order o, uint16_t *regs);
+/* mbvalue.c: a value to write, as a person writes it ("21.5", "-7",
+ * "0x1F", "on", a string), for a point of type t scaled by scale and
+ * offset: the raw value that reads back as it (raw * scale + offset), for
+ * mb_encode.  0, or -1 with why in err ("70000 does not fit uint16 (0 to
+ * 65535)"): nothing is rounded into another value, wrapped or cut. */
+int mb_value_parse(const char *text, enum mb_type t, int arg, double scale, double offset, struct mb_value *v,
+                   char *err, size_t errlen);
 /* raw * scale + offset; integers stay integers when scale is 1 and offset 0. */
 void mb_scale(struct mb_value *v, double scale, double offset);
 /* Shortest text that reads back as the same value (float32 at float
