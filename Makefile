@@ -18,7 +18,7 @@
 # none) and lib/libplx.a: adding a file needs no line here.
 include config.mk
 
-TOOLS = plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail
+TOOLS = plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail plx-command
 PKGS_plx-buffer  = sqlite3 json-c
 PKGS_plx-upload  = sqlite3 libcurl zlib json-c
 PKGS_modbus-read = libmodbus json-c
@@ -27,6 +27,7 @@ PKGS_can-read    = libsocketcan json-c
 PKGS_ble-read    = libsystemd libcrypto json-c
 PKGS_plexus-gateway = json-c
 PKGS_plx-tail    = ncursesw json-c
+PKGS_plx-command = libwebsockets libuv libseccomp json-c
 PKGS_lib         = sqlite3 json-c
 PKGS_ALL = $(sort $(foreach t,$(TOOLS) lib,$(PKGS_$(t))))
 

@@ -8,8 +8,10 @@
 # third): memory must not grow.  BLE_RSS=1 prints the samples (KiB).
 # Targets (issue 6): 500 devices x 10 Hz, no growth, peak RSS <= 6 MiB.
 #   bench/ble.sh [N [RATE [SECS]]]      (make first; default 500 10 90)
+#   BENCH_BIN=DIR bench/ble.sh          times DIR/ble-read (another build) instead of bin/
 cd "$(dirname "$0")/.." || exit 1
 n=${1:-500} rate=${2:-10} secs=${3:-90}
+BIN=${BENCH_BIN:-bin}
 w=$(mktemp -d "${TMPDIR:-/tmp}/plx-bench-ble.XXXXXX") || exit 1
 pids=
 trap 'for p in $pids; do kill $p 2>/dev/null; done; wait; rm -rf "$w"' EXIT
@@ -23,7 +25,7 @@ sleep 1
 mkfifo "$w/fifo"
 grep --line-buffered '"metric":"gateway\.ble\.' < "$w/fifo" > "$w/status" &
 pids="$pids $!"
-PLEXUS_QUIET=1 bin/ble-read --status-interval 1 --max-devices 1024 > "$w/fifo" 2>"$w/err" &
+PLEXUS_QUIET=1 "$BIN/ble-read" --status-interval 1 --max-devices 1024 > "$w/fifo" 2>"$w/err" &
 rp=$!; pids="$pids $rp"
 while kill -0 $ep 2>/dev/null; do
 	awk '/^VmRSS/ { print $2 }' /proc/$rp/status >> "$w/rss"
@@ -37,7 +39,7 @@ kill -TERM $rp; wait $rp
 read -r sent el < "$w/count"
 last() { grep "\"metric\":\"$1\"" "$w/status" | tail -1 | sed 's/.*"value":\([0-9]*\).*/\1/'; }
 got=$(last gateway.ble.advertisements)
-echo "# bench/ble.sh: $n devices x $rate Hz for $secs s through dbus-daemon (commit $(git rev-parse --short HEAD))"
+echo "# bench/ble.sh: $n devices x $rate Hz for $secs s through dbus-daemon ($BIN/ble-read, commit $(git rev-parse --short HEAD))"
 awk -v s="$sent" -v n="$n" -v g="$got" -v e="$el" -v c="$cpu" -v o="$(last gateway.ble.overruns)" -v d="$(last gateway.ble.decoded)" 'BEGIN {
 	printf "advertisements sent %d (%.0f/s), handled %d (%.0f/s), decoded %d, lost %d, overruns %d\n",
 	       s + n, (s + n) / e, g, g / e, d, s + n - g, o

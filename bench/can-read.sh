@@ -19,6 +19,9 @@ DBC=$OUT/can-50.dbc LOG=$OUT/can-$N.log
 mkdir -p "$OUT"
 BIN=${BENCH_BIN:-bin}
 ldd "$BIN/can-read" | grep -q asan && { echo "bench/can-read.sh: a sanitizer build (make SAN=1): make first (./bin follows the last build)" >&2; exit 1; }
+# the DBC option: -D (a build from before it took -d)
+D=-D
+"$BIN/can-read" -h 2>/dev/null | grep -q '^  -D, --dbc' || D=-d
 # the DBC and the log come from bench/can.sh (canmatrix's part kept short)
 [ -s "$DBC" ] && [ -s "$LOG" ] || bench/can.sh "$N" 1000 > /dev/null || exit 1
 w=$(mktemp -d "${TMPDIR:-/tmp}/plx-bench-can.XXXXXX") || exit 1
@@ -47,10 +50,10 @@ run() {   # run NAME ARGS...: records counted in a first run, then best of 3 int
 		       f, ($1 > 0 ? n / $1 : 0), ($1 > 0 ? r / $1 : 0), $2 + $3, $4 / 1024, j }' | tee "$w/line"
 }
 run raw
-run "dbc" -d "$DBC"
+run "dbc" $D "$DBC"
 awk '{ printf "# target: decoding with the DBC >= 1,000,000 frames/s: %s\n", ($2 >= 1000000 ? "met" : "missed") }' "$w/line"
-run "dbc --interval 1" -d "$DBC" --interval 1
-run "dbc --on-change" -d "$DBC" --on-change
+run "dbc --interval 1" $D "$DBC" --interval 1
+run "dbc --on-change" $D "$DBC" --on-change
 echo "# peak RSS target with the DBC: 4 MiB + $dbc_kib KiB = $(awk -v k="$dbc_kib" 'BEGIN { printf "%.2f", 4 + k / 1024 }') MiB"
 
 live() {  # live NAME FEED-OPTIONS...

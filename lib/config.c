@@ -17,10 +17,8 @@
 void
 plx_config_set(char **field, const char *value)
 {
-	char *v = value ? strdup(value) : NULL;
+	char *v = value ? plx_xstrdup(value) : NULL;
 
-	if (value && !v)
-		plx_die(71, "out of memory");
 	free(*field);
 	*field = v;
 }
@@ -84,6 +82,7 @@ load_file(struct plx_config *c)
 			}
 		}
 		from_json(&c->gateway_url, o, "gateway_url", path);
+		from_json(&c->gateway_ws_url, o, "gateway_ws_url", path);
 		from_json(&c->source_id, o, "source_id", path);
 	}
 	json_object_put(o);
@@ -121,7 +120,7 @@ plx_read_secret(const char *path)
 		plx_warn("key file %s is empty", path);
 		return NULL;
 	}
-	s = strdup(s);
+	s = plx_xstrdup(s);
 	explicit_bzero(buf, sizeof buf);
 	return s;
 }
@@ -231,6 +230,7 @@ plx_config_load(struct plx_config *c)
 		c->key_from = "PLEXUS_API_KEY";
 	from_env(&c->api_key, "PLEXUS_API_KEY");
 	from_env(&c->gateway_url, "PLEXUS_GATEWAY_URL");
+	from_env(&c->gateway_ws_url, "PLEXUS_GATEWAY_WS_URL");
 	from_env(&c->source_id, "PLEXUS_SOURCE_ID");
 	from_env(&c->buffer, "PLEXUS_BUFFER");
 	if (!c->api_key && cred && *cred) {
@@ -244,6 +244,10 @@ plx_config_load(struct plx_config *c)
 		plx_config_set(&c->gateway_url, PLX_DEFAULT_GATEWAY);
 	for (n = strlen(c->gateway_url); n > 0 && c->gateway_url[n - 1] == '/'; n--)
 		c->gateway_url[n - 1] = '\0';
+	if (!c->gateway_ws_url)
+		plx_config_set(&c->gateway_ws_url, PLX_DEFAULT_GATEWAY_WS);
+	for (n = strlen(c->gateway_ws_url); n > 0 && c->gateway_ws_url[n - 1] == '/'; n--)
+		c->gateway_ws_url[n - 1] = '\0';
 	if (!c->source_id)
 		c->source_id = plx_default_source_id();
 	if (!plx_source_id_ok(c->source_id))
@@ -258,6 +262,7 @@ plx_config_free(struct plx_config *c)
 		explicit_bzero(c->api_key, strlen(c->api_key));
 	free(c->api_key);
 	free(c->gateway_url);
+	free(c->gateway_ws_url);
 	free(c->source_id);
 	free(c->buffer);
 	memset(c, 0, sizeof *c);
@@ -270,12 +275,12 @@ plx_default_spool(void)
 	char path[4096];
 
 	if (geteuid() == 0)
-		return strdup(PLX_SYSTEM_SPOOL);
+		return plx_xstrdup(PLX_SYSTEM_SPOOL);
 	if (st && *st)
 		snprintf(path, sizeof path, "%s/plexus/spool.db", st);
 	else if (home && *home)
 		snprintf(path, sizeof path, "%s/.local/state/plexus/spool.db", home);
 	else
-		return strdup(PLX_SYSTEM_SPOOL);
-	return strdup(path);
+		return plx_xstrdup(PLX_SYSTEM_SPOOL);
+	return plx_xstrdup(path);
 }

@@ -8,11 +8,13 @@
 #include <stddef.h>
 
 #define PLX_DEFAULT_GATEWAY "https://gateway.plexus.company"
+#define PLX_DEFAULT_GATEWAY_WS "wss://gateway.plexus.company"
 #define PLX_SYSTEM_SPOOL    "/var/lib/plexus/spool.db"
 
 struct plx_config {
 	char *api_key;       /* secret: from env, a file or config.json, never argv */
 	char *gateway_url;   /* trailing slashes stripped */
+	char *gateway_ws_url;/* the device WebSocket (PLEXUS_GATEWAY_WS_URL, gateway_ws_url), ditto */
 	char *source_id;     /* envelope source id; default: plx_default_source_id() */
 	char *buffer;        /* spool path, NULL if neither env nor config sets it */
 	const char *key_from;/* where the key came from, for messages */

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "dbc.h"
+#include "log.h"
 
 enum tok { T_EOF, T_ID, T_NUM, T_STR, T_PUNCT };
 
@@ -76,15 +77,6 @@ static const char *const keywords[] = {
 	"SIGTYPE_VALTYPE_", "SG_MUL_VAL_", "BU_SG_REL_", "BU_EV_REL_", "BU_BO_REL_",
 	"CAT_DEF_", "CAT_", "FILTER", "EV_DATA_", "NS_DESC_",
 };
-
-static void *
-xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
 
 static int
 fail(struct lex *x, int line, const char *fmt, ...)
@@ -118,8 +110,8 @@ warn(struct lex *x, int line, const char *fmt, ...)
 	vsnprintf(buf + n, sizeof buf - n, fmt, ap);
 	va_end(ap);
 	if (!d->nwarn)
-		d->warn = xrealloc(NULL, DBC_MAX_WARN * sizeof *d->warn);
-	d->warn[d->nwarn] = xrealloc(NULL, strlen(buf) + 1);
+		d->warn = plx_xrealloc(NULL, DBC_MAX_WARN * sizeof *d->warn);
+	d->warn[d->nwarn] = plx_xrealloc(NULL, strlen(buf) + 1);
 	strcpy(d->warn[d->nwarn++], buf);
 }
 
@@ -295,7 +287,7 @@ expect_punct(struct lex *x, char c)
 static char *
 tok_dup(const struct lex *x)
 {
-	char *s = xrealloc(NULL, x->n + 1);
+	char *s = plx_xrealloc(NULL, x->n + 1);
 
 	memcpy(s, x->s, x->n);
 	s[x->n] = 0;
@@ -425,7 +417,7 @@ get_str(struct lex *x, const char *what, char **out)
 	p = (const unsigned char *)x->s + 1;
 	e = (const unsigned char *)x->s + x->n - 1;
 	latin1 = !utf8_valid(p, e - p);
-	o = s = xrealloc(NULL, 2 * (e - p) + 1);
+	o = s = plx_xrealloc(NULL, 2 * (e - p) + 1);
 	for (; p < e; p++) {
 		if (*p == '\\' && p + 1 < e && (p[1] == '"' || p[1] == '\\'))
 			p++;
@@ -497,7 +489,7 @@ parse_nodes(struct lex *x)
 	while (x->t == T_ID && (!x->bol || (!x->col0 && !is_keyword(x)))) {
 		if (d->nnode == x->nodecap) {
 			x->nodecap = x->nodecap ? 2 * x->nodecap : 8;
-			d->node = xrealloc(d->node, x->nodecap * sizeof *d->node);
+			d->node = plx_xrealloc(d->node, x->nodecap * sizeof *d->node);
 		}
 		d->node[d->nnode].name = tok_dup(x);
 		d->node[d->nnode++].comment = NULL;
@@ -527,7 +519,7 @@ parse_msg(struct lex *x)
 		return expected(x, "a message id not used before");
 	if (d->nmsg == x->msgcap) {
 		x->msgcap = x->msgcap ? 2 * x->msgcap : 16;
-		d->msg = xrealloc(d->msg, x->msgcap * sizeof *d->msg);
+		d->msg = plx_xrealloc(d->msg, x->msgcap * sizeof *d->msg);
 	}
 	m = &d->msg[d->nmsg++];
 	memset(m, 0, sizeof *m);
@@ -545,7 +537,7 @@ parse_msg(struct lex *x)
 	m->size = (unsigned)size;
 	if (x->t == T_ID && !x->bol && !is_id(x, "SG_"))
 		return get_ident(x, "a transmitter", &m->transmitter);
-	m->transmitter = xrealloc(NULL, sizeof "Vector__XXX");   /* the DBC's "no node" */
+	m->transmitter = plx_xrealloc(NULL, sizeof "Vector__XXX");   /* the DBC's "no node" */
 	memcpy(m->transmitter, "Vector__XXX", sizeof "Vector__XXX");
 	return 0;
 }
@@ -637,7 +629,7 @@ parse_sig(struct lex *x)
 	}
 	if (m->nsig == x->sigcap) {
 		x->sigcap = x->sigcap ? 2 * x->sigcap : 8;
-		m->sig = xrealloc(m->sig, x->sigcap * sizeof *m->sig);
+		m->sig = plx_xrealloc(m->sig, x->sigcap * sizeof *m->sig);
 	}
 	s = &m->sig[m->nsig++];
 	memset(s, 0, sizeof *s);
@@ -744,7 +736,7 @@ parse_vals(struct lex *x, struct dbc_val **out, int *nout)
 	while (x->t == T_NUM) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 8;
-			a = xrealloc(a, cap * sizeof *a);
+			a = plx_xrealloc(a, cap * sizeof *a);
 		}
 		a[n].v.label = NULL;
 		a[n].pos = n;
@@ -758,7 +750,7 @@ parse_vals(struct lex *x, struct dbc_val **out, int *nout)
 		goto bad;
 	if (n)
 		qsort(a, n, sizeof *a, cmp_val);
-	v = xrealloc(NULL, n * sizeof *v);
+	v = plx_xrealloc(NULL, n * sizeof *v);
 	for (i = k = 0; i < n; i++) {
 		if (i + 1 < n && a[i + 1].v.raw == a[i].v.raw)
 			free(a[i].v.label);
@@ -813,7 +805,7 @@ parse_table(struct lex *x)
 
 	if (d->ntable == x->tabcap) {
 		x->tabcap = x->tabcap ? 2 * x->tabcap : 8;
-		d->table = xrealloc(d->table, x->tabcap * sizeof *d->table);
+		d->table = plx_xrealloc(d->table, x->tabcap * sizeof *d->table);
 	}
 	t = &d->table[d->ntable];
 	memset(t, 0, sizeof *t);
@@ -890,7 +882,7 @@ parse_mulval(struct lex *x)
 		goto bad;
 	}
 	do {
-		r = xrealloc(r, (n + 1) * sizeof *r);
+		r = plx_xrealloc(r, (n + 1) * sizeof *r);
 		if ((n && next(x) < 0) || get_range(x, &r[n++]) < 0)
 			goto bad;
 	} while (is_punct(x, ','));
@@ -1071,7 +1063,7 @@ dbc_parse(const char *text, size_t len, const char *fname, char *err, size_t err
 	x.err = err;
 	x.errlen = errlen;
 	x.cur = -1;
-	x.d = xrealloc(NULL, sizeof *x.d);
+	x.d = plx_xrealloc(NULL, sizeof *x.d);
 	memset(x.d, 0, sizeof *x.d);
 	if (next(&x) < 0)
 		goto bad;
@@ -1099,7 +1091,7 @@ dbc_load(const char *path, char *err, size_t errlen)
 	if (fd < 0 || fstat(fd, &st) < 0)
 		goto sys;
 	cap = (size_t)st.st_size + 1;          /* + 1: a file that grows is read whole */
-	buf = xrealloc(NULL, cap);
+	buf = plx_xrealloc(NULL, cap);
 	while ((r = read(fd, buf + n, cap - n)) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -1107,7 +1099,7 @@ dbc_load(const char *path, char *err, size_t errlen)
 			goto sys;
 		n += (size_t)r;
 		if (n == cap)
-			buf = xrealloc(buf, cap *= 2);
+			buf = plx_xrealloc(buf, cap *= 2);
 	}
 	d = dbc_parse(buf, n, path, err, errlen);
 	goto out;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "dbc.h"
+#include "log.h"
 
 /* The lookup key of a CAN id: the EFF flag and the id bits of its kind. */
 static uint32_t
@@ -44,9 +45,7 @@ dbc_index(struct dbc *d, int *dup)
 
 	while (n < 2 * (uint32_t)d->nmsg)
 		n *= 2;
-	d->hash = malloc(n * sizeof *d->hash);
-	if (!d->hash)
-		abort();
+	d->hash = plx_xmalloc(n * sizeof *d->hash);
 	memset(d->hash, 0xff, n * sizeof *d->hash);
 	d->hmask = n - 1;
 	for (i = 0; i < d->nmsg; i++) {

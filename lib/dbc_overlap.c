@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "dbc.h"
+#include "log.h"
 
 #define WORDS (DBC_MAX_SIZE / 8)
 
@@ -74,8 +75,9 @@ dbc_overlaps(const struct dbc_msg *m, dbc_overlap_fn *fn, void *ctx)
 	unsigned n, first;
 	int i, j, k;
 
-	if (m->nsig < 2 || !(bits = malloc((size_t)m->nsig * sizeof *bits)))
+	if (m->nsig < 2)
 		return;
+	bits = plx_xmalloc((size_t)m->nsig * sizeof *bits);
 	for (i = 0; i < m->nsig; i++)
 		dbc_sig_bits(&m->sig[i], bits[i]);
 	for (j = 1; j < m->nsig; j++)

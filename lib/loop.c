@@ -1,6 +1,7 @@
 /* The event loop: see loop.h. */
 #include <errno.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,6 +76,17 @@ plx_loop_stop(struct plx_loop *l, int status)
 	l->status = status;
 }
 
+/* SIGTERM or SIGINT: on_term, by default a stop with 0. */
+static void
+term(struct plx_loop *l)
+{
+	l->signalled = 1;
+	if (l->on_term)
+		l->on_term(l, l->arg);
+	else
+		plx_loop_stop(l, 0);
+}
+
 /* stdout failed: EPIPE is the consumer leaving (DESIGN §2). */
 static void
 out_failed(struct plx_loop *l, int err)
@@ -109,6 +121,22 @@ plx_loop_put(struct plx_loop *l, const char *text, size_t len, int nrec)
 	if ((r = plx_out_put(&l->out, text, len, nrec)) < 0)
 		out_failed(l, l->out.err ? l->out.err : errno);
 	return r;
+}
+
+int
+plx_loop_drain(struct plx_loop *l)
+{
+	if (!l->has_out)
+		return 0;
+	if (l->out.err)
+		return -1;
+	/* a stop by a signal drains for a while at most: a consumer that
+	 * takes nothing must not hold the tool (out.h) */
+	if (plx_out_drain(&l->out, l->signalled || plx_loop_signalled(l)) < 0) {
+		out_failed(l, l->out.err ? l->out.err : errno);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -201,6 +229,35 @@ plx_loop_signalled(struct plx_loop *l)
 	return sigpending(&set) == 0 && (sigismember(&set, SIGTERM) == 1 || sigismember(&set, SIGINT) == 1);
 }
 
+static void
+term_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+}
+
+int
+plx_loop_term_fd(void)
+{
+	sigset_t set;
+
+	term_set(&set);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int
+plx_loop_take_term(struct plx_loop *l)
+{
+	sigset_t set;
+
+	term_set(&set);
+	if (sigtimedwait(&set, NULL, &(struct timespec){ 0, 0 }) < 0)
+		return 0;
+	term(l);
+	return 1;
+}
+
 /* Records dropped because stdout was too slow: said at most every 10 s
  * (always when final). */
 static void
@@ -267,11 +324,7 @@ signals(struct plx_loop *l)
 	}
 	if (got_term) {
 		got_term = 0;
-		l->signalled = 1;
-		if (l->on_term)
-			l->on_term(l, l->arg);
-		else
-			plx_loop_stop(l, 0);
+		term(l);
 	}
 }
 
@@ -330,12 +383,7 @@ plx_loop_run(struct plx_loop *l)
 		step(l);
 	if (l->on_stop && !l->out.err)
 		l->on_stop(l, l->arg);
-	if (l->has_out && !l->out.err) {
-		/* a stop by a signal drains for a while at most: a consumer that
-		 * takes nothing must not hold the tool (out.h) */
-		if ((r = plx_out_drain(&l->out, l->signalled || plx_loop_signalled(l))) < 0)
-			out_failed(l, l->out.err ? l->out.err : errno);
-	}
+	plx_loop_drain(l);
 	for (r = 0; r < l->nrl; r++)
 		plx_ratelim_flush(l->rl[r], 1);
 	overruns(l, 1);

@@ -82,6 +82,11 @@ void plx_loop_output(struct plx_loop *l, int fd, size_t max, int wait);
 /* Queues nrec whole records; 0 queued, 1 dropped (counted: the queue was
  * full), -1 stdout failed: the run is stopping. */
 int plx_loop_put(struct plx_loop *l, const char *text, size_t len, int nrec);
+/* Writes out what is queued, as the end of the run does (for at most
+ * PLX_OUT_STUCK_MS of a stdout that takes nothing, when stopped by a
+ * signal): on_stop calls it before its last records, so that a queue a
+ * stalled consumer filled does not drop them.  0, or -1: stdout failed. */
+int plx_loop_drain(struct plx_loop *l);
 
 /* Watches fd for events (POLLIN...); a handle.  plx_loop_fd_set changes
  * the descriptor and events (fd < 0 or events 0: not watched for now). */
@@ -105,6 +110,13 @@ void plx_loop_ratelim(struct plx_loop *l, struct plx_ratelim *rl);
 void plx_loop_stop(struct plx_loop *l, int status);
 /* A SIGTERM or SIGINT is waiting, or came. */
 int plx_loop_signalled(struct plx_loop *l);
+/* A callback that waits on its own (plx-upload's HTTP request) can act on
+ * SIGTERM and SIGINT meanwhile: plx_loop_term_fd() is a new descriptor (a
+ * signalfd; the caller closes it) readable while one of them waits, and
+ * plx_loop_take_term takes one that waits as the loop would (on_term
+ * runs): 1, or 0 when none did.  SIGHUP still waits for the loop. */
+int plx_loop_term_fd(void);
+int plx_loop_take_term(struct plx_loop *l);
 /* Runs until stopped; the exit status. */
 int plx_loop_run(struct plx_loop *l);
 

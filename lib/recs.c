@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "log.h"
 #include "recs.h"
 
 #define FAIL(...) do { snprintf(r->err, sizeof r->err, __VA_ARGS__); return -1; } while (0)
@@ -90,6 +91,38 @@ plx_tags_get(const struct plx_tags *t, int i, const char **key, const char **val
 		return -1;
 	*key = t->priv.key[i];
 	*val = t->priv.val[i];
+	return 0;
+}
+
+int
+plx_tags_arg(struct plx_tags *t, const char *kv, const char *const *own, int room, char *err, size_t errlen)
+{
+	const char *eq = strchr(kv, '=');
+	size_t n = eq ? (size_t)(eq - kv) : 0;
+	char *key;
+	int i;
+
+	if (!n) {
+		snprintf(err, errlen, "\"%.64s\" is not key=value", kv);
+		return -1;
+	}
+	for (i = 0; own && own[i]; i++)
+		if (strlen(own[i]) == n && !strncmp(own[i], kv, n)) {
+			snprintf(err, errlen, "\"%s\" is a tag %s sets itself", own[i], plx_prog);
+			return -1;
+		}
+	if (t->priv.n >= PLX_TAGS_MAX - room) {
+		snprintf(err, errlen, "at most %d tags (%s adds up to %d)", PLX_TAGS_MAX - room, plx_prog, room);
+		return -1;
+	}
+	key = plx_xstrndup(kv, n);
+	i = t->priv.n;
+	if (plx_tags_add(t, key, eq + 1, err, errlen) < 0) {
+		free(key);
+		return -1;
+	}
+	if (t->priv.n == i)
+		free(key);      /* a key given before: its value replaced, its first copy kept */
 	return 0;
 }
 

@@ -52,6 +52,11 @@ const char *plx_tags_source(const struct plx_tags *t);
  * added; 0, or -1 past the end. */
 int plx_tags_count(const struct plx_tags *t);
 int plx_tags_get(const struct plx_tags *t, int i, const char **key, const char **val);
+/* A -T KEY=VALUE of the command line (lib/opts.h) added to t: a key the
+ * tool sets itself (in own, NULL-ended) refused, room kept for the `room`
+ * tags it adds.  The value stays where it is (argv); the key is copied, for
+ * as long as the process runs.  0, or -1 with why. */
+int plx_tags_arg(struct plx_tags *t, const char *kv, const char *const *own, int room, char *err, size_t errlen);
 
 /* The records of one frame, line or advertisement, as text.  Every byte
  * goes in through one checked append that grows the buffer; when memory

@@ -168,14 +168,10 @@ mkparent(const char *path)
 int
 spool_open(struct spool **out, const char *path, int flags)
 {
-	struct spool *sp = calloc(1, sizeof *sp);
+	struct spool *sp = plx_xcalloc(1, sizeof *sp);
 	int rc, tries;
 
-	if (!sp || !(sp->path = strdup(path))) {
-		free(sp);
-		plx_warn("out of memory");
-		return -1;
-	}
+	sp->path = plx_xstrdup(path);
 	sp->flags = flags;
 	if (mkparent(path) < 0)
 		plx_warn("unable to create the directory of %s:", path);
@@ -233,7 +229,7 @@ static int
 fail(struct spool *sp, const char *what, int rc)
 {
 	plx_warn("spool %s: %s: %s", sp->path, what, sqlite3_errmsg(sp->db));
-	return spool_damaged(rc) ? -2 : -1;
+	return spool_damaged(rc) ? SPOOL_DAMAGED : -1;
 }
 
 int
@@ -418,8 +414,7 @@ spool_ack(struct spool *sp, const int64_t *seq, size_t n)
 
 	if (n == 0)
 		return 0;
-	if (!(s = malloc(n * sizeof *s)))
-		return -1;
+	s = plx_xmalloc(n * sizeof *s);
 	memcpy(s, seq, n * sizeof *s);
 	qsort(s, n, sizeof *s, cmp_seq);
 	if ((rc = spool_begin(sp)) < 0)

@@ -44,6 +44,10 @@ struct spool {
 
 typedef int (*spool_row_fn)(void *arg, int64_t seq, const void *data, int len);
 
+/* What a failed call returns: -1 (said on stderr), or SPOOL_DAMAGED when
+ * SQLite found the file damaged (spool_reset_damaged starts a fresh one). */
+#define SPOOL_DAMAGED (-2)
+
 /* spool_open flags. */
 enum {
 	SPOOL_SYNC_FULL = 1,   /* synchronous=FULL: an fsync per commit */

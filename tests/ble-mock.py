@@ -7,6 +7,7 @@ $DBUS_SYSTEM_BUS_ADDRESS) for ble-read's tests: one command per run.
   ble-mock.py powered hci0 0|1             Adapter1.Powered, PropertiesChanged
   ble-mock.py discovering hci0             exit 0 when Adapter1.Discovering
   ble-mock.py calls hci0 METHOD            how often the adapter got METHOD
+  ble-mock.py times hci0 METHOD            when (epoch seconds, a line each)
   ble-mock.py filter hci0                  the last SetDiscoveryFilter argument
   ble-mock.py device hci0 MAC NAME [ITEM...]   a device found (InterfacesAdded)
   ble-mock.py adv hci0 MAC ITEM...         an advertisement (PropertiesChanged)
@@ -153,6 +154,9 @@ def main(argv):
         return 0 if obj(apath).Get(ADAPTER, 'Discovering', dbus_interface=dbus.PROPERTIES_IFACE) else 1
     elif cmd == 'calls':
         print(len(obj(apath).GetMethodCalls(argv[2], dbus_interface=MOCK)))
+    elif cmd == 'times':
+        for t, _ in obj(apath).GetMethodCalls(argv[2], dbus_interface=MOCK):
+            print(t)
     elif cmd == 'filter':
         calls = obj(apath).GetMethodCalls('SetDiscoveryFilter', dbus_interface=MOCK)
         f = calls[-1][1][0]

@@ -3,7 +3,7 @@
 into can-read --fd through a socketpair: the live path without a CAN bus.
 
   can-feed.py [--count N] [--rate R] [--inherit | --stall] [--type seqpacket|dgram]
-              [--frames FILE] -- can-read ARGS...
+              [--frames FILE] [--hup-after N] -- can-read ARGS...
 
 FILE: one frame a line in candump's ID#DATA / ID##FDATA notation.  Without
 it, N frames with id 0x100 + (i % 16) and an 8-byte counter as data.
@@ -12,8 +12,10 @@ it, N frames with id 0x100 + (i % 16) and an 8-byte counter as data.
 --stall: stdout of can-read is a pipe nobody reads until every frame is
 written (the reader must keep reading: else this script would block), then
 VmHWM of can-read is printed on stderr as "vmhwm KB" and the pipe is read.
+--hup-after N: once can-read has read the first N frames (our socket's
+queue is empty), it gets a SIGHUP; then the other frames.
 can-read's stdout is copied to ours; its exit status is ours."""
-import os, socket, struct, subprocess, sys, threading, time
+import fcntl, os, signal, socket, struct, subprocess, sys, termios, threading, time
 
 CAN_EFF_FLAG, CAN_RTR_FLAG, CAN_ERR_FLAG = 0x80000000, 0x40000000, 0x20000000
 
@@ -35,11 +37,19 @@ def parse(text):
         return classic(cid | CAN_RTR_FLAG, b"", int(rest[1:] or 0))
     return classic(cid, bytes.fromhex(rest.replace(".", "")))
 
+def drained(s, secs=10):
+    """Waits until the peer has read everything we sent (SIOCOUTQ 0)."""
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        if struct.unpack("i", fcntl.ioctl(s.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0] == 0:
+            return
+        time.sleep(0.01)
+
 def main():
     a = sys.argv[1:]
     sep = a.index("--")
     opts, cmd = a[:sep], a[sep + 1:]
-    count, stall, kind, frames_file, inherit, rate = 1000, False, socket.SOCK_SEQPACKET, None, False, 0
+    count, stall, kind, frames_file, inherit, rate, hup = 1000, False, socket.SOCK_SEQPACKET, None, False, 0, -1
     k = 0
     while k < len(opts):
         if opts[k] == "--count": count = int(opts[k + 1]); k += 1
@@ -48,6 +58,7 @@ def main():
         elif opts[k] == "--rate": rate = float(opts[k + 1]); k += 1
         elif opts[k] == "--type": kind = socket.SOCK_DGRAM if opts[k + 1] == "dgram" else socket.SOCK_SEQPACKET; k += 1
         elif opts[k] == "--frames": frames_file = opts[k + 1]; k += 1
+        elif opts[k] == "--hup-after": hup = int(opts[k + 1]); k += 1
         k += 1
     ours, theirs = socket.socketpair(socket.AF_UNIX, kind)
     os.set_inheritable(theirs.fileno(), True)
@@ -77,6 +88,9 @@ def main():
     else:
         start = time.monotonic()
         for i in range(count):
+            if i == hup:
+                drained(ours)
+                p.send_signal(signal.SIGHUP)
             ours.send(classic(0x100 + (i % 16), struct.pack("<Q", i)))
         print("sent %d in %.3f s" % (count, time.monotonic() - start), file=sys.stderr)
     if stall:

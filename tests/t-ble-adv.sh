@@ -58,9 +58,9 @@ mock device hci0 A4:C1:38:00:00:05 "EnvSensor 5" svc=fcd2:$BT
 check "BLE_NAME_FILTER: the matching device" wait_for 10 has ble-gateway.envsensor_5_000005.temperature
 check "... not the other" not has ble-gateway.other_000004.temperature
 stop_ble
-start_ble --status-interval 0 -m a4:c1:38:00:00:07 -r -80
+start_ble --status-interval 0 -m a4:c1:38:00:00:07 --rssi -80
 wait_for 10 discovering
-eq "-r: RSSI in the discovery filter" "$(mock filter hci0)" "DuplicateData=1 RSSI=-80 Transport=le"
+eq "--rssi: RSSI in the discovery filter" "$(mock filter hci0)" "DuplicateData=1 RSSI=-80 Transport=le"
 mock device hci0 A4:C1:38:00:00:06 "EnvSensor 6" svc=fcd2:$BT rssi=-50
 mock device hci0 A4:C1:38:00:00:07 "Tag 7" mfr=0999:0102 rssi=-50
 check "-m: an allowlisted device is emitted though it does not decode (rssi)" wait_for 10 has ble-gateway.tag_7_000007.rssi
@@ -68,7 +68,7 @@ check "... its data as hex" has ble-gateway.tag_7_000007.mfr_0999 '"value":"0102
 mock adv hci0 A4:C1:38:00:00:07 rssi=-90
 mock adv hci0 A4:C1:38:00:00:07 rssi=-55
 wait_for 10 has ble-gateway.tag_7_000007.rssi '"value":-55'
-check "-r: a weaker advertisement is not emitted" not has ble-gateway.tag_7_000007.rssi '"value":-90'
+check "--rssi: a weaker advertisement is not emitted" not has ble-gateway.tag_7_000007.rssi '"value":-90'
 check "-m: a device off the allowlist is not" not has ble-gateway.envsensor_6_000006.temperature
 stop_ble
 BLE_SERVICE_UUIDS=fcd2,181A start_ble --status-interval 0
@@ -91,7 +91,7 @@ mock device hci0 54:48:E6:8F:80:A5 "Secret" svc=fcd2:$ENC
 check "encrypted BTHome with --keys: decrypted" wait_for 10 has ble-gateway.secret_8f80a5.temperature '"value":25.06,'
 check "... no warning about the key file" not said 'readable by others'
 stop_ble
-start_ble --status-interval 0 -k 54:48:E6:8F:80:A6=231d39c1d7cc1ab1aee224cd096db932
+start_ble --status-interval 0 --bind-key 54:48:E6:8F:80:A6=231d39c1d7cc1ab1aee224cd096db932
 wait_for 10 discovering
 mock device hci0 54:48:E6:8F:80:A6 "Secret 2" svc=fcd2:$ENC
 check "the key of another MAC: wrong MIC, said" wait_for 10 said 'wrong MIC'
@@ -130,10 +130,20 @@ wait_for 10 discovering
 mock adv hci0 A4:C1:38:00:00:01 svc=fcd2:4002c80903bf13
 check "... with -p: prefix.reading" wait_for 10 has env.temperature '"source_id":"envsensor_1_000001"'
 stop_ble
+start_ble --status-interval 1 -T site=garage -T rack=2
+wait_for 10 discovering
+mock adv hci0 A4:C1:38:00:00:01 svc=fcd2:4002c90903bf13
+check "-T: tags on every reading" wait_for 10 has ble-gateway.envsensor_1_000001.temperature \
+	'"tags":{"site":"garage","rack":"2","mac":"A4:C1:38:00:00:01",'
+check "... and on the status records" wait_for 10 has gateway.ble.decoded '"tags":{"site":"garage","rack":"2"}'
+stop_ble
+ble-read -T mac=x >/dev/null 2>"$T/e"; eq "-T mac=...: a tag ble-read sets itself, usage error" "$?" 64
 
 # the command line
-ble-read -u nope >/dev/null 2>"$T/e"; eq "-u with a bad UUID: usage error" "$?" 64
-ble-read -k 00:11 >/dev/null 2>&1; eq "-k without a key: usage error" "$?" 64
+ble-read --uuid nope >/dev/null 2>"$T/e"; eq "--uuid with a bad UUID: usage error" "$?" 64
+ble-read --bind-key 00:11 >/dev/null 2>&1; eq "--bind-key without a key: usage error" "$?" 64
+ble-read -i 2x >/dev/null 2>&1; eq "-i 2x: not a duration: usage error" "$?" 64
+POLL_INTERVAL=soon ble-read >/dev/null 2>&1; eq "POLL_INTERVAL=soon: usage error" "$?" 64
 PLEXUS_SOURCE_ID='Bad Id' ble-read >/dev/null 2>&1; eq "a bad PLEXUS_SOURCE_ID: 78" "$?" 78
 ble-read --keys "$T/none" >/dev/null 2>&1; eq "--keys missing: 66" "$?" 66
 ble-read --version | grep -q '^ble-read [0-9]'; eq "--version" "$?" 0

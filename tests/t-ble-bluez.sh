@@ -17,6 +17,15 @@ check "bluetoothd appears: discovery armed" wait_for 10 discovering
 mock device hci0 A4:C1:38:00:00:01 "EnvSensor 1" svc=fcd2:$BT
 check "... and advertisements read" wait_for 10 has ble-gateway.envsensor_1_000001.temperature
 
+n=$(calls hci0 StartDiscovery)
+f=$(calls hci0 SetDiscoveryFilter)
+kill -HUP "$PID_ble"
+check "SIGHUP: the discovery filter set again" wait_for 10 atleast hci0 SetDiscoveryFilter $((f + 1))
+check "... and discovery started again" wait_for 10 atleast hci0 StartDiscovery $((n + 1))
+check "... still running" alive
+mock adv hci0 A4:C1:38:00:00:01 svc=fcd2:4002c50903bf13
+check "... advertisements read after it" wait_for 10 has ble-gateway.envsensor_1_000001.temperature '"value":25.01,'
+
 stop_bluez
 check "org.bluez vanishing: said" wait_for 10 said 'org.bluez vanished'
 check "... still running" alive
@@ -49,24 +58,29 @@ eq "SIGTERM: exit 0" "$RC_ble" 0
 check "final status: one bluez restart counted" has gateway.ble.bluez_restarts '"value":1,'
 check "... three devices seen" has gateway.ble.devices_seen '"value":3,'
 
-# -a: the adapter named, not the first one
+# --adapter: the adapter named, not the first one; here by its old
+# spelling -a, which works for a release and says it is deprecated
 mock adapter hci0
 start_ble --status-interval 0 -a hci2
-check "-a hci2: waits for it" wait_for 10 said 'no adapter hci2 yet'
+check "-a hci2 (deprecated): waits for it" wait_for 10 said 'no adapter hci2 yet'
+check "... said deprecated" said 'ble-read: -a is deprecated: use --adapter'
 check "... hci0 left alone" [ "$(calls hci0 StartDiscovery)" -eq 0 ]
 mock adapter hci2
 check "... hci2 added: discovering on it" wait_for 10 discovering hci2
 stop_ble
 
 # the tutorial's scan window: BLE_SCAN_DURATION seconds every POLL_INTERVAL
-n=$(calls hci2 StopDiscovery)
-BLE_SCAN_DURATION=1 POLL_INTERVAL=2 start_ble --status-interval 0 -a hci2
-check "scan window: StopDiscovery after the duration, again" wait_for 10 atleast hci2 StopDiscovery $((n + 3))
-check "... StartDiscovery at each interval" atleast hci2 StartDiscovery 3
+stops=$(calls hci2 StopDiscovery) starts=$(calls hci2 StartDiscovery)
+BLE_SCAN_DURATION=1 POLL_INTERVAL=4s start_ble --status-interval 0 --adapter hci2
+check "scan window: StopDiscovery after the duration, again" wait_for 15 atleast hci2 StopDiscovery $((stops + 2))
+check "... StartDiscovery at each interval" atleast hci2 StartDiscovery $((starts + 2))
+# the mock stamps calls in whole seconds: a pause of 3 s is 2 to 4 of them
+gap=$(( $(mock times hci2 StartDiscovery | sed -n "$((starts + 2))p") - $(mock times hci2 StopDiscovery | sed -n "$((stops + 1))p") ))
+check "... the first pause as long as the others: $gap s, not 0" [ "$gap" -ge 2 ]
 stop_ble
 
 # a closed stdout ends the reader
-( ble-read --status-interval 0 -a hci2 2>"$T/err"; echo $? > "$T/rc" ) | head -c 10 >/dev/null &
+( ble-read --status-interval 0 --adapter hci2 2>"$T/err"; echo $? > "$T/rc" ) | head -c 10 >/dev/null &
 wait_for 10 discovering hci2
 i=0
 while [ ! -s "$T/rc" ] && [ $i -lt 50 ]; do

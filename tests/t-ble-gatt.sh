@@ -17,7 +17,7 @@ mock gatt hci0 C0:00:00:00:00:03 2a6e fail
 mock gatt hci0 C0:00:00:00:00:03 2a19 64
 mock device hci0 5E:00:00:00:00:04 "Phone"          # not ESS: never connected
 
-start_ble --gatt --interval 1 --status-interval 1
+start_ble --gatt -i 1s --status-interval 1
 check "temperature read over GATT" wait_for 10 has ble-gateway.env_station_000001.temperature '"value":23.48,.*"format":"gatt","unit":"°C"'
 check "... humidity" wait_for 10 has ble-gateway.env_station_000001.humidity '"value":48.8,'
 check "... pressure, in hPa" wait_for 10 has ble-gateway.env_station_000001.pressure '"value":1026.856,.*"unit":"hPa"'

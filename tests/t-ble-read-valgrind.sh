@@ -10,7 +10,7 @@ start_bus; start_bluez; mock adapter hci0
 mock device hci0 C0:00:00:00:00:01 "Env Station" uuids=181a
 mock gatt hci0 C0:00:00:00:00:01 2a6e 2c09
 $VG --log-file="$T/vg" \
-	"$VGBIN/ble-read" --gatt --interval 1 --status-interval 1 --unknown -k 54:48:E6:8F:80:A5=231d39c1d7cc1ab1aee224cd096db932 \
+	"$VGBIN/ble-read" --gatt -i 1s --status-interval 1 --unknown --bind-key 54:48:E6:8F:80:A5=231d39c1d7cc1ab1aee224cd096db932 \
 	>"$T/out" 2>"$T/err" &
 PID_ble=$!; _pids="$_pids $!"
 wait_for 30 discovering

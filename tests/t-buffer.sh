@@ -108,6 +108,35 @@ kill -TERM $tp; wait $tp; rc=$?
 exec 8>&-
 eq "SIGTERM: exit 0 and the records kept" "$rc-$(depth "$T/term.db")" "0-10"
 
+# SIGHUP: what was read is committed, the spool reopened, and the run goes
+# on (the input held open on fd 8)
+mkfifo "$T/hup.in"
+PLEXUS_QUIET= plx-buffer -d "$T/hup.db" < "$T/hup.in" > "$T/hupout" 2>"$T/huperr" & hp=$!
+exec 8>"$T/hup.in"
+gen 5 >&8
+check "before SIGHUP: the first records out" wait_for 20 sh -c "[ \$(wc -l < '$T/hupout') -eq 5 ]"
+kill -HUP $hp
+check "SIGHUP: the spool reopened" wait_for 20 grep -q "reopened spool $T/hup.db" "$T/huperr"
+gen 5 6 >&8
+check "after SIGHUP: the next records out" wait_for 20 sh -c "[ \$(wc -l < '$T/hupout') -eq 10 ]"
+exec 8>&-; wait $hp; rc=$?
+eq "after SIGHUP: exit 0 at the end of input, sequence numbers 1 to 10" \
+	"$rc-$(grep -o '^{"_plx_seq":[0-9]*' "$T/hupout" | cut -d: -f2 | tr '\n' ' ')" "0-1 2 3 4 5 6 7 8 9 10 "
+
+# the consumer gone (EPIPE): exit 74, and what it did not take stays
+gen 20000 | plx-buffer -d "$T/pipe.db" 2>"$T/pipeerr" | head -1 >/dev/null
+eq "stdout closed: exit 74" "${PIPESTATUS[1]}" 74
+check "stdout closed: said" grep -q '^plx-buffer: stdout closed: unacknowledged records stay in the spool$' "$T/pipeerr"
+acc=$(counter accepted "$T/pipe.db")
+check "stdout closed: the $acc records read stay in the spool" [ "$acc" -gt 0 -a "$(depth "$T/pipe.db")" = "$acc" ]
+
+# bad lines: at most 20 a second said, the rest as a count; all counted
+awk 'BEGIN { for (i = 0; i < 5000; i++) print "junk " i }' | plx-buffer -d "$T/junk.db" -a 2>"$T/junkerr"
+n=$(grep -c '^plx-buffer: line [0-9]*: ' "$T/junkerr")
+check "5000 bad lines: a few said ($n)" [ "$n" -ge 20 -a "$n" -lt 200 ]
+check "5000 bad lines: the others said as a count" grep -q 'more bad lines not shown' "$T/junkerr"
+eq "5000 bad lines: all counted" "$(counter rejected "$T/junk.db")" 5000
+
 # kill -9 mid-stream (the input held open on fd 8, so it cannot have
 # ended): everything committed survives and is replayed
 mkfifo "$T/k.in"
@@ -146,4 +175,12 @@ eq "--requeue-dead puts it back in the queue" "$(depth "$T/dl.db")-$(counter dea
 # usage
 plx-buffer --bogus 2>/dev/null; eq "unknown option: exit 64" $? 64
 plx-buffer -d "$S" --max-rows x 2>/dev/null; eq "bad number: exit 64" $? 64
+plx-buffer -d "$S" -a --commit-ms 1.5s --poll-ms 250ms --max-age 2h --status-interval 1m </dev/null
+eq "durations with a unit" $? 0
+plx-buffer -d "$S" --commit-ms 2x 2>/dev/null; eq "a bad duration: exit 64" $? 64
+plx-buffer -d "$S" --status --stale 2h >/dev/null; eq "--status --stale 2h: the waiting records are not stale" $? 0
+plx-buffer -d "$S" --status --stale 1ms >/dev/null; eq "--status --stale 1ms: they are" $? 1
+timeout 10 plx-buffer -d "$S" -a -f >/dev/null 2>&1; eq "-a and -f together: exit 64" $? 64
 eq "-h prints the man page synopsis" "$(plx-buffer -h | head -1 | cut -c1-30)" "usage: plx-buffer [-af] [-d sp"
+eq "-h lists the options, a line each" "$(plx-buffer -h | sed '1,/^$/d' | grep -c '^ *-')" 19
+check "-h: durations named as such" sh -c "plx-buffer -h | grep -q -- '--commit-ms DURATION'"

@@ -186,7 +186,7 @@ PYEOF
 	if [ $? -ne 0 ]; then
 		nok "overlap$seed.dbc: canmatrix failed"; sed 's/^/#   /' "$T/overlap$seed.pylog" | tail -n 5; continue
 	fi
-	can-read --status-interval 0 -d "$dbc" -r /dev/null >/dev/null 2>"$T/overlap$seed.err"
+	can-read --status-interval 0 -D "$dbc" -r /dev/null >/dev/null 2>"$T/overlap$seed.err"
 	rc=$?
 	sed -n 's/.*: signals \([A-Za-z0-9]*\) (line [0-9]*) and \([A-Za-z0-9]*\) of message \([A-Za-z0-9]*\) overlap: \([0-9]*\) bits\{0,1\} in both, from bit \([0-9]*\)$/\3 \1 \2 \4 \5/p' \
 		"$T/overlap$seed.err" | sort > "$T/overlap$seed.got"

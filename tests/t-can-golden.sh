@@ -35,7 +35,7 @@ for in in "${cases[@]}"; do
 	fi
 done
 # the same log from standard input gives the same records
-can-read --status-interval 0 -d basic.dbc -r - < dbc.log > "$T/stdin.out" 2>/dev/null
+can-read --status-interval 0 -D basic.dbc -r - < dbc.log > "$T/stdin.out" 2>/dev/null
 check "stdin (-r -) gives what the file gives" cmp -s "$T/stdin.out" dbc.out
 # --now restamps: every frame of the 2015 log is stamped with the clock
 can-read --status-interval 0 --now -r raw.log > "$T/now.out" 2>/dev/null

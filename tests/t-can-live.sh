@@ -45,7 +45,7 @@ import json, sys
 for l in open(sys.argv[1]): json.loads(l)' "$T/stall.out"
 
 # kinds of frames, a bad datagram, a DBC on the live path
-$FEED --frames "$TOP/tests/can-frames.txt" -- can-read --fd FD:vcan0 -d "$TOP/tests/golden/can/basic.dbc" \
+$FEED --frames "$TOP/tests/can-frames.txt" -- can-read --fd FD:vcan0 -D "$TOP/tests/golden/can/basic.dbc" \
 	--raw-unknown --status-interval 3600 > "$T/kinds.out" 2>"$T/kinds.err"
 has() { grep -q -- "$2" "$1"; }
 check "classic frame" has "$T/kinds.out" '"value":"DEADBEEF","timestamp":[0-9]*,"tags":{"interface":"vcan0","id":"0x123","len":"4"}'
@@ -73,21 +73,33 @@ $FEED --frames "$TOP/tests/can-frames.txt" -- can-read --fd FD --filter '123:7FF
 eq "--filter 123:7FF,#0: only id 0x123 frames" "$(grep -v -c '"id":"0x123"' "$T/filt.out")" 0
 eq "... three of them" "$(grep -c . "$T/filt.out")" 3
 
+# SIGHUP with --fd: nothing to reopen (the socket is not can-read's to
+# open): said, and the reading goes on, not a frame lost.  (Interfaces
+# closed and opened again: tests/unit/can-read/t_can_reopen.c.)
+PLEXUS_QUIET=0 $FEED --hup-after 500 --count 1000 -- can-read --fd FD --status-interval 0 \
+	> "$T/hup.out" 2>"$T/hup.err"
+eq "SIGHUP with --fd: exit 0 at the end of the stream" "$?" 0
+eq "... every frame out, from before and after it" "$(grep -c '"can.frame"' "$T/hup.out")" 1000
+check "... said" grep -q 'can-read: SIGHUP: nothing to reopen' "$T/hup.err"
+
 # SIGTERM: windows and status out, exit 0; SIGHUP does not end it
 mkfifo "$T/fifo"
-can-read -r - --interval 10 --status-interval 1 < "$T/fifo" > "$T/term.out" 2>"$T/term.err" &
+can-read -r - -i 10s --status-interval 1 < "$T/fifo" > "$T/term.out" 2>"$T/term.err" &
 p=$!
 exec 7>"$T/fifo"
 wait_for 10 grep -q frames_read "$T/term.out"          # running, handlers in place
 echo '(1436509052.000000) can0 123#01' >&7
 wait_for 10 grep -q '"gateway.can.frames_read","value":1' "$T/term.out"
 kill -HUP $p
+echo '(1436509053.000000) can0 124#02' >&7
+check "after SIGHUP the log is still read" wait_for 10 grep -q '"gateway.can.frames_read","value":2' "$T/term.out"
 kill -TERM $p
 wait $p
 eq "SIGHUP then SIGTERM: exit 0" "$?" 0
 exec 7>&-
-check "... the open interval window sent" grep -q '"value":"01"' "$T/term.out"
-eq "... and a final status" "$(grep -c '"gateway.can.frames_read","value":1' "$T/term.out" | awk '{print ($1 >= 2)}')" 1
+check "... the open interval windows sent" grep -q '"value":"01"' "$T/term.out"
+check "... both" grep -q '"value":"02"' "$T/term.out"
+eq "... and a final status" "$(grep -c '"gateway.can.frames_read","value":2' "$T/term.out" | awk '{print ($1 >= 2)}')" 1
 
 # EPIPE: the consumer exits, can-read ends with 0
 for i in $(seq 1 20000); do echo "(1436509052.000000) can0 123#0102"; done > "$T/big.log"
@@ -107,19 +119,34 @@ rc=$?
 check "--bitrate without privilege or CAN: 69 or 77 ($rc)" [ $rc -eq 69 -o $rc -eq 77 ]
 check "... with a clear message" grep -q -- '--bitrate: unable to' "$T/br.err"
 
+# old spellings work for a release, and say they are deprecated
+G=$TOP/tests/golden/can
+can-read --status-interval 0 -d "$G/basic.dbc" --replay "$G/dbc.log" > "$T/old.out" 2>"$T/old.err"
+eq "-d and --replay (deprecated): exit 0" "$?" 0
+check "... the records of -D and -r" cmp -s "$T/old.out" "$G/dbc.out"
+check "... -d said deprecated" grep -q -- 'can-read: -d is deprecated: use -D/--dbc' "$T/old.err"
+check "... --replay said deprecated" grep -q -- 'can-read: --replay is deprecated: use -r/--read' "$T/old.err"
+# the source id of the environment, as -s
+PLEXUS_SOURCE_ID=truck-9 can-read --status-interval 0 -r "$G/raw.log" > "$T/src.out"
+eq "PLEXUS_SOURCE_ID: every record's source_id" "$(grep -vc '"source_id":"truck-9"' "$T/src.out")" 0
+PLEXUS_SOURCE_ID=truck-9 can-read --status-interval 0 -s car-1 -r "$G/raw.log" > "$T/src.out"
+eq "... -s over it" "$(grep -vc '"source_id":"car-1"' "$T/src.out")" 0
+
 # usage
 can-read > /dev/null 2>&1; eq "no input: exit 64" "$?" 64
+can-read -i 2x -r x > /dev/null 2>&1; eq "-i 2x: not a duration: exit 64" "$?" 64
+can-read --signal-rate 'A=1y' -D x -r x > /dev/null 2>&1; eq "--signal-rate A=1y: exit 64" "$?" 64
 can-read --filter 12G:7FF -r x > /dev/null 2>&1; eq "bad filter: exit 64" "$?" 64
 can-read --agg max -r x > /dev/null 2>&1; eq "--agg without --interval: exit 64" "$?" 64
 can-read -r /nonexistent > /dev/null 2>&1; eq "missing log: exit 66" "$?" 66
 printf 'BO_ x\n' > "$T/bad.dbc"
-can-read -d "$T/bad.dbc" -r "$T/big.log" > /dev/null 2>"$T/dbc.err"; eq "malformed DBC: exit 65" "$?" 65
+can-read -D "$T/bad.dbc" -r "$T/big.log" > /dev/null 2>"$T/dbc.err"; eq "malformed DBC: exit 65" "$?" 65
 check "... naming file and line" grep -q "bad.dbc:1:" "$T/dbc.err"
 printf 'BO_ 256 X: 8 Y\n SG_ a : 0|8@1+ (1,0) [0|1] "" Y\n\nBA_DEF_ BO_ "A" INT 0 1;\nBA_DEFX_ BO_ "B" INT 0 1;\n' \
 	> "$T/kw.dbc"
-can-read -d "$T/kw.dbc" -r "$T/big.log" > /dev/null 2>"$T/kw.err"; eq "unknown DBC keyword: exit 65" "$?" 65
+can-read -D "$T/kw.dbc" -r "$T/big.log" > /dev/null 2>"$T/kw.err"; eq "unknown DBC keyword: exit 65" "$?" 65
 check "... naming it and its line" grep -q "kw.dbc:5: expected a DBC keyword .*, found 'BA_DEFX_'" "$T/kw.err"
 printf 'BO_ 291 X: 2 Y\n SG_ a : 7|8@0+ (1,0) [0|1] "" Y\n SG_ b : 4|8@1+ (1,0) [0|1] "" Y\n' > "$T/ov.dbc"
-can-read -d "$T/ov.dbc" -r "$T/big.log" > "$T/ov.out" 2>"$T/ov.err"; eq "overlapping signals: read all the same" "$?" 0
+can-read -D "$T/ov.dbc" -r "$T/big.log" > "$T/ov.out" 2>"$T/ov.err"; eq "overlapping signals: read all the same" "$?" 0
 check "... a warning naming both, the message and the line" \
 	grep -q "ov.dbc:3: signals a (line 2) and b of message X overlap: 4 bits in both, from bit 4" "$T/ov.err"

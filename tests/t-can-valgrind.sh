@@ -20,7 +20,7 @@ set +f
 eq "valgrind clean on every golden log" "$fails" 0
 grep '^==' "$T/vg.golden" | head -10 | sed 's/^/#   /'
 
-$PY "$TOP/tests/can-feed.py" --frames "$TOP/tests/can-frames.txt" -- $VG $B --fd FD -d basic.dbc --raw-unknown \
+$PY "$TOP/tests/can-feed.py" --frames "$TOP/tests/can-frames.txt" -- $VG $B --fd FD -D basic.dbc --raw-unknown \
 	--on-change --status-interval 1 > "$T/kinds.out" 2>"$T/vg.kinds"
 eq "live path, every kind of frame and a DBC: clean" "$?" 0
 grep '^==' "$T/vg.kinds" | head -10 | sed 's/^/#   /'

@@ -61,6 +61,18 @@ check "s6 service directories" test -x /usr/share/plexus-gateway/s6/plexus-uploa
 	-f /usr/share/plexus-gateway/s6/plexus.sh
 check "examples" test -f /usr/share/doc/plexus-gateway/examples/plexus-modbus -a \
 	-f /usr/share/doc/plexus-gateway/examples/upload.env
+# plx-command: its files, and libwebsockets' libuv plugin (a Depends:
+# dlopen'd, not found by shlibs) loads as the plexus user
+check "plx-command, its pages, unit, s6 directory and example commands" test -x /usr/bin/plx-command -a \
+	-f /usr/share/man/man1/plx-command.1.gz -a -f /usr/share/man/man5/plx-command.conf.5.gz -a \
+	-f /lib/systemd/system/plexus-command.service -a -x /usr/share/plexus-gateway/s6/plexus-command/run -a \
+	-x /usr/share/doc/plexus-gateway/examples/commands/save_setting -a \
+	-f /usr/share/doc/plexus-gateway/examples/commands/save_setting.json
+eq "/etc/plexus/commands: root's, nobody else writes" "$(stat -c '%U:%G %a' /etc/plexus/commands)" "root:root 755"
+check "plx-command --check takes the example commands" sh -c "/usr/bin/plx-command --check -C /usr/share/doc/plexus-gateway/examples/commands >/dev/null"
+PLEXUS_API_KEY=plx_x timeout -s TERM 3 setpriv --reuid=plexus --regid=plexus --init-groups env HOME=/var/lib/plexus \
+	/usr/bin/plx-command -C /usr/share/doc/plexus-gateway/examples/commands -u ws://127.0.0.1:9 >/dev/null 2>"$T/cmd.err"
+check "plx-command runs as plexus on libwebsockets' libuv loop (tries to connect)" grep -q 'unable to connect' "$T/cmd.err"
 check "system user plexus, no login" sh -c 'getent passwd plexus | grep -q ":/var/lib/plexus:/usr/sbin/nologin$"'
 uid=$(id -u plexus)
 check "plexus is a system user (uid $uid < 1000)" test "$uid" -lt 1000

@@ -13,7 +13,7 @@ for t in "$TOP"/bin/*; do
 	eq "$n -h matches the SYNOPSIS of $n(1)" "$use" "$syn"
 	# every option -h lists (a line each, after the synopsis) is in the page
 	page_text=$(MANWIDTH=250 man -l "$page" 2>/dev/null)
-	missing=$("$t" -h | sed '1,/^$/d' | grep -oE '^  (-[a-zA-Z0-9], )?--?[a-zA-Z0-9][a-z0-9-]*' |
+	missing=$("$t" -h | sed '1,/^$/d' | grep -oE '^ +(-[a-zA-Z0-9], )?--?[a-zA-Z0-9][a-z0-9-]*' |
 		grep -oE -- '--?[a-zA-Z0-9][a-z0-9-]*$' | while read -r o; do
 			printf '%s\n' "$page_text" | grep -q -- "$o" || printf '%s ' "$o"; done)
 	eq "every option $n -h lists is in $n(1)" "$missing" ""

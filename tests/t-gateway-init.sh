@@ -82,3 +82,9 @@ check "a prompt asks for the key" wait_for 10 sh -c "tmux -L plx$$ capture-pane 
 tmux -L "plx$$" send-keys plx_typed_secret Enter
 check "the key is written" wait_for 10 sh -c "grep -q plx_typed_secret '$cf'"
 check "... and was never shown on the terminal" sh -c "! tmux -L plx$$ capture-pane -p | grep -q plx_typed"
+
+# plx-upload says when the source id is a name many machines have
+gen 1 | PLEXUS_SOURCE_ID=raspberrypi PLEXUS_API_KEY=plx_user_key plx-upload --status-interval 0 2>"$T/rp.err"
+check "plx-upload warns about source id raspberrypi" grep -q 'source id "raspberrypi" is a name many machines have' "$T/rp.err"
+gen 1 | PLEXUS_SOURCE_ID=truck-7 PLEXUS_API_KEY=plx_user_key plx-upload --status-interval 0 2>"$T/t7.err"
+check "... and not about truck-7" sh -c "! grep -q 'many machines' '$T/t7.err'"

@@ -59,7 +59,7 @@ arrived() { grep -q "\"metric\": *\"gateway.$1\"" "$T/h.store" 2>/dev/null; }
 all_arrived() { for m in $health; do arrived "$m" || return 1; done; }
 mkfifo "$T/h.in"
 timeout 60 plx-buffer -d "$H" --status-interval 1 < "$T/h.in" |
-	timeout 60 plx-upload -d "$H" --status-interval 1 -t 100 2>"$T/h.err" & hp=$!
+	timeout 60 plx-upload -d "$H" --status-interval 1 --batch-ms 100 2>"$T/h.err" & hp=$!
 exec 8>"$T/h.in"
 gen 50 >&8
 wait_for 20 all_arrived

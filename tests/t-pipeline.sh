@@ -30,7 +30,7 @@ kill "$PID_f"
 start_server k --key plx_test --faults '[{"delay":0.2},{"delay":0.2},{"delay":0.2},{"delay":0.2},{"delay":0.2},{"delay":0.2}]'
 S=$T/k.db
 gen 50000 | plx-buffer -d "$S" -a
-plx-buffer -d "$S" -f | plx-upload -d "$S" $UP -n 1000 2>/dev/null & p=$!
+plx-buffer -d "$S" -f | plx-upload -d "$S" $UP --batch-points 1000 2>/dev/null & p=$!
 check "the uploader delivers (1000 points and more)" wait_for 20 sh -c "[ \$(cat '$T/k.store' 2>/dev/null | wc -l) -gt 1000 ]"
 pkill -9 -f "plx-upload -d $S"; pkill -f "plx-buffer -d $S -f"; wait $p 2>/dev/null
 part=$(grep -c . "$T/k.store")
@@ -103,7 +103,7 @@ eq "two writers, one drainer: all 40000 delivered, spool empty" "$(missing "$T/g
 # --overflow block: a small spool never drops, the writer waits
 : > "$T/g.store"
 S=$T/blk.db
-gen 20000 | plx-buffer -d "$S" --max-rows 500 --overflow block | plx-upload -d "$S" $UP -n 200 2>/dev/null
+gen 20000 | plx-buffer -d "$S" --max-rows 500 --overflow block | plx-upload -d "$S" $UP --batch-points 200 2>/dev/null
 eq "block policy: all 20000 delivered, 0 dropped" "$(missing "$T/g.store" 20000)-$(counter dropped)" "0-0"
 
 # the sequence key never reaches the server, wherever it stands in the line

@@ -82,6 +82,28 @@ eq "every serial record arrived" "$(grep '"sysd.serial"' "$T/s.store" | wc -l)" 
 depth=$(PLEXUS_BUFFER="$R/state/plexus/spool.db" plx-buffer --status | awk '$1 == "depth" { print $2 }')
 check "nothing left in the spool but what was in flight at the stop" test "$depth" -le 10
 
+# plexus-command.service: the downlink, with the credential's key, its
+# commands from /etc/plexus/commands, its health records into the spool
+if want_py websockets; then
+	. "$TOP/tests/command-lib.sh"
+	gw c --protocol 1 --key plx_from_credential
+	cmd_dir "$R/etc/commands"
+	mkcmd "$R/etc/commands" ping_unit '{}' 'echo "{\"pong\":true}"'
+	printf 'PLEXUS_GATEWAY_WS_URL=%s\nPLEXUS_SOURCE_ID=sysd-cmd\n' "$WS_c" > "$R/etc/command.env"
+	# its health records every second rather than every minute
+	sed 's/--status-interval 60 /--status-interval 1s /' "$U/plexus-command.service" > "$T/plexus-command.service"
+	setsid "$TOP/tests/systemd-exec.sh" "$T/plexus-command.service" "" "$R" 2>"$T/command.err" &
+	PID_command=$!; _pids="$_pids $!"
+	check "plexus-command.service: authenticated with the credential's key" wait_for 20 connected "$GW_c" sysd-cmd
+	push "$GW_c" sysd-cmd ping_unit '{}' run_id=r-unit >/dev/null
+	check "plexus-command.service: a command runs, its result comes back" \
+		wait_for 10 saw "$T/c.rec" '"run_id": "r-unit", "seq": 3, "state": "succeeded", "result": \{"pong": true\}'
+	check "its health records reach the spool (plx-buffer -a)" wait_for 10 sh -c \
+		"sqlite3 '$R/state/plexus/spool.db' 'select data from records' | grep -q '\"gateway.command.succeeded\",\"value\":1'"
+	stop_unit command
+	eq "plexus-command.service stops with status 0" $? 0
+fi
+
 # pipefail: a reader's usage error is the unit's exit status (64: no restart)
 echo 'ARGS="--no-such-option"' > "$R/etc/serial-read@bad.env"
 run_unit bad plexus-serial-read@.service bad

@@ -74,14 +74,15 @@ start_server h --key plx_one --key plx_two
 printf 'plx_one\n' >"$T/hkey"; chmod 600 "$T/hkey"
 mkfifo "$T/h.in"
 # (the binary itself, not the timeout wrapper, so that $! is its pid)
-"$BIN/plx-upload" -k "$T/hkey" -t 100 $UP <"$T/h.in" 2>"$T/h.err" &
+PLEXUS_QUIET= "$BIN/plx-upload" -k "$T/hkey" --batch-ms 100 $UP <"$T/h.in" 2>"$T/h.err" &
 pid=$!
 exec 7>"$T/h.in"
 gen 5 >&7
 check "SIGHUP: the first 5 delivered with the old key" wait_for 20 sh -c "[ \$(grep -c . '$T/h.store') -eq 5 ]"
 printf 'plx_two\n' >"$T/hkey"
 kill -HUP $pid
-sleep 1    # (nothing says when the key was read again: time to take the signal)
+check "SIGHUP: the key read again" wait_for 20 grep -q "API key changed, read from $T/hkey" "$T/h.err"
+check "SIGHUP: still running" kill -0 $pid
 keys '{"remove":["plx_one"]}'
 gen 5 6 >&7
 exec 7>&-

@@ -28,7 +28,7 @@ bursts() {
 
 # By points.
 fresh
-gen 1000 | plx-upload -n 100
+gen 1000 | plx-upload --batch-points 100
 eq "points: exit 0" $? 0
 eq "points: 10 requests of 100" "$(stat requests) $(stat max_points_in_request)" "10 100"
 eq "points: every record stored once" "$(values "$T/s.store" | tr '\n' ' ')" "$(all 1000)"
@@ -44,16 +44,16 @@ eq "default: 5000 points a request" "$(stat requests) $(stat max_points_in_reque
 
 # By bytes: about 80 bytes a record, 4 KiB bodies.
 fresh
-gen 1000 | plx-upload -b 4k
+gen 1000 | plx-upload --batch-bytes 4k
 n=$(stat requests) max=$(stat max_decoded_bytes)
 check "bytes: no body over 4096 bytes ($max)" [ "$max" -le 4096 ]
 check "bytes: bodies filled close to the limit ($max)" [ "$max" -gt 3800 ]
 check "bytes: about 1000 * 80 / 4096 requests ($n)" [ "$n" -ge 19 -a "$n" -le 25 ]
 eq "bytes: every record stored" "$(values "$T/s.store" | wc -l)" 1000
 
-# By time: a batch leaves -t ms after its first record, full or not.
+# By time: a batch leaves --batch-ms after its first record, full or not.
 fresh
-bursts 3 -t 300
+bursts 3 --batch-ms 300ms
 eq "time: exit 0" $? 0
 eq "time: 2 requests" "$(stat requests)" 2
 eq "time: all 6 stored" "$(values "$T/s.store" | tr '\n' ' ')" "$(all 6)"
@@ -83,7 +83,7 @@ sed 's/^{"_plx_seq":[0-9]*,/{/; s/}$/,"source_id":"gw-1"}/' "$T/seq.in" | sed 's
 check "seq: records stored exactly as read, source_id from -s" cmp -s "$T/want" "$T/s.store"
 eq "seq without a spool: warned once" "$(grep -c 'cannot be acknowledged' "$T/err")" 1
 
-# -t 0: whatever has arrived goes at once.
+# --batch-ms 0: whatever has arrived goes at once.
 fresh
-bursts 2 -t 0
-eq "-t 0: one request per burst" "$(stat requests)" 2
+bursts 2 --batch-ms 0
+eq "--batch-ms 0: one request per burst" "$(stat requests)" 2

@@ -7,16 +7,19 @@ plx-upload() { timeout 20 "$BIN/plx-upload" "$@"; }
 
 man=$TOP/cmd/plx-upload/plx-upload.1
 
-# -h prints exactly the man page's SYNOPSIS (fonts and \- taken off).
+# -h prints exactly the man page's SYNOPSIS (fonts and \- taken off),
+# then a line for each option.
 syn=$(sed -n '/^\.SH SYNOPSIS/,/^\.SH /p' "$man" | grep -v '^\.' | sed 's/\\f[BIRP]//g; s/\\-/-/g' | tr -s ' \n' ' ')
-use=$(plx-upload -h | sed 's/^usage: //' | tr -s ' \n' ' ')
+use=$(plx-upload -h | sed '/^$/,$d; s/^usage: //' | tr -s ' \n' ' ')
 eq "-h matches the man page SYNOPSIS" "$use" "$syn"
 plx-upload -h >/dev/null; eq "-h exits 0" $? 0
 eq "--version" "$(plx-upload --version)" "plx-upload $(sed -n 's/^VERSION *= *//p' "$TOP/config.mk")"
 # Every long option of the program is documented.
 sed 's/\\-/-/g; s/\\f[BIRP]//g' "$man" >"$T/man.txt"
 missing=
-for o in $(plx-upload -h | grep -o -- '-[a-z-]*' | sort -u); do
+opts=$(plx-upload -h | sed '1,/^$/d' | grep -oE '^ +(-[a-zA-Z], )?--?[a-z][a-z-]*' | grep -oE -- '--?[a-z][a-z-]*')
+check "-h lists the options" [ "$(echo $opts | wc -w)" -ge 20 ]
+for o in $opts; do
 	grep -q -- "^\.[BT].*$o" "$T/man.txt" || missing="$missing $o"
 done
 eq "man page documents every option of -h" "$missing" ""
@@ -40,12 +43,37 @@ PLEXUS_API_KEY=plx_good plx-upload --api-key <"$T/in" 2>/dev/null; eq "no --api-
 eq "nothing reached the server" "$(stats | grep -o '"requests":[0-9]*')" '"requests":0'
 
 # Bad values: usage errors, before anything is read.
-for args in "-n 0" "-n 10001" "-b 100" "-b 6M" "-z 10" "-t x" "-s Bad_Source" "--backoff 0" "extra"; do
+for args in "--batch-points 0" "--batch-points 10001" "--batch-bytes 100" "--batch-bytes 6M" "-z 10" \
+	"--batch-ms x" "--timeout 1x" "--clock-warn -1" "-s Bad_Source" "--backoff 0" "-n 0" "-t x" "extra"; do
 	PLEXUS_API_KEY=plx_good plx-upload $args <"$T/in" 2>/dev/null; rc=$?
 	eq "bad usage ($args): exit 64" $rc 64
 done
 PLEXUS_API_KEY=plx_good plx-upload -u ftp://example.com <"$T/in" 2>/dev/null; eq "ftp:// gateway: exit 78" $? 78
 PLEXUS_API_KEY=plx_good plx-upload --dead-letter /nonexistent/dir/f <"$T/in" 2>/dev/null; eq "dead-letter file not creatable: exit 73" $? 73
+
+# The old spellings of the batch options (and --source, --gzip-level)
+# still work for a release, and each says once that it is deprecated.
+curl -s -X POST "$PLEXUS_GATEWAY_URL/_control/reset_stats" >/dev/null
+: >"$T/s.store"
+gen 10 | PLEXUS_API_KEY=plx_good plx-upload -n 4 -b 2k -t 50 --gzip-level 1 --source old-style 2>"$T/err"; rc=$?
+eq "deprecated spellings: exit 0, all delivered" "$rc-$(values "$T/s.store" | wc -l)" "0-10"
+eq "deprecated -n 4: 3 requests, 4 points at most" \
+	"$(stats | grep -o '"requests":[0-9]*')-$(stats | grep -o '"max_points_in_request":[0-9]*')" \
+	'"requests":3-"max_points_in_request":4'
+eq "deprecated --source: the envelope's source id" "$(grep -c '"source_id":"old-style"' "$T/s.store")" 10
+for o in "-n/--points is deprecated: use --batch-points" "-b/--bytes is deprecated: use --batch-bytes" \
+	"-t is deprecated: use --batch-ms" "--gzip-level is deprecated: use -z/--gzip" \
+	"--source is deprecated: use -s/--source-id"; do
+	eq "said once: $o" "$(grep -c -- "^plx-upload: $o\$" "$T/err")" 1
+done
+eq "nothing else said" "$(wc -l <"$T/err")" 5
+# the new ones, with durations
+: >"$T/s.store"
+gen 10 | PLEXUS_API_KEY=plx_good plx-upload --batch-points 5 --batch-bytes 4k --batch-ms 0.5s -z 1 \
+	--timeout 5s --connect-timeout 2s --backoff 100ms --backoff-max 1m --auth-retry 1m --clock-warn 2m \
+	--status-interval 1h -s new-style 2>"$T/err"; rc=$?
+eq "new spellings and durations: exit 0, delivered, nothing said" \
+	"$rc-$(grep -c '"source_id":"new-style"' "$T/s.store")-$(wc -c <"$T/err")" "0-10-0"
 
 # Where the key comes from: env, -k file (wins over env), config.json.
 PLEXUS_API_KEY=plx_good plx-upload <"$T/in"; eq "key from PLEXUS_API_KEY: exit 0" $? 0
@@ -95,6 +123,18 @@ done
 eq "garbage: one line per bad line, plus the summary" "$(wc -l <"$T/err")" 9
 check "garbage: summary counts 8 rejected" grep -q "5 records delivered.* 8 lines rejected" "$T/err"
 check "overlong line named as such" grep -q "line 9: longer than 65536 bytes" "$T/err"
+
+# A flood of junk on stdin (issue 20): at most 20 lines a second on
+# stderr, the others said as a count; every one counted.
+awk 'BEGIN { for (i = 0; i < 20000; i++) print "junk " i }' >"$T/junk"
+gen 3 >>"$T/junk"
+: >"$T/s.store"
+PLEXUS_QUIET= PLEXUS_API_KEY=plx_good plx-upload <"$T/junk" 2>"$T/err"; rc=$?
+n=$(grep -c '^plx-upload: line [0-9]*: ' "$T/err")
+eq "20000 junk lines: exit 0, the 3 records delivered" "$rc-$(values "$T/s.store" | wc -l)" "0-3"
+check "20000 junk lines: a few said ($n)" [ "$n" -ge 20 -a "$n" -lt 200 ]
+check "20000 junk lines: the others said as a count" grep -q 'more bad lines not shown$' "$T/err"
+check "20000 junk lines: all counted" grep -q "3 records delivered.* 20000 lines rejected" "$T/err"
 
 # An envelope source id the server would refuse: records need their own.
 : >"$T/s.store"

@@ -12,7 +12,7 @@ fresh() { curl -s -X POST "$PLEXUS_GATEWAY_URL/_control/reset_stats" >/dev/null;
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 all1000=$(seq 1000 | tr '\n' ' ')
 # up [ARGS]: 1000 records in two batches of 500, quick retries.
-up() { gen 1000 | plx-upload -n 500 --backoff 10 --backoff-max 100 --timeout 1000 "$@" 2>"$T/err"; }
+up() { gen 1000 | plx-upload --batch-points 500 --backoff 10 --backoff-max 100 --timeout 1000 "$@" 2>"$T/err"; }
 
 for f in '{"status":500}' '{"status":502}' '{"status":503}' '{"status":408}' '{"status":429}' \
          '{"status":302}' '{"reset":true}'; do

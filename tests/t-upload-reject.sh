@@ -15,7 +15,7 @@ want=$(seq 999 | grep -vx -e 37 -e 500 | tr '\n' ' ')
 
 # One bad record in a batch of 400.
 fresh
-gen 400 | plx-upload -n 400 --dead-letter "$T/dead" 2>"$T/err"; rc=$?
+gen 400 | plx-upload --batch-points 400 --dead-letter "$T/dead" 2>"$T/err"; rc=$?
 eq "one bad record: exit 0" $rc 0
 eq "one bad record: the other 399 delivered once" "$(values "$T/s.store" | cksum)|$(wc -l <"$T/s.store")" \
 	"$(seq 400 | grep -vx 37 | cksum)|399"
@@ -34,7 +34,7 @@ eq "bisection: last of 64 found in 8 requests" "$(stat requests) $(values "$T/de
 
 # Two bad records, three batches, no dead-letter file: said on stderr.
 fresh
-gen 999 | plx-upload -n 400 2>"$T/err"; rc=$?
+gen 999 | plx-upload --batch-points 400 2>"$T/err"; rc=$?
 eq "two bad records: exit 0" $rc 0
 eq "two bad records: the others delivered once" "$(values "$T/s.store" | cksum)|$(wc -l <"$T/s.store")" "$(echo "$want" | tr ' ' '\n' | grep . | cksum)|997"
 eq "two bad records: two stderr lines" "$(wc -l <"$T/err")" 2
@@ -45,12 +45,30 @@ fresh
 gen 1 1000 | plx-upload --dead-letter "$T/dead1" 2>"$T/err"
 eq "a lone bad record: one request, a dead letter" "$(stat requests) $(values "$T/dead1")" "1 1000"
 
+# SIGHUP reopens the dead-letter file: moved away (log rotation), the file
+# at its path takes the records refused after it.  The input is a fifo held
+# open on fd 7.
+fresh
+rm -f "$T/h.in"; mkfifo "$T/h.in"
+PLEXUS_QUIET= "$BIN/plx-upload" --batch-ms 0 --dead-letter "$T/hdead" <"$T/h.in" 2>"$T/h.err" & pid=$!
+exec 7>"$T/h.in"
+gen 1 37 >&7
+check "before SIGHUP: the refused record in the dead-letter file" wait_for 20 test -s "$T/hdead"
+mv "$T/hdead" "$T/hdead.1"
+kill -HUP $pid
+check "SIGHUP: said" wait_for 20 grep -q "SIGHUP: reading the API key again, reopening the dead-letter file" "$T/h.err"
+gen 1 500 >&7
+check "after SIGHUP: the next one in a new file at the path" wait_for 20 test -s "$T/hdead"
+exec 7>&-
+wait $pid
+eq "after SIGHUP: exit 0, one dead letter in each file" "$?-$(values "$T/hdead.1")-$(values "$T/hdead")" "0-37-500"
+
 # From a spool: the refused rows move to the spool's dead letters, the rest
 # are acknowledged; requeued, they go again once the server takes them.
 S=$T/spool.db
 fresh
 gen 999 | plx-buffer -a -d "$S"
-plx-buffer -d "$S" </dev/null | plx-upload -d "$S" -n 999 --dead-letter "$T/dead2" 2>"$T/err"; rc=$?
+plx-buffer -d "$S" </dev/null | plx-upload -d "$S" --batch-points 999 --dead-letter "$T/dead2" 2>"$T/err"; rc=$?
 eq "spool: exit 0" $rc 0
 eq "spool: the others delivered" "$(values "$T/s.store" | tr '\n' ' ')" "$want"
 st=$(plx-buffer -d "$S" --status)

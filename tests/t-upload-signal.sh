@@ -71,3 +71,18 @@ eq "hung request: nothing acknowledged" "$(counter acked)-$(counter depth)" "0-1
 # The server did keep them: replaying gives duplicates of that batch, no loss.
 plx-buffer -d "$S" </dev/null | "$UP" -d "$S" 2>/dev/null
 eq "replayed after the stop: spool empty" "$(counter depth)" 0
+
+# One SIGTERM during a request that never gets an answer: it is not lost,
+# and the run ends when the request's own --timeout does, no later.  Not
+# acknowledged.
+S=$T/h2.db
+gen 100 | plx-buffer -a -d "$S"
+curl -s -X POST "$PLEXUS_GATEWAY_URL/_control/reset_stats" >/dev/null
+faults '[{"hang":true}]'
+plx-buffer -d "$S" </dev/null | "$UP" -d "$S" --timeout 2s 2>/dev/null &
+pid=$!
+check "a request hangs (--timeout 2s)" wait_for 20 hung
+stop $pid TERM
+eq "hung request, one SIGTERM: exit 0" $rc 0
+check "hung request, one SIGTERM: over with the request's time-out ($took ms)" [ "$took" -lt 3500 ]
+eq "hung request, one SIGTERM: nothing acknowledged" "$(counter acked)-$(counter depth)" "0-100"

@@ -41,7 +41,7 @@ url=https://127.0.0.1:$(cat s.port)
 refused "unknown CA" s.store "certificate" -u "$url"
 refused "another CA" s.store "certificate" -u "$url" --cacert other.pem
 
-gen 1000 | plx-upload -u "$url" --cacert ca.pem -n 250
+gen 1000 | plx-upload -u "$url" --cacert ca.pem --batch-points 250
 eq "--cacert: exit 0" $? 0
 eq "--cacert: all delivered" "$(values s.store | wc -l)" 1000
 eq "--cacert: one TLS connection kept alive" "$(stats_tls() { curl -s --cacert ca.pem "$url/_control/stats"; }; stats_tls | grep -o '"keepalive_reuses":[0-9]*')" '"keepalive_reuses":3'

@@ -1,12 +1,12 @@
 /* ble-read: what the files of the tool share (the decoders have decode.h).
  *
  *   main.c     options and environment -> struct ble_opts
- *   keyfile.c  BTHome bindkeys: -k MAC=KEY, --keys FILE
+ *   keyfile.c  BTHome bindkeys: --bind-key MAC=KEY, --keys FILE
  *   dev.c      the device table: bounded, keyed by BlueZ object path; names (slugs)
  *   bluez.c    BlueZ over D-Bus: objects, signals, adapter, discovery
  *   gattread.c --gatt: connect, read the ESS characteristics, disconnect
  *   emit.c     filters, metric names, records, status records
- *   loop.c     the event loop: the bus, stdout, timers, signals
+ *   loop.c     the bus, timers and signals as callbacks of lib/loop
  *
  * One struct app holds the state of a run; every function gets it. */
 #ifndef BLE_H
@@ -17,7 +17,7 @@
 #include <systemd/sd-bus.h>
 
 #include "decode.h"
-#include "out.h"
+#include "log.h"
 #include "recs.h"
 
 #define BLE_PATH_MAX   64     /* /org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF is 37 */
@@ -40,7 +40,8 @@ struct ble_opts {
 	const char *adapter;        /* "hci0", or NULL: the first one BlueZ lists */
 	const char *prefix;         /* metric name prefix */
 	int prefix_set;             /* -p given (per-device mode names) */
-	const char *source_id;      /* records' source_id, or NULL */
+	const char *source_id;      /* records' source_id (-s, PLEXUS_SOURCE_ID), or NULL */
+	struct plx_tags tags;       /* -T: on every record */
 	int per_device;             /* --source-per-device: source_id = slug */
 	const char *name_filter;    /* substring of the name, case ignored, or NULL */
 	char (*macs)[18];           /* the allowlist, upper case */
@@ -49,12 +50,12 @@ struct ble_opts {
 	int nuuids;
 	int rssi_min, has_rssi_min; /* dBm */
 	int keep_unknown;           /* --unknown */
-	int scan_s;                 /* 0: continuous, else seconds of scanning per interval */
-	int interval_s;             /* scan period (with scan_s) and GATT read period */
+	int64_t scan_ms;            /* 0: continuous, else ms of scanning per interval */
+	int64_t interval_ms;        /* scan period (with scan_ms) and GATT read period */
 	int gatt;                   /* --gatt */
-	int status_s;               /* 0: no status records */
-	int max_devices;
-	size_t out_max;             /* bytes queued on stdout before records drop */
+	int64_t status_ms;          /* 0: no status records */
+	int64_t max_devices;
+	int64_t out_max;            /* bytes queued on stdout before records drop */
 	struct ble_key *keys;
 	int nkeys;
 	struct ble_alias *aliases;
@@ -103,10 +104,15 @@ struct adapter {
 	int64_t retry_at;           /* monotonic ms: next try after a failure, 0 */
 };
 
+struct plx_loop;
+
 struct app {
 	const struct ble_opts *o;
 	sd_bus *bus;
-	struct plx_out out;
+	struct plx_loop *l;         /* its stdout queue takes the records */
+	int bus_watch;              /* the bus's lib/loop watch */
+	int bus_more;               /* messages left after a batch */
+	int64_t bus_due;            /* sd-bus's deadline (monotonic ms), or -1 */
 	struct plx_recs recs;
 	struct devtab tab;
 	struct counters n;
@@ -114,12 +120,11 @@ struct app {
 	int bluez_up;               /* org.bluez has an owner */
 	int bluez_seen;             /* ... had one before: a return is a restart */
 	int scanning;               /* in a scan window (always, when continuous) */
-	int64_t scan_next;          /* monotonic ms: next window start or end */
+	int64_t scan_start;         /* monotonic ms: the window's start */
+	int64_t scan_next;          /* ... and the next window start or end */
+	int scan_timer;             /* its lib/loop timer */
 	int gatt_busy;              /* slot being read over GATT, -1 */
-	int stop;                   /* 0, or the exit status + 0x100 */
-	int64_t warn_second;        /* rate limit of warnings about input */
-	int nwarn;
-	unsigned long suppressed;
+	struct plx_ratelim rl;      /* warnings about what devices send */
 };
 
 /* keyfile.c */
@@ -131,7 +136,7 @@ const char *keys_find(const struct ble_opts *o, const char *mac);
 void keys_wipe(struct ble_opts *o);
 
 /* dev.c */
-int devtab_init(struct devtab *t, int max);
+void devtab_init(struct devtab *t, int max);
 void devtab_free(struct devtab *t);
 struct dev *dev_find(struct devtab *t, const char *path);
 /* Finds or adds (evicting the device unseen longest); NULL when path is
@@ -150,8 +155,6 @@ void emit_adv(struct app *a, struct dev *d, const struct ble_adv *adv, int had_d
 void emit_gatt(struct app *a, struct dev *d, const struct ble_reading *r);
 void emit_status(struct app *a);
 void emit_flush(struct app *a);
-void input_warn(struct app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void warn_tick(struct app *a);
 int uuid_norm(const char *in, char out[BLE_UUID_LEN]);
 
 /* bluez.c */
@@ -167,6 +170,7 @@ void gatt_forget(struct app *a, struct dev *d);
 
 /* loop.c */
 int run(const struct ble_opts *o);
+/* The bus failed (r: -errno): said; the run ends with EX_UNAVAILABLE. */
 void app_fatal_bus(struct app *a, int r, const char *what);
 
 #endif

@@ -184,7 +184,7 @@ device(struct app *a, const char *path, sd_bus_message *m, int decode)
 	int added;
 
 	if (each_prop(a, m, &p, dev_prop) < 0) {
-		input_warn(a, "%s: Device1 properties not understood", path);
+		plx_warn_limited(&a->rl, "%s: Device1 properties not understood", path);
 		return -1;
 	}
 	if (!(d = dev_get(a, path, &added)))
@@ -321,7 +321,7 @@ on_added(sd_bus_message *m, void *u, sd_bus_error *e)
 	const char *path;
 
 	if (sd_bus_message_read(m, "o", &path) < 0 || object(ble_app, path, m, 1) < 0)
-		input_warn(ble_app, "InterfacesAdded not understood");
+		plx_warn_limited(&ble_app->rl, "InterfacesAdded not understood");
 	return 0;
 }
 
@@ -399,7 +399,7 @@ on_objects(sd_bus_message *m, void *u, sd_bus_error *e)
 	while (sd_bus_message_enter_container(m, 'e', "oa{sa{sv}}") > 0) {
 		if (sd_bus_message_read(m, "o", &path) < 0 || object(a, path, m, 0) < 0 ||
 		    sd_bus_message_exit_container(m) < 0) {
-			input_warn(a, "GetManagedObjects reply not understood");
+			plx_warn_limited(&a->rl, "GetManagedObjects reply not understood");
 			return 0;
 		}
 	}

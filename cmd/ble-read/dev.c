@@ -26,7 +26,7 @@ hash(const char *s)
 	return h;
 }
 
-int
+void
 devtab_init(struct devtab *t, int max)
 {
 	int i;
@@ -34,14 +34,11 @@ devtab_init(struct devtab *t, int max)
 	memset(t, 0, sizeof *t);
 	for (t->nbucket = 16; t->nbucket < 2u * (unsigned)max; t->nbucket <<= 1)
 		;
-	t->d = calloc((size_t)max, sizeof *t->d);
-	t->bucket = malloc(t->nbucket * sizeof *t->bucket);
-	if (!t->d || !t->bucket)
-		return -1;
+	t->d = plx_xcalloc((size_t)max, sizeof *t->d);
+	t->bucket = plx_xmalloc(t->nbucket * sizeof *t->bucket);
 	for (i = 0; i < (int)t->nbucket; i++)
 		t->bucket[i] = -1;
 	t->max = max;
-	return 0;
 }
 
 void

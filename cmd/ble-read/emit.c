@@ -18,16 +18,15 @@
  * its unknown data comes as hex too): a street of phones with random
  * addresses does not reach the stream. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ble.h"
 #include "clock.h"
 #include "log.h"
+#include "loop.h"
 
 #define MAXR        64     /* readings of one advertisement */
-#define WARN_PER_S  20     /* stderr lines about bad input, per second */
 
 /* "181a", "0x181A", "0000181a-0000-1000-8000-00805f9b34fb" or any 128-bit
  * UUID -> 128-bit lower case; -1 when it is none of these. */
@@ -57,38 +56,6 @@ uuid_norm(const char *in, char out[BLE_UUID_LEN])
 		if (out[i] >= 'A' && out[i] <= 'F')
 			out[i] = (char)(out[i] - 'A' + 'a');
 	return 0;
-}
-
-/* Warnings about what devices send, at most WARN_PER_S a second. */
-void
-warn_tick(struct app *a)
-{
-	int64_t sec = plx_mono_ms() / 1000;
-
-	if (sec != a->warn_second) {
-		if (a->suppressed)
-			plx_warn("%lu more warnings about devices not shown", a->suppressed);
-		a->warn_second = sec;
-		a->nwarn = 0;
-		a->suppressed = 0;
-	}
-}
-
-void
-input_warn(struct app *a, const char *fmt, ...)
-{
-	char s[400];
-	va_list ap;
-
-	warn_tick(a);
-	if (a->nwarn++ >= WARN_PER_S) {
-		a->suppressed++;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(s, sizeof s, fmt, ap);
-	va_end(ap);
-	plx_warn("%s", s);
 }
 
 /* The flags that depend on the options and the name: called when a device
@@ -123,7 +90,7 @@ put(struct app *a, struct dev *d, const char *reading, int idx, const struct ble
     const char *unit, double v, int64_t ts)
 {
 	const struct ble_opts *o = a->o;
-	struct plx_tags t = { 0 };
+	struct plx_tags t = o->tags;
 	char name[PLX_NAME_MAX + 64], rn[48], err[160];
 	int rc;
 
@@ -142,7 +109,7 @@ put(struct app *a, struct dev *d, const char *reading, int idx, const struct ble
 	    (r && plx_tags_add(&t, "format", r->format, err, sizeof err) < 0) ||
 	    (unit && *unit && plx_tags_add(&t, "unit", unit, err, sizeof err) < 0)) {
 		a->n.rejected++;
-		input_warn(a, "%s: %s", d->addr, err);
+		plx_warn_limited(&a->rl, "%s: %s", d->addr, err);
 		return -1;
 	}
 	if (r && r->is_text)
@@ -151,7 +118,7 @@ put(struct app *a, struct dev *d, const char *reading, int idx, const struct ble
 		rc = plx_recs_num(&a->recs, name, v, ts, &t);
 	if (rc < 0) {
 		a->n.rejected++;
-		input_warn(a, "%s: %s: %s", d->addr, name, a->recs.err);
+		plx_warn_limited(&a->rl, "%s: %s: %s", d->addr, name, a->recs.err);
 	}
 	return rc;
 }
@@ -161,8 +128,8 @@ emit_flush(struct app *a)
 {
 	if (!a->recs.n)
 		return;
-	if (plx_out_put(&a->out, a->recs.s, a->recs.len, a->recs.n) < 0 && !a->stop)
-		a->stop = 0x100;        /* the consumer is gone: loop.c says why */
+	/* a failed stdout stops the run (lib/loop says why) */
+	plx_loop_put(a->l, a->recs.s, a->recs.len, a->recs.n);
 	plx_recs_clear(&a->recs);
 }
 
@@ -182,7 +149,7 @@ emit_adv(struct app *a, struct dev *d, const struct ble_adv *adv, int had_data, 
 		n = ble_decode_adv(adv, &d->st, flags, rd, MAXR, err, sizeof err);
 		if (*err) {
 			a->n.decode_errors++;
-			input_warn(a, "%s: %s", d->addr, err);
+			plx_warn_limited(&a->rl, "%s: %s", d->addr, err);
 		}
 		if (n > 0) {
 			a->n.decoded++;
@@ -212,10 +179,10 @@ emit_status(struct app *a)
 		{ "gateway.ble.devices_seen", a->n.devices_seen }, { "gateway.ble.devices", (unsigned long)a->tab.used },
 		{ "gateway.ble.advertisements", a->n.adverts }, { "gateway.ble.decoded", a->n.decoded },
 		{ "gateway.ble.decode_errors", a->n.decode_errors }, { "gateway.ble.records_rejected", a->n.rejected },
-		{ "gateway.ble.connection_failures", a->n.conn_failures }, { "gateway.ble.overruns", a->out.overruns },
+		{ "gateway.ble.connection_failures", a->n.conn_failures }, { "gateway.ble.overruns", a->l->out.overruns },
 		{ "gateway.ble.bluez_restarts", a->n.bluez_restarts },
 	};
-	struct plx_tags t = { 0 };
+	struct plx_tags t = a->o->tags;
 	char err[160];
 	int64_t ts = plx_now_ms();
 	size_t i;

@@ -59,13 +59,13 @@ done(struct app *a, struct dev *d, const char *why)
 {
 	if (why) {
 		a->n.conn_failures++;
-		input_warn(a, "%s: GATT: %s", d->addr, why);
+		plx_warn_limited(&a->rl, "%s: GATT: %s", d->addr, why);
 	}
 	sd_bus_call_method_async(a->bus, NULL, "org.bluez", d->path, "org.bluez.Device1", "Disconnect",
 	                         NULL, NULL, "");
 	d->gstate = G_IDLE;
 	d->gpending = 0;
-	d->gnext = plx_mono_ms() + (int64_t)a->o->interval_s * 1000;
+	d->gnext = plx_mono_ms() + a->o->interval_ms;
 	if (a->gatt_busy == dev_index(&a->tab, d))
 		a->gatt_busy = -1;
 }
@@ -88,12 +88,13 @@ on_read(sd_bus_message *m, void *u, sd_bus_error *e)
 	snprintf(uuid, sizeof uuid, "%04x", want[c]);
 	if (err) {
 		a->n.conn_failures++;
-		input_warn(a, "%s: GATT %s: ReadValue: %s", d->addr, uuid, err->message ? err->message : err->name);
+		plx_warn_limited(&a->rl, "%s: GATT %s: ReadValue: %s", d->addr, uuid,
+		                 err->message ? err->message : err->name);
 	} else if (sd_bus_message_read_array(m, 'y', &v, &len) < 0) {
-		input_warn(a, "%s: GATT %s: ReadValue reply not understood", d->addr, uuid);
+		plx_warn_limited(&a->rl, "%s: GATT %s: ReadValue reply not understood", d->addr, uuid);
 	} else if (ble_decode_gatt(uuid, v, len, &r, 1, why, sizeof why) < 0) {
 		a->n.decode_errors++;
-		input_warn(a, "%s: GATT %s: %s", d->addr, uuid, why);
+		plx_warn_limited(&a->rl, "%s: GATT %s: %s", d->addr, uuid, why);
 	} else {
 		a->n.decoded++;
 		emit_gatt(a, d, &r);

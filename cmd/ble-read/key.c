@@ -7,11 +7,13 @@
  * nonce and the expected tag change from packet to packet. */
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "format.h"
+#include "log.h"
 
 void
 ble_dev_init(struct ble_dev *d)
@@ -48,10 +50,8 @@ ble_dev_set_key(struct ble_dev *d, const char *hex, char *err, size_t errlen)
 		}
 		k[i] = (uint8_t)(hi << 4 | lo);
 	}
-	if (!d->cipher && !(d->cipher = EVP_CIPHER_CTX_new())) {
-		snprintf(err, errlen, "out of memory for a cipher context");
-		return -1;
-	}
+	if (!d->cipher && !(d->cipher = EVP_CIPHER_CTX_new()))
+		plx_die(EX_OSERR, "out of memory");     /* the one OOM policy (log.h) */
 	memcpy(d->key, k, sizeof k);
 	OPENSSL_cleanse(k, sizeof k);
 	d->has_key = 1;

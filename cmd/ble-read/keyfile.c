@@ -1,4 +1,4 @@
-/* ble-read: BTHome bindkeys, given as -k MAC=KEY or in a key file.
+/* ble-read: BTHome bindkeys, given as --bind-key MAC=KEY or in a key file.
  *
  *   # /etc/plexus/ble-keys (mode 0600: anyone who reads it reads the sensors)
  *   A4:C1:38:12:34:56 231d39c1d7cc1ab1aee224cd096db932
@@ -35,11 +35,7 @@ keys_add(struct ble_opts *o, const char *mac, const char *hex, char *err, size_t
 		snprintf(err, errlen, "%s: a bindkey is 32 hex digits", mac);
 		return -1;
 	}
-	if (!(k = realloc(o->keys, (size_t)(o->nkeys + 1) * sizeof *k))) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	o->keys = k;
+	o->keys = k = plx_xrealloc(o->keys, (size_t)(o->nkeys + 1) * sizeof *k);
 	k += o->nkeys++;
 	for (i = 0; i < 17; i++)
 		k->mac[i] = (char)toupper((unsigned char)mac[i]);

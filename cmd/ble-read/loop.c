@@ -1,7 +1,8 @@
-/* ble-read: the loop.  One ppoll() on the D-Bus connection and on stdout
- * (when records wait in the queue), signals unblocked only inside it, and
- * deadlines: sd-bus's own (method call timeouts), the status records, the
- * scan window (--scan-duration), the GATT tick.
+/* ble-read: the loop (lib/loop).  The D-Bus connection is a watch whose
+ * events sd-bus says before each wait (POLLIN, and POLLOUT while it has
+ * calls to write), with sd-bus's own deadline (method call timeouts,
+ * messages already read); timers: the status records, the GATT tick, the
+ * scan window (--scan-duration).
  *
  * Advertisements cannot be paused: at 500 devices x 10 Hz the loop takes
  * what the bus brings and queues records on stdout (lib/out.c); when the
@@ -10,179 +11,161 @@
  * discovery stopped, last status, queue drained, exit 0.  SIGHUP: discovery
  * armed again.  A broken stdout (EPIPE) ends the run (exit 0).  The bus
  * itself failing ends it with EX_UNAVAILABLE: the supervisor restarts it. */
-#include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ble.h"
 #include "clock.h"
 #include "log.h"
-#include "sig.h"
+#include "loop.h"
 
 #define BATCH 256          /* bus messages handled before stdout gets a turn */
+#define GATT_TICK_MS 1000
+#define WARN_PER_S 20      /* stderr lines about what devices send, per second */
 
 struct app *ble_app;
+
 void
 app_fatal_bus(struct app *a, int r, const char *what)
 {
 	plx_warn("D-Bus: %s: %s", what, strerror(r < 0 ? -r : r));
-	if (!a->stop)
-		a->stop = 0x100 | EX_UNAVAILABLE;
+	plx_loop_stop(a->l, EX_UNAVAILABLE);
 }
 
-/* --scan-duration: scanning for scan_s seconds, every interval_s. */
+/* What sd-bus has to do: at most BATCH messages, then stdout gets a turn. */
 static void
-scan_window(struct app *a, int64_t now)
+bus_process(struct app *a)
 {
-	static int64_t start;
+	int i, r = 0;
 
-	if (!a->o->scan_s || now < a->scan_next)
-		return;
+	for (i = 0; i < BATCH && (r = sd_bus_process(a->bus, NULL)) > 0; i++)
+		;
+	if (r < 0)
+		app_fatal_bus(a, r, "the bus connection failed");
+	a->bus_more = i == BATCH;
+}
+
+static void
+on_bus(struct plx_loop *l, int fd, short revents, void *arg)
+{
+	bus_process(arg);
+}
+
+/* Before each wait: what sd-bus must do without an event on its descriptor
+ * (messages it read already, a call timed out); discovery armed or stopped
+ * as wanted; the events sd-bus waits for; its deadline, or the adapter's
+ * next attempt. */
+static int64_t
+prepare(struct plx_loop *l, void *arg)
+{
+	struct app *a = arg;
+	uint64_t usec;
+	int64_t due;
+
+	if (a->bus_more || (a->bus_due >= 0 && plx_mono_ms() >= a->bus_due))
+		bus_process(a);
+	bluez_scan_update(a);
+	plx_loop_fd_set(l, a->bus_watch, sd_bus_get_fd(a->bus), (short)sd_bus_get_events(a->bus));
+	a->bus_due = sd_bus_get_timeout(a->bus, &usec) >= 0 && usec != UINT64_MAX ? (int64_t)((usec + 999) / 1000) : -1;
+	due = a->bus_more ? 0 : a->bus_due;
+	if (a->ad.retry_at && (due < 0 || a->ad.retry_at < due))
+		due = a->ad.retry_at;
+	return due;
+}
+
+/* --scan-duration: scanning for scan_ms, every interval_ms. */
+static void
+scan_window(struct plx_loop *l, void *arg)
+{
+	struct app *a = arg;
+
 	if (a->scanning) {
 		a->scanning = 0;
-		a->scan_next = start + (int64_t)a->o->interval_s * 1000;
+		a->scan_next = a->scan_start + a->o->interval_ms;
 	} else {
 		a->scanning = 1;
-		start = now;
-		a->scan_next = now + (int64_t)a->o->scan_s * 1000;
+		a->scan_start = plx_mono_ms();
+		a->scan_next = a->scan_start + a->o->scan_ms;
 	}
+	plx_loop_arm(l, a->scan_timer, a->scan_next);
 	bluez_scan_update(a);
 }
 
-static int64_t
-earlier(int64_t a, int64_t b)
+static void
+gatt_timer(struct plx_loop *l, void *arg)
 {
-	return a < b ? a : b;
-}
-
-/* The next deadline of ours or sd-bus's, monotonic ms. */
-static int64_t
-deadline(struct app *a, int64_t next_status, int64_t next_tick)
-{
-	uint64_t usec;
-	int64_t t = next_tick;
-
-	if (a->o->status_s)
-		t = earlier(t, next_status);
-	if (a->o->scan_s)
-		t = earlier(t, a->scan_next);
-	if (a->ad.retry_at)
-		t = earlier(t, a->ad.retry_at);
-	if (sd_bus_get_timeout(a->bus, &usec) >= 0 && usec != UINT64_MAX)
-		t = earlier(t, (int64_t)((usec + 999) / 1000));
-	return t;
+	gatt_tick(arg);
 }
 
 static void
-wait_events(struct app *a, int64_t until, const sigset_t *orig)
+status(struct plx_loop *l, void *arg)
 {
-	struct pollfd p[2] = { { .fd = sd_bus_get_fd(a->bus), .events = (short)sd_bus_get_events(a->bus) },
-	                       { .fd = plx_out_pending(&a->out) ? a->out.fd : -1, .events = POLLOUT } };
-	int64_t w = until - plx_mono_ms();
-	struct timespec ts;
-
-	if (w < 0)
-		w = 0;
-	ts.tv_sec = w / 1000;
-	ts.tv_nsec = (w % 1000) * 1000000;
-	if (ppoll(p, 2, &ts, orig) < 0 && errno != EINTR)
-		app_fatal_bus(a, errno, "poll");
+	emit_status(arg);
 }
 
 static void
-loop(struct app *a, const sigset_t *orig)
+on_hup(struct plx_loop *l, void *arg)
 {
-	int64_t now = plx_mono_ms(), next_status = now + (int64_t)a->o->status_s * 1000, next_tick = now;
-	int i, r = 0;
+	struct app *a = arg;
 
-	while (!a->stop && !plx_got_term) {
-		for (i = 0; i < BATCH && (r = sd_bus_process(a->bus, NULL)) > 0; i++)
-			;
-		if (i < BATCH && r < 0) {
-			app_fatal_bus(a, r, "the bus connection failed");
-			break;
-		}
-		if (plx_out_flush(&a->out) < 0 && !a->stop)
-			a->stop = 0x100;
-		now = plx_mono_ms();
-		if (plx_got_hup) {
-			plx_got_hup = 0;
-			a->ad.armed = 0;
-			a->ad.retry_at = 0;
-		}
-		scan_window(a, now);
-		bluez_scan_update(a);
-		if (now >= next_tick) {
-			gatt_tick(a);
-			next_tick = now + 1000;
-		}
-		if (a->o->status_s && now >= next_status) {
-			emit_status(a);
-			next_status = now + (int64_t)a->o->status_s * 1000;
-		}
-		if (a->suppressed)
-			warn_tick(a);
-		if (!a->stop)
-			wait_events(a, i == BATCH ? now : deadline(a, next_status, next_tick), orig);
-	}
+	plx_info("SIGHUP: setting the discovery filter and starting discovery again");
+	a->ad.armed = 0;
+	a->ad.retry_at = 0;
 }
 
-static int
-finish(struct app *a)
+static void
+finish(struct plx_loop *l, void *arg)
 {
-	int st = a->stop ? a->stop & 0xff : 0;
+	struct app *a = arg;
 
-	if (a->out.err) {
-		if (a->out.err != EPIPE) {
-			plx_warn("write to stdout: %s", strerror(a->out.err));
-			return EX_IOERR;
-		}
-		plx_info("stdout closed, exiting");
-		return 0;
-	}
-	if (st == EX_UNAVAILABLE)
-		return st;
+	if (l->status == EX_UNAVAILABLE)
+		return;             /* the bus failed: nothing to ask of it */
 	bluez_stop(a);
-	if (a->o->status_s)
+	if (a->o->status_ms)
 		emit_status(a);
-	if (plx_out_drain(&a->out, plx_got_term) < 0 && a->out.err != EPIPE) {
-		plx_warn("write to stdout: %s", strerror(a->out.err));
-		return EX_IOERR;
-	}
-	return st;
 }
 
 int
 run(const struct ble_opts *o)
 {
 	static struct app a;
-	sigset_t orig;
-	int rc;
+	struct plx_loop l;
+	int rc = EX_UNAVAILABLE;
 
 	ble_app = &a;
 	a.o = o;
+	a.l = &l;
+	a.bus_due = -1;
 	a.gatt_busy = -1;
 	a.scanning = 1;
-	a.scan_next = plx_mono_ms() + (int64_t)o->scan_s * 1000;
+	a.scan_start = plx_mono_ms();
+	a.scan_next = a.scan_start + o->scan_ms;
+	a.rl.per_s = WARN_PER_S;
+	a.rl.what = "warnings about devices";
+	plx_loop_init(&l, &a);
+	plx_loop_output(&l, STDOUT_FILENO, (size_t)o->out_max, 0);
+	plx_loop_ratelim(&l, &a.rl);
 	plx_recs_init(&a.recs);
-	if (devtab_init(&a.tab, o->max_devices) < 0 || plx_out_init(&a.out, STDOUT_FILENO, o->out_max) < 0)
-		plx_die(EX_OSERR, "out of memory");
-	plx_signals_setup(&orig);
-
-	if (bluez_start(&a) < 0) {
-		rc = EX_UNAVAILABLE;
-	} else {
-		loop(&a, &orig);
-		rc = finish(&a);
+	devtab_init(&a.tab, (int)o->max_devices);
+	if (bluez_start(&a) == 0) {
+		a.bus_watch = plx_loop_fd(&l, sd_bus_get_fd(a.bus), POLLIN, on_bus);
+		if (o->gatt)
+			plx_loop_every(&l, GATT_TICK_MS, gatt_timer);
+		if (o->status_ms)
+			plx_loop_every(&l, o->status_ms, status);
+		if (o->scan_ms)
+			a.scan_timer = plx_loop_timer(&l, a.scan_next, scan_window);
+		l.prepare = prepare;
+		l.on_hup = on_hup;
+		l.on_stop = finish;
+		rc = plx_loop_run(&l);
 	}
 	if (a.bus)
 		sd_bus_flush_close_unref(a.bus);
 	devtab_free(&a.tab);
 	plx_recs_free(&a.recs);
-	plx_out_free(&a.out);
+	plx_loop_free(&l);
 	return rc;
 }

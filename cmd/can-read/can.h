@@ -9,7 +9,7 @@
  *   errframe.c error frames (linux/can/error.h) into words
  *   rate.c    --on-change, --interval, --agg: per signal and per CAN id
  *   emit.c    a frame into records: raw, DBC signals, errors; status
- *   loop.c    the poll loops: live sockets, and replay of a log
+ *   loop.c    the inputs as callbacks of lib/loop: live sockets, --fd, a log
  *   dbc.c, dbc_decode.c (from the can-dbc branch) the DBC parser and decoder,
  *   dbc_overlap.c signals that share bits (the parser's warnings) */
 #ifndef CAN_READ_H
@@ -19,7 +19,8 @@
 #include <linux/can.h>
 #include <linux/can/raw.h>
 
-#include "out.h"
+#include "backoff.h"
+#include "log.h"
 #include "recs.h"
 
 #define MAX_IFACES   16      /* interfaces named on the command line */
@@ -118,17 +119,18 @@ long link_bitrate(const char *ifname);           /* bit/s or -1 */
 int link_set_bitrate(const char *ifname, unsigned long bitrate, char *err, size_t errlen);
 
 struct emit;
+struct plx_loop;
 
 /* The options. */
 struct iface {
 	const char *name;       /* "can0", "any" */
 	struct filters fl;
 	int sock;               /* -1 closed */
+	int watch;              /* its lib/loop watch */
 	int down;               /* ENETDOWN said; cleared by the next frame */
 	int name_idx;           /* into the names table */
 	uint32_t drops;         /* last SO_RXQ_OVFL count */
-	int64_t next_open, backoff;
-	char last_err[200];
+	struct plx_reopen ro;   /* its comings and goings (lib/backoff.h) */
 };
 
 struct opts {
@@ -141,23 +143,30 @@ struct opts {
 	struct filters fl;      /* --filter: for every input */
 	const char *dbc_path[8];
 	int ndbc;
-	/* sigs_init (sigs.c) when -d is given: loads the DBC files into e */
+	/* sigs_init (sigs.c) when -D is given: loads the DBC files into e */
 	int (*dbc_init)(struct emit *e, char *err, size_t errlen);
 	const char *prefix;     /* "can" */
 	const char *name_fmt;   /* "%p.%m.%s" */
 	int raw_unknown;
 	struct rate_opts rate;
-	struct { const char *pat; int64_t ms; } sigrate[32];
+	struct { char *pat; int64_t ms; } sigrate[32];   /* --signal-rate */
 	int nsigrate;
 	struct plx_tags tags;   /* -T, -s */
-	int status_s;
-	int backoff_max_ms;
-	size_t queue_max;
-	unsigned long bitrate;  /* --bitrate, 0 none */
-	int rcvbuf;             /* SO_RCVBUF bytes */
+	int64_t status_ms;      /* 0: no status records */
+	int64_t backoff_max_ms;
+	int64_t queue_max;
+	int64_t bitrate;        /* --bitrate, 0 none */
+	int64_t rcvbuf;         /* SO_RCVBUF bytes */
+	/* how an interface is opened: sock_open (tests give another socket of
+	 * the same datagrams) */
+	int (*open_iface)(struct iface *ic, int rcvbuf, char *err, size_t errlen);
 };
 
-/* sock.c */
+/* sock.c: a CAN_RAW socket bound to ic, non-blocking, with its filters and
+ * control messages: the descriptor, or SOCK_FAILED (the interface is not
+ * there, or refused: it may come) or SOCK_NO_CAN (the kernel has no CAN:
+ * nothing to wait for), why in err. */
+enum { SOCK_FAILED = -1, SOCK_NO_CAN = -2 };
 int sock_open(struct iface *ic, int rcvbuf, char *err, size_t errlen);
 /* Reads up to max frames from fd (a CAN socket or a datagram socket) without
  * blocking: each into out[i]; ts from the kernel when given, else now.
@@ -172,13 +181,15 @@ int sock_read(int fd, struct sockbatch *b, struct cframe *out, int *ifindex, int
               uint32_t *drops, int *has_drops, unsigned long *bad);
 #define SOCK_BATCH 64
 
-/* emit.c: the decode path, shared by the live and replay loops. */
+/* emit.c: the decode path, shared by every input. */
 struct counters {
-	unsigned long read, decoded, unknown, errors, filtered, bad, rejected, kdrops, reconnects;
+	unsigned long read, decoded, unknown, errors, filtered, bad, rejected, kdrops;
 	unsigned long bad_length;   /* frames whose length does not fit: emit_misfit */
 };
 struct emit;
-struct emit *emit_new(const struct opts *o, struct plx_out *out, char *err, size_t errlen);
+/* Records go out through l's stdout queue; NULL with why in err when a
+ * DBC file cannot be used. */
+struct emit *emit_new(const struct opts *o, struct plx_loop *l, char *err, size_t errlen);
 void emit_free(struct emit *e);
 int emit_name(struct emit *e, const char *name, size_t len);   /* interface name index */
 const char *emit_iface(const struct emit *e, int idx);
@@ -191,13 +202,12 @@ void emit_where(struct emit *e, const char *name, unsigned long lineno);
 void emit_due(struct emit *e, int64_t now);
 void emit_status(struct emit *e, int live);
 struct counters *emit_counters(struct emit *e);
-/* A warning about input, at most 20 a second (then counted, said later). */
-void emit_warn(struct emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* 1 while output can take more without dropping (replay waits otherwise). */
-int emit_failed(const struct emit *e);   /* the queue had a write error: errno */
+/* Warnings about input: at most 20 a second (then counted, said later);
+ * for plx_warn_limited. */
+struct plx_ratelim *emit_ratelim(struct emit *e);
 
-/* loop.c: the exit status. */
-int run_live(struct opts *o);
-int run_replay(struct opts *o);
+/* loop.c: reads the inputs of o until their end, a signal or stdout gone;
+ * the exit status. */
+int run(struct opts *o);
 
 #endif

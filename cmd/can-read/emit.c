@@ -16,7 +16,6 @@
  * (id, length): a CAN FD frame of a length no frame has (9 bytes; the DLC
  * codes give 0-8, 12, 16, 20, 24, 32, 48, 64), whatever it is, and a frame
  * of a DBC message whose length is not the message's size (sigs.c). */
-#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,42 +31,11 @@
 #define WARN_PER_S 20
 #define MISFIT_MAX 1024         /* slots of e->misfit; 3/4 of them are said */
 
-static void
-warn_tick(struct emit *e)
-{
-	int64_t sec = plx_mono_ms() / 1000;
-
-	if (sec != e->warn_second) {
-		if (e->suppressed)
-			plx_warn("%lu more warnings not shown", e->suppressed);
-		e->warn_second = sec;
-		e->nwarn = 0;
-		e->suppressed = 0;
-	}
-}
-
-void
-emit_warn(struct emit *e, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	warn_tick(e);
-	if (e->nwarn++ >= WARN_PER_S) {
-		e->suppressed++;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	plx_warn("%s", buf);
-}
-
 void
 emit_rejected(struct emit *e)
 {
 	e->c.rejected++;
-	emit_warn(e, "record not sent: %s", e->recs.err);
+	plx_warn_limited(&e->rl, "record not sent: %s", e->recs.err);
 }
 
 void
@@ -84,8 +52,8 @@ misfit_first(struct emit *e, canid_t id, unsigned len)
 	uint64_t key = ((uint64_t)(id & (CAN_EFF_FLAG | CAN_EFF_MASK)) << 8 | len) + 1;
 	unsigned i;
 
-	if (!e->misfit && !(e->misfit = calloc(MISFIT_MAX, sizeof *e->misfit)))
-		return -1;
+	if (!e->misfit)
+		e->misfit = plx_xcalloc(MISFIT_MAX, sizeof *e->misfit);
 	for (i = (unsigned)((key * 0x9E3779B97F4A7C15u) >> 54) & (MISFIT_MAX - 1); e->misfit[i];
 	     i = (i + 1) & (MISFIT_MAX - 1))
 		if (e->misfit[i] == key)
@@ -107,8 +75,8 @@ emit_misfit(struct emit *e, const struct cframe *cf, const char *fmt, ...)
 	e->c.bad_length++;
 	if (first < 0 && e->nmisfit == MISFIT_MAX * 3 / 4) {
 		e->nmisfit++;       /* said once too */
-		emit_warn(e, "more than %d ids and lengths of frames that do not fit: the others are "
-		          "counted (gateway.can.frames_bad_length), not said", MISFIT_MAX * 3 / 4);
+		plx_warn_limited(&e->rl, "more than %d ids and lengths of frames that do not fit: the others"
+		                 " are counted (gateway.can.frames_bad_length), not said", MISFIT_MAX * 3 / 4);
 	}
 	if (first <= 0)
 		return;
@@ -117,24 +85,22 @@ emit_misfit(struct emit *e, const struct cframe *cf, const char *fmt, ...)
 	va_end(ap);
 	emit_idtag(id, cf->f.can_id);
 	snprintf(where, sizeof where, "%s:%lu: ", e->where ? e->where : "", e->where_line);
-	emit_warn(e, "%s%s: %sframe %s of %u byte%s%s (said once per id and length)", e->where ? where : "",
-	          emit_iface(e, cf->iface), cf->fd ? "CAN FD " : "", id, cf->f.len,
-	          cf->f.len == 1 ? "" : "s", why);
+	plx_warn_limited(&e->rl, "%s%s: %sframe %s of %u byte%s%s (said once per id and length)",
+	                 e->where ? where : "", emit_iface(e, cf->iface), cf->fd ? "CAN FD " : "", id, cf->f.len,
+	                 cf->f.len == 1 ? "" : "s", why);
 }
 
 struct emit *
-emit_new(const struct opts *o, struct plx_out *out, char *err, size_t errlen)
+emit_new(const struct opts *o, struct plx_loop *l, char *err, size_t errlen)
 {
-	struct emit *e = calloc(1, sizeof *e);
+	struct emit *e = plx_xcalloc(1, sizeof *e);
 
-	if (!e) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	e->o = o;
-	e->out = out;
+	e->l = l;
 	e->last_name = -1;
-	e->warn_second = -1;
+	e->rl.per_s = WARN_PER_S;
+	e->rl.what = "warnings";
+	plx_loop_ratelim(l, &e->rl);
 	e->rate_on = o->rate.on_change || o->rate.interval_ms;
 	plx_recs_init(&e->recs);
 	snprintf(e->frame_name, sizeof e->frame_name, "%s.frame", o->prefix);
@@ -175,12 +141,11 @@ emit_name(struct emit *e, const char *name, size_t len)
 		if (!strncmp(e->names[i], name, len) && !e->names[i][len])
 			return e->last_name = i;
 	if (e->nnames == MAX_NAMES) {
-		emit_warn(e, "more than %d interface names: \"%.*s\" counted as the last one",
-		          MAX_NAMES, (int)len, name);
+		plx_warn_limited(&e->rl, "more than %d interface names: \"%.*s\" counted as the last one",
+		                 MAX_NAMES, (int)len, name);
 		return MAX_NAMES - 1;
 	}
-	if (!(e->names[e->nnames] = strndup(name, len)))
-		return 0;
+	e->names[e->nnames] = plx_xstrndup(name, len);
 	return e->last_name = e->nnames++;
 }
 
@@ -196,10 +161,10 @@ emit_counters(struct emit *e)
 	return &e->c;
 }
 
-int
-emit_failed(const struct emit *e)
+struct plx_ratelim *
+emit_ratelim(struct emit *e)
 {
-	return e->err;
+	return &e->rl;
 }
 
 void
@@ -238,10 +203,10 @@ emit_tags(struct emit *e, struct plx_tags *t, int iface, const char *id)
 static void
 queue(struct emit *e)
 {
-	if (!e->recs.n || e->err)
+	if (!e->recs.n)
 		return;
-	if (plx_out_put(e->out, e->recs.s, e->recs.len, e->recs.n) < 0)
-		e->err = errno ? errno : EIO;
+	/* a failed stdout stops the run (lib/loop says why) */
+	plx_loop_put(e->l, e->recs.s, e->recs.len, e->recs.n);
 	plx_recs_clear(&e->recs);
 }
 
@@ -414,6 +379,18 @@ emit_due(struct emit *e, int64_t now)
 	queue(e);
 }
 
+/* Interfaces lost after they worked, all of them. */
+static unsigned long
+reconnects(const struct opts *o)
+{
+	unsigned long n = 0;
+	int k;
+
+	for (k = 0; k < o->nifc; k++)
+		n += o->ifc[k].ro.lost;
+	return n;
+}
+
 static void
 status_num(struct emit *e, const char *name, double v, int64_t ts, const struct plx_tags *t)
 {
@@ -430,7 +407,7 @@ emit_status(struct emit *e, int live)
 		{ "gateway.can.frames_filtered", e->c.filtered },
 		{ "gateway.can.error_frames", e->c.errors }, { "gateway.can.bad_input", e->c.bad },
 		{ "gateway.can.records_rejected", e->c.rejected }, { "gateway.can.kernel_drops", e->c.kdrops },
-		{ "gateway.can.overruns", e->out->overruns }, { "gateway.can.reconnects", e->c.reconnects },
+		{ "gateway.can.overruns", e->l->out.overruns }, { "gateway.can.reconnects", reconnects(e->o) },
 	};
 	int64_t ts = plx_now_ms();
 	struct plx_tags t;

@@ -3,22 +3,20 @@
 #ifndef CAN_EMIT_H
 #define CAN_EMIT_H
 #include "can.h"
+#include "loop.h"
 
 struct emit {
 	const struct opts *o;
-	struct plx_out *out;
+	struct plx_loop *l;         /* its stdout queue takes the records */
 	struct plx_recs recs;       /* the records of the frame in hand */
 	struct counters c;
-	int err;                    /* errno of a failed write to stdout, else 0 */
 	char *names[MAX_NAMES];     /* interface names seen */
 	int nnames, last_name;
 	struct rawtab raw;          /* rate state of raw frames, by CAN id */
 	int rate_on;                /* --on-change or --interval */
 	int raw_full_said;
 	char frame_name[PLX_NAME_MAX + 1], error_name[PLX_NAME_MAX + 1];
-	int64_t warn_second;        /* warnings about input, at most WARN_PER_S a second */
-	int nwarn;
-	unsigned long suppressed;
+	struct plx_ratelim rl;      /* warnings about input, at most WARN_PER_S a second */
 	uint64_t *misfit;           /* (id, length) pairs of frames that do not fit, said once:
 	                             * open addressing, MISFIT_MAX slots, 0 empty; NULL until one */
 	unsigned nmisfit;

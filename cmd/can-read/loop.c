@@ -1,6 +1,6 @@
-/* The loops: one ppoll() on the inputs and, while records are queued, on
- * stdout; signals are unblocked only inside it, so none is lost between a
- * check and the wait.
+/* The inputs as callbacks of lib/loop: the CAN sockets, a socket passed
+ * with --fd, or a candump log; timers for the interval windows and the
+ * status records.
  *
  * Live (sockets, --fd): the bus cannot be paused, so the sockets are read
  * whatever stdout does; when the queue (lib/out.c) is full whole records
@@ -8,20 +8,21 @@
  * (SO_RXQ_OVFL) are counted too: both are in the status records.  An
  * interface that goes down (ENETDOWN) is said once and waited for on the
  * same socket; one that goes away (ENODEV and other errors) is closed and
- * reopened with a backoff doubling from 100 ms to --backoff-max.
+ * reopened with a backoff doubling from 100 ms to --backoff-max
+ * (lib/backoff.c).
  *
  * Replay (-r): a file can wait, so nothing is dropped: lines are read only
  * while the queue is less than half full.
  *
  * SIGTERM/SIGINT: the open interval windows and a last status go out, the
- * queue is drained, exit 0.  SIGHUP reopens the sockets.  A broken stdout
- * (EPIPE) ends the run with 0: the supervisor restarts the pipeline. */
+ * queue is drained, exit 0.  SIGHUP reopens the sockets (nothing for a log
+ * or --fd).  A broken stdout (EPIPE) ends the run with 0: the supervisor
+ * restarts the pipeline. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,61 +33,23 @@
 #include "clock.h"
 #include "io.h"
 #include "log.h"
-#include "sig.h"
+#include "loop.h"
 
 #define BATCHES_PER_WAKE 16     /* recvmmsg calls per socket before stdout gets a turn */
 #define SWEEP_MS 100            /* how often interval windows are checked (live) */
+#define LOG_LINE_MAX 4096
 
-/* The exit status once the queue failed: EPIPE is the consumer leaving. */
-static int
-out_status(int err)
-{
-	if (err == EPIPE) {
-		plx_info("stdout closed, exiting");
-		return 0;
-	}
-	errno = err;
-	plx_warn("write to stdout:");
-	return EX_IOERR;
-}
-
-static void
-try_open(struct opts *o, struct iface *ic, int64_t now)
-{
-	char err[sizeof ic->last_err];
-
-	if ((ic->sock = sock_open(ic, o->rcvbuf, err, sizeof err)) >= 0) {
-		if (*ic->last_err)
-			plx_warn("%s: open again", ic->name);
-		*ic->last_err = '\0';
-		ic->backoff = 100;
-		ic->drops = 0;
-		ic->down = 0;
-		return;
-	}
-	if (!strncmp(err, "socket(", 7) && (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT))
-		plx_die(EX_UNAVAILABLE, "%s (no CAN support in this kernel: modprobe can-raw)", err);
-	if (strcmp(err, ic->last_err)) {
-		plx_warn("%s: unable to open: %s; retrying", ic->name, err);
-		snprintf(ic->last_err, sizeof ic->last_err, "%s", err);
-	}
-	ic->next_open = now + ic->backoff;
-	ic->backoff = ic->backoff * 2 > o->backoff_max_ms ? o->backoff_max_ms : ic->backoff * 2;
-}
-
-static void
-iface_close(struct iface *ic, struct counters *c, const char *why, int64_t delay)
-{
-	if (why) {
-		plx_warn("%s: %s; reopening", ic->name, why);
-		snprintf(ic->last_err, sizeof ic->last_err, "%s", why);
-		c->reconnects++;
-	}
-	close(ic->sock);
-	ic->sock = -1;
-	ic->next_open = plx_mono_ms() + delay;
-	ic->backoff = 100;
-}
+struct reader {
+	struct opts *o;
+	struct plx_loop *l;
+	struct emit *e;
+	struct sockbatch *b;    /* live */
+	int live;               /* CAN interfaces (not --fd, not a log) */
+	struct plx_lines in;    /* replay: the log */
+	const char *name;       /* ... its name in messages */
+	int in_watch;
+	int64_t next_sweep;     /* ... the log's time at which windows are checked next */
+};
 
 /* The interface name of a frame on an "any" socket, by its ifindex. */
 static int
@@ -106,19 +69,20 @@ any_name(struct emit *e, int ifindex, int fallback)
 	return cache_name[slot] = emit_name(e, name, strlen(name));
 }
 
-/* Reads what the socket has (up to a fair share); -2 at EOF of --fd. */
+/* Reads what the socket has (up to a fair share): 0; -2 at its end, -1
+ * with errno. */
 static int
-drain_socket(struct opts *o, struct emit *e, struct sockbatch *b, struct iface *ic, int userfilter)
+drain_socket(struct reader *r, struct iface *ic, int userfilter)
 {
 	static struct cframe fr[SOCK_BATCH];
 	static int ifx[SOCK_BATCH];
-	struct counters *c = emit_counters(e);
+	struct counters *c = emit_counters(r->e);
 	uint32_t drops;
 	int i, k, n, has;
 
 	for (k = 0; k < BATCHES_PER_WAKE; k++) {
 		has = 0;
-		n = sock_read(ic->sock, b, fr, ifx, SOCK_BATCH, &drops, &has, &c->bad);
+		n = sock_read(ic->sock, r->b, fr, ifx, SOCK_BATCH, &drops, &has, &c->bad);
 		if (n == -2)
 			return -2;
 		if (n < 0)
@@ -132,44 +96,226 @@ drain_socket(struct opts *o, struct emit *e, struct sockbatch *b, struct iface *
 			ic->down = 0;
 		}
 		for (i = 0; i < n; i++) {
-			fr[i].iface = strcmp(ic->name, "any") ? ic->name_idx : any_name(e, ifx[i], ic->name_idx);
-			emit_frame(e, &fr[i], userfilter ? &ic->fl : NULL);
+			fr[i].iface = strcmp(ic->name, "any") ? ic->name_idx : any_name(r->e, ifx[i], ic->name_idx);
+			emit_frame(r->e, &fr[i], userfilter ? &ic->fl : NULL);
 		}
 		if (n < SOCK_BATCH)
-			return sockbatch_eof(b) ? -2 : 0;
+			return sockbatch_eof(r->b) ? -2 : 0;
 	}
 	return 0;
 }
 
-static int64_t
-nearest(int64_t a, int64_t b)
+/* An interface's socket closed: reopened after delay ms; why: it failed
+ * (said and counted), NULL: SIGHUP. */
+static void
+iface_close(struct reader *r, struct iface *ic, const char *why, int64_t delay)
 {
-	return a < 0 || (b >= 0 && b < a) ? b : a;
+	plx_reopen_lost(&ic->ro, why, delay);
+	close(ic->sock);
+	ic->sock = -1;
+	plx_loop_fd_set(r->l, ic->watch, -1, 0);
 }
 
-/* One socket's turn after poll: read, and on failure close or wait. */
-static int
-serve(struct opts *o, struct emit *e, struct sockbatch *b, struct iface *ic, int is_fd)
+static void
+try_open(struct reader *r, struct iface *ic)
 {
-	int r = drain_socket(o, e, b, ic, is_fd);
+	char err[200];
+	int s = r->o->open_iface(ic, (int)r->o->rcvbuf, err, sizeof err);
 
-	if (r == 0)
-		return 0;
-	if (is_fd) {
-		if (r == -1)
-			plx_warn("read fd %d:", ic->sock);
-		return -1;           /* EOF (or a broken socket): the end of the input */
+	if (s == SOCK_NO_CAN)
+		plx_die(EX_UNAVAILABLE, "%s (no CAN support in this kernel: modprobe can-raw)", err);
+	if (s < 0) {
+		plx_reopen_failed(&ic->ro, err);
+		return;
 	}
-	if (r == -2)
-		return 0;
-	if (errno == ENETDOWN) {
+	plx_reopen_ok(&ic->ro);
+	ic->sock = s;
+	ic->drops = 0;
+	ic->down = 0;
+	plx_loop_fd_set(r->l, ic->watch, s, POLLIN);
+}
+
+static struct iface *
+iface_of(struct reader *r, int fd)
+{
+	int i;
+
+	for (i = 0; i < r->o->nifc; i++)
+		if (r->o->ifc[i].sock == fd)
+			return &r->o->ifc[i];
+	return NULL;
+}
+
+/* A CAN socket has frames, or failed. */
+static void
+on_sock(struct plx_loop *l, int fd, short revents, void *arg)
+{
+	struct reader *r = arg;
+	struct iface *ic = iface_of(r, fd);
+	int n;
+
+	if (!ic || !(n = drain_socket(r, ic, 0)))
+		return;
+	if (n == -1 && errno == ENETDOWN) {
 		if (!ic->down)
 			plx_warn("%s: interface down; waiting for it", ic->name);
 		ic->down = 1;
-		return 0;
+		return;
 	}
-	iface_close(ic, emit_counters(e), strerror(errno), 100);
-	return 0;
+	iface_close(r, ic, n == -2 ? "end of file" : strerror(errno), 100);
+}
+
+/* --fd: its end (or a failure) is the end of the input. */
+static void
+on_fd(struct plx_loop *l, int fd, short revents, void *arg)
+{
+	struct reader *r = arg;
+	int n = drain_socket(r, &r->o->ifc[0], 1);
+
+	if (n == 0)
+		return;
+	if (n == -1)
+		plx_warn("read fd %d:", fd);
+	plx_loop_stop(l, 0);
+}
+
+/* Before each wait (interfaces): the ones due opened; the next attempt. */
+static int64_t
+live_prepare(struct plx_loop *l, void *arg)
+{
+	struct reader *r = arg;
+	int64_t now = plx_mono_ms(), due = -1;
+	struct iface *ic;
+	int i;
+
+	for (i = 0; i < r->o->nifc; i++) {
+		ic = &r->o->ifc[i];
+		if (ic->sock < 0 && plx_reopen_due(&ic->ro, now))
+			try_open(r, ic);
+		if (ic->sock < 0 && (due < 0 || ic->ro.at < due))
+			due = ic->ro.at;
+	}
+	return due;
+}
+
+static void
+on_hup(struct plx_loop *l, void *arg)
+{
+	struct reader *r = arg;
+	int i;
+
+	plx_info("SIGHUP: reopening the interfaces");
+	for (i = 0; i < r->o->nifc; i++)
+		if (r->o->ifc[i].sock >= 0)
+			iface_close(r, &r->o->ifc[i], NULL, 0);
+}
+
+/* One log line into a frame and through the decode path. */
+static void
+replay_line(struct reader *r, char *line, size_t len)
+{
+	const struct opts *o = r->o;
+	struct logline l;
+	struct cframe cf;
+	char err[200];
+
+	if (!len || line[0] == '#' || line[0] == '\t')   /* blank, comment, candump -e's explanation */
+		return;
+	if (log_parse(line, len, &l, err, sizeof err) < 0) {
+		emit_counters(r->e)->bad++;
+		plx_warn_limited(emit_ratelim(r->e), "%s:%lu: %s", r->name, r->in.lineno, err);
+		return;
+	}
+	cf.f = l.f;
+	cf.fd = l.fd;
+	cf.ts = o->now || l.ts_us < 0 ? plx_now_ms() : l.ts_us / 1000;
+	cf.iface = emit_name(r->e, l.iface, l.ifacelen);
+	/* windows close by the log's own clock */
+	if (o->rate.interval_ms && cf.ts >= r->next_sweep) {
+		emit_due(r->e, cf.ts);
+		r->next_sweep = cf.ts + (o->rate.interval_ms < 1000 ? o->rate.interval_ms : 1000);
+	}
+	emit_where(r->e, r->name, r->in.lineno);
+	emit_frame(r->e, &cf, &o->fl);
+	emit_where(r->e, NULL, 0);
+}
+
+/* The lines already read, while the queue is less than half full. */
+static void
+replay_lines(struct reader *r)
+{
+	struct plx_loop *l = r->l;
+	size_t len;
+	char *line;
+	int k;
+
+	while (!l->stopping && plx_out_pending(&l->out) < l->out.max / 2) {
+		k = plx_lines_next(&r->in, &line, &len);
+		if (k == PLX_LINE) {
+			replay_line(r, line, len);
+		} else if (k == PLX_LINE_LONG) {
+			emit_counters(r->e)->bad++;
+			plx_warn_limited(emit_ratelim(r->e), "%s:%lu: line longer than %d bytes", r->name,
+			                 r->in.lineno, LOG_LINE_MAX);
+		} else {
+			if (k == PLX_LINE_EOF)
+				plx_loop_stop(l, 0);
+			return;
+		}
+	}
+}
+
+static void
+on_log(struct plx_loop *l, int fd, short revents, void *arg)
+{
+	struct reader *r = arg;
+
+	if (plx_lines_fill(&r->in) < 0 && errno != EAGAIN) {
+		plx_warn("read %s:", r->name);
+		plx_loop_stop(l, 0);
+		return;
+	}
+	replay_lines(r);
+}
+
+/* Before each wait (replay): what was read while stdout was behind; the
+ * log read again once the queue is less than half full. */
+static int64_t
+replay_prepare(struct plx_loop *l, void *arg)
+{
+	struct reader *r = arg;
+
+	replay_lines(r);
+	plx_loop_fd_set(l, r->in_watch, r->in.fd, plx_out_pending(&l->out) < l->out.max / 2 ? POLLIN : 0);
+	return -1;
+}
+
+static void
+sweep(struct plx_loop *l, void *arg)
+{
+	emit_due(((struct reader *)arg)->e, plx_now_ms());
+}
+
+static void
+status(struct plx_loop *l, void *arg)
+{
+	struct reader *r = arg;
+
+	emit_status(r->e, r->live);
+}
+
+static void
+finish(struct plx_loop *l, void *arg)
+{
+	struct reader *r = arg;
+
+	/* the queue may be full (a consumer that stalled): the last windows and
+	 * status must not be the records dropped, so it is written out first */
+	if (plx_loop_drain(l) < 0)
+		return;
+	emit_due(r->e, INT64_MAX);
+	if (r->o->status_ms)
+		emit_status(r->e, r->live);
 }
 
 static void
@@ -181,222 +327,92 @@ set_bitrates(struct opts *o)
 	for (i = 0; o->bitrate && i < o->nifc; i++) {
 		if (!strcmp(o->ifc[i].name, "any"))
 			plx_die(EX_USAGE, "--bitrate: name the interfaces, not \"any\"");
-		if (link_set_bitrate(o->ifc[i].name, o->bitrate, err, sizeof err) < 0)
+		if (link_set_bitrate(o->ifc[i].name, (unsigned long)o->bitrate, err, sizeof err) < 0)
 			plx_die(errno == EPERM || errno == EACCES ? EX_NOPERM : EX_UNAVAILABLE, "--bitrate: %s", err);
-		plx_info("%s: bitrate set to %lu bit/s", o->ifc[i].name, o->bitrate);
+		plx_info("%s: bitrate set to %lld bit/s", o->ifc[i].name, (long long)o->bitrate);
 	}
 }
 
-static int
-finish(struct opts *o, struct emit *e, struct plx_out *out, int status_on, int live)
+/* The log of -r: opened, read as lines. */
+static void
+replay_setup(struct reader *r)
 {
-	int rc = 0;
+	int fd = STDIN_FILENO;
 
-	/* the queue may be full (a consumer that stalled): the last windows and
-	 * status must not be the records dropped, so it is written out first */
-	if (!emit_failed(e) && plx_out_drain(out, plx_got_term) == 0) {
-		emit_due(e, INT64_MAX);
-		if (status_on)
-			emit_status(e, live);
-	}
-	if (!emit_failed(e) && plx_out_drain(out, plx_got_term) < 0)
-		rc = out_status(errno);
-	else if (emit_failed(e))
-		rc = out_status(emit_failed(e));
-	emit_free(e);
-	plx_out_free(out);
-	return rc;
-}
-
-int
-run_live(struct opts *o)
-{
-	struct pollfd pfd[MAX_IFACES + 1];
-	struct plx_out out;
-	struct sockbatch *b;
-	struct timespec tmo;
-	struct emit *e;
-	sigset_t orig;
-	int64_t now, wait, next_status, next_sweep;
-	int i, n, is_fd = o->in_fd >= 0, end = 0;
-	char err[300];
-
-	plx_signals_setup(&orig);
-	set_bitrates(o);
-	if (plx_out_init(&out, STDOUT_FILENO, o->queue_max) < 0)
-		plx_die(EX_OSERR, "stdout:");
-	if (!(e = emit_new(o, &out, err, sizeof err)))
-		plx_die(EX_DATAERR, "%s", err);
-	if (!(b = sockbatch_new()))
+	r->name = strcmp(r->o->replay, "-") ? r->o->replay : "stdin";
+	if (strcmp(r->o->replay, "-") && (fd = open(r->o->replay, O_RDONLY | O_CLOEXEC)) < 0)
+		plx_die(EX_NOINPUT, "unable to open %s:", r->o->replay);
+	if (plx_lines_init(&r->in, fd, LOG_LINE_MAX) < 0)
 		plx_die(EX_OSERR, "out of memory");
-	if (is_fd) {
+	plx_nonblock(fd, 1);
+	r->in_watch = plx_loop_fd(r->l, fd, POLLIN, on_log);
+	r->l->prepare = replay_prepare;
+	r->next_sweep = INT64_MIN;
+}
+
+/* The sockets: --fd's, or the interfaces', opened before the first wait. */
+static void
+live_setup(struct reader *r)
+{
+	struct opts *o = r->o;
+	struct iface *ic;
+	int i;
+
+	r->b = sockbatch_new();
+	if (o->in_fd >= 0) {
 		o->nifc = 1;
 		o->ifc[0].name = o->fd_name;
 		o->ifc[0].fl = o->fl;
 		o->ifc[0].sock = o->in_fd;
 		plx_nonblock(o->in_fd, 1);
-	}
-	for (i = 0; i < o->nifc; i++)
-		o->ifc[i].name_idx = emit_name(e, o->ifc[i].name, strlen(o->ifc[i].name));
-	now = plx_mono_ms();
-	next_status = o->status_s ? now + (int64_t)o->status_s * 1000 : -1;
-	next_sweep = o->rate.interval_ms ? now + SWEEP_MS : -1;
-
-	while (!plx_got_term && !end && !emit_failed(e)) {
-		now = plx_mono_ms();
-		wait = next_status >= 0 ? next_status - now : -1;
-		wait = nearest(wait, next_sweep >= 0 ? next_sweep - now : -1);
+		o->ifc[0].watch = plx_loop_fd(r->l, o->in_fd, POLLIN, on_fd);
+	} else {
+		r->live = 1;
 		for (i = 0; i < o->nifc; i++) {
-			if (!is_fd && o->ifc[i].sock < 0 && now >= o->ifc[i].next_open)
-				try_open(o, &o->ifc[i], now);
-			if (o->ifc[i].sock < 0)
-				wait = nearest(wait, o->ifc[i].next_open - now);
-			pfd[i].fd = o->ifc[i].sock;     /* < 0: ignored by poll */
-			pfd[i].events = POLLIN;
-			pfd[i].revents = 0;
+			ic = &o->ifc[i];
+			plx_reopen_init(&ic->ro, ic->name, o->backoff_max_ms);
+			ic->watch = plx_loop_fd(r->l, -1, 0, on_sock);
 		}
-		pfd[o->nifc].fd = plx_out_pending(&out) ? STDOUT_FILENO : -1;
-		pfd[o->nifc].events = POLLOUT;
-		pfd[o->nifc].revents = 0;
-		if (wait < 0 && next_status >= 0)
-			wait = 0;
-		if (wait >= 0) {
-			tmo.tv_sec = wait / 1000;
-			tmo.tv_nsec = (wait % 1000) * 1000000;
-		}
-		if ((n = ppoll(pfd, (nfds_t)o->nifc + 1, wait < 0 ? NULL : &tmo, &orig)) < 0 && errno != EINTR)
-			plx_die(EX_OSERR, "poll:");
-		if (plx_got_term)
-			break;
-		if (plx_got_hup && !is_fd) {
-			plx_info("SIGHUP: reopening the interfaces");
-			for (i = 0; i < o->nifc; i++)
-				if (o->ifc[i].sock >= 0)
-					iface_close(&o->ifc[i], emit_counters(e), NULL, 0);
-		}
-		plx_got_hup = 0;
-		for (i = 0; n > 0 && i < o->nifc; i++)
-			if (pfd[i].revents && o->ifc[i].sock >= 0 && serve(o, e, b, &o->ifc[i], is_fd) < 0)
-				end = 1;
-		if (plx_out_pending(&out) && plx_out_flush(&out) < 0)
-			break;
-		now = plx_mono_ms();
-		if (next_sweep >= 0 && now >= next_sweep) {
-			emit_due(e, plx_now_ms());
-			next_sweep = now + SWEEP_MS;
-		}
-		if (next_status >= 0 && now >= next_status) {
-			emit_status(e, !is_fd);
-			next_status = now + (int64_t)o->status_s * 1000;
-		}
+		r->l->prepare = live_prepare;
+		r->l->on_hup = on_hup;
 	}
 	for (i = 0; i < o->nifc; i++)
-		if (o->ifc[i].sock >= 0 && o->ifc[i].sock != STDIN_FILENO)
-			close(o->ifc[i].sock);
-	sockbatch_free(b);
-	return finish(o, e, &out, o->status_s != 0, !is_fd);
-}
-
-/* One log line into a frame and through the decode path. */
-static void
-replay_line(struct opts *o, struct emit *e, const char *name, unsigned long lineno, char *line,
-            size_t len, int64_t *next_sweep)
-{
-	struct logline l;
-	struct cframe cf;
-	char err[200];
-
-	if (!len || line[0] == '#' || line[0] == '\t')   /* blank, comment, candump -e's explanation */
-		return;
-	if (log_parse(line, len, &l, err, sizeof err) < 0) {
-		emit_counters(e)->bad++;
-		emit_warn(e, "%s:%lu: %s", name, lineno, err);
-		return;
-	}
-	cf.f = l.f;
-	cf.fd = l.fd;
-	cf.ts = o->now || l.ts_us < 0 ? plx_now_ms() : l.ts_us / 1000;
-	cf.iface = emit_name(e, l.iface, l.ifacelen);
-	/* windows close by the log's own clock */
-	if (o->rate.interval_ms && cf.ts >= *next_sweep) {
-		emit_due(e, cf.ts);
-		*next_sweep = cf.ts + (o->rate.interval_ms < 1000 ? o->rate.interval_ms : 1000);
-	}
-	emit_where(e, name, lineno);
-	emit_frame(e, &cf, &o->fl);
-	emit_where(e, NULL, 0);
+		o->ifc[i].name_idx = emit_name(r->e, o->ifc[i].name, strlen(o->ifc[i].name));
+	if (o->rate.interval_ms)
+		plx_loop_every(r->l, SWEEP_MS, sweep);
 }
 
 int
-run_replay(struct opts *o)
+run(struct opts *o)
 {
-	struct pollfd pfd[2];
-	struct plx_lines in;
-	struct plx_out out;
-	struct emit *e;
-	sigset_t orig;
-	int64_t next_status, next_sweep = INT64_MIN, wait;
-	struct timespec tmo;
-	const char *name = strcmp(o->replay, "-") ? o->replay : "stdin";
-	char err[300], *line;
-	size_t len;
-	int fd, r, eof = 0;
+	struct plx_loop l;
+	struct reader r = { .o = o, .l = &l };
+	char err[300];
+	int i, rc;
 
-	plx_signals_setup(&orig);
-	if (!strcmp(o->replay, "-"))
-		fd = STDIN_FILENO;
-	else if ((fd = open(o->replay, O_RDONLY | O_CLOEXEC)) < 0)
-		plx_die(EX_NOINPUT, "unable to open %s:", o->replay);
-	if (plx_out_init(&out, STDOUT_FILENO, o->queue_max) < 0)
-		plx_die(EX_OSERR, "stdout:");
-	if (!(e = emit_new(o, &out, err, sizeof err)))
+	plx_loop_init(&l, &r);
+	plx_loop_output(&l, STDOUT_FILENO, (size_t)o->queue_max, o->replay != NULL);   /* a log can wait */
+	if (o->replay)
+		replay_setup(&r);
+	set_bitrates(o);
+	if (!(r.e = emit_new(o, &l, err, sizeof err)))
 		plx_die(EX_DATAERR, "%s", err);
-	if (plx_lines_init(&in, fd, 4096) < 0)
-		plx_die(EX_OSERR, "out of memory");
-	plx_nonblock(fd, 1);
-	next_status = o->status_s ? plx_mono_ms() + (int64_t)o->status_s * 1000 : -1;
-
-	while (!plx_got_term && !emit_failed(e)) {
-		/* lines already read, while the queue has room */
-		while (plx_out_pending(&out) < out.max / 2 && !emit_failed(e)) {
-			r = plx_lines_next(&in, &line, &len);
-			if (r == PLX_LINE)
-				replay_line(o, e, name, in.lineno, line, len, &next_sweep);
-			else if (r == PLX_LINE_LONG) {
-				emit_counters(e)->bad++;
-				emit_warn(e, "%s:%lu: line longer than 4096 bytes", name, in.lineno);
-			} else {
-				eof = r == PLX_LINE_EOF;
-				break;
-			}
-		}
-		if (eof || emit_failed(e))
-			break;
-		if (next_status >= 0 && plx_mono_ms() >= next_status) {
-			emit_status(e, 0);
-			next_status = plx_mono_ms() + (int64_t)o->status_s * 1000;
-		}
-		pfd[0].fd = plx_out_pending(&out) < out.max / 2 ? fd : -1;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = plx_out_pending(&out) ? STDOUT_FILENO : -1;
-		pfd[1].events = POLLOUT;
-		pfd[0].revents = pfd[1].revents = 0;
-		wait = next_status >= 0 ? next_status - plx_mono_ms() : -1;
-		if (wait >= 0) {
-			tmo.tv_sec = wait / 1000;
-			tmo.tv_nsec = (wait % 1000) * 1000000;
-		}
-		if (ppoll(pfd, 2, wait < 0 ? NULL : &tmo, &orig) < 0 && errno != EINTR)
-			plx_die(EX_OSERR, "poll:");
-		if (pfd[1].revents && plx_out_flush(&out) < 0)
-			break;
-		if (pfd[0].revents && plx_lines_fill(&in) < 0 && errno != EAGAIN) {
-			plx_warn("read %s:", name);
-			break;
-		}
+	if (!o->replay)
+		live_setup(&r);
+	if (o->status_ms)
+		plx_loop_every(&l, o->status_ms, status);
+	l.on_stop = finish;
+	rc = plx_loop_run(&l);
+	for (i = 0; i < o->nifc; i++)
+		if (o->ifc[i].sock >= 0 && o->ifc[i].sock != STDIN_FILENO)
+			close(o->ifc[i].sock);
+	if (o->replay) {
+		if (r.in.fd != STDIN_FILENO)
+			close(r.in.fd);
+		plx_lines_free(&r.in);
 	}
-	plx_lines_free(&in);
-	if (fd != STDIN_FILENO)
-		close(fd);
-	return finish(o, e, &out, o->status_s != 0, 0);
+	sockbatch_free(r.b);
+	emit_free(r.e);
+	plx_loop_free(&l);
+	return rc;
 }

@@ -118,8 +118,7 @@ rawtab_get(struct rawtab *t, canid_t id)
 
 	if (!t->e) {
 		/* calloc: pages of ids never seen are never touched (RSS) */
-		if (!(t->e = calloc(RAW_IDS_MAX, sizeof *t->e)))
-			return NULL;
+		t->e = plx_xcalloc(RAW_IDS_MAX, sizeof *t->e);
 	}
 	for (i = slot(id);; i = (i + 1) & (RAW_IDS_MAX - 1)) {
 		if (!t->e[i].used)

@@ -330,19 +330,15 @@ index_all(struct emit *e, struct sigs *g, char *err, size_t errlen)
 	char name[PLX_NAME_MAX * 2];
 	int k, mi, si;
 
-	g->name = calloc(g->nsig + 1, sizeof *g->name);
-	g->sig = calloc(g->nsig + 1, sizeof *g->sig);
-	g->msg = calloc(g->nsig + 1, sizeof *g->msg);
-	g->st = calloc(g->nsig + 1, sizeof *g->st);
-	g->interval = calloc(g->nsig + 1, sizeof *g->interval);
-	g->idtag = calloc(g->nmsg + 1, sizeof *g->idtag);
-	g->scale = calloc(g->nsig + 1, sizeof *g->scale);
-	g->tpl = calloc(g->nsig + 1, sizeof *g->tpl);
-	g->dec = calloc(g->nsig + 1, sizeof *g->dec);
-	if (!g->dec || !g->name || !g->sig || !g->msg || !g->st || !g->interval || !g->idtag || !g->scale || !g->tpl) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	g->name = plx_xcalloc(g->nsig + 1, sizeof *g->name);
+	g->sig = plx_xcalloc(g->nsig + 1, sizeof *g->sig);
+	g->msg = plx_xcalloc(g->nsig + 1, sizeof *g->msg);
+	g->st = plx_xcalloc(g->nsig + 1, sizeof *g->st);
+	g->interval = plx_xcalloc(g->nsig + 1, sizeof *g->interval);
+	g->idtag = plx_xcalloc(g->nmsg + 1, sizeof *g->idtag);
+	g->scale = plx_xcalloc(g->nsig + 1, sizeof *g->scale);
+	g->tpl = plx_xcalloc(g->nsig + 1, sizeof *g->tpl);
+	g->dec = plx_xcalloc(g->nsig + 1, sizeof *g->dec);
 	for (k = 0; k < g->ndbc; k++)
 		for (mi = 0; mi < g->dbc[k]->nmsg; mi++) {
 			const struct dbc_msg *m = &g->dbc[k]->msg[mi];
@@ -355,10 +351,7 @@ index_all(struct emit *e, struct sigs *g, char *err, size_t errlen)
 					         "%%p %%m %%s %%i %%%%)", o->name_fmt, m->name, s->name, PLX_NAME_MAX);
 					return -1;
 				}
-				if (!(g->name[i] = strdup(name))) {
-					snprintf(err, errlen, "out of memory");
-					return -1;
-				}
+				g->name[i] = plx_xstrdup(name);
 				g->sig[i] = s;
 				g->msg[i] = g->mbase[k] + (unsigned)mi;
 				rstate_init(&g->st[i]);
@@ -375,13 +368,9 @@ int
 sigs_init(struct emit *e, char *err, size_t errlen)
 {
 	const struct opts *o = e->o;
-	struct sigs *g = calloc(1, sizeof *g);
+	struct sigs *g = plx_xcalloc(1, sizeof *g);
 	int k, i;
 
-	if (!g) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	g->e = e;
 	e->dbc = g;
 	e->decode = decode;

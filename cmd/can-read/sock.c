@@ -30,6 +30,7 @@
 
 #include "can.h"
 #include "clock.h"
+#include "log.h"
 
 #define CTRL_LEN (CMSG_SPACE(sizeof(struct scm_timestamping)) + CMSG_SPACE(sizeof(struct timespec)) + \
                   CMSG_SPACE(sizeof(uint32_t)) + 64)
@@ -46,7 +47,7 @@ struct sockbatch {
 struct sockbatch *
 sockbatch_new(void)
 {
-	return calloc(1, sizeof(struct sockbatch));
+	return plx_xcalloc(1, sizeof(struct sockbatch));
 }
 
 int
@@ -73,10 +74,12 @@ sock_open(struct iface *ic, int rcvbuf, char *err, size_t errlen)
 	int s, on = 1, ts = SOF_TIMESTAMPING_RX_HARDWARE | SOF_TIMESTAMPING_RAW_HARDWARE |
 	                    SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
 	unsigned idx = 0;
+	int e;
 
 	if ((s = socket(PF_CAN, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, CAN_RAW)) < 0) {
-		snprintf(err, errlen, "socket(AF_CAN): %s", strerror(errno));
-		return -1;
+		e = errno;
+		snprintf(err, errlen, "socket(AF_CAN): %s", strerror(e));
+		return e == EAFNOSUPPORT || e == EPROTONOSUPPORT ? SOCK_NO_CAN : SOCK_FAILED;
 	}
 	if (strcmp(ic->name, "any") && !(idx = if_nametoindex(ic->name))) {
 		snprintf(err, errlen, "%s", strerror(errno));
@@ -105,7 +108,7 @@ sock_open(struct iface *ic, int rcvbuf, char *err, size_t errlen)
 	return s;
 fail:
 	close(s);
-	return -1;
+	return SOCK_FAILED;
 }
 
 static int64_t

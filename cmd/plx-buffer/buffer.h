@@ -15,13 +15,14 @@ struct opts {
 	int64_t max_rows;      /* 0: unbounded */
 	int64_t max_bytes;
 	int64_t max_age_ms;
-	int commit_rows;       /* group commit: rows per transaction at most */
-	int commit_ms;         /* ... and its longest life */
-	int poll_ms;           /* how often an idle drainer looks for new rows */
+	int64_t commit_rows;   /* group commit: rows per transaction at most */
+	int64_t commit_ms;     /* ... and its longest life */
+	int64_t poll_ms;       /* how often an idle drainer looks for new rows */
 	int64_t status_ms;     /* --status-interval: gateway.buffer.* records; 0 none */
 };
 
-/* pump.c: the main loop of every mode; returns the exit status. */
+/* pump.c: every mode's loop (lib/loop); returns the exit status.  SIGHUP
+ * reopens the spool, so *sp may change. */
 int pump(struct spool **sp, const struct opts *o);
 /* show.c: --status, --dead, --requeue-dead. */
 int show_status(struct spool *sp, int64_t stale_ms);

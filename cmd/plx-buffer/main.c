@@ -1,114 +1,115 @@
 /* plx-buffer: stdin -> validate -> SQLite spool -> stdout, so that nothing a
  * reader produced is lost while the network, the uploader or the power is
  * away.  Options and modes here; the loop is in pump.c. */
-#include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
-#include "args.h"
 #include "buffer.h"
 #include "config.h"
 #include "log.h"
+#include "opts.h"
 
-static const char usage_text[] =
+static const char synopsis[] =
 	"usage: plx-buffer [-af] [-d spool] [--sync normal|full] [--max-rows n] [--max-bytes size]\n"
-	"                  [--max-age seconds] [--overflow drop-oldest|drop-newest|block]\n"
-	"                  [--commit-rows n] [--commit-ms ms] [--poll-ms ms] [--status-interval seconds]\n"
-	"       plx-buffer [-d spool] [--stale seconds] --status | --dead | --requeue-dead\n"
+	"                  [--max-age duration] [--overflow drop-oldest|drop-newest|block]\n"
+	"                  [--commit-rows n] [--commit-ms duration] [--poll-ms duration]\n"
+	"                  [--status-interval duration]\n"
+	"       plx-buffer [-d spool] [--stale duration] --status | --dead | --requeue-dead\n"
 	"       plx-buffer -h | --version\n";
 
-static _Noreturn void
-usage(int status)
+static int
+sync_mode(const char *s, void *to, char *err, size_t errlen)
 {
-	fputs(usage_text, status ? stderr : stdout);
-	exit(status);
+	if (strcmp(s, "normal") && strcmp(s, "full")) {
+		snprintf(err, errlen, "\"%s\" is neither normal nor full", s);
+		return -1;
+	}
+	*(int *)to = !strcmp(s, "full");
+	return 0;
+}
+
+static int
+overflow(const char *s, void *to, char *err, size_t errlen)
+{
+	static const char *name[] = { [DROP_OLDEST] = "drop-oldest", [DROP_NEWEST] = "drop-newest",
+	                              [BLOCK] = "block" };
+	size_t i;
+
+	for (i = 0; i < sizeof name / sizeof name[0]; i++)
+		if (!strcmp(s, name[i]))
+			return *(enum overflow *)to = (enum overflow)i, 0;
+	snprintf(err, errlen, "unknown policy \"%s\" (drop-oldest, drop-newest, block)", s);
+	return -1;
 }
 
 int
 main(int argc, char **argv)
 {
-	enum { O_SYNC = 256, O_MAXROWS, O_MAXBYTES, O_MAXAGE, O_OVERFLOW, O_CROWS, O_CMS,
-	       O_POLL, O_STATUS, O_DEAD, O_REQUEUE, O_INTERVAL, O_STALE, O_VERSION };
-	static const struct option lo[] = {
-		{ "append", no_argument, NULL, 'a' },
-		{ "follow", no_argument, NULL, 'f' },
-		{ "spool", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "sync", required_argument, NULL, O_SYNC },
-		{ "max-rows", required_argument, NULL, O_MAXROWS },
-		{ "max-bytes", required_argument, NULL, O_MAXBYTES },
-		{ "max-age", required_argument, NULL, O_MAXAGE },
-		{ "overflow", required_argument, NULL, O_OVERFLOW },
-		{ "commit-rows", required_argument, NULL, O_CROWS },
-		{ "commit-ms", required_argument, NULL, O_CMS },
-		{ "poll-ms", required_argument, NULL, O_POLL },
-		{ "status", no_argument, NULL, O_STATUS },
-		{ "dead", no_argument, NULL, O_DEAD },
-		{ "requeue-dead", no_argument, NULL, O_REQUEUE },
-		{ "status-interval", required_argument, NULL, O_INTERVAL },
-		{ "stale", required_argument, NULL, O_STALE },
-		{ "version", no_argument, NULL, O_VERSION },
+	static struct opts o = { .mode = PASS, .overflow = DROP_OLDEST, .commit_rows = 2000,
+	                         .commit_ms = 100, .poll_ms = 100 };
+	static int append, follow, status, dead, requeue;
+	static int64_t stale_ms = 900000;
+	const struct plx_opt tab[] = {
+		{ 'a', "append", PLX_OPT_FLAG, &append, 0, 0, 0, NULL, NULL,
+		  "append only: stdin into the spool, nothing on stdout", NULL },
+		{ 'f', "follow", PLX_OPT_FLAG, &follow, 0, 0, 0, NULL, NULL,
+		  "follow: the spool to stdout, like tail -f; stdin not read", NULL },
+		{ 'd', "spool", PLX_OPT_STR, &o.path, 0, 0, 0, NULL, "FILE", "the spool file (PLEXUS_BUFFER)", NULL },
+		{ 0, "sync", PLX_OPT_FN, &o.sync_full, 0, 0, 0, sync_mode, "normal|full",
+		  "full: an fsync at every commit (normal)", NULL },
+		{ 0, "max-rows", PLX_OPT_NUM, &o.max_rows, 1, INT64_MAX, 0, NULL, "N",
+		  "most records the spool holds (no limit)", NULL },
+		{ 0, "max-bytes", PLX_OPT_NUM, &o.max_bytes, 1, INT64_MAX, 0, NULL, "BYTES",
+		  "most record bytes the spool holds (no limit)", NULL },
+		{ 0, "max-age", PLX_OPT_DUR, &o.max_age_ms, 1, INT64_MAX, 1000, NULL, "DURATION",
+		  "records older than this are dropped (no limit)", NULL },
+		{ 0, "overflow", PLX_OPT_FN, &o.overflow, 0, 0, 0, overflow, "POLICY",
+		  "at a limit: drop-oldest, drop-newest or block (drop-oldest)", NULL },
+		{ 0, "commit-rows", PLX_OPT_NUM, &o.commit_rows, 1, 1000000, 0, NULL, "N",
+		  "rows in one transaction at most (2000)", NULL },
+		{ 0, "commit-ms", PLX_OPT_DUR, &o.commit_ms, 0, 3600000, 1, NULL, "DURATION",
+		  "longest life of a transaction (100ms)", NULL },
+		{ 0, "poll-ms", PLX_OPT_DUR, &o.poll_ms, 1, 3600000, 1, NULL, "DURATION",
+		  "how often a drainer looks for other writers' rows (100ms)", NULL },
+		{ 0, "status", PLX_OPT_FLAG, &status, 0, 0, 0, NULL, NULL, "print the spool's state and exit", NULL },
+		{ 0, "stale", PLX_OPT_DUR, &stale_ms, 0, INT64_MAX, 1000, NULL, "DURATION",
+		  "--status exits 1 when a record waited longer (900s; 0: never)", NULL },
+		{ 0, "dead", PLX_OPT_FLAG, &dead, 0, 0, 0, NULL, NULL, "print the dead letters and exit", NULL },
+		{ 0, "requeue-dead", PLX_OPT_FLAG, &requeue, 0, 0, 0, NULL, NULL,
+		  "put the dead letters back in the queue and exit", NULL },
 		{ 0 }
 	};
-	struct opts o = { .mode = PASS, .overflow = DROP_OLDEST, .commit_rows = 2000,
-	                  .commit_ms = 100, .poll_ms = 100 };
+	struct plx_common c = { 0 };
 	struct plx_config cf;
 	struct spool *sp;
-	int64_t stale_ms = 900000;
-	int c, cmd = 0, rc;
+	int rc;
 	char *path;
 
 	plx_log_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "ad:fh", lo, NULL)) != -1) {
-		switch (c) {
-		case 'a': o.mode = APPEND; break;
-		case 'd': o.path = optarg; break;
-		case 'f': o.mode = FOLLOW; break;
-		case 'h': usage(0);
-		case O_SYNC:
-			if (strcmp(optarg, "normal") && strcmp(optarg, "full"))
-				plx_die(EX_USAGE, "--sync: \"%s\" is neither normal nor full", optarg);
-			o.sync_full = !strcmp(optarg, "full");
-			break;
-		case O_MAXROWS: o.max_rows = plx_opt_num("--max-rows", optarg, 1, INT64_MAX); break;
-		case O_MAXBYTES: o.max_bytes = plx_opt_num("--max-bytes", optarg, 1, INT64_MAX); break;
-		case O_MAXAGE: o.max_age_ms = plx_opt_num("--max-age", optarg, 1, INT64_MAX / 1000) * 1000; break;
-		case O_OVERFLOW:
-			if (!strcmp(optarg, "drop-oldest")) o.overflow = DROP_OLDEST;
-			else if (!strcmp(optarg, "drop-newest")) o.overflow = DROP_NEWEST;
-			else if (!strcmp(optarg, "block")) o.overflow = BLOCK;
-			else plx_die(EX_USAGE, "--overflow: unknown policy \"%s\"", optarg);
-			break;
-		case O_CROWS: o.commit_rows = plx_opt_num("--commit-rows", optarg, 1, 1000000); break;
-		case O_CMS: o.commit_ms = plx_opt_num("--commit-ms", optarg, 0, 3600000); break;
-		case O_POLL: o.poll_ms = plx_opt_num("--poll-ms", optarg, 1, 3600000); break;
-		case O_STATUS: case O_DEAD: case O_REQUEUE: cmd = c; break;
-		case O_INTERVAL: o.status_ms = plx_opt_num("--status-interval", optarg, 0, 86400) * 1000; break;
-		case O_STALE: stale_ms = plx_opt_num("--stale", optarg, 0, INT64_MAX / 1000) * 1000; break;
-		case O_VERSION: puts("plx-buffer " PLX_VERSION); return 0;
-		default: usage(EX_USAGE);
-		}
+	if (plx_opts_parse(argc, argv, tab, PLX_COMMON_STATUS, &c, synopsis) != argc ||
+	    append + follow > 1 || status + dead + requeue > 1) {
+		fputs(synopsis, stderr);
+		return EX_USAGE;
 	}
-	if (optind != argc)
-		usage(EX_USAGE);
+	o.mode = append ? APPEND : follow ? FOLLOW : PASS;
+	o.status_ms = c.status_ms;
 
 	plx_config_load(&cf);
-	path = o.path ? strdup(o.path) : cf.buffer ? strdup(cf.buffer) : plx_default_spool();
+	path = o.path ? plx_xstrdup(o.path) : cf.buffer ? plx_xstrdup(cf.buffer) : plx_default_spool();
 	plx_config_free(&cf);
 	o.path = path;
 	if (spool_open(&sp, path, o.sync_full ? SPOOL_SYNC_FULL : 0) < 0)
 		return EX_CANTCREAT;
-	switch (cmd) {
-	case O_STATUS: rc = show_status(sp, stale_ms); break;
-	case O_DEAD: rc = show_dead(sp); break;
-	case O_REQUEUE: rc = requeue_dead(sp); break;
-	default:
-		signal(SIGPIPE, SIG_IGN);
+	if (status)
+		rc = show_status(sp, stale_ms);
+	else if (dead)
+		rc = show_dead(sp);
+	else if (requeue)
+		rc = requeue_dead(sp);
+	else
 		rc = pump(&sp, &o);
-	}
 	spool_close(sp);
 	free(path);
 	return rc;

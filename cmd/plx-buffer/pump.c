@@ -1,4 +1,4 @@
-/* The loop of every plx-buffer mode: one ppoll() driven by deadlines.
+/* Every plx-buffer mode, as callbacks on lib/loop:
  *
  *   stdin --lines--> validate --> INSERT (group commit) --COMMIT-->
  *   SELECT seq > cursor --> {"_plx_seq":N, ...record} --> stdout
@@ -16,10 +16,22 @@
  * next ones it would read back, so they go straight into the output buffer
  * as they are inserted, behind a mark (ocommit) that only a commit moves:
  * nothing past it is written, and a rollback cuts it off.  Reading the rows
- * back from SQLite is left for the backlog and for other writers' rows. */
+ * back from SQLite is left for the backlog and for other writers' rows.
+ *
+ * The loop watches stdin, and stdout while committed rows wait for a full
+ * pipe.  Before each wait (prepare) the open transaction is committed when
+ * due, rows are fetched and written, and the next deadline is set: the
+ * transaction's --commit-ms, at once while rows remain to fetch, or a
+ * caught-up drainer's --poll-ms.  Every second the age limit and a full
+ * spool are checked; every --status-interval the health records go in.
+ *
+ * Signals (lib/loop): SIGTERM and SIGINT commit what was read and exit 0;
+ * SIGHUP commits, closes and reopens the spool file.  A consumer gone
+ * (EPIPE) ends the run with 74: what it had not acknowledged stays in the
+ * spool.  But a stop for SIGTERM takes the whole pipeline down, the
+ * consumer maybe first: EPIPE then is no failure, and the exit is 0. */
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,20 +42,22 @@
 #include "clock.h"
 #include "io.h"
 #include "log.h"
+#include "loop.h"
 #include "record.h"
 #include "recs.h"
 
 #define OUT_CAP (4 * PLX_LINE_MAX)
 #define ROW_ROOM (PLX_LINE_MAX + 32)   /* a row plus its sequence prefix */
-
-static volatile sig_atomic_t got_stop, got_hup;
-static void on_stop(int s) { (void)s; got_stop = 1; }
-static void on_hup(int s) { (void)s; got_hup = 1; }
+#define MAINT_MS 1000                 /* age limit, a full spool, drops said */
+#define WARN_PER_S 20                 /* stderr lines about bad input, per second */
 
 struct pump {
 	struct spool *sp;
 	const struct opts *o;
+	struct plx_loop *l;
+	int in_h, out_h;     /* the loop's watches of stdin and stdout */
 	struct plx_lines in;
+	struct plx_ratelim rl; /* warnings about input */
 	json_tokener *tok;
 	int in_eof;          /* stdin finished (or not read: follow mode) */
 	int out_pipe;        /* stdout is a pipe, made non-blocking */
@@ -57,18 +71,16 @@ struct pump {
 	size_t ocommit;
 	int txn_rows;        /* rows in the open transaction */
 	int64_t txn_start;   /* when it began (monotonic ms) */
-	int64_t next_maint;  /* next age/limit check (monotonic ms) */
-	int64_t next_status; /* next gateway.buffer.* records (monotonic ms) */
 	int64_t drops_told;  /* drops already reported */
 	int64_t last_warn;
 };
 
-/* A spool call failed: -2 means the file is damaged, so set it aside and
- * carry on with a fresh one; anything else is fatal. */
+/* A spool call failed: a damaged file is set aside and a fresh one
+ * started; anything else is fatal. */
 static int
 spool_trouble(struct pump *p, int rc)
 {
-	if (rc != -2)
+	if (rc != SPOOL_DAMAGED)
 		return EX_IOERR;
 	spool_rollback(p->sp);
 	p->txn_rows = 0;
@@ -175,7 +187,7 @@ take_line(struct pump *p, char *s, size_t n)
 	if (plx_record_quick(s, n, &has_source) == PLX_QUICK_OK) {
 		seq = -1;
 	} else if (!(rec = plx_record_parse(p->tok, s, n, &seq, err, sizeof err))) {
-		plx_warn("line %lu: %s", p->in.lineno, err);
+		plx_warn_limited(&p->rl, "line %lu: %s", p->in.lineno, err);
 		spool_count_rejected(p->sp, 1);
 		return 0;
 	}
@@ -216,7 +228,6 @@ health(struct pump *p)
 	int rc = 0;
 	size_t i;
 
-	p->next_status = plx_mono_ms() + p->o->status_ms;
 	if (spool_stats(p->sp, &st) < 0)
 		return 0;
 	const struct { const char *name; int64_t v; } m[] = {
@@ -259,7 +270,7 @@ read_input(struct pump *p)
 				return rc;
 			break;
 		case PLX_LINE_LONG:
-			plx_warn("line %lu: longer than %d bytes, dropped", p->in.lineno, PLX_LINE_MAX);
+			plx_warn_limited(&p->rl, "line %lu: longer than %d bytes, dropped", p->in.lineno, PLX_LINE_MAX);
 			if (spool_begin(p->sp) == 0)
 				spool_count_rejected(p->sp, 1);
 			break;
@@ -288,15 +299,6 @@ fill_output(struct pump *p)
 	return 0;
 }
 
-/* A SIGTERM or SIGINT waiting to be let in (they are blocked outside ppoll). */
-static int
-term_waiting(void)
-{
-	sigset_t set;
-
-	return sigpending(&set) == 0 && (sigismember(&set, SIGTERM) == 1 || sigismember(&set, SIGINT) == 1);
-}
-
 static int
 write_output(struct pump *p)
 {
@@ -306,11 +308,11 @@ write_output(struct pump *p)
 		w = plx_write(1, p->out + p->ooff, p->ocommit - p->ooff);
 		if (w < 0 && errno == EAGAIN)
 			return 0;
+		if (w < 0 && errno == EPIPE && plx_loop_signalled(p->l)) {
+			plx_loop_stop(p->l, 0);     /* the pipeline is stopping: no failure */
+			return 0;
+		}
 		if (w < 0) {
-			/* a stop for SIGTERM takes the whole pipeline down: the
-			 * consumer may be gone first, and that is no failure */
-			if (errno == EPIPE && (got_stop || term_waiting()))
-				return 0;
 			if (errno != EPIPE)
 				plx_warn("write stdout:");
 			else
@@ -330,20 +332,25 @@ input_waiting(void)
 	return poll(&pf, 1, 0) > 0;
 }
 
-/* Periodic work: age limit, re-checking a full spool, telling of drops. */
-static int
-maintain(struct pump *p, int64_t now)
+/* Every second: the age limit, a full spool checked again, drops said. */
+static void
+maintain(struct plx_loop *l, void *arg)
 {
+	struct pump *p = arg;
 	struct spool_stats st;
+	int64_t now = plx_mono_ms();
 	int rc;
 
-	p->next_maint = now + 1000;
 	if (p->o->max_age_ms && !p->sp->in_txn) {
-		if ((rc = spool_begin(p->sp)) < 0 || (rc = commit(p)) < 0)
-			return spool_trouble(p, rc);
+		/* a transaction of its own, for commit() to apply the limits in */
+		rc = spool_begin(p->sp);
+		if ((rc = rc < 0 ? spool_trouble(p, rc) : commit(p))) {
+			plx_loop_stop(l, rc);
+			return;
+		}
 	}
 	if (spool_stats(p->sp, &st) < 0)
-		return 0;
+		return;
 	if (p->full)
 		p->full = (p->o->max_rows && st.depth >= p->o->max_rows) ||
 		          (p->o->max_bytes && st.bytes >= p->o->max_bytes);
@@ -353,126 +360,120 @@ maintain(struct pump *p, int64_t now)
 		p->drops_told = st.dropped;
 		p->last_warn = now;
 	}
-	return 0;
-}
-
-static int
-wait_events(struct pump *p, sigset_t *mask)
-{
-	struct pollfd pf[2];
-	int nf = 0, in_at = -1, timeout = -1;
-	int64_t now = plx_mono_ms();
-	struct timespec ts;
-
-	if (!p->in_eof && !p->full) {
-		in_at = nf;
-		pf[nf++] = (struct pollfd){ .fd = 0, .events = POLLIN };
-	}
-	if (p->out_pipe && p->ooff < p->ocommit)
-		pf[nf++] = (struct pollfd){ .fd = 1, .events = POLLOUT };
-	if (p->sp->in_txn)
-		timeout = p->txn_start + p->o->commit_ms - now;
-	else if (p->o->mode != APPEND && !p->caught_up && p->ooff == p->olen)
-		timeout = 0;                /* more rows to fetch, room to put them */
-	else if (p->o->mode != APPEND && p->caught_up)
-		timeout = p->o->poll_ms;    /* other writers may add rows */
-	if (p->full || p->o->max_age_ms || p->o->mode == FOLLOW)
-		if (timeout < 0 || timeout > p->next_maint - now)
-			timeout = p->next_maint - now;
-	if (p->o->status_ms && (timeout < 0 || timeout > p->next_status - now))
-		timeout = p->next_status - now < 0 ? 0 : p->next_status - now;
-	if (timeout < 0 && p->sp->in_txn)
-		timeout = 0;
-	ts.tv_sec = timeout / 1000;
-	ts.tv_nsec = (timeout % 1000) * 1000000;
-	if (ppoll(pf, nf, timeout < 0 ? NULL : &ts, mask) < 0)
-		return errno == EINTR ? 0 : EX_OSERR;
-	if (in_at >= 0 && (pf[in_at].revents & (POLLIN | POLLHUP | POLLERR)))
-		return read_input(p);
-	return 0;
 }
 
 static void
-setup_signals(sigset_t *old)
+on_status(struct plx_loop *l, void *arg)
 {
-	struct sigaction sa = { .sa_handler = on_stop };
-	sigset_t block;
+	int rc = health(arg);
 
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = on_hup;
-	sigaction(SIGHUP, &sa, NULL);
-	/* Signals arrive only inside ppoll(), so a flag set just before the
-	 * wait cannot be missed. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, old);
+	if (rc)
+		plx_loop_stop(l, rc);
 }
 
-static int
-step(struct pump *p)
+static void
+on_input(struct plx_loop *l, int fd, short revents, void *arg)
 {
-	int64_t now = plx_mono_ms();
+	int rc = read_input(arg);
+
+	if (rc)
+		plx_loop_stop(l, rc);
+}
+
+static void
+on_output(struct plx_loop *l, int fd, short revents, void *arg)
+{
+	int rc = write_output(arg);
+
+	if (rc)
+		plx_loop_stop(l, rc);
+}
+
+/* SIGHUP: what was read committed, the spool file closed and opened again. */
+static void
+reopen(struct plx_loop *l, void *arg)
+{
+	struct pump *p = arg;
 	int rc;
 
-	if (p->sp->in_txn && (p->txn_rows >= p->o->commit_rows ||
-	    now - p->txn_start >= p->o->commit_ms || p->in_eof || !input_waiting()))
-		if ((rc = commit(p)))
-			return rc;
-	if (now >= p->next_maint && (rc = maintain(p, now)))
-		return rc;
-	if (p->o->status_ms && now >= p->next_status && (rc = health(p)))
-		return rc;
-	if (p->o->mode != APPEND && !p->sp->in_txn && (rc = fill_output(p)))
-		return rc;
-	return write_output(p);
+	if ((rc = commit(p))) {
+		plx_loop_stop(l, rc);
+		return;
+	}
+	spool_close(p->sp);
+	if (spool_open(&p->sp, p->o->path, p->o->sync_full ? SPOOL_SYNC_FULL : 0) < 0) {
+		p->sp = NULL;
+		plx_loop_stop(l, EX_IOERR);
+		return;
+	}
+	plx_info("reopened spool %s", p->o->path);
+}
+
+/* Before each wait: the transaction committed when due (at the latest
+ * when the input runs dry), rows fetched and written, the end of the run;
+ * the watches, and the next deadline. */
+static int64_t
+prepare(struct plx_loop *l, void *arg)
+{
+	struct pump *p = arg;
+	const struct opts *o = p->o;
+	int64_t now = plx_mono_ms();
+	int rc = 0;
+
+	if (p->sp->in_txn && (p->txn_rows >= o->commit_rows || now - p->txn_start >= o->commit_ms ||
+	    p->in_eof || !input_waiting()))
+		rc = commit(p);
+	if (!rc && o->mode != APPEND && !p->sp->in_txn)
+		rc = fill_output(p);
+	if (!rc)
+		rc = write_output(p);
+	if (rc)
+		plx_loop_stop(l, rc);
+	if (p->in_eof && !p->sp->in_txn &&
+	    (o->mode == APPEND || (o->mode == PASS && p->caught_up && p->ooff == p->olen)))
+		plx_loop_stop(l, 0);
+	if (l->stopping)
+		return -1;
+	plx_loop_fd_set(l, p->in_h, 0, !p->in_eof && !p->full ? POLLIN : 0);
+	plx_loop_fd_set(l, p->out_h, 1, p->out_pipe && p->ooff < p->ocommit ? POLLOUT : 0);
+	if (p->sp->in_txn)
+		return p->txn_start + o->commit_ms;
+	if (o->mode != APPEND && !p->caught_up && p->ooff == p->olen)
+		return now;                 /* more rows to fetch, room to put them */
+	if (o->mode != APPEND && p->caught_up)
+		return now + o->poll_ms;    /* other writers may add rows */
+	return -1;
 }
 
 int
 pump(struct spool **spp, const struct opts *o)
 {
-	struct pump p = { .sp = *spp, .o = o, .in_eof = o->mode == FOLLOW };
+	struct plx_loop l;
+	struct pump p = { .sp = *spp, .o = o, .l = &l, .in_eof = o->mode == FOLLOW,
+	                  .rl = { .per_s = WARN_PER_S, .what = "bad lines" } };
 	struct stat st;
-	sigset_t mask;
-	int rc = 0;
+	int rc;
 
-	if (plx_lines_init(&p.in, 0, PLX_LINE_MAX) < 0 || !(p.tok = plx_tokener_new()) ||
-	    !(p.out = malloc(OUT_CAP)))
+	if (plx_lines_init(&p.in, 0, PLX_LINE_MAX) < 0 || !(p.tok = plx_tokener_new()))
 		plx_die(EX_OSERR, "out of memory");
+	p.out = plx_xmalloc(OUT_CAP);
 	if (o->mode != APPEND && fstat(1, &st) == 0 && S_ISFIFO(st.st_mode)) {
 		p.out_pipe = 1;
 		plx_nonblock(1, 1);
 	}
-	p.next_status = plx_mono_ms() + o->status_ms;
-	setup_signals(&mask);
-	for (;;) {
-		if ((rc = step(&p)))
-			break;
-		if (got_stop)
-			break;
-		if (got_hup) {
-			got_hup = 0;
-			if ((rc = commit(&p)))
-				break;
-			spool_close(p.sp);
-			if (spool_open(&p.sp, o->path, o->sync_full ? SPOOL_SYNC_FULL : 0) < 0) {
-				p.sp = NULL;
-				rc = EX_IOERR;
-				break;
-			}
-			plx_info("reopened spool %s", o->path);
-		}
-		if (p.in_eof && !p.sp->in_txn && o->mode == APPEND)
-			break;
-		if (p.in_eof && !p.sp->in_txn && o->mode == PASS && p.caught_up && p.ooff == p.olen)
-			break;
-		if ((rc = wait_events(&p, &mask)))
-			break;
-	}
+	plx_loop_init(&l, &p);
+	plx_loop_ratelim(&l, &p.rl);
+	p.in_h = plx_loop_fd(&l, 0, 0, on_input);
+	p.out_h = plx_loop_fd(&l, 1, 0, on_output);
+	plx_loop_every(&l, MAINT_MS, maintain);
+	if (o->status_ms)
+		plx_loop_every(&l, o->status_ms, on_status);
+	l.prepare = prepare;
+	l.on_hup = reopen;
+	rc = plx_loop_run(&l);
 	if (p.sp && commit(&p) != 0)
 		rc = EX_IOERR;
+	plx_loop_free(&l);
 	if (p.out_pipe)
 		plx_nonblock(1, 0);
 	*spp = p.sp;

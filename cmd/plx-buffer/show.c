@@ -5,6 +5,7 @@
 
 #include "buffer.h"
 #include "clock.h"
+#include "log.h"
 
 /* Ages as a person reads them. */
 static void
@@ -80,6 +81,6 @@ requeue_dead(struct spool *sp)
 
 	if (n < 0)
 		return EX_IOERR;
-	fprintf(stderr, "plx-buffer: requeued %lld dead letters\n", (long long)n);
+	plx_warn("requeued %lld dead letters", (long long)n);
 	return 0;
 }

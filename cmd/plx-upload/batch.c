@@ -17,25 +17,21 @@
 
 static const char suffix[] = "]}";
 
-/* Grows *buf to hold need bytes; 0, or -1 when out of memory. */
-static int
+/* Grows *buf to hold need bytes. */
+static void
 reserve(void *buf, size_t *cap, size_t need)
 {
-	void *p;
 	size_t n = *cap ? *cap : 4096;
 
 	if (need <= *cap)
-		return 0;
+		return;
 	while (n < need)
 		n *= 2;
-	if (!(p = realloc(*(void **)buf, n)))
-		return -1;
-	*(void **)buf = p;
+	*(void **)buf = plx_xrealloc(*(void **)buf, n);
 	*cap = n;
-	return 0;
 }
 
-int
+void
 batch_init(struct batch *b, const char *source_id, int level, size_t max_bytes)
 {
 	size_t n = (source_id ? strlen(source_id) : 0) + 32;
@@ -43,20 +39,19 @@ batch_init(struct batch *b, const char *source_id, int level, size_t max_bytes)
 	memset(b, 0, sizeof *b);
 	b->level = level;
 	b->clock_fix = INT64_MIN;
-	if (!(b->prefix = malloc(n)))
-		return -1;
+	b->prefix = plx_xmalloc(n);
 	/* source_id matched ^[a-z0-9][a-z0-9._-]*$, so needs no JSON escaping;
 	 * NULL when it did not, and every record carries its own. */
 	if (source_id)
 		b->plen = snprintf(b->prefix, n, "{\"source_id\":\"%s\",\"points\":[", source_id);
 	else
 		b->plen = snprintf(b->prefix, n, "{\"points\":[");
-	if (reserve(&b->text, &b->tcap, max_bytes) < 0 || reserve(&b->body, &b->bcap, max_bytes) < 0)
-		return -1;
-	/* windowBits 15 + 16: a gzip stream, not raw zlib, for Content-Encoding: gzip. */
+	reserve(&b->text, &b->tcap, max_bytes);
+	reserve(&b->body, &b->bcap, max_bytes);
+	/* windowBits 15 + 16: a gzip stream, not raw zlib, for Content-Encoding: gzip.
+	 * Its only failure with these arguments is Z_MEM_ERROR. */
 	if (level > 0 && deflateInit2(&b->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -1;
-	return 0;
+		plx_die(EX_OSERR, "out of memory");
 }
 
 void
@@ -72,14 +67,13 @@ batch_free(struct batch *b)
 	memset(b, 0, sizeof *b);
 }
 
-int
+void
 batch_add(struct batch *b, const char *text, size_t len, int64_t seq, unsigned long line)
 {
 	struct rec *r;
 
-	if (reserve(&b->text, &b->tcap, b->tlen + len) < 0 ||
-	    reserve(&b->rec, &b->ncap, (b->n + 1) * sizeof *r) < 0)
-		return -1;
+	reserve(&b->text, &b->tcap, b->tlen + len);
+	reserve(&b->rec, &b->ncap, (b->n + 1) * sizeof *r);
 	r = &b->rec[b->n++];
 	r->off = b->tlen;
 	r->len = len;
@@ -88,7 +82,6 @@ batch_add(struct batch *b, const char *text, size_t len, int64_t seq, unsigned l
 	r->boot_ms = -1;
 	memcpy(b->text + b->tlen, text, len);
 	b->tlen += len;
-	return 0;
 }
 
 void
@@ -102,6 +95,27 @@ void
 batch_clear(struct batch *b)
 {
 	b->n = b->tlen = b->marked = 0;
+}
+
+void
+batch_drop_front(struct batch *b, size_t k)
+{
+	size_t i, off;
+
+	if (k >= b->n) {
+		batch_clear(b);
+		return;
+	}
+	off = b->rec[k].off;
+	memmove(b->text, b->text + off, b->tlen - off);
+	memmove(b->rec, b->rec + k, (b->n - k) * sizeof *b->rec);
+	b->n -= k;
+	b->tlen -= off;
+	b->marked = 0;
+	for (i = 0; i < b->n; i++) {
+		b->rec[i].off -= off;
+		b->marked += b->rec[i].boot_ms >= 0;
+	}
 }
 
 /* Bytes of the uncompressed body of records [lo, hi). */
@@ -119,7 +133,8 @@ gzip(struct batch *b)
 {
 	size_t bound = deflateBound(&b->z, b->blen);
 
-	if (reserve(&b->gz, &b->gzcap, bound) < 0 || deflateReset(&b->z) != Z_OK)
+	reserve(&b->gz, &b->gzcap, bound);
+	if (deflateReset(&b->z) != Z_OK)
 		return -1;
 	b->z.next_in = (unsigned char *)b->body;
 	b->z.avail_in = b->blen;
@@ -137,8 +152,7 @@ batch_body(struct batch *b, size_t lo, size_t hi, size_t *len, int *gz)
 	size_t i, size = batch_size(b, lo, hi);
 	char *p;
 
-	if (reserve(&b->body, &b->bcap, size) < 0)
-		plx_die(EX_OSERR, "out of memory");
+	reserve(&b->body, &b->bcap, size);
 	p = b->body;
 	memcpy(p, b->prefix, b->plen);
 	p += b->plen;

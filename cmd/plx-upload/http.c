@@ -12,11 +12,18 @@
  *
  * This file only moves bytes and keeps what send.c needs from the answer:
  * the status, the body, Retry-After, and the server's Date against our
- * clock.  The policy lives in send.c. */
+ * clock.  The policy lives in send.c.
+ *
+ * A request blocks its caller, for at most --timeout: the handle goes
+ * through a multi handle of its own only so that the wait can also watch
+ * wake_fd (plx-upload's: readable while a SIGTERM or SIGINT waits) and ask
+ * whether to go on.  The connection stays in the multi handle's cache
+ * from one request to the next. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 
 #include "clock.h"
@@ -85,13 +92,6 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	return k;
 }
 
-/* A second SIGTERM abandons the request in flight. */
-static int
-on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	return up_abort;
-}
-
 int
 http_init(struct http *h, const struct opts *o, const char *gateway)
 {
@@ -99,9 +99,13 @@ http_init(struct http *h, const struct opts *o, const char *gateway)
 	CURL *c;
 
 	memset(h, 0, sizeof *h);
+	h->wake_fd = -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(c = h->h = curl_easy_init()) ||
-	    !(h->url = malloc(n)) || !(h->health_url = malloc(n)) || !(h->ans = malloc(ANSWER_MAX + 1)))
+	    !(h->m = curl_multi_init()))
 		return -1;
+	h->url = plx_xmalloc(n);
+	h->health_url = plx_xmalloc(n);
+	h->ans = plx_xmalloc(ANSWER_MAX + 1);
 	snprintf(h->url, n, "%s/ingest", gateway);
 	snprintf(h->health_url, n, "%s/health", gateway);
 	h->ans[0] = '\0';
@@ -118,8 +122,6 @@ http_init(struct http *h, const struct opts *o, const char *gateway)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	/* TLS peer and host verification are libcurl's defaults; these only
 	 * choose what to trust and who we are. */
 	if (o->cacert)
@@ -147,6 +149,8 @@ http_free(struct http *h)
 {
 	if (h->h)
 		curl_easy_cleanup(h->h);
+	if (h->m)
+		curl_multi_cleanup(h->m);
 	free_headers(h->plain);
 	free_headers(h->gzip);
 	free(h->url);
@@ -156,11 +160,22 @@ http_free(struct http *h)
 	memset(h, 0, sizeof *h);
 }
 
+/* curl_slist_append, with the one out-of-memory policy (log.h) */
+static struct curl_slist *
+xappend(struct curl_slist *l, const char *s)
+{
+	struct curl_slist *t = curl_slist_append(l, s);
+
+	if (!t)
+		plx_die(EX_OSERR, "out of memory");
+	return t;
+}
+
 static struct curl_slist *
 headers(const char *key, int gz)
 {
 	char line[1200];
-	struct curl_slist *l = NULL, *t;
+	struct curl_slist *l;
 	const char *fixed[] = {
 		"Content-Type: application/json",
 		"User-Agent: plx-upload/" PLX_VERSION,
@@ -170,37 +185,59 @@ headers(const char *key, int gz)
 	size_t i;
 
 	snprintf(line, sizeof line, "x-api-key: %s", key);
-	t = curl_slist_append(l, line);
+	l = xappend(NULL, line);
 	explicit_bzero(line, sizeof line);
-	if (!(l = t))
-		return NULL;
-	for (i = 0; i < sizeof fixed / sizeof *fixed; i++) {
-		if (!fixed[i])
-			continue;
-		if (!(t = curl_slist_append(l, fixed[i]))) {
-			free_headers(l);
-			return NULL;
-		}
-		l = t;
-	}
+	for (i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		if (fixed[i])
+			l = xappend(l, fixed[i]);
 	return l;
 }
 
-int
+void
 http_set_key(struct http *h, const char *key)
 {
-	struct curl_slist *p = headers(key, 0), *g = headers(key, 1);
-
-	if (!p || !g) {
-		free_headers(p);
-		free_headers(g);
-		return -1;
-	}
 	free_headers(h->plain);
 	free_headers(h->gzip);
-	h->plain = p;
-	h->gzip = g;
-	return 0;
+	h->plain = headers(key, 0);
+	h->gzip = headers(key, 1);
+}
+
+/* The request, to its end; a wake_fd readable meanwhile asks wake()
+ * whether to abandon it. */
+static CURLcode
+perform(struct http *h)
+{
+	struct curl_waitfd w = { .fd = h->wake_fd, .events = CURL_WAIT_POLLIN };
+	CURLcode rc = CURLE_OK;
+	CURLMcode mc;
+	CURLMsg *msg;
+	int running = 1, left;
+
+	if ((mc = curl_multi_add_handle(h->m, h->h)) != CURLM_OK)
+		goto failed;
+	while (running) {
+		if ((mc = curl_multi_perform(h->m, &running)) != CURLM_OK)
+			goto failed;
+		if (!running)
+			break;
+		w.revents = 0;
+		if ((mc = curl_multi_poll(h->m, &w, h->wake_fd >= 0, 1000, NULL)) != CURLM_OK)
+			goto failed;
+		if (w.revents && h->wake(h->wake_arg)) {
+			snprintf(h->err, sizeof h->err, "abandoned: stopping");
+			rc = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
+	}
+	while ((msg = curl_multi_info_read(h->m, &left)))
+		if (msg->msg == CURLMSG_DONE && rc == CURLE_OK)
+			rc = msg->data.result;
+	curl_multi_remove_handle(h->m, h->h);
+	return rc;
+failed:
+	snprintf(h->err, sizeof h->err, "%s", curl_multi_strerror(mc));
+	curl_multi_remove_handle(h->m, h->h);
+	return CURLE_FAILED_INIT;
 }
 
 /* One exchange on the kept-alive handle, set up by the caller. */
@@ -219,7 +256,7 @@ exchange(struct http *h)
 	h->offset_ms = INT64_MIN;
 	wall = plx_now_ms();
 	mono = plx_mono_ms();
-	rc = curl_easy_perform(h->h);
+	rc = perform(h);
 	h->latency_ms = plx_mono_ms() - mono;
 	/* Date has whole seconds, truncated: its middle against the middle
 	 * of the exchange, so the error is at most half a second plus half

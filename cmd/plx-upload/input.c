@@ -1,14 +1,20 @@
-/* The input loop: one poll() on stdin, driven by the deadline of the batch
- * being filled.  A batch leaves when it holds max_points records, when the
- * next record would take its body past max_bytes, when batch_ms have
- * passed since its first record, or at EOF.
+/* The loop (lib/loop): stdin, the deadline of the batch being filled, the
+ * health records, the waits of a delivery (send.c), the signals.  A batch
+ * leaves when it holds --batch-points records, when the next record would
+ * take its body past --batch-bytes, when --batch-ms have passed since its
+ * first record, or at the end of input.  While it is being delivered stdin
+ * is not read.
+ *
+ * SIGTERM, SIGINT: stdin is read no more; the batch in hand is sent once
+ * more, without waiting (send.c), and the exit status is 0.  A request in
+ * flight goes on to its end (at most --timeout); a second signal abandons
+ * it.  SIGHUP: the key is read again, the dead-letter file reopened.
  *
  * Each line is parsed and checked as the server would (plx_record_parse);
  * a line that fails is reported with its number and skipped, so it never
  * reaches a batch to poison it.  plx-buffer's {"_plx_seq":N} is taken off
  * the record there and kept beside it, for the acknowledgement. */
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +22,10 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "io.h"
-#include "log.h"
 #include "record.h"
 #include "upload.h"
+
+#define WARN_PER_S 20          /* stderr lines about bad input, per second */
 
 /* Records carry seqs, so plx-buffer is upstream: find its spool. */
 static void
@@ -105,20 +111,15 @@ unmark(struct up *u, json_object *rec, size_t *len, int64_t *boot_ms)
 void
 enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long lineno, int64_t boot_ms)
 {
-	if (u->b.n && batch_size(&u->b, 0, u->b.n) + 1 + len > u->o.max_bytes)
-		send_batch(u);
 	if (!u->b.n)
 		u->b.t0 = plx_mono_ms();
-	if (batch_add(&u->b, text, len, seq, lineno) < 0)
-		plx_die(EX_OSERR, "out of memory");
+	batch_add(&u->b, text, len, seq, lineno);
 	if (boot_ms >= 0)
 		batch_mark(&u->b, boot_ms);
-	if (u->b.n >= u->o.max_points)
-		send_batch(u);
 }
 
 static void
-take(struct up *u, json_tokener *tok, char *line, size_t len, unsigned long lineno)
+take(struct up *u, char *line, size_t len, unsigned long lineno)
 {
 	char err[256];
 	json_object *rec = NULL;
@@ -134,9 +135,9 @@ take(struct up *u, json_tokener *tok, char *line, size_t len, unsigned long line
 	 * the reason), take the full parse. */
 	if ((marked || plx_record_quick(text, tlen, &has_source) != PLX_QUICK_OK ||
 	     (u->need_source && !has_source)) &&
-	    (!(rec = plx_record_parse(tok, text, tlen, &seq2, err, sizeof err)) ||
+	    (!(rec = plx_record_parse(u->tok, text, tlen, &seq2, err, sizeof err)) ||
 	     (u->need_source && plx_record_check(rec, 1, err, sizeof err) < 0))) {
-		plx_warn("line %lu: %s", lineno, err);
+		plx_warn_limited(&u->rl, "line %lu: %s", lineno, err);
 		u->c.rejected++;
 		json_object_put(rec);
 		return;
@@ -154,61 +155,162 @@ take(struct up *u, json_tokener *tok, char *line, size_t len, unsigned long line
 	json_object_put(rec);
 }
 
-int
-run(struct up *u)
+/* The batch is full: its records up to both limits go (the last one
+ * taken may be left for the next batch). */
+static int
+full(const struct up *u)
 {
-	struct pollfd pfd = { 0, POLLIN, 0 };
-	struct plx_lines in;
-	json_tokener *tok;
-	int64_t left, now, next_status = plx_mono_ms() + u->o.status_ms;
+	return u->b.n && (u->b.n >= (size_t)u->o.max_points ||
+	                  batch_size(&u->b, 0, u->b.n) > (size_t)u->o.max_bytes);
+}
+
+static void
+seal(struct up *u)
+{
+	size_t k = u->b.n;
+
+	while (k > 1 && (k > (size_t)u->o.max_points || batch_size(&u->b, 0, k) > (size_t)u->o.max_bytes))
+		k--;
+	send_start(u, k);
+}
+
+void
+feed(struct up *u)
+{
 	size_t len;
 	char *line;
-	int r, status = 0;
+	int r;
 
-	if (plx_lines_init(&in, 0, PLX_LINE_MAX) < 0 || !(tok = plx_tokener_new()))
-		plx_die(EX_OSERR, "out of memory");
-	while (!up_stop) {
-		if (up_hup) {
-			up_hup = 0;
-			key_reload(u, 0);
-		}
-		r = plx_lines_next(&in, &line, &len);
-		if (r == PLX_LINE) {
-			take(u, tok, line, len, in.lineno);
+	for (;;) {
+		if (u->s.sealed) {
+			if (send_run(u) == SEND_WAIT)
+				break;
 			continue;
 		}
-		if (r == PLX_LINE_LONG) {
-			plx_warn("line %lu: longer than %d bytes", in.lineno, PLX_LINE_MAX);
-			u->c.rejected++;
+		if (full(u) || (u->b.n && u->in_eof)) {
+			seal(u);
 			continue;
 		}
-		if (r == PLX_LINE_EOF)
+		if (u->in_eof || u->l->stopping)
 			break;
-		now = plx_mono_ms();
-		if (u->o.status_ms && now >= next_status) {
-			health_records(u);
-			next_status = now + u->o.status_ms;
-			continue;
-		}
-		left = -1;
-		if (u->b.n && (left = u->b.t0 + u->o.batch_ms - now) <= 0) {
-			send_batch(u);
-			continue;
-		}
-		if (u->o.status_ms && (left < 0 || next_status - now < left))
-			left = next_status - now;
-		if ((r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left)) < 0 && errno != EINTR)
-			plx_die(EX_OSERR, "poll:");
-		if (r > 0 && plx_lines_fill(&in) < 0 && errno != EINTR && errno != EAGAIN) {
-			plx_warn("read stdin:");
-			status = EX_IOERR;
+		if ((r = plx_lines_next(&u->in, &line, &len)) == PLX_LINE) {
+			take(u, line, len, u->in.lineno);
+		} else if (r == PLX_LINE_LONG) {
+			plx_warn_limited(&u->rl, "line %lu: longer than %d bytes", u->in.lineno, PLX_LINE_MAX);
+			u->c.rejected++;
+		} else if (r == PLX_LINE_EOF) {
+			u->in_eof = 1;
+		} else {
 			break;
 		}
 	}
-	/* EOF, a read error or a stop signal: what was read still goes, but
-	 * after a stop signal only if it gets through at the first try. */
-	send_batch(u);
-	json_tokener_free(tok);
-	plx_lines_free(&in);
-	return status;
+	/* stdin read while no batch is being delivered; the batch's deadline */
+	plx_loop_fd_set(u->l, u->in_h, 0, !u->s.sealed && !u->in_eof && !u->l->stopping ? POLLIN : 0);
+	plx_loop_arm(u->l, u->batch_h, !u->s.sealed && u->b.n ? u->b.t0 + u->o.batch_ms : -1);
+	if (u->in_eof && !u->s.sealed && !u->b.n)
+		plx_loop_stop(u->l, u->status);
+}
+
+static void
+on_input(struct plx_loop *l, int fd, short revents, void *arg)
+{
+	struct up *u = arg;
+
+	if (plx_lines_fill(&u->in) < 0 && errno != EINTR && errno != EAGAIN) {
+		plx_warn("read stdin:");
+		u->status = EX_IOERR;
+		u->in_eof = 1;
+	}
+	feed(u);
+}
+
+static void
+on_batch_due(struct plx_loop *l, void *arg)
+{
+	struct up *u = arg;
+
+	if (!u->s.sealed && u->b.n)
+		seal(u);
+	feed(u);
+}
+
+static void
+on_status(struct plx_loop *l, void *arg)
+{
+	struct up *u = arg;
+
+	if (!u->s.sealed)     /* none while a delivery waits: they would pile up */
+		health_records(u);
+	feed(u);
+}
+
+static void
+on_hup(struct plx_loop *l, void *arg)
+{
+	struct up *u = arg;
+
+	plx_info("SIGHUP: reading the API key again%s", u->o.dead_file ? ", reopening the dead-letter file" : "");
+	key_reload(u, 0);
+	dead_reopen(u);
+}
+
+/* A request in flight when a SIGTERM or SIGINT waits: the first one lets
+ * it finish (the loop stops after it), a second one abandons it. */
+static int
+on_wake(void *arg)
+{
+	struct up *u = arg;
+	int again = u->l->signalled;
+
+	return plx_loop_take_term(u->l) && again;
+}
+
+/* The run ends (end of input: nothing is left; a stop signal): a delivery
+ * under way, which waits for its timer, is given up, and the batch in hand
+ * sent once more, without waiting (send.c gives up at the first failure
+ * after a signal). */
+static void
+finish(struct plx_loop *l, void *arg)
+{
+	struct up *u = arg;
+
+	if (u->s.sealed)
+		send_give_up(u);
+	while (u->b.n) {
+		seal(u);
+		if (send_run(u) == SEND_WAIT)
+			send_give_up(u);
+	}
+}
+
+int
+run(struct up *u)
+{
+	struct plx_loop l;
+	int rc;
+
+	u->l = &l;
+	u->rl = (struct plx_ratelim){ .per_s = WARN_PER_S, .what = "bad lines" };
+	if (plx_lines_init(&u->in, 0, PLX_LINE_MAX) < 0 || !(u->tok = plx_tokener_new()))
+		plx_die(EX_OSERR, "out of memory");
+	plx_loop_init(&l, u);
+	plx_loop_ratelim(&l, &u->rl);
+	if ((u->http.wake_fd = plx_loop_term_fd()) < 0)
+		plx_die(EX_OSERR, "signalfd:");
+	u->http.wake = on_wake;
+	u->http.wake_arg = u;
+	u->in_h = plx_loop_fd(&l, 0, POLLIN, on_input);
+	u->batch_h = plx_loop_timer(&l, -1, on_batch_due);
+	if (u->o.status_ms)
+		plx_loop_every(&l, u->o.status_ms, on_status);
+	send_init(u);
+	l.on_hup = on_hup;
+	l.on_stop = finish;
+	rc = plx_loop_run(&l);
+	close(u->http.wake_fd);
+	u->http.wake_fd = -1;
+	plx_loop_free(&l);
+	json_tokener_free(u->tok);
+	plx_lines_free(&u->in);
+	return rc;
 }

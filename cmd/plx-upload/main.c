@@ -1,15 +1,14 @@
 /* plx-upload: NDJSON records on stdin -> batches -> POST $gateway/ingest,
  * acknowledging each delivered record to plx-buffer's spool.  Options,
- * configuration, the API key and signals here; the loop is in input.c,
+ * configuration, the API key and the files here; the loop is in input.c,
  * the status policy in send.c.
  *
  * Exit status (sysexits.h): 0 all input delivered or dead-lettered, or a
  * stop signal; 64 usage; 73 spool or dead-letter file cannot be opened;
  * 74 reading stdin failed; 78 no API key, a bad gateway URL or an unreadable
  * TLS file; 71 out of memory or a system call that must not fail did. */
+#include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,43 +17,32 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "args.h"
 #include "clock.h"
 #include "log.h"
+#include "opts.h"
 #include "record.h"
 #include "upload.h"
 
-volatile int up_stop, up_abort, up_hup;
-
-static const char usage_text[] =
-	"usage: plx-upload [-b bytes] [-d spool] [-k keyfile] [-n points] [-s source] [-t ms]\n"
-	"                  [-u url] [-z level] [--dead-letter file] [--backoff ms]\n"
-	"                  [--backoff-max ms] [--auth-retry ms] [--timeout ms] [--connect-timeout ms]\n"
+static const char synopsis[] =
+	"usage: plx-upload [-d spool] [-k keyfile] [-s source-id] [-u url] [-z level]\n"
+	"                  [--batch-points n] [--batch-bytes bytes] [--batch-ms duration]\n"
+	"                  [--dead-letter file] [--timeout duration] [--connect-timeout duration]\n"
+	"                  [--backoff duration] [--backoff-max duration] [--auth-retry duration]\n"
 	"                  [--cacert file] [--cert file] [--cert-key file]\n"
-	"                  [--status-interval seconds] [--clock-warn seconds]\n"
+	"                  [--status-interval duration] [--clock-warn duration]\n"
 	"       plx-upload -h | --version\n";
 
-static _Noreturn void
-usage(int status)
+/* -s: the envelope's; PLEXUS_SOURCE_ID is read with the configuration,
+ * where one the server would refuse makes records carry their own. */
+static int
+source_id(const char *s, void *to, char *err, size_t errlen)
 {
-	fputs(usage_text, status ? stderr : stdout);
-	exit(status);
-}
-
-/* ps(1) shows every argument to every user: refuse anything that looks
- * like a key, and blank it in /proc/PID/cmdline at once. */
-static void
-no_key_in_argv(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++)
-		if (!strncmp(argv[i], "plx_", 4) || strstr(argv[i], "=plx_")) {
-			explicit_bzero(argv[i], strlen(argv[i]));
-			plx_die(EX_USAGE, "an API key is never accepted on the command line (ps shows it to"
-			        " everyone): use PLEXUS_API_KEY, -k keyfile, the systemd credential"
-			        " plexus-api-key or ~/.plexus/config.json");
-		}
+	if (!plx_source_id_ok(s)) {
+		snprintf(err, errlen, "\"%s\" does not match ^[a-z0-9][a-z0-9._-]*$ (at most 256 bytes)", s);
+		return -1;
+	}
+	*(const char **)to = s;
+	return 0;
 }
 
 int
@@ -91,28 +79,30 @@ key_reload(struct up *u, int initial)
 		u->cf.api_key = key;
 	}
 	u->cf.key_from = from;
-	if (http_set_key(&u->http, key) < 0)
-		plx_die(EX_OSERR, "out of memory");
+	http_set_key(&u->http, key);
 	return 0;
 }
 
-static void
-on_signal(int sig)
+void
+dead_reopen(struct up *u)
 {
-	if (sig == SIGHUP) {
-		up_hup = 1;
+	int fd;
+
+	if (!u->o.dead_file)
+		return;
+	if ((fd = open(u->o.dead_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		plx_warn("unable to reopen %s (%s): appending to the file open before", u->o.dead_file,
+		         strerror(errno));
 		return;
 	}
-	if (up_stop)
-		up_abort = 1;   /* the second one: do not even finish the request */
-	up_stop = 1;
+	close(u->dead_fd);
+	u->dead_fd = fd;
 }
 
 static void
 setup(struct up *u)
 {
 	const char *tls[] = { u->o.cacert, u->o.cert, u->o.cert_key }, *path;
-	struct sigaction sa;
 	size_t i;
 	int fd;
 
@@ -139,6 +129,9 @@ setup(struct up *u)
 		plx_config_set(&u->cf.source_id, u->o.source);
 	/* An envelope the server would refuse: records must name their own source. */
 	u->need_source = !plx_source_id_ok(u->cf.source_id);
+	if (plx_source_id_default_host(u->cf.source_id))
+		plx_warn("source id \"%s\" is a name many machines have: gateways cloned from one image would"
+		         " send as one source (plexus-gateway init -s ID, or PLEXUS_SOURCE_ID)", u->cf.source_id);
 	if (http_init(&u->http, &u->o, u->cf.gateway_url) < 0)
 		plx_die(EX_OSERR, "unable to set up libcurl");
 	if (key_reload(u, 1) < 0)
@@ -154,18 +147,8 @@ setup(struct up *u)
 	if (u->o.dead_file &&
 	    (u->dead_fd = open(u->o.dead_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		plx_die(EX_CANTCREAT, "unable to open %s:", u->o.dead_file);
-	if (batch_init(&u->b, u->need_source ? NULL : u->cf.source_id, u->o.level, u->o.max_bytes) < 0 ||
-	    !(u->seqs = malloc(u->o.max_points * sizeof *u->seqs)))
-		plx_die(EX_OSERR, "out of memory");
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;   /* no SA_RESTART: poll() must wake up */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	plx_sleep_stop = &up_stop;
+	batch_init(&u->b, u->need_source ? NULL : u->cf.source_id, (int)u->o.level, (size_t)u->o.max_bytes);
+	u->seqs = plx_xmalloc((size_t)u->o.max_points * sizeof *u->seqs);
 	srandom(getpid() ^ (unsigned)plx_now_ms());
 }
 
@@ -198,74 +181,60 @@ teardown(struct up *u)
 int
 main(int argc, char **argv)
 {
-	enum { O_DEAD = 256, O_BACKOFF, O_BACKOFF_MAX, O_AUTH, O_TIMEOUT, O_CONNECT, O_CACERT,
-	       O_CERT, O_CERT_KEY, O_STATUS, O_CLOCK, O_VERSION };
-	static const struct option lo[] = {
-		{ "bytes", required_argument, NULL, 'b' },
-		{ "spool", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "key-file", required_argument, NULL, 'k' },
-		{ "points", required_argument, NULL, 'n' },
-		{ "source", required_argument, NULL, 's' },
-		{ "batch-ms", required_argument, NULL, 't' },
-		{ "url", required_argument, NULL, 'u' },
-		{ "gzip-level", required_argument, NULL, 'z' },
-		{ "dead-letter", required_argument, NULL, O_DEAD },
-		{ "backoff", required_argument, NULL, O_BACKOFF },
-		{ "backoff-max", required_argument, NULL, O_BACKOFF_MAX },
-		{ "auth-retry", required_argument, NULL, O_AUTH },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "connect-timeout", required_argument, NULL, O_CONNECT },
-		{ "cacert", required_argument, NULL, O_CACERT },
-		{ "cert", required_argument, NULL, O_CERT },
-		{ "cert-key", required_argument, NULL, O_CERT_KEY },
-		{ "status-interval", required_argument, NULL, O_STATUS },
-		{ "clock-warn", required_argument, NULL, O_CLOCK },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ 0 }
-	};
 	static struct up u = { .o = {
 		.max_points = 5000, .max_bytes = 1 << 20, .batch_ms = 1000, .level = 6,
 		.backoff_ms = 500, .backoff_max_ms = 60000, .auth_retry_ms = 60000,
 		.timeout_ms = 30000, .connect_ms = 10000, .clock_warn_ms = 60000,
 	} };
 	struct opts *o = &u.o;
-	int c, rc;
+	const struct plx_opt tab[] = {
+		{ 'd', "spool", PLX_OPT_STR, &o->spool, 0, 0, 0, NULL, "FILE",
+		  "the spool to acknowledge delivered records to (PLEXUS_BUFFER)", NULL },
+		{ 'k', "key-file", PLX_OPT_STR, &o->keyfile, 0, 0, 0, NULL, "FILE", "read the API key from FILE", NULL },
+		{ 's', "source-id", PLX_OPT_FN, &o->source, 0, 0, 0, source_id, "ID",
+		  "the source of records that name none (PLEXUS_SOURCE_ID)", NULL },
+		{ 'u', "url", PLX_OPT_STR, &o->url, 0, 0, 0, NULL, "URL", "the gateway (PLEXUS_GATEWAY_URL)", NULL },
+		{ 'z', "gzip", PLX_OPT_NUM, &o->level, 0, 9, 0, NULL, "LEVEL",
+		  "gzip level of bodies over 1 KiB, 0: none (6)", NULL },
+		{ 0, "batch-points", PLX_OPT_NUM, &o->max_points, 1, PLX_POINTS_MAX, 0, NULL, "N",
+		  "points in one request at most (5000)", NULL },
+		{ 0, "batch-bytes", PLX_OPT_NUM, &o->max_bytes, 1024, PLX_BODY_MAX, 0, NULL, "BYTES",
+		  "uncompressed body of one request at most (1M)", NULL },
+		{ 0, "batch-ms", PLX_OPT_DUR, &o->batch_ms, 0, 3600000, 1, NULL, "DURATION",
+		  "a batch leaves this long after its first record (1s)", NULL },
+		{ 0, "dead-letter", PLX_OPT_STR, &o->dead_file, 0, 0, 0, NULL, "FILE",
+		  "records refused for good, without a spool: appended to FILE", NULL },
+		{ 0, "timeout", PLX_OPT_DUR, &o->timeout_ms, 1, 86400000, 1, NULL, "DURATION",
+		  "longest a request may take (30s)", NULL },
+		{ 0, "connect-timeout", PLX_OPT_DUR, &o->connect_ms, 1, 86400000, 1, NULL, "DURATION",
+		  "longest the connection may take (10s)", NULL },
+		{ 0, "backoff", PLX_OPT_DUR, &o->backoff_ms, 1, 3600000, 1, NULL, "DURATION",
+		  "first wait before a retry (500ms)", NULL },
+		{ 0, "backoff-max", PLX_OPT_DUR, &o->backoff_max_ms, 1, 86400000, 1, NULL, "DURATION",
+		  "longest wait between retries (60s)", NULL },
+		{ 0, "auth-retry", PLX_OPT_DUR, &o->auth_retry_ms, 1, 86400000, 1, NULL, "DURATION",
+		  "how often to try again while the key is refused (60s)", NULL },
+		{ 0, "cacert", PLX_OPT_STR, &o->cacert, 0, 0, 0, NULL, "FILE", "the certificate authorities to trust", NULL },
+		{ 0, "cert", PLX_OPT_STR, &o->cert, 0, 0, 0, NULL, "FILE", "a client certificate", NULL },
+		{ 0, "cert-key", PLX_OPT_STR, &o->cert_key, 0, 0, 0, NULL, "FILE", "its private key", NULL },
+		{ 0, "clock-warn", PLX_OPT_DUR, &o->clock_warn_ms, 0, 86400000LL * 365, 1000, NULL, "DURATION",
+		  "say so when our clock is this far off the server's (60s; 0: never)", NULL },
+		{ 'n', "points", PLX_OPT_NUM, &o->max_points, 1, PLX_POINTS_MAX, 0, NULL, "N", NULL, "--batch-points" },
+		{ 'b', "bytes", PLX_OPT_NUM, &o->max_bytes, 1024, PLX_BODY_MAX, 0, NULL, "BYTES", NULL, "--batch-bytes" },
+		{ 't', NULL, PLX_OPT_DUR, &o->batch_ms, 0, 3600000, 1, NULL, "DURATION", NULL, "--batch-ms" },
+		{ 0, "source", PLX_OPT_FN, &o->source, 0, 0, 0, source_id, "ID", NULL, "-s/--source-id" },
+		{ 0, "gzip-level", PLX_OPT_NUM, &o->level, 0, 9, 0, NULL, "LEVEL", NULL, "-z/--gzip" },
+		{ 0 }
+	};
+	struct plx_common c = { 0 };
+	int rc;
 
 	plx_log_init(argv[0]);
-	no_key_in_argv(argc, argv);
-	while ((c = getopt_long(argc, argv, "b:d:hk:n:s:t:u:z:", lo, NULL)) != -1) {
-		switch (c) {
-		case 'b': o->max_bytes = plx_opt_num("-b", optarg, 1024, PLX_BODY_MAX); break;
-		case 'd': o->spool = optarg; break;
-		case 'h': usage(0);
-		case 'k': o->keyfile = optarg; break;
-		case 'n': o->max_points = plx_opt_num("-n", optarg, 1, PLX_POINTS_MAX); break;
-		case 's':
-			if (!plx_source_id_ok(optarg))
-				plx_die(EX_USAGE, "-s: \"%s\" does not match ^[a-z0-9][a-z0-9._-]*$", optarg);
-			o->source = optarg;
-			break;
-		case 't': o->batch_ms = plx_opt_num("-t", optarg, 0, 3600000); break;
-		case 'u': o->url = optarg; break;
-		case 'z': o->level = plx_opt_num("-z", optarg, 0, 9); break;
-		case O_DEAD: o->dead_file = optarg; break;
-		case O_BACKOFF: o->backoff_ms = plx_opt_num("--backoff", optarg, 1, 3600000); break;
-		case O_BACKOFF_MAX: o->backoff_max_ms = plx_opt_num("--backoff-max", optarg, 1, 86400000); break;
-		case O_AUTH: o->auth_retry_ms = plx_opt_num("--auth-retry", optarg, 1, 86400000); break;
-		case O_TIMEOUT: o->timeout_ms = plx_opt_num("--timeout", optarg, 1, 86400000); break;
-		case O_CONNECT: o->connect_ms = plx_opt_num("--connect-timeout", optarg, 1, 86400000); break;
-		case O_CACERT: o->cacert = optarg; break;
-		case O_CERT: o->cert = optarg; break;
-		case O_CERT_KEY: o->cert_key = optarg; break;
-		case O_STATUS: o->status_ms = plx_opt_num("--status-interval", optarg, 0, 86400) * 1000; break;
-		case O_CLOCK: o->clock_warn_ms = plx_opt_num("--clock-warn", optarg, 0, 86400 * 365) * 1000; break;
-		case O_VERSION: puts("plx-upload " PLX_VERSION); return 0;
-		default: usage(EX_USAGE);
-		}
+	if (plx_opts_parse(argc, argv, tab, PLX_COMMON_STATUS, &c, synopsis) != argc) {
+		fputs(synopsis, stderr);
+		return EX_USAGE;
 	}
-	if (optind != argc)
-		usage(EX_USAGE);
+	o->status_ms = c.status_ms;
 	if (o->backoff_max_ms < o->backoff_ms)
 		o->backoff_max_ms = o->backoff_ms;
 

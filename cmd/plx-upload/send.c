@@ -17,6 +17,11 @@
  *                 is split without being sent: about log2(n) + 1 requests for
  *                 one bad record in n, 2 log2(n) at worst.
  *
+ * The recursion of split and bisect is a stack of ranges (struct send), so
+ * that a wait is a timer of the loop and not a sleep: SIGTERM, SIGINT and
+ * SIGHUP are taken during a backoff or while the key is refused, as at any
+ * other time.  A request itself blocks, for at most --timeout.
+ *
  * After a stop signal nothing waits any more: a request that does not come
  * back 2xx ends delivery, and what it carried stays unacknowledged, for
  * plx-buffer to replay. */
@@ -25,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <sysexits.h>
 #include <json-c/json.h>
 
 #include "clock.h"
@@ -35,12 +41,6 @@
 #define QUIET_MS        30000     /* a batch stuck this long is reported even with PLEXUS_QUIET */
 
 enum verdict { DELIVERED, RETRY, AUTH, SPLIT, REFUSED };
-
-struct streak {
-	int tries;                /* failures of this request so far */
-	int64_t since;            /* monotonic ms of the first */
-	int loud;                 /* reported with plx_warn: report the recovery too */
-};
 
 static enum verdict
 classify(long st)
@@ -81,17 +81,29 @@ reason(const struct http *h, char *buf, size_t n)
 	return buf;
 }
 
+/* The top range begins: its failures are counted from none. */
 static void
-wait_retry(struct up *u, struct streak *s, const char *why)
+fresh(struct send *s)
 {
-	int64_t d = u->o.backoff_ms, ra = u->http.retry_after_ms;
-	int i;
+	s->tries = 0;
+	s->loud = 0;
+	plx_backoff_reset(&s->b);
+}
 
-	for (i = 0; i < s->tries && d < u->o.backoff_max_ms; i++)
-		d *= 2;
-	if (d > u->o.backoff_max_ms)
-		d = u->o.backoff_max_ms;
-	d = d / 2 + random() % (d / 2 + 1);
+static void
+wait_for(struct up *u, int64_t ms, int hold)
+{
+	u->s.waiting = 1;
+	u->s.hold = hold;
+	plx_loop_arm(u->l, u->s.timer, plx_mono_ms() + ms);
+}
+
+static void
+wait_retry(struct up *u, const char *why)
+{
+	struct send *s = &u->s;
+	int64_t d = plx_backoff_next(&s->b, 1), ra = u->http.retry_after_ms;
+
 	if (ra > RETRY_AFTER_MAX)
 		ra = RETRY_AFTER_MAX;
 	if (ra > d)
@@ -101,13 +113,13 @@ wait_retry(struct up *u, struct streak *s, const char *why)
 	u->c.retries++;
 	if (!s->loud && plx_mono_ms() - s->since >= QUIET_MS) {
 		plx_warn("%s: not delivered for %lld s, still retrying (%zu records held)",
-		         why, (long long)(plx_mono_ms() - s->since) / 1000, u->b.n);
+		         why, (long long)(plx_mono_ms() - s->since) / 1000, s->sealed);
 		s->loud = 1;
 	} else {
 		plx_info("%s: retry %d in %lld ms%s", why, s->tries, (long long)d,
 		         ra >= 0 ? " (Retry-After)" : "");
 	}
-	plx_sleep_ms(d);
+	wait_for(u, d, 0);
 }
 
 static void
@@ -119,9 +131,7 @@ hold(struct up *u, const char *why)
 		         why, u->cf.key_from, (long long)u->o.auth_retry_ms);
 	u->holding = 1;
 	u->c.retries++;
-	plx_sleep_ms(u->o.auth_retry_ms);
-	if (!up_stop)
-		key_reload(u, 0);
+	wait_for(u, u->o.auth_retry_ms, 1);
 }
 
 static void
@@ -190,88 +200,149 @@ bury(struct up *u, size_t i, long status, const char *why)
 		         who, why, (int)(r->len > 512 ? 512 : r->len), text);
 }
 
-static int deliver(struct up *u, size_t lo, size_t hi, int refused);
-
-/* Sends each half of [lo, hi).  bisect: the whole was refused for a bad
- * point; if the first half then goes through without a dead letter, the
- * bad point is in the second, which needs no request to prove it. */
-static int
-halves(struct up *u, size_t lo, size_t hi, int bisect)
+/* Replaces the top range by its halves, the first on top.  bisect: it
+ * was refused for a bad point; if the first half then goes through without
+ * a dead letter, the bad point is in the second, which needs no request to
+ * prove it. */
+static void
+halves(struct up *u, int bisect)
 {
-	size_t mid = lo + (hi - lo) / 2;
-	uint64_t dead = u->c.dead;
+	struct send *s = &u->s;
+	struct range r = s->st[s->n - 1];
+	size_t mid = r.lo + (r.hi - r.lo) / 2;
 
-	if (deliver(u, lo, mid, 0) < 0)
-		return -1;
-	return deliver(u, mid, hi, bisect && u->c.dead == dead);
+	if (s->n == SEND_DEPTH)
+		plx_die(EX_SOFTWARE, "more than %d ranges to send", SEND_DEPTH);
+	s->st[s->n - 1] = (struct range){ mid, r.hi, bisect, u->c.dead };
+	s->st[s->n++] = (struct range){ r.lo, mid, 0, 0 };
+	fresh(s);
 }
 
-/* refused: [lo, hi) is known to be refused as a whole: split it at once. */
-static int
-deliver(struct up *u, size_t lo, size_t hi, int refused)
+static void
+pop(struct send *s)
 {
-	struct streak s = { 0, 0, 0 };
+	s->n--;
+	fresh(s);
+}
+
+static int
+done(struct up *u)
+{
+	batch_drop_front(&u->b, u->s.sealed);
+	u->s.sealed = 0;
+	u->s.n = 0;
+	if (u->b.n)
+		u->b.t0 = plx_mono_ms();
+	return SEND_DONE;
+}
+
+void
+send_give_up(struct up *u)
+{
+	u->s.waiting = 0;
+	plx_loop_arm(u->l, u->s.timer, -1);
+	batch_clear(&u->b);
+	u->s.sealed = 0;
+	u->s.n = 0;
+}
+
+/* After a stop signal nothing waits: what is not confirmed stays
+ * unacknowledged. */
+static int
+stopped(struct up *u)
+{
+	send_give_up(u);
+	return SEND_DONE;
+}
+
+static void
+on_timer(struct plx_loop *l, void *arg)
+{
+	struct up *u = arg;
+
+	u->s.waiting = 0;
+	if (u->s.hold)
+		key_reload(u, 0);
+	feed(u);
+}
+
+void
+send_init(struct up *u)
+{
+	plx_backoff_init(&u->s.b, u->o.backoff_ms, u->o.backoff_max_ms);
+	u->s.timer = plx_loop_timer(u->l, -1, on_timer);
+}
+
+void
+send_start(struct up *u, size_t k)
+{
+	u->s.sealed = k;
+	u->s.st[0] = (struct range){ 0, k, 0, 0 };
+	u->s.n = 1;
+	fresh(&u->s);
+}
+
+int
+send_run(struct up *u)
+{
+	struct send *s = &u->s;
+	struct range *r;
 	const void *body;
 	char why[600];
 	size_t len;
 	enum verdict v;
 	int gz;
 
-	if (refused && hi - lo > 1)
-		return up_stop ? -1 : halves(u, lo, hi, 1);
-	for (;;) {
-		if (up_hup) {
-			up_hup = 0;
-			key_reload(u, 0);
+	if (s->waiting)
+		return SEND_WAIT;
+	while (s->n) {
+		r = &s->st[s->n - 1];
+		/* known to be refused as a whole: split at once */
+		if (r->bisect && u->c.dead == r->dead && r->hi - r->lo > 1) {
+			if (plx_loop_signalled(u->l))
+				return stopped(u);
+			halves(u, 1);
+			continue;
 		}
 		clock_fix(u);
-		body = batch_body(&u->b, lo, hi, &len, &gz);
+		body = batch_body(&u->b, r->lo, r->hi, &len, &gz);
 		http_post(&u->http, body, len, gz);
 		u->c.requests++;
 		reason(&u->http, why, sizeof why);
 		health_answer(u, why);
 		switch ((v = classify(u->http.status))) {
 		case DELIVERED:
-			delivered(u, lo, hi);
+			delivered(u, r->lo, r->hi);
 			if (u->holding)
 				plx_warn("the API key is accepted again: delivering");
-			if (s.loud)
-				plx_warn("delivered again after %d retries", s.tries);
+			if (s->loud)
+				plx_warn("delivered again after %d retries", s->tries);
 			u->holding = 0;
-			return 0;
+			pop(s);
+			continue;
 		case RETRY:
-			if (up_stop)
-				return -1;
-			wait_retry(u, &s, why);
-			if (up_stop)
-				return -1;
-			break;
+			if (plx_loop_signalled(u->l))
+				return stopped(u);
+			wait_retry(u, why);
+			return SEND_WAIT;
 		case AUTH:
-			if (up_stop)
-				return -1;
+			if (plx_loop_signalled(u->l))
+				return stopped(u);
 			hold(u, why);
-			break;
+			return SEND_WAIT;
 		case SPLIT:
 		case REFUSED:
-			if (hi - lo == 1) {
-				bury(u, lo, u->http.status, why);
-				return 0;
+			if (r->hi - r->lo == 1) {
+				bury(u, r->lo, u->http.status, why);
+				pop(s);
+				continue;
 			}
-			if (up_stop)
-				return -1;
-			plx_info("%s: %s the %zu records", why, v == SPLIT ? "splitting" : "bisecting", hi - lo);
-			return halves(u, lo, hi, v == REFUSED);
+			if (plx_loop_signalled(u->l))
+				return stopped(u);
+			plx_info("%s: %s the %zu records", why, v == SPLIT ? "splitting" : "bisecting", r->hi - r->lo);
+			halves(u, v == REFUSED);
+			continue;
 		}
 	}
-}
-
-int
-send_batch(struct up *u)
-{
-	int r = 0;
-
-	if (u->b.n)
-		r = deliver(u, 0, u->b.n, 0);
-	batch_clear(&u->b);
-	return r;
+	return done(u);
 }

@@ -5,15 +5,17 @@
  *     -> 2xx: acknowledge the seqs to the spool, which deletes those rows.
  *
  * One file per concern:
- *   main.c   options, configuration, the API key, signals, exit
- *   input.c  the poll loop on stdin: lines -> records -> batches, deadlines
+ *   main.c   options, configuration, the API key and files, exit
+ *   input.c  the loop (lib/loop): stdin's lines -> records -> batches, deadlines
  *   batch.c  the batch of record texts, request bodies, gzip
  *   http.c   one libcurl handle kept alive; one POST and its answer
  *   send.c   the status policy: retry, split, bisect, hold; acks, dead letters
  *
- * Everything is single-threaded and synchronous: while a batch is being
- * delivered stdin is not read, so the pipe fills and plx-buffer keeps the
- * backlog on disk, where it belongs, rather than here in memory. */
+ * One thread, one request at a time: while a batch is being delivered
+ * stdin is not read, so the pipe fills and plx-buffer keeps the backlog on
+ * disk, where it belongs, rather than here in memory.  A request blocks
+ * (for at most --timeout), waking only for SIGTERM and SIGINT; the waits
+ * between requests (backoff, a refused key) are the loop's timers. */
 #ifndef PLX_UPLOAD_H
 #define PLX_UPLOAD_H
 #include <stddef.h>
@@ -21,18 +23,24 @@
 #include <time.h>
 #include <zlib.h>
 #include <curl/curl.h>
+#include <json-c/json.h>
 
+#include "backoff.h"
 #include "config.h"
+#include "io.h"
+#include "log.h"
+#include "loop.h"
 #include "spool.h"
 
 #define GZIP_MIN     1024      /* bodies above this are gzipped, as the Python SDK does */
 #define ANSWER_MAX   65536     /* bytes of an answer body kept for messages */
+#define SEND_DEPTH   64        /* ranges waiting in a split batch: log2(10,000) + 1 at most */
 
 struct opts {
-	size_t max_points;         /* -n: points per request (default 5,000, at most 10,000) */
-	size_t max_bytes;          /* -b: uncompressed body bytes (default 1 MiB, at most 5 MiB) */
-	int64_t batch_ms;          /* -t: a batch leaves this long after its first record */
-	int level;                 /* -z: gzip level, 0 sends bodies uncompressed */
+	int64_t max_points;        /* --batch-points (default 5,000, at most 10,000) */
+	int64_t max_bytes;         /* --batch-bytes: uncompressed body (default 1 MiB, at most 5 MiB) */
+	int64_t batch_ms;          /* --batch-ms: a batch leaves this long after its first record */
+	int64_t level;             /* -z: gzip level, 0 sends bodies uncompressed */
 	int64_t backoff_ms;        /* first retry delay, doubled per failure ... */
 	int64_t backoff_max_ms;    /* ... up to this cap */
 	int64_t auth_retry_ms;     /* retry interval while the key is refused */
@@ -78,6 +86,7 @@ struct batch {
 
 struct http {
 	CURL *h;
+	CURLM *m;                  /* its multi handle: the wait can wake for wake_fd */
 	struct curl_slist *plain;  /* request headers ... */
 	struct curl_slist *gzip;   /* ... and the same with Content-Encoding: gzip */
 	char *url;                 /* $gateway/ingest */
@@ -90,6 +99,9 @@ struct http {
 	int64_t latency_ms;        /* the whole exchange */
 	int64_t offset_ms;         /* the server's clock minus ours, INT64_MIN: unknown */
 	char err[CURL_ERROR_SIZE]; /* why no answer came */
+	int wake_fd;               /* -1, or readable during a request: wake(wake_arg) is */
+	int (*wake)(void *);       /* asked, and nonzero abandons the request */
+	void *wake_arg;
 };
 
 struct counters {
@@ -102,6 +114,26 @@ struct counters {
 	uint64_t clock_uncorrected;/* ... and sent as stamped: no time known, or another boot */
 };
 
+/* The batch being delivered (send.c): its first `sealed` records, as a
+ * stack of ranges still to send; the top one is being sent, or waits for
+ * the loop's timer (a retry, or the key's next try). */
+struct send {
+	size_t sealed;             /* 0: nothing being delivered */
+	struct range {
+		size_t lo, hi;         /* records [lo, hi) */
+		int bisect;            /* the second half of a refused range: */
+		uint64_t dead;         /* refused as well if no dead letter came since */
+	} st[SEND_DEPTH];
+	int n;
+	int tries;                 /* failures of the top range so far */
+	int64_t since;             /* monotonic ms of the first */
+	int loud;                  /* reported with plx_warn: report the recovery too */
+	struct plx_backoff b;      /* its waits */
+	int timer;                 /* the loop's timer for the wait */
+	int waiting;               /* ... armed */
+	int hold;                  /* ... while the key is refused: read it again first */
+};
+
 struct health {
 	struct spool_upload last;  /* the last answer, as the spool keeps it */
 	int64_t noted;             /* monotonic ms it was last written to the spool */
@@ -111,7 +143,15 @@ struct health {
 struct up {
 	struct opts o;
 	struct plx_config cf;
+	struct plx_loop *l;
+	struct plx_lines in;       /* stdin */
+	json_tokener *tok;
+	struct plx_ratelim rl;     /* warnings about input */
+	int in_h, batch_h;         /* the loop's watch of stdin, the batch's deadline */
+	int in_eof;                /* stdin ended (or failed: status) */
+	int status;                /* exit status at the end of input */
 	struct batch b;
+	struct send s;
 	struct http http;
 	struct spool *sp;          /* NULL when no spool is open */
 	int spool_looked;          /* looked for the default spool already */
@@ -123,16 +163,18 @@ struct up {
 	struct health h;
 };
 
-/* Set by signal handlers: stop reading; abort the request in flight too;
- * re-read the key. */
-extern volatile int up_stop, up_abort, up_hup;
-
-/* main.c */
+/* main.c: the key (again: SIGHUP, a refused key), the dead-letter file
+ * (again: SIGHUP). */
 int key_reload(struct up *u, int initial);
+void dead_reopen(struct up *u);
 
-/* input.c: reads stdin to EOF or a stop signal; returns an exit status. */
+/* input.c: the loop, until the end of input or a stop signal; the exit
+ * status. */
 int run(struct up *u);
-/* Adds a checked record's text to the batch, sending it first when full;
+/* What can run now: the batch being delivered, until it must wait; then
+ * the lines read, into the batch, until it is full and goes. */
+void feed(struct up *u);
+/* Adds a checked record's text to the batch (feed sends it when full);
  * boot_ms >= 0: it is to have its timestamp corrected (batch_mark). */
 void enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long lineno,
              int64_t boot_ms);
@@ -146,29 +188,38 @@ void health_records(struct up *u);
  * when no answer told it yet). */
 void clock_fix(struct up *u);
 
-/* batch.c */
-int batch_init(struct batch *b, const char *source_id, int level, size_t max_bytes);
+/* batch.c (out of memory: the tool ends, log.h) */
+void batch_init(struct batch *b, const char *source_id, int level, size_t max_bytes);
 void batch_free(struct batch *b);
-int batch_add(struct batch *b, const char *text, size_t len, int64_t seq, unsigned long line);
+void batch_add(struct batch *b, const char *text, size_t len, int64_t seq, unsigned long line);
 /* The record just added was stamped while the clock was unsynchronised. */
 void batch_mark(struct batch *b, int64_t boot_ms);
 void batch_clear(struct batch *b);
+/* Takes the first k records out (delivered); the others move up. */
+void batch_drop_front(struct batch *b, size_t k);
 size_t batch_size(const struct batch *b, size_t lo, size_t hi);
 /* Builds the body of records [lo, hi); gzips it when worth it (*gz = 1). */
 const void *batch_body(struct batch *b, size_t lo, size_t hi, size_t *len, int *gz);
 
-/* http.c */
+/* http.c: http_init fails (-1) only when libcurl cannot be set up. */
 int http_init(struct http *h, const struct opts *o, const char *gateway);
 void http_free(struct http *h);
-int http_set_key(struct http *h, const char *key);
+void http_set_key(struct http *h, const char *key);
 /* One POST; the answer is in h->status (0: none, see h->err), h->ans. */
 void http_post(struct http *h, const void *body, size_t len, int gz);
 /* GET /health, for the server's Date alone (h->offset_ms). */
 void http_probe(struct http *h);
 
-/* send.c: delivers the whole batch by the status policy, then clears it.
- * 0 when every record is delivered or dead-lettered, -1 when a stop
- * signal made it give up (nothing unconfirmed is acknowledged). */
-int send_batch(struct up *u);
+/* send.c: send_start(u, k) begins delivering the batch's first k records;
+ * send_run goes on with it by the status policy until it is done (the
+ * records delivered or dead letters, taken out of the batch; or, after a
+ * stop signal, given up: the batch cleared, nothing unconfirmed
+ * acknowledged): SEND_DONE; or until it must wait for its timer: SEND_WAIT.
+ * send_give_up ends a delivery that waits. */
+enum { SEND_DONE, SEND_WAIT };
+void send_init(struct up *u);
+void send_start(struct up *u, size_t k);
+int send_run(struct up *u);
+void send_give_up(struct up *u);
 
 #endif

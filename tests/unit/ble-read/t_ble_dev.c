@@ -8,6 +8,7 @@
 
 #include "ble.h"
 #include "io.h"
+#include "loop.h"
 #include "unit.h"
 
 struct app *ble_app;
@@ -15,6 +16,7 @@ void gatt_forget(struct app *a, struct dev *d) { (void)a; (void)d; }
 
 static struct app A;
 static struct ble_opts O;
+static struct plx_loop L;       /* its stdout queue, onto the pipe */
 static int pfd[2];
 
 static struct dev *
@@ -40,7 +42,7 @@ adv(struct dev *d, const char *uuid, const uint8_t *p, size_t n)
 	a.svc[0].data = p;
 	a.svc[0].len = n;
 	emit_adv(&A, d, &a, 1, 0);
-	plx_out_drain(&A.out, 0);
+	plx_loop_drain(&L);
 	got = read(pfd[0], buf, sizeof buf - 1);
 	buf[got > 0 ? got : 0] = 0;
 	return buf;
@@ -255,8 +257,12 @@ main(void)
 	A.gatt_busy = -1;
 	ble_app = &A;
 	plx_recs_init(&A.recs);
-	if (devtab_init(&A.tab, O.max_devices) < 0 || pipe(pfd) < 0 || plx_nonblock(pfd[0], 1) < 0 || plx_out_init(&A.out, pfd[1], 65536) < 0)
+	devtab_init(&A.tab, (int)O.max_devices);
+	if (pipe(pfd) < 0 || plx_nonblock(pfd[0], 1) < 0)
 		return 1;
+	plx_loop_init(&L, &A);
+	plx_loop_output(&L, pfd[1], 65536, 0);
+	A.l = &L;
 	table();
 	slugs();
 	uuids();
@@ -264,6 +270,6 @@ main(void)
 	emitting();
 	devtab_free(&A.tab);
 	plx_recs_free(&A.recs);
-	plx_out_free(&A.out);
+	plx_loop_free(&L);
 	UNIT_END();
 }

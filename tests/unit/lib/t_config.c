@@ -56,6 +56,7 @@ clear_env(void)
 {
 	unsetenv("PLEXUS_API_KEY");
 	unsetenv("PLEXUS_GATEWAY_URL");
+	unsetenv("PLEXUS_GATEWAY_WS_URL");
 	unsetenv("PLEXUS_SOURCE_ID");
 	unsetenv("PLEXUS_BUFFER");
 	unsetenv("CREDENTIALS_DIRECTORY");
@@ -237,6 +238,30 @@ file_modes(void)
 	T(c.api_key == NULL && c.source_id && plx_source_id_ok(c.source_id), "no HOME: defaults");
 	plx_config_free(&c);
 	setenv("HOME", home, 1);
+}
+
+/* plx-command's device WebSocket: PLEXUS_GATEWAY_WS_URL, then
+ * gateway_ws_url in config.json, then the default; slashes stripped. */
+static void
+ws_url(void)
+{
+	struct plx_config c;
+
+	clear_env();
+	set_config(NULL);
+	plx_config_load(&c);
+	T_STR(c.gateway_ws_url, PLX_DEFAULT_GATEWAY_WS, "the WebSocket URL: the default");
+	plx_config_free(&c);
+	put(path, "{\"gateway_ws_url\":\"ws://f.example:8080/\"}", 0600);
+	plx_config_load(&c);
+	T_STR(c.gateway_ws_url, "ws://f.example:8080", "the WebSocket URL: gateway_ws_url, slash stripped");
+	plx_config_free(&c);
+	setenv("PLEXUS_GATEWAY_WS_URL", "wss://e.example//", 1);
+	plx_config_load(&c);
+	T_STR(c.gateway_ws_url, "wss://e.example", "the WebSocket URL: the environment first");
+	plx_config_free(&c);
+	clear_env();
+	unlink(path);
 }
 
 static void
@@ -440,6 +465,7 @@ main(void)
 	plx_log_init("t_config");
 	precedence();
 	file_modes();
+	ws_url();
 	secrets();
 	credentials();
 	default_spool();

@@ -119,6 +119,28 @@ main(void)
 	T(plx_loop_run(&l) == 0 && l.signalled, "... and ends the run (default on_term)");
 	plx_loop_free(&l);
 
+	/* a callback that waits on its own: the descriptor is readable while a
+	 * SIGTERM waits; taking it runs on_term, once */
+	memset(&a, 0, sizeof a);
+	plx_loop_init(&l, &a);
+	l.on_term = on_term;
+	int tfd = plx_loop_term_fd();
+	struct pollfd tp = { .fd = tfd, .events = POLLIN };
+	T(tfd >= 0 && poll(&tp, 1, 0) == 0, "term fd: not readable while no signal waits");
+	T(plx_loop_take_term(&l) == 0 && a.terms == 0, "nothing to take: on_term not run");
+	kill(getpid(), SIGTERM);
+	kill(getpid(), SIGHUP);
+	T(poll(&tp, 1, 0) == 1, "term fd: readable while a SIGTERM waits");
+	T(plx_loop_take_term(&l) == 1 && a.terms == 1 && l.signalled && l.stopping,
+	  "taken: on_term ran, the run is stopping");
+	T(poll(&tp, 1, 0) == 0 && plx_loop_take_term(&l) == 0 && a.terms == 1, "... once");
+	l.stopping = 0;
+	l.on_hup = on_hup;
+	plx_loop_timer(&l, plx_mono_ms() + 10, raise_term);
+	T(plx_loop_run(&l) == 0 && a.hups == 1, "the SIGHUP waited for the loop");
+	close(tfd);
+	plx_loop_free(&l);
+
 	/* stdout: records queued and written; a consumer gone is EPIPE, the
 	 * run stops with epipe_status */
 	T(pipe(p) == 0, "pipe");

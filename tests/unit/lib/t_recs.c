@@ -177,6 +177,36 @@ test_out(void)
 	close(p[1]);
 }
 
+/* -T KEY=VALUE through plx_tags_arg: the tool's own keys refused, room
+ * kept for them, a key given again replaced. */
+static void
+test_tags_arg(void)
+{
+	static const char *const own[] = { "mac", "unit", NULL };
+	struct plx_tags t = { 0 };
+	const char *k, *v;
+	char err[200], kv[16];
+	int i, n = 0;
+
+	T(plx_tags_arg(&t, "site=lab", own, 2, err, sizeof err) == 0 && plx_tags_get(&t, 0, &k, &v) == 0 &&
+	  !strcmp(k, "site") && !strcmp(v, "lab"), "site=lab: key and value");
+	T(plx_tags_arg(&t, "site=garage", own, 2, err, sizeof err) == 0 && plx_tags_count(&t) == 1 &&
+	  plx_tags_get(&t, 0, &k, &v) == 0 && !strcmp(v, "garage"), "given again: the value replaced");
+	T(plx_tags_arg(&t, "mac=x", own, 2, err, sizeof err) < 0 && strstr(err, "\"mac\" is a tag"),
+	  "a key the tool sets: refused (%s)", err);
+	T(plx_tags_arg(&t, "macx=1", own, 2, err, sizeof err) == 0, "... not a key that starts like one");
+	T(plx_tags_arg(&t, "=x", own, 2, err, sizeof err) < 0 && plx_tags_arg(&t, "x", own, 2, err, sizeof err) < 0,
+	  "no key, no '=': refused");
+	for (i = 0; i < PLX_TAGS_MAX; i++) {
+		snprintf(kv, sizeof kv, "k%d=v", i);
+		n += plx_tags_arg(&t, kv, own, 2, err, sizeof err) == 0;
+	}
+	T(plx_tags_count(&t) == PLX_TAGS_MAX - 2 && n == PLX_TAGS_MAX - 4, "room kept for the tool's 2 (%s)", err);
+	for (i = 0; i < plx_tags_count(&t); i++)
+		if (plx_tags_get(&t, i, &k, &v) == 0)
+			free((char *)k);
+}
+
 int
 main(void)
 {
@@ -186,6 +216,7 @@ main(void)
 	test_values();
 	test_limits();
 	test_out();
+	test_tags_arg();
 	plx_recs_free(&r);
 	json_tokener_free(tok);
 	UNIT_END();
