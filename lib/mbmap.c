@@ -198,6 +198,11 @@ device_setting(struct ctx *x, struct mb_device *d, const char *k, char *v)
 	} else if (!strcmp(k, "pause-request")) {
 		if (mb_conf_duration(v, 0, 60000, &d->pause_request_ms))
 			return fail(x, "expected a duration like 20ms (at most 1m), got '%s'", v);
+	} else if (!strcmp(k, "write-function")) {
+		if (!strcmp(v, "auto")) d->write_fn = MB_WRITE_AUTO;
+		else if (!strcmp(v, "single")) d->write_fn = MB_WRITE_SINGLE;
+		else if (!strcmp(v, "multiple")) d->write_fn = MB_WRITE_MULTIPLE;
+		else return fail(x, "expected write-function = auto, single or multiple, got '%s'", v);
 	} else if (!strcmp(k, "lock")) {
 		if (*v != '/')
 			return fail(x, "expected lock = /ABSOLUTE/PATH, got '%s'", v);
@@ -205,7 +210,7 @@ device_setting(struct ctx *x, struct mb_device *d, const char *k, char *v)
 		d->lock = plx_xstrdup(v);
 	} else {
 		return fail(x, "expected a device setting (tcp, rtu, rs485, rts, unit-id, timeout, "
-		            "retries, gap, interval, pause-connect, pause-request, lock), got '%s'", k);
+		            "retries, gap, interval, pause-connect, pause-request, write-function, lock), got '%s'", k);
 	}
 	return 0;
 }

@@ -6,6 +6,11 @@
 
 #include "mbcodec.h"
 
+/* The functions a device takes for writes: auto, a register (coil) with
+ * function 6 (5) and more with 16 (15); single, always 6 (5), a value of
+ * several registers as one write each; multiple, always 16 (15). */
+enum mb_write_fn { MB_WRITE_AUTO, MB_WRITE_SINGLE, MB_WRITE_MULTIPLE };
+
 struct mb_device {
 	char *name;
 	char *host;                 /* TCP: host and port */
@@ -23,6 +28,7 @@ struct mb_device {
 	int interval_ms;            /* default poll interval of its points */
 	int unit_id;                /* default unit id of its points */
 	char *lock;                 /* lock file (RTU: default derived from tty) */
+	enum mb_write_fn write_fn;  /* how modbus-write writes one register or coil */
 	int line;                   /* where it was defined, for messages */
 };
 
@@ -65,5 +71,19 @@ int mb_conf_add_point(struct mb_conf *c, const char *spec, int unit_id, char *er
 void mb_conf_free(struct mb_conf *c);
 /* "500ms", "10s", "5m" in [min, max] milliseconds: 0, else -1. */
 int mb_conf_duration(const char *s, long min, long max, int *ms);
+
+/* The lib/opts.h entries of the device options modbus-read and
+ * modbus-write share, so that a letter means one thing in both: -c MAP,
+ * -H DEVICE, and for -H only -U, -t and --retries (int64_t targets, -1 when
+ * not given). */
+#define MB_OPTS_DEVICE(map, host, unit, timeout, retries) \
+	{ 'c', "config", PLX_OPT_STR, map, 0, 0, 0, NULL, "MAP", "the register map, modbus-read.conf(5)", NULL }, \
+	{ 'H', "host", PLX_OPT_STR, host, 0, 0, 0, NULL, "DEVICE", \
+	  "a device: host[:port] or /dev/tty[:baud[:8E1]]", NULL }, \
+	{ 'U', "unit", PLX_OPT_NUM, unit, 0, 255, 0, NULL, "UNIT", "-H: unit id (slave address) of the points (1)", NULL }, \
+	{ 't', "timeout", PLX_OPT_DUR, timeout, 1, 600000, 1, NULL, "DURATION", \
+	  "-H: response timeout (500ms; a bare number is ms)", NULL }, \
+	{ 0, "retries", PLX_OPT_NUM, retries, 0, 10, 0, NULL, "N", \
+	  "-H: extra attempts of a request that got no answer (1)", NULL }
 
 #endif

@@ -92,14 +92,7 @@ main(int argc, char **argv)
 	static int once, show_plan;
 	static int64_t unit = -1, timeout = -1, retries = -1, gap = -1, interval = -1, lock_wait = 10000;
 	const struct plx_opt tab[] = {
-		{ 'c', "config", PLX_OPT_STR, &map, 0, 0, 0, NULL, "MAP", "the register map, modbus-read.conf(5)", NULL },
-		{ 'H', "host", PLX_OPT_STR, &host, 0, 0, 0, NULL, "DEVICE",
-		  "a device: host[:port] or /dev/tty[:baud[:8E1]]", NULL },
-		{ 'U', "unit", PLX_OPT_NUM, &unit, 0, 255, 0, NULL, "UNIT", "-H: unit id (slave address) of the points (1)", NULL },
-		{ 't', "timeout", PLX_OPT_DUR, &timeout, 1, 600000, 1, NULL, "DURATION",
-		  "-H: response timeout (500ms; a bare number is ms)", NULL },
-		{ 0, "retries", PLX_OPT_NUM, &retries, 0, 10, 0, NULL, "N",
-		  "-H: extra attempts of a request that got no answer (1)", NULL },
+		MB_OPTS_DEVICE(&map, &host, &unit, &timeout, &retries),
 		{ 0, "gap", PLX_OPT_NUM, &gap, 0, MB_MAX_BITS, 0, NULL, "N",
 		  "-H: largest gap read through, in registers or bits (10)", NULL },
 		{ 'i', "interval", PLX_OPT_DUR, &interval, 1, 86400000, 1000, NULL, "DURATION",
