@@ -57,12 +57,14 @@ ifneq ($(filter plain san,$(FLAVOUR)),)
 	@[ "$$(readlink bin 2>/dev/null)" = "$(B)/bin" ] || { rm -rf bin && ln -s $(B)/bin bin; }
 endif
 
+# archives made anew: one updated in place keeps the members of sources
+# since moved or deleted (can-read's dbc.o once shadowed lib's)
 $(B)/lib/libplx.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 define tool_rules
 $(B)/cmd/$(1)/lib$(1).a: $(call tool_obj,$(1))
-	$$(AR) rcs $$@ $$^
+	rm -f $$@ && $$(AR) rcs $$@ $$^
 $(B)/bin/$(1): $(B)/cmd/$(1)/main.o $(B)/cmd/$(1)/lib$(1).a $(B)/lib/libplx.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(call pkg_libs,$$(PKGS_$(1)))

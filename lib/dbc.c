@@ -904,12 +904,11 @@ bad:
 	return -1;
 }
 
-/* A statement this parser does not use, up to its ';', strings and all. */
+/* The rest of a statement this parser does not use, up to its ';',
+ * strings and all. */
 static int
-skip_stmt(struct lex *x)
+skip_rest(struct lex *x)
 {
-	if (next(x) < 0)
-		return -1;
 	while (x->t != T_EOF && !is_punct(x, ';')) {
 		if (x->bol && is_keyword(x))
 			return expected(x, "';'");
@@ -919,6 +918,47 @@ skip_stmt(struct lex *x)
 	if (x->t == T_EOF)
 		return expected(x, "';'");
 	return next(x);
+}
+
+static int
+skip_stmt(struct lex *x)
+{
+	return next(x) < 0 ? -1 : skip_rest(x);
+}
+
+/* The attribute GenSigStartValue (the raw value a signal has before anything
+ * sets it, can-send's value of a signal not named), the only one used:
+ *   BA_DEF_DEF_ "GenSigStartValue" 0;      its default
+ *   BA_ "GenSigStartValue" SG_ 100 Temp 400;
+ * Other attributes are skipped. */
+static int
+parse_attr(struct lex *x)
+{
+	int def = is_id(x, "BA_DEF_DEF_");
+	struct dbc_sig *s = NULL;
+	double v;
+
+	if (next(x) < 0)
+		return -1;
+	if (x->t != T_STR || x->n != 18 || memcmp(x->s, "\"GenSigStartValue\"", 18))
+		return skip_rest(x);
+	if (next(x) < 0)
+		return -1;
+	if (!def) {
+		if (!is_id(x, "SG_"))
+			return skip_rest(x);
+		if (next(x) < 0 || get_sig_ref(x, &s) < 0)
+			return -1;
+	}
+	if (get_real(x, "a start value", &v) < 0 || expect_punct(x, ';') < 0)
+		return -1;
+	if (def) {
+		x->d->init_default = v;
+	} else if (s) {
+		s->init = v;
+		s->has_init = 1;
+	}
+	return 0;
 }
 
 /* The header statements: VERSION "...", NS_ : names, BS_: [speed...] */
@@ -973,6 +1013,8 @@ statement(struct lex *x)
 		return parse_valtype(x);
 	if (is_id(x, "SG_MUL_VAL_"))
 		return parse_mulval(x);
+	if (is_id(x, "BA_") || is_id(x, "BA_DEF_DEF_"))
+		return parse_attr(x);
 	return skip_stmt(x);
 }
 

@@ -7,7 +7,8 @@
  *    SG_ Torque M : 7|8@0- (1,-125) [-125|125] "%" Dash
  *
  * dbc.c parses the text, dbc_decode.c looks frames up and decodes them,
- * dbc_overlap.c finds signals that share bits. */
+ * dbc_encode.c encodes them (can-send), dbc_overlap.c finds signals that
+ * share bits. */
 #ifndef CAN_DBC_H
 #define CAN_DBC_H
 
@@ -45,6 +46,7 @@ struct dbc_sig {
 	                             * instead of mux_val alone */
 	struct dbc_val *vals; int nvals;      /* value table, sorted by raw */
 	unsigned index;             /* 0..dbc->nsig-1 over the whole file: per-signal state arrays */
+	double init; int has_init;  /* BA_ "GenSigStartValue": its raw value before anything sets it */
 	/* derived by the parser, for the decoder: */
 	unsigned bitpos;            /* Intel: start; Motorola: the MSB counted from bit 7 of byte 0 */
 	unsigned need;              /* bytes of payload the signal needs (its last byte + 1) */
@@ -77,6 +79,7 @@ struct dbc {
 	                             * stop it being read: "FILE:LINE: ..." (signals that overlap, a
 	                             * message size no frame has); the first DBC_MAX_WARN of them */
 	unsigned warn_more;         /* ... and how many more there were */
+	double init_default;       /* BA_DEF_DEF_ "GenSigStartValue": of a signal without one; 0 */
 };
 
 #define DBC_MAX_WARN 100
@@ -101,12 +104,37 @@ int dbc_decode(const struct dbc_msg *m, const uint8_t *data, unsigned len, dbc_s
 uint64_t dbc_raw(const struct dbc_sig *s, const uint8_t *data);
 /* The physical value of a raw value: sign extension or IEEE, factor, offset. */
 double dbc_phys(const struct dbc_sig *s, uint64_t raw);
+/* Whether the raw value v of a muxed signal's multiplexer picks it (its
+ * m<n>, or its SG_MUL_VAL_ ranges). */
+int dbc_mux_picks(const struct dbc_sig *s, uint64_t v);
 /* The VAL_ label of a raw value, or NULL. */
 const char *dbc_label(const struct dbc_sig *s, uint64_t raw);
 
 /* The bits of the payload s occupies, bit n being bit n % 8 of byte n / 8 as the DBC numbers
  * them (dbc_overlap.c). */
 void dbc_sig_bits(const struct dbc_sig *s, uint64_t bits[DBC_MAX_SIZE / 8]);
+
+/* dbc_encode.c, the inverse of the decoder: the raw value of s whose
+ * physical value (dbc_phys) is the text, a number or a label of its VAL_
+ * table.  Refused, never rounded or wrapped: a value that is not a whole
+ * number of factor steps from the offset, one that does not fit the
+ * signal's bits (or float32), one outside its [min|max] (unless both are
+ * 0, which says none).  0, or -1 with why in err. */
+int dbc_value_parse(const struct dbc_sig *s, const char *text, uint64_t *raw, char *err, size_t errlen);
+/* The raw value of s into its bits of data, the others as they are. */
+void dbc_put(const struct dbc_sig *s, uint8_t *data, uint64_t raw);
+/* The raw value of a signal not given: its GenSigStartValue, else the
+ * file's default of it, else 0. */
+uint64_t dbc_start_raw(const struct dbc *d, const struct dbc_sig *s);
+/* A frame of m (m->size bytes into data) from the raw values of the
+ * signals set[i] (indexes in m->sig, raw[i]), the others at their start
+ * value.  Multiplexing: a muxed signal given sets its multiplexers to a
+ * value that picks it (up the chain of extended multiplexing), unless
+ * they are given; only the signals the multiplexers pick are written.
+ * 0, or -1 with why in err: two given signals that need their multiplexer
+ * at two values, a given multiplexer that does not pick a given signal. */
+int dbc_encode(const struct dbc *d, const struct dbc_msg *m, const int *set, const uint64_t *raw, int n,
+               uint8_t *data, char *err, size_t errlen);
 
 /* Internal to dbc.c and dbc_decode.c: builds the id lookup; -1 on a duplicate id (*dup = its index). */
 int dbc_index(struct dbc *d, int *dup);

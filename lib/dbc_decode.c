@@ -139,8 +139,8 @@ dbc_label(const struct dbc_sig *s, uint64_t raw)
 	return NULL;
 }
 
-static int
-in_range(const struct dbc_sig *s, uint64_t v)
+int
+dbc_mux_picks(const struct dbc_sig *s, uint64_t v)
 {
 	int i;
 
@@ -164,7 +164,7 @@ picked(const struct dbc_msg *m, const struct dbc_sig *s, const uint8_t *data, ui
 	for (; s->mux == DBC_MUXED; s = p) {
 		p = &m->sig[s->muxer];
 		v = s->muxer == m->muxer ? top : dbc_raw(p, data);
-		if (!in_range(s, v))
+		if (!dbc_mux_picks(s, v))
 			return 0;
 	}
 	return 1;
