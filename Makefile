@@ -18,11 +18,12 @@
 # none) and lib/libplx.a: adding a file needs no line here.
 include config.mk
 
-TOOLS = plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail plx-command modbus-write
+TOOLS = plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail plx-command modbus-write can-send
 PKGS_plx-buffer  = sqlite3 json-c
 PKGS_plx-upload  = sqlite3 libcurl zlib json-c
 PKGS_modbus-read = libmodbus json-c
 PKGS_modbus-write = libmodbus json-c
+PKGS_can-send = json-c
 PKGS_serial-read = json-c
 PKGS_can-read    = libsocketcan json-c
 PKGS_ble-read    = libsystemd libcrypto json-c
