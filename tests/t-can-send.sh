@@ -108,3 +108,23 @@ eq "--count without --every: usage, exit 64" "$?" 64
 can-send nosuchcan0 123#01 2>"$T/e"
 eq "an interface that cannot be opened: exit 69" "$?" 69
 check "... and why" grep -Eq "no such interface|no CAN in this kernel" "$T/e"
+
+# the example command (deploy/examples/commands/send_can_message) with a
+# vehicle DBC here, its frames printed (-n) rather than sent
+cat > "$T/vehicle.dbc" <<'EOF2'
+VERSION ""
+BO_ 1056 LightControl: 2 Gw
+ SG_ HeadLights : 0|2@1+ (1,0) [0|2] "" Body
+ SG_ Dimmer : 8|8@1+ (0.5,0) [0|100] "%" Body
+BA_DEF_ SG_ "GenSigStartValue" INT 0 255;
+BA_ "GenSigStartValue" SG_ 1056 Dimmer 200;
+VAL_ 1056 HeadLights 0 "Off" 1 "On" 2 "Auto" ;
+EOF2
+sed "s|/etc/plexus/vehicle.dbc|$T/vehicle.dbc|; s|can-send |can-send -n |" \
+	"$TOP/deploy/examples/commands/send_can_message" > "$T/send_can_message"
+PLX_PARAM_HEADLIGHTS=Auto sh "$T/send_can_message" > "$T/cmd.out" 3>"$T/cmd.progress"
+eq "the example command send_can_message: 3 frames, HeadLights Auto (2), Dimmer at its start value (200)" \
+	"$?-$(tr '\n' ' ' < "$T/cmd.out")" "0-420#02C8 420#02C8 420#02C8 {\"headlights\":\"Auto\"} "
+PLX_PARAM_HEADLIGHTS=Bright sh "$T/send_can_message" > /dev/null 2>"$T/cmd.err" 3>/dev/null
+eq "... a value the signal has no label for: the run fails, and says why" "$?-$(cat "$T/cmd.err")" \
+	"65-can-send: HeadLights: \"Bright\" is not a number nor a label of the signal's values"

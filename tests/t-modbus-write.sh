@@ -179,3 +179,14 @@ kill -TERM $wp; wait $wp
 eq "SIGTERM while waiting for the lock: exit 75, nothing written" "$?" 75
 check "... and says what was not written" grep -q "not written: r.a, r.b" "$T/serr"
 touch "$T/go"; wait $fp
+
+# the example command (deploy/examples/commands/set_setpoint) with its map here
+printf '[device boiler]\ntcp = 127.0.0.1:%s\nholding:100:int16:hvac.setpoint scale=0.1\n' "$P" > "$T/boiler.map"
+sed "s|/etc/plexus/boiler.map|$T/boiler.map|" "$TOP/deploy/examples/commands/set_setpoint" > "$T/set_setpoint"
+PLX_PARAM_VALUE=21.5 sh "$T/set_setpoint" > "$T/cmd.out" 2>"$T/cmd.err" 3>"$T/cmd.progress"
+eq "the example command set_setpoint: exit 0, its result, 215 in the register" \
+	"$?-$(cat "$T/cmd.out")-$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["1"]["hr"][100])' "$T/tcp.dump")" \
+	'0-{"setpoint":21.5}-215'
+PLX_PARAM_VALUE=21.55 sh "$T/set_setpoint" > /dev/null 2>"$T/cmd.err" 3>/dev/null
+eq "... a value between two steps: the run fails (65) and says why" "$?" 65
+check "... said" grep -q "hvac.setpoint: 21.55 is not a whole number of steps of 0.1" "$T/cmd.err"
