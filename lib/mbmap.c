@@ -199,10 +199,8 @@ device_setting(struct ctx *x, struct mb_device *d, const char *k, char *v)
 		if (mb_conf_duration(v, 0, 60000, &d->pause_request_ms))
 			return fail(x, "expected a duration like 20ms (at most 1m), got '%s'", v);
 	} else if (!strcmp(k, "write-function")) {
-		if (!strcmp(v, "auto")) d->write_fn = MB_WRITE_AUTO;
-		else if (!strcmp(v, "single")) d->write_fn = MB_WRITE_SINGLE;
-		else if (!strcmp(v, "multiple")) d->write_fn = MB_WRITE_MULTIPLE;
-		else return fail(x, "expected write-function = auto, single or multiple, got '%s'", v);
+		if (mb_write_fn_parse(v, &d->write_fn) < 0)
+			return fail(x, "expected write-function = auto, single or multiple, got '%s'", v);
 	} else if (!strcmp(k, "lock")) {
 		if (*v != '/')
 			return fail(x, "expected lock = /ABSOLUTE/PATH, got '%s'", v);
@@ -540,4 +538,14 @@ mb_conf_free(struct mb_conf *c)
 	free(c->dev);
 	free(c->pt);
 	memset(c, 0, sizeof *c);
+}
+
+int
+mb_write_fn_parse(const char *s, enum mb_write_fn *f)
+{
+	if (!strcmp(s, "auto")) *f = MB_WRITE_AUTO;
+	else if (!strcmp(s, "single")) *f = MB_WRITE_SINGLE;
+	else if (!strcmp(s, "multiple")) *f = MB_WRITE_MULTIPLE;
+	else return -1;
+	return 0;
 }

@@ -69,6 +69,8 @@ int mb_conf_load(struct mb_conf *c, const char *path, char *err, size_t errlen);
 int mb_conf_add_device(struct mb_conf *c, const char *spec, char *err, size_t errlen);
 int mb_conf_add_point(struct mb_conf *c, const char *spec, int unit_id, char *err, size_t errlen);
 void mb_conf_free(struct mb_conf *c);
+/* "auto", "single", "multiple": 0, else -1. */
+int mb_write_fn_parse(const char *s, enum mb_write_fn *f);
 /* "500ms", "10s", "5m" in [min, max] milliseconds: 0, else -1. */
 int mb_conf_duration(const char *s, long min, long max, int *ms);
 

@@ -35,10 +35,11 @@ usage(void)
 static int
 write_fn(const char *s, void *to, char *err, size_t errlen)
 {
-	if (!strcmp(s, "auto")) *(int *)to = MB_WRITE_AUTO;
-	else if (!strcmp(s, "single")) *(int *)to = MB_WRITE_SINGLE;
-	else if (!strcmp(s, "multiple")) *(int *)to = MB_WRITE_MULTIPLE;
-	else return snprintf(err, errlen, "\"%s\" is not auto, single or multiple", s), -1;
+	enum mb_write_fn f;
+
+	if (mb_write_fn_parse(s, &f) < 0)
+		return snprintf(err, errlen, "\"%s\" is not auto, single or multiple", s), -1;
+	*(int *)to = (int)f;
 	return 0;
 }
 
