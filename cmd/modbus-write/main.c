@@ -5,9 +5,8 @@
  *   modbus-write -c plant.map setpoint=21.5 pump_on=1
  *   modbus-write -H 10.0.0.5 -U 1 holding:100:float32:CDAB:setpoint=21.5
  *
- * Options and the command line's points here; every value is parsed and
- * checked before anything is sent (mbvalue.c: refused, never rounded or
- * wrapped); the writes in write.c. */
+ * Options here; every value is parsed and checked before anything is sent
+ * (target.c); the writes in write.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,54 +42,6 @@ write_fn(const char *s, void *to, char *err, size_t errlen)
 	return 0;
 }
 
-/* The point NAME of the map names (of --device, if given): its index; dies
- * when there is none that can be written, or more than one. */
-static int
-find_point(const struct mb_conf *c, const char *name, const char *device)
-{
-	int i, found = -1, n = 0, readonly = -1;
-	char where[300] = "";
-	size_t len = 0;
-
-	for (i = 0; i < c->npt; i++) {
-		if (strcmp(c->pt[i].metric, name) || (device && strcmp(c->dev[c->pt[i].dev].name, device)))
-			continue;
-		if (c->pt[i].func != MB_HOLDING && c->pt[i].func != MB_COIL) {
-			readonly = i;
-			continue;
-		}
-		found = i;
-		if (len < sizeof where)
-			len += (size_t)snprintf(where + len, sizeof where - len, "%s[device %s] line %d", n ? ", " : "",
-			                        c->dev[c->pt[i].dev].name, c->pt[i].line);
-		n++;
-	}
-	if (n > 1)
-		plx_die(EX_DATAERR, "%s: %d points of that name (%s)%s", name, n, where,
-		        device ? "" : ": --device picks one");
-	if (n == 0 && readonly >= 0)
-		plx_die(EX_DATAERR, "%s: a %s cannot be written (line %d)", name,
-		        c->pt[readonly].func == MB_INPUT ? "input register" : "discrete input", c->pt[readonly].line);
-	if (n == 0)
-		plx_die(EX_DATAERR, "%s: no such point in the map%s%s", name, device ? " for device " : "", device ? device : "");
-	return found;
-}
-
-/* "name=value": the value, the name NUL-terminated in buf. */
-static const char *
-split(const char *arg, char *buf, size_t len)
-{
-	const char *eq = strchr(arg, '=');
-
-	if (!eq || eq == arg)
-		plx_die(EX_USAGE, "%s: expected name=value", arg);
-	if ((size_t)(eq - arg) >= len)
-		plx_die(EX_USAGE, "%.40s...: too long", arg);
-	memcpy(buf, arg, (size_t)(eq - arg));
-	buf[eq - arg] = 0;
-	return eq + 1;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -113,9 +64,7 @@ main(int argc, char **argv)
 	struct target *t;
 	struct plx_loop l;
 	struct mb_device *d;
-	const struct mb_point *p;
-	const char *text;
-	char err[512], name[4096 + 1];
+	char err[512];
 	int i, n, optind_, rc;
 
 	plx_log_init(argv[0]);
@@ -139,25 +88,9 @@ main(int argc, char **argv)
 	/* every point found and every value checked before anything is sent */
 	n = argc - optind_;
 	t = plx_xcalloc((size_t)n, sizeof *t);
-	for (i = 0; i < n; i++) {
-		text = split(argv[optind_ + i], name, sizeof name);
-		if (map) {
-			t[i].pt = find_point(&conf, name, device);
-		} else {
-			if (mb_conf_add_point(&conf, name, (int)unit, err, sizeof err) < 0)
-				plx_die(EX_USAGE, "%s: %s", name, err);
-			t[i].pt = conf.npt - 1;
-			if (conf.pt[t[i].pt].func != MB_HOLDING && conf.pt[t[i].pt].func != MB_COIL)
-				plx_die(EX_USAGE, "%s: a %s cannot be written: coil or holding", name,
-				        mb_func_name(conf.pt[t[i].pt].func));
-		}
-		p = &conf.pt[t[i].pt];
-		t[i].text = text;
-		if (mb_value_parse(text, p->type, p->arg, p->scale, p->offset, &t[i].raw, err, sizeof err) < 0)
-			plx_die(EX_DATAERR, "%s: %s", p->metric, err);
-		if (p->type != MB_BIT && mb_encode(&t[i].raw, p->type, p->arg, p->order, t[i].regs) < 0)
-			plx_die(EX_SOFTWARE, "%s: %s not encoded", p->metric, text);
-	}
+	for (i = 0; i < n; i++)
+		if ((rc = target_parse(&conf, argv[optind_ + i], map != NULL, (int)unit, device, &t[i], err, sizeof err)))
+			plx_die(rc, "%s", err);
 	/* lib/loop's signal policy: SIGTERM and SIGINT wait for the request in
 	 * hand (write_all asks between requests) */
 	plx_loop_init(&l, NULL);
