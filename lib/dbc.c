@@ -930,7 +930,8 @@ skip_stmt(struct lex *x)
  * sets it, can-send's value of a signal not named), the only one used:
  *   BA_DEF_DEF_ "GenSigStartValue" 0;      its default
  *   BA_ "GenSigStartValue" SG_ 100 Temp 400;
- * Other attributes are skipped. */
+ * Other attributes, and this one in another form (a string value, another
+ * object), are skipped as before: can-read does not need it. */
 static int
 parse_attr(struct lex *x)
 {
@@ -947,9 +948,15 @@ parse_attr(struct lex *x)
 	if (!def) {
 		if (!is_id(x, "SG_"))
 			return skip_rest(x);
-		if (next(x) < 0 || get_sig_ref(x, &s) < 0)
+		if (next(x) < 0)
+			return -1;
+		if (x->t != T_NUM)
+			return skip_rest(x);
+		if (get_sig_ref(x, &s) < 0)
 			return -1;
 	}
+	if (x->t != T_NUM)
+		return skip_rest(x);
 	if (get_real(x, "a start value", &v) < 0 || expect_punct(x, ';') < 0)
 		return -1;
 	if (def) {

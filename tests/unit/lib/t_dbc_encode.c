@@ -312,5 +312,22 @@ main(void)
 	T(dbc_encode(d, m, set, raw, 1, data, err, sizeof err) == 0 && data[0] == 5 && data[1] == 0,
 	  "a multiplexer value that picks nothing: the muxed bits left 0");
 	dbc_free(d);
+
+	/* GenSigStartValue in forms it does not take: skipped, as any
+	 * attribute was before (can-read loads the file as it did) */
+	{
+		static const char odd[] =
+			"BO_ 100 M: 1 E\n SG_ S : 0|8@1+ (1,0) [0|0] \"\" X\n"
+			"BA_ \"GenSigStartValue\" SG_ 100 S \"5\";\n"
+			"BA_ \"GenSigStartValue\" SG_ M S 5;\n"
+			"BA_ \"GenSigStartValue\" BO_ 100 5;\n"
+			"BA_DEF_DEF_ \"GenSigStartValue\" \"\";\n";
+		d = dbc_parse(odd, sizeof odd - 1, "odd.dbc", err, sizeof err);
+		T(d && !d->msg[0].sig[0].has_init && d->init_default == 0,
+		  "GenSigStartValue as a string, with a message name, of a message: skipped, the file loads");
+		if (!d)
+			printf("#   %s\n", err);
+		dbc_free(d);
+	}
 	UNIT_END();
 }
