@@ -18,10 +18,12 @@
 # none) and lib/libplx.a: adding a file needs no line here.
 include config.mk
 
-TOOLS = plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail plx-command
+TOOLS = plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail plx-command modbus-write can-send
 PKGS_plx-buffer  = sqlite3 json-c
 PKGS_plx-upload  = sqlite3 libcurl zlib json-c
 PKGS_modbus-read = libmodbus json-c
+PKGS_modbus-write = libmodbus json-c
+PKGS_can-send = json-c
 PKGS_serial-read = json-c
 PKGS_can-read    = libsocketcan json-c
 PKGS_ble-read    = libsystemd libcrypto json-c
@@ -56,12 +58,14 @@ ifneq ($(filter plain san,$(FLAVOUR)),)
 	@[ "$$(readlink bin 2>/dev/null)" = "$(B)/bin" ] || { rm -rf bin && ln -s $(B)/bin bin; }
 endif
 
+# archives made anew: one updated in place keeps the members of sources
+# since moved or deleted (can-read's dbc.o once shadowed lib's)
 $(B)/lib/libplx.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 define tool_rules
 $(B)/cmd/$(1)/lib$(1).a: $(call tool_obj,$(1))
-	$$(AR) rcs $$@ $$^
+	rm -f $$@ && $$(AR) rcs $$@ $$^
 $(B)/bin/$(1): $(B)/cmd/$(1)/main.o $(B)/cmd/$(1)/lib$(1).a $(B)/lib/libplx.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(call pkg_libs,$$(PKGS_$(1)))

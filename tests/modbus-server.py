@@ -21,6 +21,15 @@ does with the words of its other values).  A unit with "delay" answers that
 many seconds after each request, and the server goes on meanwhile (other
 connections, other units: a slow device, not a stalled server); unit ids not in the spec get no answer at all (ignore_missing_slaves),
 addresses beyond "size" get exception 2 (illegal data address).
+
+For modbus-write's tests: a unit with "busy": true answers every request
+with exception 6 (slave device busy), one with "refuse": [FC, ...] answers
+those functions with exception 1 (illegal function), as a device without
+function 6 or 16 does; one with "ignore-writes": true answers writes
+and keeps its registers as they were.  --log F appends "UNIT FUNCTION" for each request
+received; --dump F holds, after each request, the datastore as the server
+has it: {"UNIT": {"hr": [...], "co": [0, 1, ...]}}, protocol addresses
+from 0 (read through the slave context, not over Modbus).
 """
 import argparse
 import asyncio
@@ -31,6 +40,7 @@ import signal
 import sys
 
 from pymodbus.constants import Endian
+from pymodbus.pdu import ModbusExceptions as merror
 from pymodbus.datastore import ModbusServerContext, ModbusSlaveContext, ModbusSequentialDataBlock
 from pymodbus.payload import BinaryPayloadBuilder
 from pymodbus.server import StartAsyncSerialServer, StartAsyncTcpServer
@@ -62,6 +72,10 @@ def encode(typ, order, value):
 
 
 DELAY = {}     # unit id -> seconds before its answers go out
+BUSY = set()   # unit ids that answer exception 6
+REFUSE = {}    # unit id -> function codes answered with exception 1
+IGNORE = set() # unit ids whose registers writes do not change
+ARGS = None
 
 
 def send_later(send):
@@ -78,6 +92,45 @@ def send_later(send):
 ModbusBaseRequestHandler.send = send_later(ModbusBaseRequestHandler.send)
 
 
+def dump(ctx):
+    out = {}
+    for uid in ctx.slaves():
+        c, size = ctx[uid], SIZE[uid]
+        out[str(uid)] = {"hr": c.getValues(3, 0, size - 1), "co": [int(b) for b in c.getValues(1, 0, size - 1)]}
+    with open(ARGS.dump + ".tmp", "w") as f:
+        json.dump(out, f)
+    os.rename(ARGS.dump + ".tmp", ARGS.dump)
+
+
+def execute_as_told(execute):
+    """pymodbus' execute of a request, unless its unit is busy or refuses
+    its function; the request logged and the datastore dumped."""
+    def told(self, request, *addr):
+        if ARGS.log:
+            with open(ARGS.log, "a") as f:
+                f.write("%d %d\n" % (request.unit_id, request.function_code))
+        if request.unit_id in BUSY or request.function_code in REFUSE.get(request.unit_id, ()):
+            code = merror.SlaveBusy if request.unit_id in BUSY else merror.IllegalFunction
+            response = request.doException(code)
+            response.transaction_id, response.unit_id = request.transaction_id, request.unit_id
+            self.send(response, *addr)
+            return
+        c = self.server.context[request.unit_id] if request.unit_id in IGNORE else None
+        if c:
+            kept = c.getValues(3, 0, SIZE[request.unit_id] - 1), c.getValues(1, 0, SIZE[request.unit_id] - 1)
+        execute(self, request, *addr)
+        if c:
+            c.setValues(3, 0, kept[0])
+            c.setValues(1, 0, kept[1])
+        if ARGS.dump:
+            dump(self.server.context)
+    return told
+
+
+ModbusBaseRequestHandler.execute = execute_as_told(ModbusBaseRequestHandler.execute)
+SIZE = {}
+
+
 def context(spec):
     slaves = {}
     for uid, u in spec["units"].items():
@@ -86,6 +139,12 @@ def context(spec):
         c = ModbusSlaveContext(co=blocks["co"], di=blocks["di"], hr=blocks["hr"], ir=blocks["ir"],
                                zero_mode=False)
         DELAY[int(uid)] = u.get("delay", 0.0)
+        SIZE[int(uid)] = size
+        if u.get("busy"):
+            BUSY.add(int(uid))
+        REFUSE[int(uid)] = set(u.get("refuse", []))
+        if u.get("ignore-writes"):
+            IGNORE.add(int(uid))
         for table in FX:
             for e in u.get(table, []):
                 if table in ("co", "di"):
@@ -109,7 +168,10 @@ async def main():
     ap.add_argument("--rtu")
     ap.add_argument("--baud", type=int, default=19200)
     ap.add_argument("--parity", default="N")   # pyserial cannot set E or O on a pty
-    a = ap.parse_args()
+    ap.add_argument("--log")
+    ap.add_argument("--dump")
+    global ARGS
+    ARGS = a = ap.parse_args()
     with open(a.spec) as f:
         ctx = context(json.load(f))
     loop = asyncio.get_running_loop()

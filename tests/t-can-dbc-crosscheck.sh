@@ -1,5 +1,5 @@
 #!/bin/bash
-# can-read's DBC decoder (cmd/can-read/dbc.c, dbc_decode.c) against
+# can-read's DBC decoder (lib/dbc.c, dbc_decode.c) against
 # canmatrix (Debian's python3-canmatrix) on the same frames.  For each test
 # DBC of tests/golden/can/, canmatrix generates frames for every message: all
 # zeros, all ones, 0x55/0xAA/0x7F/0x80 patterns, each single bit set (so a
@@ -26,7 +26,7 @@
 #  - canmatrix refuses payloads shorter than the message, as we do (t_dbc
 #    tests that we refuse them, and longer ones).
 . "$(dirname "$0")/lib.sh"
-DEC=$BUILD/tests/unit/can-read/can-dbc-decode
+DEC=$BUILD/tests/unit/lib/can-dbc-decode
 [ -x "$DEC" ] || make -s -C "$TOP" FLAVOUR="${BUILD##*-}" "$DEC" >&2 || { nok "build $DEC"; exit 1; }
 need_py canmatrix
 

@@ -39,14 +39,15 @@ check "the next version builds too" test -f "$deb2"
 dpkg -i "$deb" >"$T/i.log" 2>&1
 eq "dpkg -i" $? 0
 check "the package was built without sanitizers" sh -c "! grep -q fsanitize '$T/build.log'"
-for t in plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail; do
+for t in plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail modbus-write can-send; do
 	check "/usr/bin/$t --version" sh -c "/usr/bin/$t --version | grep -q '$ver'"
 	check "man $t" test -f "/usr/share/man/man1/$t.1.gz"
 	check "plexus-$t units or s6 directory" sh -c "[ $t = plx-buffer ] || [ $t = plx-upload ] || [ $t = plexus-gateway ] || [ $t = plx-tail ] ||
+		[ $t = modbus-write ] || [ $t = can-send ] ||
 		{ [ -f /lib/systemd/system/plexus-$t@.service ] && [ -x /usr/share/plexus-gateway/s6/plexus-$t/run ]; }"
 done
 # the tools start as the plexus user and say what is wrong with no device
-for t in modbus-read serial-read can-read; do
+for t in modbus-read serial-read can-read modbus-write can-send; do
 	setpriv --reuid=plexus --regid=plexus --init-groups /usr/bin/$t >/dev/null 2>"$T/$t.err"
 	eq "/usr/bin/$t without arguments: a usage error" "$?" 64
 done
@@ -67,7 +68,9 @@ check "plx-command, its pages, unit, s6 directory and example commands" test -x 
 	-f /usr/share/man/man1/plx-command.1.gz -a -f /usr/share/man/man5/plx-command.conf.5.gz -a \
 	-f /lib/systemd/system/plexus-command.service -a -x /usr/share/plexus-gateway/s6/plexus-command/run -a \
 	-x /usr/share/doc/plexus-gateway/examples/commands/save_setting -a \
-	-f /usr/share/doc/plexus-gateway/examples/commands/save_setting.json
+	-f /usr/share/doc/plexus-gateway/examples/commands/save_setting.json -a \
+	-x /usr/share/doc/plexus-gateway/examples/commands/set_setpoint -a \
+	-x /usr/share/doc/plexus-gateway/examples/commands/send_can_message
 eq "/etc/plexus/commands: root's, nobody else writes" "$(stat -c '%U:%G %a' /etc/plexus/commands)" "root:root 755"
 check "plx-command --check takes the example commands" sh -c "/usr/bin/plx-command --check -C /usr/share/doc/plexus-gateway/examples/commands >/dev/null"
 PLEXUS_API_KEY=plx_x timeout -s TERM 3 setpriv --reuid=plexus --regid=plexus --init-groups env HOME=/var/lib/plexus \

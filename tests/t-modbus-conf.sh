@@ -36,7 +36,8 @@ holding:0:uint16:x interval=10|expected a poll interval like 500ms, 10s or 5m, g
 holding:0:uint16:x unit-id=256|expected a unit id 0-255, got '256'
 holding:0:uint16:x tag.device=a|expected tag.KEY=VALUE, 1-255 bytes each, KEY not device, unit_id or unit
 timeout = 5|expected a duration like 500ms or 2s (at most 10m), got '5'
-parity = E|expected a device setting (tcp, rtu, rs485, rts, unit-id, timeout, retries, gap, interval, pause-connect, pause-request, lock), got 'parity'
+write-function = sometimes|expected write-function = auto, single or multiple, got 'sometimes'
+parity = E|expected a device setting (tcp, rtu, rs485, rts, unit-id, timeout, retries, gap, interval, pause-connect, pause-request, write-function, lock), got 'parity'
 rtu = /dev/ttyS0 9600 8X1|expected data bits, parity, stop bits like 8N1 or 8E1, got '8X1'
 tcp = host:99999|expected a TCP port 1-65535, got '99999'
 [device d]|device d already defined on line 1

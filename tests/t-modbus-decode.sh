@@ -1,6 +1,6 @@
 #!/bin/bash
 # The decoder's golden cases (tests/modbus-decode.golden, checked by
-# tests/unit/modbus-read/t_modbus_decode) are themselves checked against pymodbus: every
+# tests/unit/lib/t_modbus_decode) are themselves checked against pymodbus: every
 # unscaled integer, float and string case must be what pymodbus'
 # BinaryPayloadBuilder writes for that value in that order (strings: its
 # byte order with repack, and its word order of multi-word values, the
@@ -59,4 +59,4 @@ rc=$?
 cat "$T/out"
 # the script fails (an API pymodbus no longer has) before its verdict: say so
 eq "the pymodbus cross-check ran to its verdict" "$rc" 0
-check "the unit test passes on the same file" sh -c "'$BUILD/tests/unit/modbus-read/t_modbus_decode' >/dev/null"
+check "the unit test passes on the same file" sh -c "'$BUILD/tests/unit/lib/t_modbus_decode' >/dev/null"

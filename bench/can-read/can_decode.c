@@ -1,5 +1,5 @@
 /* bench/can_decode.c: frames/s through can-read's DBC lookup and decoder
- * (cmd/can-read/dbc.c, dbc_decode.c) alone, without I/O.
+ * (lib/dbc.c, dbc_decode.c) alone, without I/O.
  *   can_decode FILE.dbc LOG [repeat]
  * LOG is a candump -L log ("(1763800000.000000) can0 123#11223344"; "##F"
  * for CAN FD).  It is read and its frames parsed into memory first, untimed;

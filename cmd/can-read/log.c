@@ -1,11 +1,11 @@
 /* candump log lines (`candump -L`, `candump -l` files; canplayer reads them):
  *
- *   (1436509052.249713) vcan0 123#DEADBEEF         classic, 11-bit id
- *   (1436509052.249713) vcan0 0CF004FE#11.22.33    29-bit id (8 digits), '.' between bytes allowed
- *   (1436509052.249713) vcan0 123#R                remote request; 123#R4: with its DLC
- *   (1436509052.249713) vcan0 123##1DEADBEEF       CAN FD: '##', a flags nibble (1 BRS, 2 ESI), data
- *   (1436509052.249713) vcan0 20000004#0004000000000000   error frame (CAN_ERR_FLAG in the id)
- *   (1436509052.249713) vcan0 123#1122334455667788_E      classic with a raw DLC 9..F
+ *   (1436509052.249713) vcan0 123#DEADBEEF
+ *   (1436509052.249713) vcan0 123##1DEADBEEF
+ *
+ * a timestamp, an interface and a frame in can-utils' notation, the one
+ * cansend takes (lib/canframe.h: ids of 3 or 8 digits, remote requests,
+ * CAN FD with its flags, error frames, a raw DLC).
  *
  * A trailing " R" or " T" (newer candump: received, transmitted) is
  * accepted.  So is candump's screen format, with -ta's timestamp or none
@@ -24,21 +24,9 @@
 #include <net/if.h>
 
 #include "can.h"
+#include "canframe.h"
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
-
-/* hex digit value + 1, 0 for anything else: a table, the hot loop of replay */
-static const unsigned char hexval1[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
-	['8'] = 9, ['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-};
-
-static int
-xdigit(int c)
-{
-	return hexval1[c & 255] - 1;
-}
 
 /* "(SECONDS.FRACTION)": microseconds, *p past the ')' */
 static int
@@ -64,86 +52,6 @@ stamp(const char **pp, const char *e, int64_t *us)
 	for (; fd < 6; fd++)
 		f *= 10;
 	*us = s * 1000000 + f;
-	*pp = p;
-	return 0;
-}
-
-/* hex bytes up to max, '.' allowed between them; *n bytes */
-static int
-bytes(const char **pp, const char *e, uint8_t *out, int max, int *n)
-{
-	const char *p = *pp;
-	int hi, lo;
-
-	*n = 0;
-	while (p < e) {
-		if (*p == '.') {
-			p++;
-			continue;
-		}
-		if ((hi = xdigit((unsigned char)*p)) < 0)
-			break;
-		if (p + 1 >= e || (lo = xdigit((unsigned char)p[1])) < 0 || *n == max)
-			return -1;
-		out[(*n)++] = (uint8_t)(hi << 4 | lo);
-		p += 2;
-	}
-	*pp = p;
-	return 0;
-}
-
-static int
-frame(const char **pp, const char *e, struct logline *l, char *err, size_t errlen)
-{
-	const char *p = *pp, *id0 = p;
-	uint32_t id = 0;
-	int d, n;
-
-	while (p < e && (d = xdigit((unsigned char)*p)) >= 0 && p - id0 < 8)
-		id = id << 4 | (uint32_t)d, p++;
-	if (p >= e || *p != '#' || (p - id0 != 3 && p - id0 != 8))
-		FAIL("expected a 3- or 8-digit hex id and '#'");
-	if (p - id0 == 3) {
-		if (id > CAN_SFF_MASK)
-			FAIL("11-bit id %03X out of range", id);
-	} else if (!(id & CAN_ERR_FLAG)) {
-		if (id > CAN_EFF_MASK)
-			FAIL("29-bit id %08X out of range", id);
-		id |= CAN_EFF_FLAG;
-	} else if (id & ~(CAN_ERR_FLAG | CAN_ERR_MASK)) {
-		FAIL("error frame id %08X has other flags", id);
-	}
-	p++;
-	l->f.can_id = id;
-	if (p < e && *p == '#') {                      /* CAN FD */
-		if (id & CAN_ERR_FLAG)
-			FAIL("an error frame cannot be CAN FD");
-		if (++p >= e || (d = xdigit((unsigned char)*p)) < 0 || d > (CANFD_BRS | CANFD_ESI | CANFD_FDF))
-			FAIL("expected the CAN FD flags nibble after '##'");
-		l->f.flags = (uint8_t)((d & (CANFD_BRS | CANFD_ESI)) | CANFD_FDF);
-		p++;
-		if (bytes(&p, e, l->f.data, CANFD_MAX_DLEN, &n) < 0)
-			FAIL("CAN FD data: expected hex byte pairs, at most 64");
-		l->f.len = (uint8_t)n;
-		l->fd = 1;
-	} else if (p < e && (*p == 'R' || *p == 'r')) { /* remote request */
-		if (id & CAN_ERR_FLAG)
-			FAIL("an error frame cannot be a remote request");
-		l->f.can_id |= CAN_RTR_FLAG;
-		p++;
-		if (p < e && (d = xdigit((unsigned char)*p)) >= 0 && d <= CAN_MAX_DLEN)
-			l->f.len = (uint8_t)d, p++;
-	} else {
-		if (bytes(&p, e, l->f.data, CAN_MAX_DLEN, &n) < 0)
-			FAIL("data: expected hex byte pairs, at most 8");
-		l->f.len = (uint8_t)n;
-		if (p < e && *p == '_') {               /* len8_dlc: raw DLC 9..F */
-			if (n != CAN_MAX_DLEN || p + 1 >= e || (d = xdigit((unsigned char)p[1])) < 9)
-				FAIL("expected _9.._F after 8 data bytes");
-			l->f.__res1 = (uint8_t)d;       /* struct can_frame's len8_dlc */
-			p += 2;
-		}
-	}
 	*pp = p;
 	return 0;
 }
@@ -203,7 +111,7 @@ screen(const char *line, size_t len, struct logline *l, char *err, size_t errlen
 		esi = tok_is(t, n, "E");
 		t = token(&p, e, &n);
 	}
-	for (i = 0; i < n && (d = xdigit((unsigned char)t[i])) >= 0; i++)
+	for (i = 0; i < n && (d = canframe_xdigit((unsigned char)t[i])) >= 0; i++)
 		id = id << 4 | (uint32_t)d;
 	if (i != n || (n != 3 && n != 8))
 		FAIL("expected a 3- or 8-digit hex id");
@@ -240,7 +148,7 @@ screen(const char *line, size_t len, struct logline *l, char *err, size_t errlen
 	} else {
 		for (k = 0; k < dlen; k++) {
 			int hi, lo;
-			if (n != 2 || (hi = xdigit((unsigned char)t[0])) < 0 || (lo = xdigit((unsigned char)t[1])) < 0)
+			if (n != 2 || (hi = canframe_xdigit((unsigned char)t[0])) < 0 || (lo = canframe_xdigit((unsigned char)t[1])) < 0)
 				FAIL("expected %d data bytes in hex", dlen);
 			x.f.data[k] = (uint8_t)(hi << 4 | lo);
 			t = token(&p, e, &n);
@@ -288,7 +196,7 @@ log_line(const char *line, size_t len, struct logline *l, char *err, size_t errl
 		FAIL("expected an interface name of 1 to %d bytes", IFNAMSIZ - 1);
 	while (p < e && *p == ' ')
 		p++;
-	if (frame(&p, e, &t, err, errlen) < 0)
+	if (canframe_scan(&p, e, &t.f, &t.fd, err, errlen) < 0)
 		return -1;
 	if (p + 2 == e && p[0] == ' ' && (p[1] == 'R' || p[1] == 'T'))
 		p += 2;

@@ -13,8 +13,9 @@
  * I/O driven by the main loop, would mean writing the TCP and RTU framing
  * again beside libmodbus, whose calls cannot be split.)
  *
- * A thread only talks to its device: it opens (for RTU: locks) it, backing
- * off when it cannot, waits for its next due request, sends it (retrying),
+ * A thread only talks to its device: it opens it, backing off when it
+ * cannot, waits for its next due request, sends it (retrying; on a serial
+ * line under the line's lock, taken for the request alone: lib/mbdev.c),
  * and hands what happened to the main thread as events (conn.h): a ring of
  * CONN_EVENTS under the connection's mutex, and an eventfd that wakes the
  * main thread's loop.  Records, messages about requests, counters and
@@ -57,33 +58,6 @@
 #define REOPEN_MAX       60000  /* longest wait between attempts to open */
 #define LOST_REOPEN_MS   100    /* a connection lost is tried again after */
 #define STACK            (512 * 1024)   /* getaddrinfo's needs, with room */
-
-int
-mb_exception(int err)
-{
-	return err >= EMBXILFUN && err <= EMBXGTAR ? err - MODBUS_ENOBASE : 0;
-}
-
-const char *
-mb_failure(int err, int timeout_ms, char *buf, size_t len)
-{
-	/* Modbus Application Protocol v1.1b3, section 7 (7 from earlier ones) */
-	static const char *const name[] = {
-		"", "illegal function", "illegal data address", "illegal data value",
-		"server device failure", "acknowledge", "server device busy", "negative acknowledge",
-		"memory parity error", "not defined", "gateway path unavailable",
-		"gateway target device failed to respond",
-	};
-	int x = mb_exception(err);
-
-	if (x)
-		snprintf(buf, len, "exception %d (%s)", x, name[x]);
-	else if (err == ETIMEDOUT)
-		snprintf(buf, len, "no response within %dms", timeout_ms);
-	else
-		snprintf(buf, len, "%s", modbus_strerror(err));
-	return buf;
-}
 
 /* Bytes of e worth copying: the registers only as far as it has them. */
 static size_t
@@ -164,24 +138,49 @@ wait_until(struct conn *k, int64_t at)
 	return !stopped(k);
 }
 
-/* The device open, or opened now if an attempt is due: 1, else 0. */
+/* The device could not be locked or opened (why): --once gives it up for
+ * the run, a daemon tries again after a backoff. */
+static void
+unable(struct conn *k, const char *why)
+{
+	if (k->once) {
+		plx_warn("%s: unable to open: %s", k->c->dev[k->dev].name, why);
+		k->ro.at = INT64_MAX;       /* not again in this run */
+	} else {
+		plx_reopen_failed(&k->ro, why);
+	}
+}
+
+/* For a request: the serial line locked (mbdev.c: held for the request
+ * and its retries, then let go, so that other processes - a cron run, a
+ * write - take their turns), and the device open, or opened now if an
+ * attempt is due: 1, else 0 (nothing held). */
 static int
 ensure_open(struct conn *k)
 {
 	const struct mb_device *d = &k->c->dev[k->dev];
 	char why[300];
 
+	if (!k->d.ctx && !plx_reopen_due(&k->ro, plx_mono_ms()))
+		return 0;
+	if (mb_dev_lock(&k->d, d, k->lock_wait_ms, stopped_cb, k, why, sizeof why) < 0) {
+		if (errno == ECANCELED)
+			return 0;
+		if (!k->d.ctx || k->once)
+			unable(k, why);
+		else if (!k->lock_said++)   /* open, but another process keeps the line */
+			plx_warn("%s: %s; requests not sent until it lets go", d->name, why);
+		return 0;
+	}
+	if (k->lock_said) {
+		plx_warn("%s: the line is free again", d->name);
+		k->lock_said = 0;
+	}
 	if (k->d.ctx)
 		return 1;
-	if (!plx_reopen_due(&k->ro, plx_mono_ms()))
-		return 0;
-	if (dev_open(&k->d, d, k->lock_wait_ms, stopped_cb, k, why, sizeof why) < 0) {
-		if (k->once) {
-			plx_warn("%s: unable to open: %s", d->name, why);
-			k->ro.at = INT64_MAX;       /* not again in this run */
-		} else {
-			plx_reopen_failed(&k->ro, why);
-		}
+	if (mb_dev_open(&k->d, d, why, sizeof why) < 0) {
+		mb_dev_unlock(&k->d);
+		unable(k, why);
 		return 0;
 	}
 	plx_reopen_ok(&k->ro);
@@ -202,7 +201,7 @@ conn_lost(int e)
 
 /* Polls request i of k (retrying), saying each outcome as an event. */
 static void
-poll_req(struct conn *k, int i)
+poll_attempts(struct conn *k, int i)
 {
 	const struct mb_req *r = &k->p->req[k->req[i]];
 	const struct mb_device *d = &k->c->dev[k->dev];
@@ -223,7 +222,7 @@ poll_req(struct conn *k, int i)
 		}
 		if (d->pause_request_ms && k->last_req)
 			wait_until(k, k->last_req + d->pause_request_ms);
-		rc = dev_read(&k->d, r->func, r->unit_id, r->addr, r->count, k->out.regs);
+		rc = mb_dev_read(&k->d, r->func, r->unit_id, r->addr, r->count, k->out.regs);
 		e = rc < 0 ? errno : EMBBADDATA;    /* a short answer is a bad one */
 		k->last_req = plx_mono_ms();
 		if (rc == r->count) {
@@ -242,7 +241,7 @@ poll_req(struct conn *k, int i)
 		k->out.last = last;
 		emit(k);
 		if (conn_lost(e)) {
-			dev_close(&k->d);
+			mb_dev_close(&k->d);
 			if (k->once)
 				k->ro.at = INT64_MAX;
 			else
@@ -250,7 +249,7 @@ poll_req(struct conn *k, int i)
 			return;
 		}
 		if (e == ETIMEDOUT && d->host)
-			dev_close(&k->d);       /* opened again for the next request */
+			mb_dev_close(&k->d);       /* opened again for the next request */
 		else if (!(exc >= 1 && exc <= 3))
 			modbus_flush(k->d.ctx); /* what is left of a bad or late answer */
 		if (last)
@@ -258,6 +257,14 @@ poll_req(struct conn *k, int i)
 	}
 	if (e == ETIMEDOUT || e == EMBXSBUSY || e == EMBXGTAR || e == EMBXGPATH)
 		k->down[u] = plx_mono_ms() + plx_backoff_next(&k->ub[u], 0);
+}
+
+/* A request and its retries, the line held for them. */
+static void
+poll_req(struct conn *k, int i)
+{
+	poll_attempts(k, i);
+	mb_dev_unlock(&k->d);
 }
 
 /* The daemon's schedule: the earliest due request next. */
@@ -295,7 +302,7 @@ conn_main(void *arg)
 			poll_req(k, i);
 	else
 		run_schedule(k);
-	dev_close(&k->d);
+	mb_dev_free(&k->d);
 	event(k, EV_DONE, -1);
 	emit(k);
 	return NULL;
@@ -314,8 +321,7 @@ conn_start(struct conn *k)
 	k->down = plx_xcalloc((size_t)k->nunit, sizeof *k->down);
 	for (i = 0; i < k->nunit; i++)
 		plx_backoff_init(&k->ub[i], UNIT_BACKOFF_MIN, UNIT_BACKOFF_MAX);
-	k->d.ctx = NULL;
-	k->d.lockfd = -1;
+	mb_dev_init(&k->d);
 	plx_reopen_init(&k->ro, k->c->dev[k->dev].name, REOPEN_MAX);
 	atomic_init(&k->stop, 0);
 	pthread_mutex_init(&k->mu, NULL);

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "backoff.h"
-#include "dev.h"
+#include "mbdev.h"
 #include "modbus.h"
 
 /* What a connection's thread tells the main thread, in the order it
@@ -65,7 +65,8 @@ struct conn {
 	/* the thread's own */
 	pthread_t th;
 	int started;
-	struct dev d;
+	struct mb_dev d;
+	int lock_said;              /* the line's lock could not be had: said */
 	struct plx_reopen ro;       /* the connection's comings and goings */
 	int64_t last_req;           /* mono ms of the last answer or timeout */
 	int64_t *due;               /* per request: next due time (mono ms) */
@@ -84,15 +85,5 @@ int conn_take(struct conn *k, struct ev *e);
 void conn_stop(struct conn *k, int discard);
 /* Waits for the thread to end (after conn_stop) and frees k's memory. */
 void conn_free(struct conn *k);
-
-/* The Modbus exception code (1-11) of an errno from libmodbus, else 0
- * (not an exception answer; libmodbus's EMBBADEXC, a malformed exception
- * or a code past 11, is a garbled answer). */
-int mb_exception(int err);
-/* What a request's errno means, for people: "exception 2 (illegal data
- * address)" (the Modbus specification's names), "no response within
- * 500ms" (the response timeout, not a TCP connection's), else libmodbus's
- * text.  buf. */
-const char *mb_failure(int err, int timeout_ms, char *buf, size_t len);
 
 #endif

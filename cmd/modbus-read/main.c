@@ -4,9 +4,10 @@
  *   modbus-read -c plant.conf | plx-buffer | plx-upload
  *   modbus-read -1 -H 127.0.0.1:5020 -U 1 holding:0:float32:ABCD:env.temperature
  *
- * Options here; the map in conf.c (modbus-read.conf(5)), the decoder in
- * decode.c, request planning in plan.c, devices in dev.c, a thread per
- * connection in conn.c, the main loop in poll.c, --probe in probe.c. */
+ * Options here; the map (modbus-read.conf(5)), the decoder and opening a
+ * device are lib/'s (mbmap.c, mbcodec.c, mbdev.c), request planning in
+ * plan.c, a thread per connection in conn.c, the main loop in poll.c,
+ * --probe in probe.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,14 +92,7 @@ main(int argc, char **argv)
 	static int once, show_plan;
 	static int64_t unit = -1, timeout = -1, retries = -1, gap = -1, interval = -1, lock_wait = 10000;
 	const struct plx_opt tab[] = {
-		{ 'c', "config", PLX_OPT_STR, &map, 0, 0, 0, NULL, "MAP", "the register map, modbus-read.conf(5)", NULL },
-		{ 'H', "host", PLX_OPT_STR, &host, 0, 0, 0, NULL, "DEVICE",
-		  "a device: host[:port] or /dev/tty[:baud[:8E1]]", NULL },
-		{ 'U', "unit", PLX_OPT_NUM, &unit, 0, 255, 0, NULL, "UNIT", "-H: unit id (slave address) of the points (1)", NULL },
-		{ 't', "timeout", PLX_OPT_DUR, &timeout, 1, 600000, 1, NULL, "DURATION",
-		  "-H: response timeout (500ms; a bare number is ms)", NULL },
-		{ 0, "retries", PLX_OPT_NUM, &retries, 0, 10, 0, NULL, "N",
-		  "-H: extra attempts of a request that got no answer (1)", NULL },
+		MB_OPTS_DEVICE(&map, &host, &unit, &timeout, &retries),
 		{ 0, "gap", PLX_OPT_NUM, &gap, 0, MB_MAX_BITS, 0, NULL, "N",
 		  "-H: largest gap read through, in registers or bits (10)", NULL },
 		{ 'i', "interval", PLX_OPT_DUR, &interval, 1, 86400000, 1000, NULL, "DURATION",
@@ -132,13 +126,13 @@ main(int argc, char **argv)
 	if (map && (unit >= 0 || timeout >= 0 || retries >= 0 || gap >= 0 || interval >= 0))
 		plx_die(EX_USAGE, "-U, -t, --retries, --gap and -i are for -H: with -c, the map sets them per device");
 	if (map) {
-		if (conf_load(&conf, map, err, sizeof err) < 0) {
-			conf_free(&conf);
+		if (mb_conf_load(&conf, map, err, sizeof err) < 0) {
+			mb_conf_free(&conf);
 			plx_die(EX_CONFIG, "%s", err);
 		}
 	} else {
-		if (conf_add_device(&conf, host, err, sizeof err) < 0) {
-			conf_free(&conf);
+		if (mb_conf_add_device(&conf, host, err, sizeof err) < 0) {
+			mb_conf_free(&conf);
 			plx_die(EX_USAGE, "-H: %s", err);
 		}
 		d = &conf.dev[0];
@@ -150,12 +144,12 @@ main(int argc, char **argv)
 		if (probe_arg) {
 			probe_spec(probe_arg, &fn, &addr, &count);
 			rc = probe(&conf, fn, addr, count, (int)lock_wait);
-			conf_free(&conf);
+			mb_conf_free(&conf);
 			return rc;
 		}
 		for (i = optind_; i < argc; i++)
-			if (conf_add_point(&conf, argv[i], (int)unit, err, sizeof err) < 0) {
-				conf_free(&conf);
+			if (mb_conf_add_point(&conf, argv[i], (int)unit, err, sizeof err) < 0) {
+				mb_conf_free(&conf);
 				plx_die(EX_USAGE, "%s: %s", argv[i], err);
 			}
 	}
@@ -163,7 +157,7 @@ main(int argc, char **argv)
 	if (show_plan) {
 		plan_print(&plan, &conf, stdout);
 		plan_free(&plan);
-		conf_free(&conf);
+		mb_conf_free(&conf);
 		return 0;
 	}
 	run = (struct mb_run){ .once = once, .lock_wait_ms = (int)lock_wait, .map = map,

@@ -201,7 +201,7 @@ run_free(struct run *r)
 	free(r->opened);
 	free(r->reconnects);
 	plan_free(&r->plan);
-	conf_free(&r->conf);
+	mb_conf_free(&r->conf);
 	free(r);
 }
 
@@ -452,9 +452,9 @@ reload(struct poller *P)
 	conns_free(P);
 	P->reload = 0;
 	if (P->o->map) {
-		if (conf_load(&c, P->o->map, err, sizeof err) < 0) {
+		if (mb_conf_load(&c, P->o->map, err, sizeof err) < 0) {
 			plx_warn("SIGHUP: %s; going on with the map in use", err);
-			conf_free(&c);
+			mb_conf_free(&c);
 		} else {
 			plan_make(&p, &c);
 			P->r = run_new(P, &c, &p, old);

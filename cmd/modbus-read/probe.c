@@ -14,7 +14,7 @@
 #include <sysexits.h>
 
 #include "conn.h"
-#include "dev.h"
+#include "mbdev.h"
 #include "log.h"
 
 int
@@ -23,25 +23,28 @@ probe(const struct mb_conf *c, enum mb_func f, int addr, int count, int lock_wai
 	static const enum mb_type multi[] = { MB_INT32, MB_UINT32, MB_FLOAT32, MB_INT64, MB_UINT64,
 	                                      MB_FLOAT64 };
 	const struct mb_device *d = &c->dev[0];
-	struct dev v;
+	struct mb_dev v;
 	uint16_t regs[MB_MAX_BITS];
 	struct mb_value val;
 	char buf[64], bits[17], err[300];
 	int i, j, o, b, n, e;
 
-	if (dev_open(&v, d, lock_wait_ms, NULL, NULL, err, sizeof err) < 0) {
+	mb_dev_init(&v);
+	if (mb_dev_lock(&v, d, lock_wait_ms, NULL, NULL, err, sizeof err) < 0 ||
+	    mb_dev_open(&v, d, err, sizeof err) < 0) {
 		plx_warn("%s: unable to open: %s", d->name, err);
+		mb_dev_free(&v);
 		return EX_UNAVAILABLE;
 	}
-	n = dev_read(&v, f, d->unit_id, addr, count, regs);
+	n = mb_dev_read(&v, f, d->unit_id, addr, count, regs);
 	if (n != count) {
 		e = n < 0 ? errno : EMBBADDATA;
 		plx_warn("%s unit %d: read %s %d-%d: %s", d->name, d->unit_id, mb_func_name(f), addr,
 		         addr + count - 1, mb_failure(e, d->timeout_ms, buf, sizeof buf));
-		dev_close(&v);
+		mb_dev_free(&v);
 		return mb_exception(e) ? EX_PROTOCOL : EX_UNAVAILABLE;
 	}
-	dev_close(&v);
+	mb_dev_free(&v);
 	if (mb_func_bits(f)) {
 		for (i = 0; i < n; i++)
 			printf("%-6d %d\n", addr + i, regs[i]);

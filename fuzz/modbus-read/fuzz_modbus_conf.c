@@ -1,5 +1,5 @@
 /* libFuzzer target: the input is a modbus-read map (modbus-read.conf(5)).
- * conf_parse must never crash or leak, whatever the text; it either fails
+ * mb_conf_parse must never crash or leak, whatever the text; it either fails
  * with a message "FILE:LINE: ..." naming a line of the input, or gives a
  * map whose every point is sound (its device exists, its value ends by
  * address 65535, coils and discrete inputs are bool, without an order).  The plan of a good
@@ -26,11 +26,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (i = 0; i < (int)size; i++)
 		lines += data[i] == '\n';
-	if (conf_parse(&c, "f", (const char *)data, size, err, sizeof err) < 0) {
+	if (mb_conf_parse(&c, "f", (const char *)data, size, err, sizeof err) < 0) {
 		CHECK(sscanf(err, "f:%d: ", &line) == 1 && line >= 1 && line <= lines + 1,
 		      "error without a line: %s", err);
 		CHECK(strlen(err) > 6, "empty reason: %s", err);
-		conf_free(&c);
+		mb_conf_free(&c);
 		return 0;
 	}
 	CHECK(c.npt > 0 && c.ndev > 0, "a map without points");
@@ -65,6 +65,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(seen[i] == 1, "point %d planned %d times", i, seen[i]);
 	free(seen);
 	plan_free(&p);
-	conf_free(&c);
+	mb_conf_free(&c);
 	return 0;
 }

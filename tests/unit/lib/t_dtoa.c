@@ -52,17 +52,6 @@ one(double d)
 	}
 }
 
-static uint64_t rng = 88172645463325252ull;
-
-static uint64_t
-next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 /* q / 10^dec the slow way: printf's digits, the point put in, zeros cut. */
 static void
 fixed_ref(char *out, int64_t q, int dec)
@@ -131,8 +120,8 @@ main(void)
 		for (k = 0; k <= 18; k++)
 			bad += !fixed_ok(qs[i], k);
 	for (i = 0; i < 200000 && bad < 10; i++) {
-		b = next();
-		bad += !fixed_ok((int64_t)b >> (b % 60), (int)(next() % 19));
+		b = unit_rand();
+		bad += !fixed_ok((int64_t)b >> (b % 60), (int)(unit_rand() % 19));
 	}
 	T(bad == 0, "plx_fmt_fixed on 200,266 integers and decimals");
 
@@ -163,17 +152,17 @@ main(void)
 
 	nchecked = nbad = 0;
 	for (i = 0; i < 300000; i++) {
-		b = next();
+		b = unit_rand();
 		memcpy(&d, &b, sizeof d);
 		if (isfinite(d))
 			one(d);
-		b = (b & ~(UINT64_C(0x7ff) << 52)) | (uint64_t)(1023 - 135 + (int)(next() % 280)) << 52;
+		b = (b & ~(UINT64_C(0x7ff) << 52)) | (uint64_t)(1023 - 135 + (int)(unit_rand() % 280)) << 52;
 		memcpy(&d, &b, sizeof d);                    /* 2^-135 .. 2^145: the integers' range */
 		one(d);
-		b = next();
+		b = unit_rand();
 		memcpy(&f, &b, sizeof f);
 		one(f);                                      /* float32 readings, any bits */
-		one((double)(int64_t)(next() % 2000000000) / 1000);   /* three decimals */
+		one((double)(int64_t)(unit_rand() % 2000000000) / 1000);   /* three decimals */
 	}
 	T(nbad == 0, "%lu random doubles (%lu differ)", nchecked, nbad);
 	UNIT_END();
