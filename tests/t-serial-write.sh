@@ -55,13 +55,43 @@ check "serial-read read the device meanwhile: all 200 of its lines are records" 
 wait_for 3 has "$T/w.out" gateway.serial.lines_written 100
 check "status: gateway.serial.lines_written 100" has "$T/w.out" gateway.serial.lines_written 100
 
+# --- a device that does not read: writes wait, reading does not -----------
+# 40 lines of 4000 bytes are more than a pty holds: serial-read's writes
+# meet EAGAIN until the device reads, and it reads its records meanwhile.
+mkdir "$T/dev"
+$PY "$TOP/tests/serial-device.py" "$T/slow.dev" "$T/dev" 300 & _pids="$_pids $!"
+wait_for 5 test -e "$T/slow.dev"
+reader slow -F kv --status-interval 0 --control "$T/slow.sock"
+big=()
+for i in $(seq 1 40); do big+=("big $i $(printf '%03995d' "$i")"); done
+serial-write -t 60s "$T/slow.sock" "${big[@]}" & cbig=$!
+touch "$T/dev/go"
+wait_for 20 test -e "$T/dev/fed"
+wait_for 5 has "$T/slow.out" n 300
+check "the device does not read: serial-read still reads all its 300 lines" \
+	sh -c "[ \$(grep -c '\"metric\":\"n\"' '$T/slow.out') -eq 300 ]"
+kill -0 $cbig 2>/dev/null; eq "... while serial-write waits for the port to take its lines" $? 0
+touch "$T/dev/drain"
+wait $cbig
+eq "the device reads: serial-write exits 0" $? 0
+wait_for 10 sh -c "[ \$(wc -c < '$T/dev/got') -ge 160000 ]"
+printf '%s\n' "${big[@]}" > "$T/wantbig"
+check "... and the device got the 40 lines whole, in order" cmp -s "$T/wantbig" "$T/dev/got"
+stop "$READER_slow"
+
 # --- two clients at once --------------------------------------------------
-: > "$T/w.got"
+# both start while the port is away, so that their lines are sure to meet
+# in serial-read's queue
+pty_down w
 a=() b=()
 for i in $(seq 1 150); do a+=("A $i $(printf 'a%.0s' $(seq 1 $((i * 7 % 900 + 1))))"); \
 	b+=("B $i $(printf 'b%.0s' $(seq 1 $((i * 11 % 900 + 1))))"); done
 serial-write "$S" "${a[@]}" & ca=$!
 serial-write "$S" "${b[@]}" & cb=$!
+sleep 0.5
+pty_up w
+: > "$T/w.got"
+device w
 wait $ca; ra=$?
 wait $cb; rb=$?
 eq "two clients at once: both exit 0" "$ra $rb" "0 0"
@@ -71,7 +101,7 @@ printf '%s\n' "${b[@]}" > "$T/wantB"
 check "every line arrived whole: client A's, in its order" sh -c "grep '^A ' '$T/w.got' | cmp -s - '$T/wantA'"
 check "... and client B's, in its order" sh -c "grep '^B ' '$T/w.got' | cmp -s - '$T/wantB'"
 eq "... and nothing else" "$(grep -cv '^[AB] [0-9]* [ab]*$' "$T/w.got")" 0
-check "the two were interleaved line by line (they ran at once)" \
+check "the two were interleaved line by line (they wrote at once)" \
 	sh -c "cut -c1 '$T/w.got' | uniq | wc -l | awk '{ exit !(\$1 > 2) }'"
 
 # --- refused and malformed requests ----------------------------------------
@@ -97,12 +127,22 @@ check "... said at most 5 a second, the rest counted" \
 long=$(req "$S" "$(printf 'y%.0s' $(seq 1 4200))\\n")
 check "a request over the limit: malformed, and the connection closed" \
 	sh -c "printf '%s' '$long' | grep -q '^err malformed longer than'"
+$PY -c "
+import socket, sys
+for i in range(5):   # each leaves at once, its answers unread
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+    s.sendall(b'junk\\n' * 50 + b'write 10 a\\x00b\\n' * 50); s.close()" "$S"
+sleep 0.3
+kill -0 "$READER_w"; eq "clients that send junk and leave at once: serial-read runs on" $? 0
 printf 'after=1\n' > "$T/w.host"
 wait_for 3 has "$T/w.out" after 1
 check "reading goes on after all that" has "$T/w.out" after 1
-wait_for 3 sh -c "grep -q '\"gateway.serial.control_malformed\",\"value\":10[0-9]' '$T/w.out'"
-check "status: gateway.serial.control_malformed counts them" \
-	grep -q '"gateway.serial.control_malformed","value":10[0-9]' "$T/w.out"
+# 4 raw, 100 junk, 1 too long, and what serial-read read of the clients
+# that left before it answered
+malformed() { sed -n 's/.*"gateway.serial.control_malformed","value":\([0-9]*\),.*/\1/p' "$T/w.out" | tail -1; }
+counted() { [ "$(malformed)" -ge 105 ] 2>/dev/null; }
+wait_for 3 counted
+check "status: gateway.serial.control_malformed counts them ($(malformed))" test "$(malformed)" -ge 105
 
 # --- unplugged while a write waits, replugged ------------------------------
 pty_down w
@@ -110,6 +150,11 @@ sleep 0.3
 serial-write -t 10s "$S" "while away" 2>"$T/away.err" & cw=$!
 sleep 0.8
 kill -0 $cw 2>/dev/null; eq "a write while the port is unplugged waits" $? 0
+$PY -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b'write 10000 left behind\\n'); s.close()" "$S"
+sleep 0.3
 pty_up w
 : > "$T/w.got"
 device w
@@ -117,6 +162,10 @@ wait $cw
 eq "the port is back: the waiting line is written, exit 0" $? 0
 wait_for 3 grep -qx 'while away' "$T/w.got"
 check "... and the device got it" grep -qx 'while away' "$T/w.got"
+serial-write "$S" "next"
+wait_for 3 grep -qx next "$T/w.got"
+eq "a line whose client left while it waited is not written" "$(cat "$T/w.got")" "while away
+next"
 printf 'back=1\n' > "$T/w.host"
 wait_for 3 has "$T/w.out" back 1
 check "reading resumed after the replug" has "$T/w.out" back 1
@@ -172,6 +221,13 @@ wait_for 3 grep -q to-b "$T/w2.got"
 eq "two ports, a socket each: each line to its port; --delimiter crlf ends it CRLF" \
 	"$(od -An -c "$T/w.got" | tr -s ' ')" " t o - a \r \n"
 eq "--eol cr ends it CR" "$(od -An -c "$T/w2.got" | tr -s ' ')" " t o - b \r"
+# the example command executable (deploy/examples/commands/send_mcu), its
+# socket here
+sed "s|/run/plexus/serial-read/arduino.sock|$T/a.sock|" "$TOP/deploy/examples/commands/send_mcu" > "$T/send_mcu"
+: > "$T/w.got"
+eq "examples/commands/send_mcu: its result" "$(PLX_PARAM_LED=on sh "$T/send_mcu")" '{"sent":"LED 1"}'
+wait_for 3 grep -q 'LED 1' "$T/w.got"
+eq "... and the device got the line" "$(tr -d '\r' < "$T/w.got")" "LED 1"
 if [ "$(id -u)" = 0 ] && getent group daemon >/dev/null; then
 	stop "$READER_w"
 	reader w --status-interval 0 --control "$S" --control-group daemon --control-mode 660

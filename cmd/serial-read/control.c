@@ -151,6 +151,7 @@ client_next(struct ctl *c, struct client *k)
 	char err[200];
 	char *nl;
 	size_t n;
+	int rc;
 
 	while (k->fd >= 0 && !k->queued) {
 		if (!(nl = memchr(k->in, '\n', k->inlen))) {
@@ -162,9 +163,8 @@ client_next(struct ctl *c, struct client *k)
 			break;
 		}
 		n = (size_t)(nl - k->in);
-		if (serctl_parse_req(k->in, n, &r, &code, err, sizeof err) < 0)
-			bad_request(c, k, code, err);
-		else {
+		rc = serctl_parse_req(k->in, n, &r, &code, err, sizeof err);
+		if (rc == 0) {
 			memcpy(k->line, r.text, r.len);
 			memcpy(k->line + r.len, c->o->eol, strlen(c->o->eol));
 			k->len = r.len + strlen(c->o->eol);
@@ -173,11 +173,16 @@ client_next(struct ctl *c, struct client *k)
 			k->queued = 1;
 			c->q[c->nq++] = (int)(k - c->cl);
 		}
+		/* the request taken out before the answer, which may close k */
 		k->inlen -= n + 1;
 		memmove(k->in, nl + 1, k->inlen);
+		if (rc < 0)
+			bad_request(c, k, code, err);
 	}
+	/* read on while its line waits, to know when it leaves, up to a full
+	 * buffer of requests to come */
 	if (k->fd >= 0)
-		plx_loop_fd_set(c->l, k->h, k->fd, k->queued ? 0 : POLLIN);
+		plx_loop_fd_set(c->l, k->h, k->fd, k->inlen < sizeof k->in ? POLLIN : 0);
 }
 
 static void
