@@ -104,7 +104,24 @@ eq "... and nothing else" "$(grep -cv '^[AB] [0-9]* [ab]*$' "$T/w.got")" 0
 check "the two were interleaved line by line (they wrote at once)" \
 	sh -c "cut -c1 '$T/w.got' | uniq | wc -l | awk '{ exit !(\$1 > 2) }'"
 
+# --- more clients than serial-read takes at once -----------------------------
+$PY -c "
+import socket, sys, time
+c = []
+for i in range(16):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); c.append(s)
+open(sys.argv[2], 'w').close()
+time.sleep(3)" "$S" "$T/held" & holder=$!
+wait_for 5 test -e "$T/held"
+serial-write "$S" x 2>"$T/busy.err"
+eq "a 17th client at once: exit 75" $? 75
+check "... busy" grep -q 'line 1: busy: too many clients at once' "$T/busy.err"
+wait $holder
+serial-write "$S" "after busy"
+eq "once they are gone, serial-write goes through" $? 0
+
 # --- refused and malformed requests ----------------------------------------
+wait_for 3 grep -qx 'after busy' "$T/w.got"
 : > "$T/w.got"
 serial-write "$S" ok1 $'bad\rline' ok2 2>"$T/refused.err"
 eq "a line with a CR: exit 65" $? 65

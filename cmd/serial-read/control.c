@@ -380,7 +380,9 @@ ctl_prepare(struct ctl *c, int fd, int64_t now, const char *why_away)
 			tcflush(fd, TCOFLUSH);
 			snprintf(msg, sizeof msg, "%s in time: %zu of %zu bytes written, the rest discarded",
 			         c->draining ? "not drained" : "not written", k->off, k->len);
-		} else
+		} else if (i == 0)
+			snprintf(msg, sizeof msg, "the port took none of it in time (flow control holding it?)");
+		else
 			snprintf(msg, sizeof msg, "%d lines before it were not written in time", i);
 		done(c, i--, SERCTL_TIMEOUT, msg);
 	}
