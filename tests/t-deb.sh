@@ -42,7 +42,7 @@ check "the package was built without sanitizers" sh -c "! grep -q fsanitize '$T/
 for t in plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail serial-write; do
 	check "/usr/bin/$t --version" sh -c "/usr/bin/$t --version | grep -q '$ver'"
 	check "man $t" test -f "/usr/share/man/man1/$t.1.gz"
-	check "plexus-$t units or s6 directory" sh -c "[ $t = plx-buffer ] || [ $t = plx-upload ] || [ $t = plexus-gateway ] || [ $t = plx-tail ] ||
+	check "plexus-$t units or s6 directory" sh -c "[ $t = plx-buffer ] || [ $t = plx-upload ] || [ $t = plexus-gateway ] || [ $t = plx-tail ] || [ $t = serial-write ] ||
 		{ [ -f /lib/systemd/system/plexus-$t@.service ] && [ -x /usr/share/plexus-gateway/s6/plexus-$t/run ]; }"
 done
 # the tools start as the plexus user and say what is wrong with no device
