@@ -18,7 +18,7 @@
 # none) and lib/libplx.a: adding a file needs no line here.
 include config.mk
 
-TOOLS = plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail plx-command modbus-write can-send
+TOOLS = plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail plx-command modbus-write can-send serial-write
 PKGS_plx-buffer  = sqlite3 json-c
 PKGS_plx-upload  = sqlite3 libcurl zlib json-c
 PKGS_modbus-read = libmodbus json-c
@@ -30,6 +30,7 @@ PKGS_ble-read    = libsystemd libcrypto json-c
 PKGS_plexus-gateway = json-c
 PKGS_plx-tail    = ncursesw json-c
 PKGS_plx-command = libwebsockets libuv libseccomp json-c
+PKGS_serial-write = json-c
 PKGS_lib         = sqlite3 json-c
 PKGS_ALL = $(sort $(foreach t,$(TOOLS) lib,$(PKGS_$(t))))
 
@@ -65,6 +66,7 @@ $(B)/lib/libplx.a: $(LIB_OBJ)
 
 define tool_rules
 $(B)/cmd/$(1)/lib$(1).a: $(call tool_obj,$(1))
+	@mkdir -p $$(@D)
 	rm -f $$@ && $$(AR) rcs $$@ $$^
 $(B)/bin/$(1): $(B)/cmd/$(1)/main.o $(B)/cmd/$(1)/lib$(1).a $(B)/lib/libplx.a
 	@mkdir -p $$(@D)

@@ -8,6 +8,8 @@
 #   %i -> INSTANCE, %S -> ROOT/state, /etc/plexus -> ROOT/etc, $$ -> $
 #   Environment=, EnvironmentFile= (shell syntax, "-" = optional)
 #   StateDirectory=plexus -> STATE_DIRECTORY=ROOT/state/plexus (created)
+#   RuntimeDirectory=D    -> ROOT/run/D, made with RuntimeDirectoryMode=
+#                            (RUNTIME_DIRECTORY)
 #   LoadCredential=ID:PATH -> a copy of PATH as ROOT/creds/ID, mode 0400,
 #                             CREDENTIALS_DIRECTORY=ROOT/creds
 #   a clean environment: PATH, HOME=ROOT/home, LANG=C, and no PLEXUS_*
@@ -21,6 +23,10 @@ for v in $(env | sed -n 's/^\(PLEXUS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
 export HOME=$root/home LANG=C
 mkdir -p "$HOME"
 for d in $(get StateDirectory); do mkdir -p "$root/state/$d"; export STATE_DIRECTORY=$root/state/$d; done
+for d in $(get RuntimeDirectory); do
+	mkdir -p "$root/run/$d" && chmod "$(get RuntimeDirectoryMode | grep . || echo 0755)" "$root/run/$d"
+	export RUNTIME_DIRECTORY=$root/run/$d
+done
 for c in $(get LoadCredential); do
 	mkdir -p "$root/creds" && chmod 700 "$root/creds"
 	install -m 0400 "${c#*:}" "$root/creds/${c%%:*}"

@@ -39,11 +39,11 @@ check "the next version builds too" test -f "$deb2"
 dpkg -i "$deb" >"$T/i.log" 2>&1
 eq "dpkg -i" $? 0
 check "the package was built without sanitizers" sh -c "! grep -q fsanitize '$T/build.log'"
-for t in plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail modbus-write can-send; do
+for t in plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail modbus-write can-send serial-write; do
 	check "/usr/bin/$t --version" sh -c "/usr/bin/$t --version | grep -q '$ver'"
 	check "man $t" test -f "/usr/share/man/man1/$t.1.gz"
 	check "plexus-$t units or s6 directory" sh -c "[ $t = plx-buffer ] || [ $t = plx-upload ] || [ $t = plexus-gateway ] || [ $t = plx-tail ] ||
-		[ $t = modbus-write ] || [ $t = can-send ] ||
+		[ $t = modbus-write ] || [ $t = can-send ] || [ $t = serial-write ] ||
 		{ [ -f /lib/systemd/system/plexus-$t@.service ] && [ -x /usr/share/plexus-gateway/s6/plexus-$t/run ]; }"
 done
 # the tools start as the plexus user and say what is wrong with no device
@@ -71,6 +71,10 @@ check "plx-command, its pages, unit, s6 directory and example commands" test -x 
 	-f /usr/share/doc/plexus-gateway/examples/commands/save_setting.json -a \
 	-x /usr/share/doc/plexus-gateway/examples/commands/set_setpoint -a \
 	-x /usr/share/doc/plexus-gateway/examples/commands/send_can_message
+check "serial-write, its page, the example command that uses it" test -x /usr/bin/serial-write -a \
+	-f /usr/share/man/man1/serial-write.1.gz -a -x /usr/share/doc/plexus-gateway/examples/commands/send_mcu
+setpriv --reuid=plexus --regid=plexus --init-groups /usr/bin/serial-write /run/plexus/serial-read/none.sock x 2>/dev/null
+eq "/usr/bin/serial-write as plexus, no serial-read there: unavailable (69)" "$?" 69
 eq "/etc/plexus/commands: root's, nobody else writes" "$(stat -c '%U:%G %a' /etc/plexus/commands)" "root:root 755"
 check "plx-command --check takes the example commands" sh -c "/usr/bin/plx-command --check -C /usr/share/doc/plexus-gateway/examples/commands >/dev/null"
 PLEXUS_API_KEY=plx_x timeout -s TERM 3 setpriv --reuid=plexus --regid=plexus --init-groups env HOME=/var/lib/plexus \

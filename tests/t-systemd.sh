@@ -104,6 +104,31 @@ if want_py websockets; then
 	eq "plexus-command.service stops with status 0" $? 0
 fi
 
+# a serial-read unit with --control in its runtime directory (here
+# $R/run/plexus/serial-read: /run/plexus/serial-read), which serial-write
+# reaches while the unit reads its port
+if command -v socat >/dev/null; then
+	socat pty,raw,echo=0,link="$T/p.dev" pty,raw,echo=0,link="$T/p.host" 2>/dev/null & _pids="$_pids $!"
+	wait_for 5 test -e "$T/p.host"
+	cat "$T/p.host" > "$T/p.got" 2>/dev/null & _pids="$_pids $!"
+	echo "ARGS=\"-F kv --status-interval 0 --control $R/run/plexus/serial-read/p.sock $T/p.dev\"" > "$R/etc/serial-read@p.env"
+	run_unit ctl plexus-serial-read@.service p
+	wait_for 5 test -S "$R/run/plexus/serial-read/p.sock"
+	eq "plexus-serial-read@p: its runtime directory, 0750" "$(stat -c %a "$R/run/plexus/serial-read")" 750
+	serial-write "$R/run/plexus/serial-read/p.sock" "to the device"
+	eq "serial-write through the unit's --control socket" $? 0
+	wait_for 3 grep -q 'to the device' "$T/p.got"
+	check "... the device got the line" grep -qx 'to the device' "$T/p.got"
+	printf 'reading=1\n' > "$T/p.host"
+	spooled() { sqlite3 "$R/state/plexus/spool.db" 'select data from records' | grep -q '"reading","value":1'; }
+	check "... and read it meanwhile, its records into the spool" wait_for 10 spooled
+	stop_unit ctl
+	eq "plexus-serial-read@p stops with status 0" $? 0
+	check "... its socket is gone" test ! -e "$R/run/plexus/serial-read/p.sock"
+else
+	ok "# SKIP socat not installed: the --control unit"
+fi
+
 # pipefail: a reader's usage error is the unit's exit status (64: no restart)
 echo 'ARGS="--no-such-option"' > "$R/etc/serial-read@bad.env"
 run_unit bad plexus-serial-read@.service bad

@@ -11,7 +11,10 @@
  * A line that never got its end is not a reading: what the device had
  * printed of an unfinished line when the port went away, was reopened or
  * the run stopped is dropped, counted (fragments_dropped) and said.  Only
- * the end of a file or stdin, or --flush-ms, ends a line without its end. */
+ * the end of a file or stdin, or --flush-ms, ends a line without its end.
+ *
+ * With --control, lines from serial-write go to the port (control.c): the
+ * port is watched for POLLOUT too while lines wait for it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -41,6 +44,7 @@ struct reader {
 	struct plx_reopen port; /* the port's comings and goings */
 	struct plx_ratelim rl;  /* warnings about input */
 	struct identity id;     /* the port's device and its liveness */
+	struct ctl *ctl;        /* --control, or NULL */
 	int fd;
 	int in;                 /* the input's watch */
 	int eof;                /* a file or stdin ended */
@@ -133,6 +137,7 @@ status(struct plx_loop *l, void *arg)
 		plx_recs_num(&r->st, c[i].name, (double)c[i].v, ts, &t);
 	if (synced >= 0)
 		plx_recs_num(&r->st, "gateway.serial.clock_synced", synced, ts, &t);
+	ctl_status(r->ctl, &r->st, ts, &t);
 	if (plx_live_records(&r->id.live, &r->st, ts, plx_mono_ms(), &r->lp->tags) < 0)
 		plx_warn("status records: %s", r->st.err);
 	plx_loop_put(l, r->st.s, r->st.len, r->st.n);
@@ -144,6 +149,7 @@ port_close(struct reader *r, const char *why, int64_t delay)
 {
 	drop_fragment(r, why ? "the device went away" : "the port was reopened");
 	plx_reopen_lost(&r->port, why, delay);
+	ctl_port_lost(r->ctl);
 	plx_live_connected(&r->id.live, r->id.dev, 0);
 	close(r->fd);
 	r->fd = -1;
@@ -155,9 +161,15 @@ on_input(struct plx_loop *l, int fd, short revents, void *arg)
 {
 	struct reader *r = arg;
 	static char buf[READ_CHUNK];
-	ssize_t n = plx_read(r->fd, buf, sizeof buf);
+	ssize_t n;
 
-	if (n > 0) {
+	if ((revents & POLLOUT) && ctl_write(r->ctl, r->fd) < 0) {
+		port_close(r, strerror(errno), 100);
+		return;
+	}
+	if (!(revents & ~POLLOUT))
+		return;
+	if ((n = plx_read(r->fd, buf, sizeof buf)) > 0) {
 		frame_feed(&r->fr, buf, (size_t)n, plx_now_ms(), plx_mono_ms());
 		/* a file's records may have waited for stdout meanwhile: the
 		 * quiet (a pause, --flush-ms) starts now */
@@ -197,7 +209,7 @@ static int64_t
 prepare(struct plx_loop *l, void *arg)
 {
 	struct reader *r = arg;
-	int64_t now = plx_mono_ms(), due = -1;
+	int64_t now = plx_mono_ms(), due = -1, d;
 	char err[200];
 	int reading;
 
@@ -211,9 +223,11 @@ prepare(struct plx_loop *l, void *arg)
 	if (r->o->port && r->fd < 0)
 		due = r->port.at;
 	reading = r->fd >= 0 && (r->o->port || plx_out_pending(&l->out) < (size_t)r->o->queue_max / 2);
-	plx_loop_fd_set(l, r->in, r->fd, reading ? POLLIN : 0);
+	plx_loop_fd_set(l, r->in, r->fd, (reading ? POLLIN : 0) | ctl_events(r->ctl));
 	if (r->fd >= 0 && !reading && frame_pending(&r->fr))
 		r->fr.last_mono = now;      /* not reading is not quiet */
+	if ((d = ctl_prepare(r->ctl, r->fd, now, r->port.said)) >= 0 && (due < 0 || d < due))
+		due = d;
 	if (r->o->flush_ms && frame_pending(&r->fr)) {
 		if (now - r->fr.last_mono >= r->o->flush_ms)
 			frame_flush(&r->fr);    /* the user says a pause ends a line */
@@ -240,6 +254,7 @@ finish(struct plx_loop *l, void *arg)
 		frame_flush(&r->fr);    /* the input is whole: its last line needs no end */
 	else
 		drop_fragment(r, "stopped");
+	ctl_stop(r->ctl);
 	if (r->o->status_ms)
 		status(l, r);
 }
@@ -268,6 +283,8 @@ run(const struct opts *o, struct lp *lp)
 		plx_nonblock(r.fd, 1);
 	}
 	r.in = plx_loop_fd(&l, r.fd, POLLIN, on_input);
+	if (o->control)
+		r.ctl = ctl_open(o, &l);
 	if (o->status_ms)
 		plx_loop_every(&l, o->status_ms, status);
 	if (o->port)
@@ -283,6 +300,7 @@ run(const struct opts *o, struct lp *lp)
 	frame_free(&r.fr);
 	plx_recs_free(&r.st);
 	identity_free(&r.id);
+	ctl_free(r.ctl);
 	plx_loop_free(&l);
 	return rc;
 }

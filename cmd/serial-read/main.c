@@ -1,5 +1,6 @@
 /* serial-read: what a UART device prints, as Plexus records on stdout.
  * Options here; the formats are lines.c and fmt_*.c, the loop is loop.c. */
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@ static const char synopsis[] =
 	"                   [--backoff-max duration] [--queue bytes]\n"
 	"                   [--columns name,...] [--csv-sep char] [--pattern regex --fields name,...]\n"
 	"                   [--missing skip|event]\n"
+	"                   [--control socket [--control-mode mode] [--control-group group] [--eol lf|cr|crlf]]\n"
 	"                   port | -r file | -\n"
 	"       serial-read -h | --version\n";
 
@@ -90,12 +92,59 @@ csv_sep(const char *s, void *to, char *err, size_t errlen)
 	return 0;
 }
 
+/* an octal mode, 0 to 0777 */
+static int
+mode(const char *s, void *to, char *err, size_t errlen)
+{
+	char *e;
+	long v = strtol(s, &e, 8);
+
+	if (!*s || *e || v < 0 || v > 0777) {
+		snprintf(err, errlen, "\"%s\" is not an octal mode from 0 to 0777", s);
+		return -1;
+	}
+	*(int64_t *)to = v;
+	return 0;
+}
+
+/* a group's name or number */
+static int
+group(const char *s, void *to, char *err, size_t errlen)
+{
+	struct group *g = getgrnam(s);
+	char *e;
+	long v;
+
+	if (g)
+		return *(long *)to = (long)g->gr_gid, 0;
+	v = strtol(s, &e, 10);
+	if (!*s || *e || v < 0) {
+		snprintf(err, errlen, "no group \"%s\"", s);
+		return -1;
+	}
+	*(long *)to = v;
+	return 0;
+}
+
+static int
+eol(const char *s, void *to, char *err, size_t errlen)
+{
+	if (strcmp(s, "lf") && strcmp(s, "cr") && strcmp(s, "crlf")) {
+		snprintf(err, errlen, "\"%s\" is not lf, cr or crlf", s);
+		return -1;
+	}
+	*(const char **)to = !strcmp(s, "lf") ? "\n" : !strcmp(s, "cr") ? "\r" : "\r\n";
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct opts o = { .baud = 115200, .databits = 8, .parity = 'n', .stopbits = 1,
 	                         .delim = FR_AUTO, .max_line = 4096, .backoff_max_ms = 5000,
-	                         .queue_max = PLX_OUT_MAX_DEFAULT };
+	                         .queue_max = PLX_OUT_MAX_DEFAULT, .control_mode = 0600,
+	                         .control_gid = -1 };
+	static char eol_byte[2];
 	static struct lp lp;
 	static const char *pattern, *fields, *columns;
 	const struct plx_opt tab[] = {
@@ -122,6 +171,14 @@ main(int argc, char **argv)
 		{ 0, "fields", PLX_OPT_STR, &fields, 0, 0, 0, NULL, "NAME,...", "the names of --pattern's groups", NULL },
 		{ 0, "missing", PLX_OPT_FN, &lp, 0, 0, 0, missing, "skip|event",
 		  "nan, inf, ovf, -- (no reading): skipped and counted, or text events", NULL },
+		{ 0, "control", PLX_OPT_STR, &o.control, 0, 0, 0, NULL, "SOCKET",
+		  "a Unix socket through which serial-write writes lines to the port", NULL },
+		{ 0, "control-mode", PLX_OPT_FN, &o.control_mode, 0, 0, 0, mode, "MODE",
+		  "the socket's permissions, octal (0600)", NULL },
+		{ 0, "control-group", PLX_OPT_FN, &o.control_gid, 0, 0, 0, group, "GROUP",
+		  "the socket's group (the process's)", NULL },
+		{ 0, "eol", PLX_OPT_FN, &o.eol, 0, 0, 0, eol, "lf|cr|crlf",
+		  "what ends a line written to the port (as --delimiter, else lf)", NULL },
 		{ 'd', NULL, PLX_OPT_FN, &o.delim, 0, 0, 0, delimiter, "END", NULL, "--delimiter" },
 		{ 'f', "file", PLX_OPT_STR, &o.file, 0, 0, 0, NULL, "FILE", NULL, "-r/--read" },
 		{ 0 }
@@ -150,6 +207,13 @@ main(int argc, char **argv)
 		o.file = "-";
 	else if (!o.file)
 		o.port = argv[optind_];
+	if (o.control && !o.port)
+		plx_die(EX_USAGE, "--control needs a port (lines are written to it), not -r");
+	if (!o.eol) {
+		/* a device that ends its lines with X likely wants X too */
+		eol_byte[0] = (char)o.delim;
+		o.eol = o.delim == FR_CR ? "\r" : o.delim == FR_CRLF ? "\r\n" : o.delim >= 0 ? eol_byte : "\n";
+	}
 	o.name = o.port ? o.port : strcmp(o.file, "-") ? o.file : "stdin";
 	if (columns && lp_columns(&lp, columns, err, sizeof err) < 0)
 		plx_die(EX_USAGE, "--columns: %s", err);

@@ -7,6 +7,7 @@
  *   lines.c    a line into records: the table of formats, typing, records
  *   fmt_*.c    the formats: json, kv, csv, nmea, pattern
  *   identity.c the port's device (plexus-devices(5)) and its liveness
+ *   control.c  --control: lines from serial-write to the port
  *   loop.c     the loop's callbacks: read, frame, parse, print; hot-plug,
  *              signals, status records */
 #ifndef SERIAL_READ_H
@@ -34,6 +35,10 @@ struct opts {
 	int64_t backoff_max_ms;/* longest wait between two attempts to reopen */
 	int64_t queue_max;     /* bytes of records waiting for a slow stdout */
 	int source_given;      /* -s on the command line (not PLEXUS_SOURCE_ID) */
+	const char *control;   /* --control: the socket's path, or NULL */
+	int64_t control_mode;  /* its permissions */
+	long control_gid;      /* its group, -1: the process's */
+	const char *eol;       /* what ends a line written through it */
 };
 
 enum { FR_LF = -1, FR_CR = -2, FR_CRLF = -3, FR_AUTO = -4 };
@@ -87,6 +92,22 @@ struct identity {
 void identity_init(struct identity *id, const struct opts *o, struct lp *lp);
 void identity_load(struct identity *id, const struct opts *o, struct lp *lp);
 void identity_free(struct identity *id);
+
+/* control.c: the --control socket, its clients and the lines they write;
+ * all take NULL (no --control) and do nothing. */
+struct ctl;
+struct plx_loop;
+struct plx_recs;
+struct ctl *ctl_open(const struct opts *o, struct plx_loop *l);   /* dies on failure */
+short ctl_events(const struct ctl *c);          /* POLLOUT when lines wait for the port */
+int ctl_write(struct ctl *c, int fd);           /* the port is writable: 0, -1 with errno */
+/* Timeouts and drains, before each wait (fd: the port, -1 while away,
+ * why_away: its last failure); the next deadline or -1. */
+int64_t ctl_prepare(struct ctl *c, int fd, int64_t now, const char *why_away);
+void ctl_port_lost(struct ctl *c);              /* a line half written: failed */
+void ctl_status(const struct ctl *c, struct plx_recs *st, int64_t ts, const struct plx_tags *t);
+void ctl_stop(struct ctl *c);                   /* every waiting line answered "stopped" */
+void ctl_free(struct ctl *c);                   /* the socket file removed */
 
 /* loop.c: runs until EOF, a signal or a broken stdout; the exit status. */
 int run(const struct opts *o, struct lp *lp);
