@@ -95,7 +95,7 @@ health_records(struct up *u)
 		{ "gateway.upload.clock_corrected", (int64_t)u->c.clock_corrected, 1 },
 		{ "gateway.upload.clock_uncorrected", (int64_t)u->c.clock_uncorrected, 1 },
 	};
-	const char *s, *e;
+	char *s, *e;
 	size_t i;
 
 	/* Without a valid envelope source every record must carry one, and
@@ -106,10 +106,13 @@ health_records(struct up *u)
 	for (i = 0; i < sizeof m / sizeof m[0]; i++)
 		if (m[i].have)
 			plx_recs_num(&r, m[i].name, (double)m[i].v, now, NULL);
+	/* through the input's path: a record stamped while the clock is not
+	 * synchronised carries _plx_clk, which the server must not see */
 	for (s = r.s; s && s < r.s + r.len; s = e + 1) {
 		e = memchr(s, '\n', (size_t)(r.s + r.len - s));
-		enqueue(u, s, (size_t)(e - s), -1, 0, -1);
-		u->c.own++;
+		*e = '\0';
+		if (take(u, s, (size_t)(e - s), 0) == 0)
+			u->c.own++;
 	}
 	plx_recs_free(&r);
 }

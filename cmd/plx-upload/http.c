@@ -11,15 +11,14 @@
  *   HTTP/1.1 429 ...    Retry-After: 2      {"error":"rate limited"}
  *
  * This file only moves bytes and keeps what send.c needs from the answer:
- * the status, the body, Retry-After, and the server's Date against our
- * clock.  The policy lives in send.c.
+ * the status, the body, and the headers answer.c reads.  The policy lives
+ * in send.c.
  *
  * A request blocks its caller, for at most --timeout: the handle goes
  * through a multi handle of its own only so that the wait can also watch
  * wake_fd (plx-upload's: readable while a SIGTERM or SIGINT waits) and ask
  * whether to go on.  The connection stays in the multi handle's cache
  * from one request to the next. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,51 +44,11 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	return k;
 }
 
-/* The value of header line p[0, k) if it is `name` (lower case, with its
- * colon), trimmed, into v; else NULL. */
-static const char *
-header_value(const char *p, size_t k, const char *name, char *v, size_t vlen)
-{
-	size_t i, n = strlen(name);
-	char *e;
-
-	if (k <= n || strncasecmp(p, name, n))
-		return NULL;
-	for (i = n; i < k && (p[i] == ' ' || p[i] == '\t'); i++)
-		;
-	snprintf(v, vlen, "%.*s", (int)(k - i), p + i);
-	e = v + strlen(v);
-	while (e > v && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return v;
-}
-
-/* Retry-After: either delta-seconds ("120") or an HTTP-date
- * ("Wed, 21 Oct 2015 07:28:00 GMT"), RFC 9110 §10.2.3.  Date: the
- * server's clock, to measure ours against. */
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
-	struct http *h = arg;
-	size_t k = size * n;
-	char v[128], *e;
-	double s;
-	time_t t;
-
-	if (header_value(p, k, "date:", v, sizeof v)) {
-		h->date = curl_getdate(v, NULL);
-		return k;
-	}
-	if (!header_value(p, k, "retry-after:", v, sizeof v))
-		return k;
-	s = strtod(v, &e);   /* RFC says an integer; a fraction does no harm */
-	if (e > v && !*e && s >= 0 && s < 1e9) {
-		h->retry_after_ms = (int64_t)(s * 1000);
-	} else if ((t = curl_getdate(v, NULL)) != -1) {
-		t -= time(NULL);
-		h->retry_after_ms = t > 0 ? (int64_t)t * 1000 : 0;
-	}
-	return k;
+	answer_header(arg, p, size * n);
+	return size * n;
 }
 
 int
@@ -250,14 +209,14 @@ exchange(struct http *h)
 	h->status = 0;
 	h->alen = 0;
 	h->ans[0] = '\0';
-	h->retry_after_ms = -1;
 	h->err[0] = '\0';
-	h->date = -1;
+	answer_reset(h);
 	h->offset_ms = INT64_MIN;
 	wall = plx_now_ms();
 	mono = plx_mono_ms();
 	rc = perform(h);
 	h->latency_ms = plx_mono_ms() - mono;
+	answer_done(h);
 	/* Date has whole seconds, truncated: its middle against the middle
 	 * of the exchange, so the error is at most half a second plus half
 	 * the round trip. */

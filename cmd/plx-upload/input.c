@@ -118,7 +118,7 @@ enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long l
 		batch_mark(&u->b, boot_ms);
 }
 
-static void
+int
 take(struct up *u, char *line, size_t len, unsigned long lineno)
 {
 	char err[256];
@@ -140,7 +140,7 @@ take(struct up *u, char *line, size_t len, unsigned long lineno)
 		plx_warn_limited(&u->rl, "line %lu: %s", lineno, err);
 		u->c.rejected++;
 		json_object_put(rec);
-		return;
+		return -1;
 	}
 	if (seq2 >= 0) {   /* the key was elsewhere in the line: send it without */
 		seq = seq2;
@@ -151,8 +151,8 @@ take(struct up *u, char *line, size_t len, unsigned long lineno)
 	if (seq >= 0 && !u->sp && !u->spool_looked)
 		find_spool(u);
 	enqueue(u, text, tlen, seq, lineno, boot_ms);
-	u->c.read++;
 	json_object_put(rec);
+	return 0;
 }
 
 /* The batch is full: its records up to both limits go (the last one
@@ -194,7 +194,8 @@ feed(struct up *u)
 		if (u->in_eof || u->l->stopping)
 			break;
 		if ((r = plx_lines_next(&u->in, &line, &len)) == PLX_LINE) {
-			take(u, line, len, u->in.lineno);
+			if (take(u, line, len, u->in.lineno) == 0)
+				u->c.read++;
 		} else if (r == PLX_LINE_LONG) {
 			plx_warn_limited(&u->rl, "line %lu: longer than %d bytes", u->in.lineno, PLX_LINE_MAX);
 			u->c.rejected++;

@@ -5,10 +5,12 @@
  *     -> 2xx: acknowledge the seqs to the spool, which deletes those rows.
  *
  * One file per concern:
- *   main.c   options, configuration, the API key and files, exit
+ *   main.c   options, configuration, setup, exit
+ *   files.c  the API key and the dead-letter file, again at run time
  *   input.c  the loop (lib/loop): stdin's lines -> records -> batches, deadlines
  *   batch.c  the batch of record texts, request bodies, gzip
  *   http.c   one libcurl handle kept alive; one POST and its answer
+ *   answer.c what of the answer is believed: headers, the acknowledgement
  *   send.c   the status policy: retry, split, bisect, hold; acks, dead letters
  *
  * One thread, one request at a time: while a batch is being delivered
@@ -94,8 +96,10 @@ struct http {
 	long status;               /* of the last answer, 0 when none came */
 	char *ans;                 /* its body, at most ANSWER_MAX bytes, NUL-terminated */
 	size_t alen;
-	int64_t retry_after_ms;    /* its Retry-After, -1 when absent */
+	int64_t retry_after_ms;    /* its Retry-After as a wait, -1 when absent */
+	time_t retry_date;         /* ... given as a date: epoch s, -1 when not */
 	time_t date;               /* its Date, epoch s, -1 when absent */
+	char location[256];        /* its Location, "" when absent */
 	int64_t latency_ms;        /* the whole exchange */
 	int64_t offset_ms;         /* the server's clock minus ours, INT64_MIN: unknown */
 	char err[CURL_ERROR_SIZE]; /* why no answer came */
@@ -123,6 +127,7 @@ struct send {
 		size_t lo, hi;         /* records [lo, hi) */
 		int bisect;            /* the second half of a refused range: */
 		uint64_t dead;         /* refused as well if no dead letter came since */
+		int breaks;            /* part of a range that made the server fail */
 	} st[SEND_DEPTH];
 	int n;
 	int tries;                 /* failures of the top range so far */
@@ -163,7 +168,7 @@ struct up {
 	struct health h;
 };
 
-/* main.c: the key (again: SIGHUP, a refused key), the dead-letter file
+/* files.c: the key (again: SIGHUP, a refused key), the dead-letter file
  * (again: SIGHUP). */
 int key_reload(struct up *u, int initial);
 void dead_reopen(struct up *u);
@@ -174,6 +179,10 @@ int run(struct up *u);
 /* What can run now: the batch being delivered, until it must wait; then
  * the lines read, into the batch, until it is full and goes. */
 void feed(struct up *u);
+/* Checks a line as the server would and adds its record to the batch
+ * (its _plx_ marks taken off, the clock's made a correction); -1: refused,
+ * said and counted. */
+int take(struct up *u, char *line, size_t len, unsigned long lineno);
 /* Adds a checked record's text to the batch (feed sends it when full);
  * boot_ms >= 0: it is to have its timestamp corrected (batch_mark). */
 void enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long lineno,
@@ -209,6 +218,15 @@ void http_set_key(struct http *h, const char *key);
 void http_post(struct http *h, const void *body, size_t len, int gz);
 /* GET /health, for the server's Date alone (h->offset_ms). */
 void http_probe(struct http *h);
+
+/* answer.c: the answer's headers, one line at a time (answer_reset
+ * first, answer_done at the end: Retry-After as a wait); answer_ack is 1
+ * when a body is the ingest service's acknowledgement, with its count and
+ * dropped, else 0. */
+void answer_reset(struct http *h);
+void answer_header(struct http *h, const char *line, size_t len);
+void answer_done(struct http *h);
+int answer_ack(const char *body, size_t len, int64_t *count, int64_t *dropped);
 
 /* send.c: send_start(u, k) begins delivering the batch's first k records;
  * send_run goes on with it by the status policy until it is done (the
