@@ -34,7 +34,7 @@ eq "captive portal: the spool empty only after the real answer" \
 for b in '{"success":false,"count":1}' '{"success":true}' '{"success":true,"count":1}x' '{"success":"true","count":1}'; do
 	fresh
 	faults "[{\"body\":$(printf %s "$b" | $PY -c 'import json,sys; print(json.dumps(sys.stdin.read()))')}]"
-	gen 3 | plx-upload $quick 2>/dev/null
+	gen 3 >"$T/gen.in"; plx-upload <"$T/gen.in" $quick 2>/dev/null
 	eq "not an acknowledgement: $b: retried, stored" "$(stat requests) $(wc -l <"$T/s.store")" "2 3"
 done
 
@@ -48,7 +48,7 @@ eq "302: stored after the retry" "$(wc -l <"$T/s.store")" 3
 # A record that crashes the server: bisected to it, a dead letter; the rest delivered.
 fresh
 t0=$(ms)
-gen 400 | timeout 20 "$BIN/plx-upload" --batch-points 400 $quick --dead-letter "$T/dead" 2>"$T/err"; rc=$?
+gen 400 >"$T/gen.in"; timeout 20 "$BIN/plx-upload" <"$T/gen.in" --batch-points 400 $quick --dead-letter "$T/dead" 2>"$T/err"; rc=$?
 eq "crash: exit 0" $rc 0
 eq "crash: the other 399 delivered once" "$(values "$T/s.store" | cksum)|$(wc -l <"$T/s.store")" \
 	"$(seq 400 | grep -vx 37 | cksum)|399"
@@ -72,7 +72,7 @@ check "crash, spool: the dead letter has the server's status" sh -c "plx-buffer 
 start_server skew --key plx_test --clock-skew 86400
 fresh
 faults '[{"status":503,"retry_after":2,"retry_after_date":true}]'
-t0=$(ms); gen 3 | plx-upload --backoff 10 --clock-warn 0 2>"$T/err"; rc=$?; t=$(( $(ms) - t0 ))
+t0=$(ms); gen 3 >"$T/gen.in"; plx-upload <"$T/gen.in" --backoff 10 --clock-warn 0 2>"$T/err"; rc=$?; t=$(( $(ms) - t0 ))
 eq "Retry-After date, clocks a day apart: exit 0" $rc 0
 check "Retry-After date, clocks a day apart: waited 1-4 s ($t ms)" [ "$t" -ge 900 -a "$t" -lt 4500 ]
 eq "Retry-After date, clocks a day apart: stored" "$(wc -l <"$T/skew.store")" 3

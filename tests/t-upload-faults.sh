@@ -12,7 +12,7 @@ fresh() { curl -s -X POST "$PLEXUS_GATEWAY_URL/_control/reset_stats" >/dev/null;
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 all1000=$(seq 1000 | tr '\n' ' ')
 # up [ARGS]: 1000 records in two batches of 500, quick retries.
-up() { gen 1000 | plx-upload --batch-points 500 --backoff 10 --backoff-max 100 --timeout 1000 "$@" 2>"$T/err"; }
+up() { gen 1000 >"$T/gen.in"; plx-upload <"$T/gen.in" --batch-points 500 --backoff 10 --backoff-max 100 --timeout 1000 "$@" 2>"$T/err"; }
 
 for f in '{"status":500}' '{"status":502}' '{"status":503}' '{"status":408}' '{"status":429}' \
          '{"status":302}' '{"reset":true}'; do
@@ -67,7 +67,7 @@ check "no fault: quick ($t ms)" [ "$t" -lt 1500 ]
 # 413: the batch goes in halves, and halves again.
 fresh
 faults '[{"status":413},{"status":413}]'
-gen 500 | plx-upload --backoff 10 2>"$T/err"; rc=$?
+gen 500 >"$T/gen.in"; plx-upload <"$T/gen.in" --backoff 10 2>"$T/err"; rc=$?
 eq "413 twice: exit 0" $rc 0
 # 500 -> 413; its first 250 -> 413; 125 + 125; the other 250.
 eq "413 twice: requests" "$(stat requests)" 5
@@ -75,7 +75,7 @@ eq "413 twice: largest request 250 points" "$(stat max_points_in_request)" 250
 eq "413 twice: every record stored once" "$(values "$T/s.store" | tr '\n' ' ')|$(wc -l <"$T/s.store")" "$(seq 500 | tr '\n' ' ')|500"
 fresh
 faults '[{"status":413}]'
-gen 1 | plx-upload --dead-letter "$T/dead" 2>"$T/err"
+gen 1 >"$T/gen.in"; plx-upload <"$T/gen.in" --dead-letter "$T/dead" 2>"$T/err"
 eq "413 on a single record: a dead letter" "$(wc -l <"$T/dead")" 1
 check "413 on a single record: said so" grep -q "line 1: refused by the server: 413 .*appended to" "$T/err"
 

@@ -17,7 +17,7 @@
  * A request blocks its caller, for at most --timeout: the handle goes
  * through a multi handle of its own only so that the wait can also watch
  * wake_fd (plx-upload's: readable while a SIGTERM or SIGINT waits) and ask
- * whether to go on.  The connection stays in the multi handle's cache
+ * whether to go on, and gather_fd (stdin: the next batch gathers).  The connection stays in the multi handle's cache
  * from one request to the next. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +58,7 @@ http_init(struct http *h, const struct opts *o, const char *gateway)
 	CURL *c;
 
 	memset(h, 0, sizeof *h);
-	h->wake_fd = -1;
+	h->wake_fd = h->gather_fd = -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(c = h->h = curl_easy_init()) ||
 	    !(h->m = curl_multi_init()))
 		return -1;
@@ -162,11 +162,13 @@ http_set_key(struct http *h, const char *key)
 }
 
 /* The request, to its end; a wake_fd readable meanwhile asks wake()
- * whether to abandon it. */
+ * whether to abandon it, a gather_fd readable is read by gather(). */
 static CURLcode
 perform(struct http *h)
 {
-	struct curl_waitfd w = { .fd = h->wake_fd, .events = CURL_WAIT_POLLIN };
+	struct curl_waitfd w[2] = { { .fd = h->wake_fd, .events = CURL_WAIT_POLLIN },
+	                            { .fd = h->gather_fd, .events = CURL_WAIT_POLLIN } };
+	unsigned nw = h->wake_fd >= 0 ? 1 + (h->gather && h->gather_fd >= 0) : 0;
 	CURLcode rc = CURLE_OK;
 	CURLMcode mc;
 	CURLMsg *msg;
@@ -179,14 +181,16 @@ perform(struct http *h)
 			goto failed;
 		if (!running)
 			break;
-		w.revents = 0;
-		if ((mc = curl_multi_poll(h->m, &w, h->wake_fd >= 0, 1000, NULL)) != CURLM_OK)
+		w[0].revents = w[1].revents = 0;
+		if ((mc = curl_multi_poll(h->m, w, nw, 1000, NULL)) != CURLM_OK)
 			goto failed;
-		if (w.revents && h->wake(h->wake_arg)) {
+		if (w[0].revents && h->wake(h->wake_arg)) {
 			snprintf(h->err, sizeof h->err, "abandoned: stopping");
 			rc = CURLE_ABORTED_BY_CALLBACK;
 			break;
 		}
+		if (nw > 1 && w[1].revents && !h->gather(h->wake_arg))
+			nw = 1;
 	}
 	while ((msg = curl_multi_info_read(h->m, &left)))
 		if (msg->msg == CURLMSG_DONE && rc == CURLE_OK)

@@ -1,9 +1,15 @@
 /* The loop (lib/loop): stdin, the deadline of the batch being filled, the
- * health records, the waits of a delivery (send.c), the signals.  A batch
- * leaves when it holds --batch-points records, when the next record would
- * take its body past --batch-bytes, when --batch-ms have passed since its
- * first record, or at the end of input.  While it is being delivered stdin
- * is not read.
+ * health records, the waits of a delivery (send.c), the signals.
+ *
+ * Batching is live: with nothing being delivered, a batch leaves as soon as
+ * no more input is waiting (a record alone goes at once), or when it holds
+ * --batch-points records, or when the next record would take its body past
+ * --batch-bytes, or at the end of input.  While a batch is being delivered
+ * (its request, its retries) the lines that arrive gather into the next
+ * one, up to the same limits, so that a busy stream makes full batches and
+ * the pipe upstream keeps flowing; past them stdin is not read, and
+ * plx-buffer keeps the backlog on disk.  --batch-ms above 0 brings back a
+ * fixed window: a batch waits that long after its first record to fill.
  *
  * SIGTERM, SIGINT: stdin is read no more; the batch in hand is sent once
  * more, without waiting (send.c), and the exit status is 0.  A request in
@@ -155,13 +161,72 @@ take(struct up *u, char *line, size_t len, unsigned long lineno)
 	return 0;
 }
 
-/* The batch is full: its records up to both limits go (the last one
- * taken may be left for the next batch). */
+/* The batch being filled (the records after those being delivered) is
+ * full: its records up to both limits go (the last one taken may be left
+ * for the next batch). */
 static int
 full(const struct up *u)
 {
-	return u->b.n && (u->b.n >= (size_t)u->o.max_points ||
-	                  batch_size(&u->b, 0, u->b.n) > (size_t)u->o.max_bytes);
+	size_t lo = u->s.sealed, n = u->b.n - lo;
+
+	return n && (n >= (size_t)u->o.max_points ||
+	             batch_size(&u->b, lo, u->b.n) > (size_t)u->o.max_bytes);
+}
+
+/* One read of stdin into the line reader; a failure ends the input. */
+static void
+read_input(struct up *u)
+{
+	if (plx_lines_fill(&u->in) < 0 && errno != EINTR && errno != EAGAIN) {
+		plx_warn("read stdin:");
+		u->status = EX_IOERR;
+		u->in_eof = 1;
+	}
+}
+
+/* The next line read into the batch being filled: PLX_LINE (taken or
+ * refused), or PLX_LINE_NONE / PLX_LINE_EOF (u->in_eof set). */
+static int
+next_line(struct up *u)
+{
+	size_t len;
+	char *line;
+	int r;
+
+	if ((r = plx_lines_next(&u->in, &line, &len)) == PLX_LINE) {
+		if (take(u, line, len, u->in.lineno) == 0)
+			u->c.read++;
+	} else if (r == PLX_LINE_LONG) {
+		plx_warn_limited(&u->rl, "line %lu: longer than %d bytes", u->in.lineno, PLX_LINE_MAX);
+		u->c.rejected++;
+		r = PLX_LINE;
+	} else if (r == PLX_LINE_EOF) {
+		u->in_eof = 1;
+	}
+	return r;
+}
+
+/* During a delivery: the lines read so far into the next batch, until it
+ * is full.  1: more can be taken. */
+static int
+gather(struct up *u)
+{
+	while (!u->in_eof && !u->l->stopping && !full(u))
+		if (next_line(u) != PLX_LINE)
+			return !u->in_eof;
+	return 0;
+}
+
+/* http.c, stdin readable during a request. */
+static int
+gather_more(void *arg)
+{
+	struct up *u = arg;
+
+	if (u->in_eof || u->l->stopping || full(u))
+		return 0;
+	read_input(u);
+	return gather(u);
 }
 
 static void
@@ -177,14 +242,12 @@ seal(struct up *u)
 void
 feed(struct up *u)
 {
-	size_t len;
-	char *line;
-	int r;
-
 	for (;;) {
 		if (u->s.sealed) {
-			if (send_run(u) == SEND_WAIT)
+			if (send_run(u) == SEND_WAIT) {
+				gather(u);
 				break;
+			}
 			continue;
 		}
 		if (full(u) || (u->b.n && u->in_eof)) {
@@ -193,20 +256,19 @@ feed(struct up *u)
 		}
 		if (u->in_eof || u->l->stopping)
 			break;
-		if ((r = plx_lines_next(&u->in, &line, &len)) == PLX_LINE) {
-			if (take(u, line, len, u->in.lineno) == 0)
-				u->c.read++;
-		} else if (r == PLX_LINE_LONG) {
-			plx_warn_limited(&u->rl, "line %lu: longer than %d bytes", u->in.lineno, PLX_LINE_MAX);
-			u->c.rejected++;
-		} else if (r == PLX_LINE_EOF) {
-			u->in_eof = 1;
-		} else {
+		if (next_line(u) != PLX_LINE_NONE)
+			continue;
+		/* live: nothing in flight, so what there is goes unless more
+		 * input is waiting already */
+		if (u->o.batch_ms || !u->b.n)
 			break;
-		}
+		if (plx_readable(u->in.fd))
+			read_input(u);
+		else
+			seal(u);
 	}
-	/* stdin read while no batch is being delivered; the batch's deadline */
-	plx_loop_fd_set(u->l, u->in_h, 0, !u->s.sealed && !u->in_eof && !u->l->stopping ? POLLIN : 0);
+	/* stdin read unless the batch being filled is full; its deadline */
+	plx_loop_fd_set(u->l, u->in_h, 0, !u->in_eof && !u->l->stopping && !full(u) ? POLLIN : 0);
 	plx_loop_arm(u->l, u->batch_h, !u->s.sealed && u->b.n ? u->b.t0 + u->o.batch_ms : -1);
 	if (u->in_eof && !u->s.sealed && !u->b.n)
 		plx_loop_stop(u->l, u->status);
@@ -217,11 +279,7 @@ on_input(struct plx_loop *l, int fd, short revents, void *arg)
 {
 	struct up *u = arg;
 
-	if (plx_lines_fill(&u->in) < 0 && errno != EINTR && errno != EAGAIN) {
-		plx_warn("read stdin:");
-		u->status = EX_IOERR;
-		u->in_eof = 1;
-	}
+	read_input(u);
 	feed(u);
 }
 
@@ -300,6 +358,8 @@ run(struct up *u)
 		plx_die(EX_OSERR, "signalfd:");
 	u->http.wake = on_wake;
 	u->http.wake_arg = u;
+	u->http.gather_fd = u->in.fd;
+	u->http.gather = gather_more;
 	u->in_h = plx_loop_fd(&l, 0, POLLIN, on_input);
 	u->batch_h = plx_loop_timer(&l, -1, on_batch_due);
 	if (u->o.status_ms)

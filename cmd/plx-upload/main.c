@@ -128,7 +128,7 @@ int
 main(int argc, char **argv)
 {
 	static struct up u = { .o = {
-		.max_points = 5000, .max_bytes = 1 << 20, .batch_ms = 1000, .level = 6,
+		.max_points = 5000, .max_bytes = 1 << 20, .batch_ms = 0, .level = 6,
 		.backoff_ms = 500, .backoff_max_ms = 60000, .auth_retry_ms = 60000,
 		.timeout_ms = 30000, .connect_ms = 10000, .clock_warn_ms = 60000,
 	} };
@@ -147,7 +147,7 @@ main(int argc, char **argv)
 		{ 0, "batch-bytes", PLX_OPT_NUM, &o->max_bytes, 1024, PLX_BODY_MAX, 0, NULL, "BYTES",
 		  "uncompressed body of one request at most (1M)", NULL },
 		{ 0, "batch-ms", PLX_OPT_DUR, &o->batch_ms, 0, 3600000, 1, NULL, "DURATION",
-		  "a batch leaves this long after its first record (1s)", NULL },
+		  "a batch waits this long for more records; 0: live, it leaves when no more input waits (0)", NULL },
 		{ 0, "dead-letter", PLX_OPT_STR, &o->dead_file, 0, 0, 0, NULL, "FILE",
 		  "records refused for good, without a spool: appended to FILE", NULL },
 		{ 0, "timeout", PLX_OPT_DUR, &o->timeout_ms, 1, 86400000, 1, NULL, "DURATION",

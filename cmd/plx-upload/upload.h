@@ -13,11 +13,12 @@
  *   answer.c what of the answer is believed: headers, the acknowledgement
  *   send.c   the status policy: retry, split, bisect, hold; acks, dead letters
  *
- * One thread, one request at a time: while a batch is being delivered
- * stdin is not read, so the pipe fills and plx-buffer keeps the backlog on
- * disk, where it belongs, rather than here in memory.  A request blocks
- * (for at most --timeout), waking only for SIGTERM and SIGINT; the waits
- * between requests (backoff, a refused key) are the loop's timers. */
+ * One thread, one request at a time: while a batch is being delivered the
+ * next one gathers, and past its limits stdin is not read, so the pipe
+ * fills and plx-buffer keeps the backlog on disk, where it belongs, rather
+ * than here in memory.  A request blocks (for at most --timeout), waking
+ * for SIGTERM and SIGINT and to gather stdin's lines; the waits between
+ * requests (backoff, a refused key) are the loop's timers. */
 #ifndef PLX_UPLOAD_H
 #define PLX_UPLOAD_H
 #include <stddef.h>
@@ -106,6 +107,8 @@ struct http {
 	int wake_fd;               /* -1, or readable during a request: wake(wake_arg) is */
 	int (*wake)(void *);       /* asked, and nonzero abandons the request */
 	void *wake_arg;
+	int gather_fd;             /* -1, or readable during a request: gather(wake_arg) */
+	int (*gather)(void *);     /* reads it; 0: not again during this request */
 };
 
 struct counters {
