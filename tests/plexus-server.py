@@ -70,6 +70,7 @@ Control endpoints (test-only; not counted in the stats)
                                     "points_dropped","gzip_requests",
                                     "max_points_in_request","max_body_bytes" (wire),
                                     "max_decoded_bytes","keepalive_reuses",
+                                    "max_in_flight" (POST /ingest at once),
                                     "faults_injected","faults_pending","user_agents"}
                                     by_status keys are statuses, or "reset",
                                     "hang", "aborted" (client left mid-request)
@@ -588,6 +589,8 @@ class Stats:
             self.max_points = 0
             self.max_body = 0
             self.max_decoded = 0
+            self.active = 0
+            self.max_active = 0
             self.keepalive_reuses = 0
             self.faults_injected = 0
             self.user_agents = []
@@ -607,6 +610,12 @@ class Stats:
             self.max_body = max(self.max_body, body_bytes)
             self.gzip_requests += gzipped
             self.faults_injected += faulted
+
+    def enter(self, d):
+        """A POST /ingest begins (d = 1) or ends (d = -1)."""
+        with self.lock:
+            self.active += d
+            self.max_active = max(self.max_active, self.active)
 
     def decoded(self, nbytes, npoints):
         with self.lock:
@@ -629,6 +638,7 @@ class Stats:
                 "max_points_in_request": self.max_points,
                 "max_body_bytes": self.max_body,
                 "max_decoded_bytes": self.max_decoded,
+                "max_in_flight": self.max_active,
                 "keepalive_reuses": self.keepalive_reuses,
                 "faults_injected": self.faults_injected,
                 "faults_pending": pending_faults,
@@ -839,7 +849,11 @@ class Handler(BaseHTTPRequestHandler):
                 self.respond(405, {"error": "method not allowed"},
                              [("Allow", ", ".join(methods))])
             elif path == "/ingest":
-                self.ingest(body)
+                self.server.stats.enter(1)
+                try:
+                    self.ingest(body)
+                finally:
+                    self.server.stats.enter(-1)
             elif path == "/health":
                 self.respond(200, {"status": "ok"})
             else:

@@ -52,7 +52,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 }
 
 int
-http_init(struct http *h, const struct opts *o, const char *gateway)
+http_init(struct http *h, const struct opts *o, const char *gateway, int own_multi)
 {
 	size_t n = strlen(gateway) + sizeof "/ingest";   /* and "/health" */
 	CURL *c;
@@ -60,7 +60,7 @@ http_init(struct http *h, const struct opts *o, const char *gateway)
 	memset(h, 0, sizeof *h);
 	h->wake_fd = h->gather_fd = -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(c = h->h = curl_easy_init()) ||
-	    !(h->m = curl_multi_init()))
+	    (own_multi && !(h->m = curl_multi_init())))
 		return -1;
 	h->url = plx_xmalloc(n);
 	h->health_url = plx_xmalloc(n);
@@ -81,6 +81,7 @@ http_init(struct http *h, const struct opts *o, const char *gateway)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
+	curl_easy_setopt(c, CURLOPT_PRIVATE, h);
 	/* TLS peer and host verification are libcurl's defaults; these only
 	 * choose what to trust and who we are. */
 	if (o->cacert)
@@ -203,29 +204,29 @@ failed:
 	return CURLE_FAILED_INIT;
 }
 
-/* One exchange on the kept-alive handle, set up by the caller. */
 static void
-exchange(struct http *h)
+begin(struct http *h)
 {
-	CURLcode rc;
-	int64_t wall, mono;
-
 	h->status = 0;
 	h->alen = 0;
 	h->ans[0] = '\0';
 	h->err[0] = '\0';
 	answer_reset(h);
 	h->offset_ms = INT64_MIN;
-	wall = plx_now_ms();
-	mono = plx_mono_ms();
-	rc = perform(h);
-	h->latency_ms = plx_mono_ms() - mono;
+	h->wall0 = plx_now_ms();
+	h->mono0 = plx_mono_ms();
+}
+
+void
+http_end(struct http *h, CURLcode rc)
+{
+	h->latency_ms = plx_mono_ms() - h->mono0;
 	answer_done(h);
 	/* Date has whole seconds, truncated: its middle against the middle
 	 * of the exchange, so the error is at most half a second plus half
 	 * the round trip. */
 	if (h->date != -1)
-		h->offset_ms = (int64_t)h->date * 1000 + 500 - (wall + h->latency_ms / 2);
+		h->offset_ms = (int64_t)h->date * 1000 + 500 - (h->wall0 + h->latency_ms / 2);
 	if (rc != CURLE_OK) {
 		if (!h->err[0])
 			snprintf(h->err, sizeof h->err, "%s", curl_easy_strerror(rc));
@@ -236,15 +237,44 @@ exchange(struct http *h)
 		snprintf(h->err, sizeof h->err, "no HTTP status in the answer");
 }
 
-void
-http_post(struct http *h, const void *body, size_t len, int gz)
+/* One exchange on the kept-alive handle, set up by the caller. */
+static void
+exchange(struct http *h)
+{
+	begin(h);
+	http_end(h, perform(h));
+}
+
+static void
+post_setup(struct http *h, const void *body, size_t len, int gz)
 {
 	curl_easy_setopt(h->h, CURLOPT_URL, h->url);
 	curl_easy_setopt(h->h, CURLOPT_POST, 1L);
 	curl_easy_setopt(h->h, CURLOPT_HTTPHEADER, gz ? h->gzip : h->plain);
 	curl_easy_setopt(h->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(h->h, CURLOPT_POSTFIELDS, body);
+}
+
+void
+http_post(struct http *h, const void *body, size_t len, int gz)
+{
+	post_setup(h, body, len, gz);
 	exchange(h);
+}
+
+int
+http_post_start(struct http *h, CURLM *m, const void *body, size_t len, int gz)
+{
+	CURLMcode mc;
+
+	post_setup(h, body, len, gz);
+	begin(h);
+	if ((mc = curl_multi_add_handle(m, h->h)) != CURLM_OK) {
+		snprintf(h->err, sizeof h->err, "%s", curl_multi_strerror(mc));
+		http_end(h, CURLE_FAILED_INIT);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -1,20 +1,22 @@
 /* The loop (lib/loop): stdin, the deadline of the batch being filled, the
  * health records, the waits of a delivery (send.c), the signals.
  *
- * Batching is live: with nothing being delivered, a batch leaves as soon as
- * no more input is waiting (a record alone goes at once), or when it holds
- * --batch-points records, or when the next record would take its body past
- * --batch-bytes, or at the end of input.  While a batch is being delivered
- * (its request, its retries) the lines that arrive gather into the next
- * one, up to the same limits, so that a busy stream makes full batches and
- * the pipe upstream keeps flowing; past them stdin is not read, and
- * plx-buffer keeps the backlog on disk.  --batch-ms above 0 brings back a
- * fixed window: a batch waits that long after its first record to fill.
+ * Batching is live: with nothing in flight, a batch leaves as soon as no
+ * more input is waiting (a record alone goes at once); while batches are
+ * in flight (flight.c) or one is being retried (send.c), the lines that
+ * arrive gather into the next one, which leaves when it holds
+ * --batch-points records or the next record would take its body past
+ * --batch-bytes, and a flight is free; or when nothing is in flight any
+ * more; or at the end of input.  A busy stream makes full batches and the
+ * pipe upstream keeps flowing; when the next batch is full and cannot
+ * leave, stdin is not read, and plx-buffer keeps the backlog on disk.
+ * --batch-ms above 0 brings back a fixed window: a batch waits that long
+ * after its first record to fill.
  *
- * SIGTERM, SIGINT: stdin is read no more; the batch in hand is sent once
- * more, without waiting (send.c), and the exit status is 0.  A request in
- * flight goes on to its end (at most --timeout); a second signal abandons
- * it.  SIGHUP: the key is read again, the dead-letter file reopened.
+ * SIGTERM, SIGINT: stdin is read no more; the requests in flight go on to
+ * their end (at most --timeout; a second signal abandons them), then what
+ * failed and the batch in hand are sent once more, without waiting
+ * (send.c), and the exit status is 0.  SIGHUP: the key is read again, the dead-letter file reopened.
  *
  * Each line is parsed and checked as the server would (plx_record_parse);
  * a line that fails is reported with its number and skipped, so it never
@@ -114,10 +116,18 @@ unmark(struct up *u, json_object *rec, size_t *len, int64_t *boot_ms)
 	return buf;
 }
 
+/* Records of the batch before the one being filled: being delivered by
+ * send.c, or in flight. */
+static size_t
+ahead(const struct up *u)
+{
+	return u->s.sealed + window_records(u);
+}
+
 void
 enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long lineno, int64_t boot_ms)
 {
-	if (!u->b.n)
+	if (u->b.n == ahead(u))
 		u->b.t0 = plx_mono_ms();
 	batch_add(&u->b, text, len, seq, lineno);
 	if (boot_ms >= 0)
@@ -167,7 +177,7 @@ take(struct up *u, char *line, size_t len, unsigned long lineno)
 static int
 full(const struct up *u)
 {
-	size_t lo = u->s.sealed, n = u->b.n - lo;
+	size_t lo = ahead(u), n = u->b.n - lo;
 
 	return n && (n >= (size_t)u->o.max_points ||
 	             batch_size(&u->b, lo, u->b.n) > (size_t)u->o.max_bytes);
@@ -229,20 +239,32 @@ gather_more(void *arg)
 	return gather(u);
 }
 
+/* The batch being filled, up to both limits. */
+static size_t
+sealable(const struct up *u)
+{
+	size_t lo = ahead(u), k = u->b.n - lo;
+
+	while (k > 1 && (k > (size_t)u->o.max_points || batch_size(&u->b, lo, lo + k) > (size_t)u->o.max_bytes))
+		k--;
+	return k;
+}
+
+/* It goes, in a flight of its own. */
 static void
 seal(struct up *u)
 {
-	size_t k = u->b.n;
-
-	while (k > 1 && (k > (size_t)u->o.max_points || batch_size(&u->b, 0, k) > (size_t)u->o.max_bytes))
-		k--;
-	send_start(u, k);
+	window_start(u, sealable(u));
 }
 
 void
 feed(struct up *u)
 {
+	size_t waiting;
+	int rc;
+
 	for (;;) {
+		window_reap(u);
 		if (u->s.sealed) {
 			if (send_run(u) == SEND_WAIT) {
 				gather(u);
@@ -250,27 +272,37 @@ feed(struct up *u)
 			}
 			continue;
 		}
-		if (full(u) || (u->b.n && u->in_eof)) {
+		if ((rc = window_slow(u)) == SEND_WAIT) {
+			gather(u);
+			break;
+		} else if (rc == SEND_DONE) {
+			continue;
+		}
+		waiting = u->b.n - ahead(u);
+		if (waiting && window_room(u) && (full(u) || u->in_eof)) {
 			seal(u);
 			continue;
 		}
-		if (u->in_eof || u->l->stopping)
+		if (u->in_eof || u->l->stopping || full(u))
 			break;
 		if (next_line(u) != PLX_LINE_NONE)
 			continue;
-		/* live: nothing in flight, so what there is goes unless more
-		 * input is waiting already */
-		if (u->o.batch_ms || !u->b.n)
+		/* live: with nothing in flight, what there is goes unless more
+		 * input is waiting already; while flights travel, it gathers */
+		if (u->o.batch_ms || !waiting)
 			break;
 		if (plx_readable(u->in.fd))
 			read_input(u);
-		else
+		else if (!u->w.sent && window_room(u))
 			seal(u);
+		else
+			break;
 	}
 	/* stdin read unless the batch being filled is full; its deadline */
+	waiting = u->b.n - ahead(u);
 	plx_loop_fd_set(u->l, u->in_h, 0, !u->in_eof && !u->l->stopping && !full(u) ? POLLIN : 0);
-	plx_loop_arm(u->l, u->batch_h, !u->s.sealed && u->b.n ? u->b.t0 + u->o.batch_ms : -1);
-	if (u->in_eof && !u->s.sealed && !u->b.n)
+	plx_loop_arm(u->l, u->batch_h, u->o.batch_ms && waiting && window_room(u) ? u->b.t0 + u->o.batch_ms : -1);
+	if (u->in_eof && !u->s.sealed && !u->b.n && !u->w.n)
 		plx_loop_stop(u->l, u->status);
 }
 
@@ -288,7 +320,7 @@ on_batch_due(struct plx_loop *l, void *arg)
 {
 	struct up *u = arg;
 
-	if (!u->s.sealed && u->b.n)
+	if (u->b.n > ahead(u) && window_room(u))
 		seal(u);
 	feed(u);
 }
@@ -298,7 +330,7 @@ on_status(struct plx_loop *l, void *arg)
 {
 	struct up *u = arg;
 
-	if (!u->s.sealed)     /* none while a delivery waits: they would pile up */
+	if (!u->s.sealed && !u->w.failed)     /* none while a delivery waits: they would pile up */
 		health_records(u);
 	feed(u);
 }
@@ -332,13 +364,23 @@ static void
 finish(struct plx_loop *l, void *arg)
 {
 	struct up *u = arg;
+	int rc;
 
+	window_drain(u);
 	if (u->s.sealed)
 		send_give_up(u);
 	while (u->b.n) {
-		seal(u);
-		if (send_run(u) == SEND_WAIT)
+		window_reap(u);
+		if (u->w.n) {
+			rc = window_slow(u);    /* a failed flight: all are answered */
+		} else {
+			send_start(u, sealable(u));
+			rc = send_run(u);
+		}
+		if (rc == SEND_WAIT)
 			send_give_up(u);
+		else if (rc < 0)
+			break;
 	}
 }
 
@@ -361,6 +403,7 @@ run(struct up *u)
 	u->http.gather_fd = u->in.fd;
 	u->http.gather = gather_more;
 	u->in_h = plx_loop_fd(&l, 0, POLLIN, on_input);
+	window_init(u);
 	u->batch_h = plx_loop_timer(&l, -1, on_batch_due);
 	if (u->o.status_ms)
 		plx_loop_every(&l, u->o.status_ms, on_status);
@@ -370,6 +413,7 @@ run(struct up *u)
 	rc = plx_loop_run(&l);
 	close(u->http.wake_fd);
 	u->http.wake_fd = -1;
+	window_free(u);
 	plx_loop_free(&l);
 	json_tokener_free(u->tok);
 	plx_lines_free(&u->in);

@@ -25,7 +25,7 @@
 
 static const char synopsis[] =
 	"usage: plx-upload [-d spool] [-k keyfile] [-s source-id] [-u url] [-z level]\n"
-	"                  [--batch-points n] [--batch-bytes bytes] [--batch-ms duration]\n"
+	"                  [--batch-points n] [--batch-bytes bytes] [--batch-ms duration] [--in-flight n]\n"
 	"                  [--dead-letter file] [--timeout duration] [--connect-timeout duration]\n"
 	"                  [--backoff duration] [--backoff-max duration] [--auth-retry duration]\n"
 	"                  [--cacert file] [--cert file] [--cert-key file]\n"
@@ -78,7 +78,7 @@ setup(struct up *u)
 	if (plx_source_id_default_host(u->cf.source_id))
 		plx_warn("source id \"%s\" is a name many machines have: gateways cloned from one image would"
 		         " send as one source (plexus-gateway init -s ID, or PLEXUS_SOURCE_ID)", u->cf.source_id);
-	if (http_init(&u->http, &u->o, u->cf.gateway_url) < 0)
+	if (http_init(&u->http, &u->o, u->cf.gateway_url, 1) < 0)
 		plx_die(EX_OSERR, "unable to set up libcurl");
 	if (key_reload(u, 1) < 0)
 		plx_die(EX_CONFIG, "no API key: set PLEXUS_API_KEY, use -k keyfile, the systemd credential"
@@ -130,7 +130,7 @@ main(int argc, char **argv)
 	static struct up u = { .o = {
 		.max_points = 5000, .max_bytes = 1 << 20, .batch_ms = 0, .level = 6,
 		.backoff_ms = 500, .backoff_max_ms = 60000, .auth_retry_ms = 60000,
-		.timeout_ms = 30000, .connect_ms = 10000, .clock_warn_ms = 60000,
+		.timeout_ms = 30000, .connect_ms = 10000, .clock_warn_ms = 60000, .window = 4,
 	} };
 	struct opts *o = &u.o;
 	const struct plx_opt tab[] = {
@@ -148,6 +148,8 @@ main(int argc, char **argv)
 		  "uncompressed body of one request at most (1M)", NULL },
 		{ 0, "batch-ms", PLX_OPT_DUR, &o->batch_ms, 0, 3600000, 1, NULL, "DURATION",
 		  "a batch waits this long for more records; 0: live, it leaves when no more input waits (0)", NULL },
+		{ 0, "in-flight", PLX_OPT_NUM, &o->window, 1, WINDOW_MAX, 0, NULL, "N",
+		  "requests on their way at once, at most (4)", NULL },
 		{ 0, "dead-letter", PLX_OPT_STR, &o->dead_file, 0, 0, 0, NULL, "FILE",
 		  "records refused for good, without a spool: appended to FILE", NULL },
 		{ 0, "timeout", PLX_OPT_DUR, &o->timeout_ms, 1, 86400000, 1, NULL, "DURATION",

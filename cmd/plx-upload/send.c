@@ -61,6 +61,12 @@ acknowledged(const struct http *h)
 	return answer_ack(h->ans, h->alen, &count, &dropped);
 }
 
+int
+send_ok(const struct http *h)
+{
+	return h->status >= 200 && h->status < 300 && acknowledged(h);
+}
+
 static enum verdict
 classify(const struct http *h)
 {
@@ -80,8 +86,8 @@ classify(const struct http *h)
 
 /* The server's reason on one line: {"error":"..."}, else the start of the
  * body, else why no answer came. */
-static const char *
-reason(const struct http *h, char *buf, size_t n)
+const char *
+send_reason(const struct http *h, char *buf, size_t n)
 {
 	json_object *o = NULL, *e;
 	char *p;
@@ -126,10 +132,10 @@ wait_for(struct up *u, int64_t ms, int hold)
 }
 
 static void
-wait_retry(struct up *u, const char *why)
+wait_retry(struct up *u, int64_t ra, const char *why)
 {
 	struct send *s = &u->s;
-	int64_t d = plx_backoff_next(&s->b, 1), ra = u->http.retry_after_ms;
+	int64_t d = plx_backoff_next(&s->b, 1);
 
 	if (ra > RETRY_AFTER_MAX)
 		ra = RETRY_AFTER_MAX;
@@ -161,14 +167,14 @@ hold(struct up *u, const char *why)
 	wait_for(u, u->o.auth_retry_ms, 1);
 }
 
-static void
-delivered(struct up *u, size_t lo, size_t hi)
+void
+send_delivered(struct up *u, const struct http *h, size_t lo, size_t hi)
 {
 	struct rec *r = u->b.rec;
 	size_t i, k = 0, n = hi - lo;
 	int64_t count, dropped;
 
-	answer_ack(u->http.ans, u->http.alen, &count, &dropped);
+	answer_ack(h->ans, h->alen, &count, &dropped);
 	if (count < (int64_t)n)
 		plx_warn("the server counted %lld of the %zu points sent", (long long)count, n);
 	if (dropped > 0) {
@@ -247,20 +253,20 @@ halves(struct up *u, int bisect, int breaks)
  * range that broke it), and only if the server answers an empty request
  * as the ingest service does, so that an outage never makes dead letters. */
 static int
-breaks_server(struct up *u, const struct range *r)
+breaks_server(struct up *u, const struct http *h, const struct range *r)
 {
 	const void *body;
 	size_t len;
 	int gz;
 
-	if (u->http.status != 0 && u->http.status < 500)
+	if (h->status != 0 && h->status < 500)
 		return 0;
 	if (!r->breaks && u->s.tries + 1 < BREAK_TRIES)
 		return 0;
 	body = batch_body(&u->b, r->lo, r->lo, &len, &gz);
 	http_post(&u->http, body, len, gz);
 	u->c.requests++;
-	return u->http.status >= 200 && u->http.status < 300 && acknowledged(&u->http);
+	return send_ok(&u->http);
 }
 
 static void
@@ -287,6 +293,7 @@ send_give_up(struct up *u)
 	u->s.waiting = 0;
 	plx_loop_arm(u->l, u->s.timer, -1);
 	batch_clear(&u->b);
+	window_forget(u);
 	u->s.sealed = 0;
 	u->s.n = 0;
 }
@@ -327,6 +334,72 @@ send_start(struct up *u, size_t k)
 	fresh(&u->s);
 }
 
+#define NEXT (-1)   /* apply: the top range changed, go on */
+
+/* The top range's answer h, by the status policy: NEXT, SEND_WAIT, or
+ * SEND_DONE (stopped). */
+static int
+apply(struct up *u, const struct http *h)
+{
+	struct send *s = &u->s;
+	struct range *r = &s->st[s->n - 1];
+	char why[600];
+	enum verdict v;
+	long st = h->status;
+
+	send_reason(h, why, sizeof why);
+	switch ((v = classify(h))) {
+	case NOT_INGEST:
+		if (!s->tries)
+			plx_warn("%s: holding the %zu records, retrying", why, r->hi - r->lo);
+		/* fall through */
+	case RETRY:
+		if (plx_loop_signalled(u->l))
+			return stopped(u);
+		if (v == RETRY && breaks_server(u, h, r)) {
+			if (r->hi - r->lo == 1) {
+				bury(u, r->lo, st, why);
+				pop(s);
+				return NEXT;
+			}
+			plx_warn("%s, %d times, while the server answers an empty request:"
+			         " looking for the record that breaks it in the %zu", why,
+			         s->tries + 1, r->hi - r->lo);
+			halves(u, 1, 1);
+			return NEXT;
+		}
+		wait_retry(u, h->retry_after_ms, why);
+		return SEND_WAIT;
+	case DELIVERED:
+		send_delivered(u, h, r->lo, r->hi);
+		if (u->holding)
+			plx_warn("the API key is accepted again: delivering");
+		if (s->loud)
+			plx_warn("delivered again after %d retries", s->tries);
+		u->holding = 0;
+		pop(s);
+		return NEXT;
+	case AUTH:
+		if (plx_loop_signalled(u->l))
+			return stopped(u);
+		hold(u, why);
+		return SEND_WAIT;
+	case SPLIT:
+	case REFUSED:
+		if (r->hi - r->lo == 1) {
+			bury(u, r->lo, st, why);
+			pop(s);
+			return NEXT;
+		}
+		if (plx_loop_signalled(u->l))
+			return stopped(u);
+		plx_info("%s: %s the %zu records", why, v == SPLIT ? "splitting" : "bisecting", r->hi - r->lo);
+		halves(u, v == REFUSED, 0);
+		return NEXT;
+	}
+	return NEXT;
+}
+
 int
 send_run(struct up *u)
 {
@@ -335,9 +408,7 @@ send_run(struct up *u)
 	const void *body;
 	char why[600];
 	size_t len;
-	enum verdict v;
-	long st;
-	int gz;
+	int gz, rc;
 
 	if (s->waiting)
 		return SEND_WAIT;
@@ -354,58 +425,19 @@ send_run(struct up *u)
 		body = batch_body(&u->b, r->lo, r->hi, &len, &gz);
 		http_post(&u->http, body, len, gz);
 		u->c.requests++;
-		reason(&u->http, why, sizeof why);
-		health_answer(u, why);
-		switch ((v = classify(&u->http))) {
-		case NOT_INGEST:
-			if (!s->tries)
-				plx_warn("%s: holding the %zu records, retrying", why, r->hi - r->lo);
-			/* fall through */
-		case RETRY:
-			if (plx_loop_signalled(u->l))
-				return stopped(u);
-			st = u->http.status;
-			if (v == RETRY && breaks_server(u, r)) {
-				if (r->hi - r->lo == 1) {
-					bury(u, r->lo, st, why);
-					pop(s);
-					continue;
-				}
-				plx_warn("%s, %d times, while the server answers an empty request:"
-				         " looking for the record that breaks it in the %zu", why,
-				         s->tries + 1, r->hi - r->lo);
-				halves(u, 1, 1);
-				continue;
-			}
-			wait_retry(u, why);
-			return SEND_WAIT;
-		case DELIVERED:
-			delivered(u, r->lo, r->hi);
-			if (u->holding)
-				plx_warn("the API key is accepted again: delivering");
-			if (s->loud)
-				plx_warn("delivered again after %d retries", s->tries);
-			u->holding = 0;
-			pop(s);
-			continue;
-		case AUTH:
-			if (plx_loop_signalled(u->l))
-				return stopped(u);
-			hold(u, why);
-			return SEND_WAIT;
-		case SPLIT:
-		case REFUSED:
-			if (r->hi - r->lo == 1) {
-				bury(u, r->lo, u->http.status, why);
-				pop(s);
-				continue;
-			}
-			if (plx_loop_signalled(u->l))
-				return stopped(u);
-			plx_info("%s: %s the %zu records", why, v == SPLIT ? "splitting" : "bisecting", r->hi - r->lo);
-			halves(u, v == REFUSED, 0);
-			continue;
-		}
+		health_answer(u, &u->http, send_reason(&u->http, why, sizeof why));
+		if ((rc = apply(u, &u->http)) != NEXT)
+			return rc;
 	}
 	return done(u);
+}
+
+int
+send_answer(struct up *u, const struct http *h)
+{
+	int rc = apply(u, h);
+
+	if (rc != NEXT)
+		return rc;
+	return u->s.n ? send_run(u) : done(u);
 }
