@@ -108,3 +108,16 @@ _pids="$_pids $!"
 wait $up_pid
 eq "server down, then up: exit 0" $? 0
 eq "server down, then up: all stored" "$(values "$T/late.store" | wc -l)" 10
+
+# Failures among requests in flight together (--in-flight 4): from a spool,
+# every record stored once and acknowledged, the failed batches after the others.
+S=$T/w.db
+fresh
+gen 4000 | plx-buffer -a -d "$S"
+faults '[{"delay":0.3,"status":503},{"delay":0.3},{"reset":true},{"delay":0.3},{"status":500},{"status":413}]'
+plx-buffer -d "$S" </dev/null | plx-upload -d "$S" --batch-points 500 --backoff 10 --backoff-max 50 2>"$T/err"
+eq "window, failures: exit 0" $? 0
+eq "window, failures: every record stored once" "$(values "$T/s.store" | tr '\n' ' ')|$(wc -l <"$T/s.store")" "$(seq 4000 | tr '\n' ' ')|4000"
+eq "window, failures: the spool empty, all acknowledged" \
+	"$(plx-buffer -d "$S" --status | awk '$1 == "depth" || $1 == "acked" { printf "%s=%s ", $1, $2 }')" "depth=0 acked=4000 "
+check "window, failures: several in flight ($(stat max_in_flight))" [ "$(stat max_in_flight)" -ge 2 ]
