@@ -16,7 +16,6 @@ key_reload(struct up *u, int initial)
 	struct plx_config c;
 	const char *from;
 	char *key;
-	int i;
 
 	if (u->o.keyfile) {
 		key = plx_read_secret(u->o.keyfile);
@@ -46,9 +45,7 @@ key_reload(struct up *u, int initial)
 	}
 	u->cf.key_from = from;
 	http_set_key(&u->http, key);
-	for (i = 0; i < u->o.window; i++)
-		if (u->w.f[i].http.h)
-			http_set_key(&u->w.f[i].http, key);
+	u->w.keygen++;      /* the flights' handles take it when they next start */
 	return 0;
 }
 

@@ -117,6 +117,10 @@ window_start(struct up *u, size_t k)
 	}
 	if (!f)
 		plx_die(EX_SOFTWARE, "no free flight");
+	if (f->keygen != w->keygen) {
+		http_set_key(&f->http, u->cf.api_key);
+		f->keygen = w->keygen;
+	}
 	clock_fix(u);
 	body = batch_body(&u->b, lo, lo + k, &len, &gz);
 	if (len > f->cap) {
@@ -264,6 +268,7 @@ window_init(struct up *u)
 		if (http_init(&w->f[i].http, &u->o, u->cf.gateway_url, 0) < 0)
 			plx_die(EX_OSERR, "unable to set up libcurl");
 		http_set_key(&w->f[i].http, u->cf.api_key);
+		w->f[i].keygen = w->keygen;
 	}
 }
 

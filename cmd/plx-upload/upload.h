@@ -156,6 +156,7 @@ struct flight {
 	enum { F_SENT, F_DONE, F_FAILED } state;
 	char *buf;                 /* its body, as sent */
 	size_t cap;
+	unsigned keygen;           /* the key its handle has */
 };
 
 struct window {
@@ -170,6 +171,7 @@ struct window {
 	int timer;                 /* libcurl's timeout: the loop's timer */
 	int64_t due;               /* ... monotonic ms, -1 none */
 	int running;
+	unsigned keygen;           /* the key read last (a handle in flight keeps its own) */
 };
 
 struct health {
