@@ -1,6 +1,7 @@
 /* EINTR-safe I/O and the NDJSON line reader: see io.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,6 +53,14 @@ plx_nonblock(int fd, int on)
 	if (fl < 0)
 		return -1;
 	return fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+}
+
+int
+plx_readable(int fd)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+
+	return poll(&pf, 1, 0) > 0;
 }
 
 int

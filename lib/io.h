@@ -15,6 +15,8 @@ ssize_t plx_read(int fd, void *buf, size_t n);
 ssize_t plx_write(int fd, const void *buf, size_t n);
 int plx_write_all(int fd, const void *buf, size_t n);   /* 0, or -1 with errno */
 int plx_nonblock(int fd, int on);
+/* Input (or its end) is waiting on fd now: a read would not block. */
+int plx_readable(int fd);
 
 enum { PLX_LINE, PLX_LINE_LONG, PLX_LINE_NONE, PLX_LINE_EOF };
 

@@ -18,7 +18,8 @@ Wire protocol (what a client sees)
 Usage
     plexus-server.py [--host 127.0.0.1] [--port 0] [--port-file FILE] [--key KEY]...
                      [--store FILE] [--faults JSON] [--fault-rate P --seed N]
-                     [--rate-limit N] [--reject-tag K=V]... [--tls-cert FILE --tls-key FILE
+                     [--rate-limit N] [--reject-tag K=V]... [--crash-tag K=V]...
+                     [--tls-cert FILE --tls-key FILE
                      [--tls-client-ca FILE]] [--quiet]
     --port 0 picks a free port; the port is written to --port-file (digits and a
     newline, via a rename) and "plexus-server: listening on http://HOST:PORT" goes
@@ -32,7 +33,10 @@ Usage
     --reject-tag K=V (repeatable): a point whose tags hold K=V makes the request
     a 400 "points[i] refused by --reject-tag K=V", every time: a point the real
     gateway refuses for a reason no client can check first, so that a client's
-    bisection can be tested. --tls-cert/--tls-key (PEM): serve HTTPS instead;
+    bisection can be tested. --crash-tag K=V (repeatable): such a point makes
+    the server fail, 500 "internal error" every time (a record that crashes
+    the real gateway's parser), while requests without one are served: a
+    client's handling of a batch that keeps failing can be tested. --tls-cert/--tls-key (PEM): serve HTTPS instead;
     --tls-client-ca: and require a client certificate signed by that CA.
     Exit: 0 after SIGTERM/SIGINT, 64 bad usage, 71 cannot listen, 73 cannot
     open --store.
@@ -55,6 +59,10 @@ probability P, chosen from 500, 502, 503, 429 + Retry-After 1, reset, delay 0.3)
     {"status":200,"dropped":2}      serve, but do not store the last 2 points:
                                     count is 2 less, "dropped":2
     {"short_count":true}            store all, answer count one less
+    {"body":"<html>..."}            answer this text (Content-Type text/html)
+                                    with "status" (default 200) and store
+                                    nothing: a captive portal or a proxy
+    {"status":302,"location":"URL"} adds Location: URL (any status)
     Fields combine: {"delay":1,"status":503} sleeps, then answers 503.
 
 Control endpoints (test-only; not counted in the stats)
@@ -62,6 +70,7 @@ Control endpoints (test-only; not counted in the stats)
                                     "points_dropped","gzip_requests",
                                     "max_points_in_request","max_body_bytes" (wire),
                                     "max_decoded_bytes","keepalive_reuses",
+                                    "max_in_flight" (POST /ingest at once),
                                     "faults_injected","faults_pending","user_agents"}
                                     by_status keys are statuses, or "reset",
                                     "hang", "aborted" (client left mid-request)
@@ -98,7 +107,7 @@ Order of checks on POST /ingest (the gateway's order, then ours):
     401/403 key -> 400 Content-Type / User-Agent -> 413 raw size -> gunzip
     (400 bad gzip, 413 too large) -> 400 bad JSON -> 400 points missing /
     not an array -> empty = 200 count 0 -> 400 too many points -> per-point
-    validation (first bad point rejects all) -> 400 --reject-tag ->
+    validation (first bad point rejects all) -> 400 --reject-tag -> 500 --crash-tag ->
     403 source binding -> rate limit -> store -> 200.
 """
 
@@ -372,15 +381,31 @@ def validate_points(points, env_sid, recv_ms):
     return groups
 
 
-def reject_tagged(points, rules):
-    """--reject-tag: the first point whose tags hold one of the (key, value)
-    rules refuses the request, as a bad point does."""
+def tagged(points, rules):
+    """The index of the first point whose tags hold one of the (key, value)
+    rules, and that rule; None when there is none."""
     for i, pt in enumerate(points):
         tags = pt.get("tags")
         if tags:
             for k, v in rules:
                 if tags.get(k) == v:
-                    raise Reject(400, "points[%d] refused by --reject-tag %s=%s" % (i, k, v))
+                    return i, k, v
+    return None
+
+
+def reject_tagged(points, rules):
+    """--reject-tag: the first point whose tags hold one of the (key, value)
+    rules refuses the request, as a bad point does."""
+    hit = tagged(points, rules)
+    if hit:
+        raise Reject(400, "points[%d] refused by --reject-tag %s=%s" % hit)
+
+
+def crash_tagged(points, rules):
+    """--crash-tag: such a point makes the server fail, as a record that
+    crashes the gateway's decoder would: a 500 every time."""
+    if tagged(points, rules):
+        raise Reject(500, FAULT_MESSAGES[500])
 
 
 # --------------------------------------------------------------------------
@@ -449,6 +474,7 @@ _FAULT_FIELDS = {
     "status": (int,), "retry_after": (int, float), "retry_after_date": (bool,),
     "reset": (bool,), "delay": (int, float), "hang": (bool, int, float),
     "ok": (bool,), "dropped": (int,), "short_count": (bool,), "error": (str,),
+    "body": (str,), "location": (str,),
 }
 
 
@@ -563,6 +589,8 @@ class Stats:
             self.max_points = 0
             self.max_body = 0
             self.max_decoded = 0
+            self.active = 0
+            self.max_active = 0
             self.keepalive_reuses = 0
             self.faults_injected = 0
             self.user_agents = []
@@ -582,6 +610,12 @@ class Stats:
             self.max_body = max(self.max_body, body_bytes)
             self.gzip_requests += gzipped
             self.faults_injected += faulted
+
+    def enter(self, d):
+        """A POST /ingest begins (d = 1) or ends (d = -1)."""
+        with self.lock:
+            self.active += d
+            self.max_active = max(self.max_active, self.active)
 
     def decoded(self, nbytes, npoints):
         with self.lock:
@@ -604,6 +638,7 @@ class Stats:
                 "max_points_in_request": self.max_points,
                 "max_body_bytes": self.max_body,
                 "max_decoded_bytes": self.max_decoded,
+                "max_in_flight": self.max_active,
                 "keepalive_reuses": self.keepalive_reuses,
                 "faults_injected": self.faults_injected,
                 "faults_pending": pending_faults,
@@ -814,7 +849,11 @@ class Handler(BaseHTTPRequestHandler):
                 self.respond(405, {"error": "method not allowed"},
                              [("Allow", ", ".join(methods))])
             elif path == "/ingest":
-                self.ingest(body)
+                self.server.stats.enter(1)
+                try:
+                    self.ingest(body)
+                finally:
+                    self.server.stats.enter(-1)
             elif path == "/health":
                 self.respond(200, {"status": "ok"})
             else:
@@ -859,9 +898,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.reset_connection()
                 return
             status = fault.get("status", 200)
+            if "body" in fault:
+                self.respond_text(status, fault["body"], self.fault_headers(fault))
+                return
             if not 200 <= status < 300:
                 msg = fault.get("error") or FAULT_MESSAGES.get(status, "injected")
-                self.respond(status, {"error": msg}, self.retry_after(fault))
+                self.respond(status, {"error": msg}, self.fault_headers(fault))
                 return
         else:
             fault = {}
@@ -886,7 +928,7 @@ class Handler(BaseHTTPRequestHandler):
                 answer["dropped"] = dropped
             self.notes.insert(0, "points=%d stored=%d" % (len(to_store) + dropped,
                                                           len(to_store)))
-            status, headers = fault.get("status", 200), self.retry_after(fault)
+            status, headers = fault.get("status", 200), self.fault_headers(fault)
         if fault.get("hang"):
             self.hang(fault["hang"])     # what was accepted stays stored
         else:
@@ -932,6 +974,8 @@ class Handler(BaseHTTPRequestHandler):
         groups = validate_points(points, env_sid, recv_ms)
         if srv.reject_tags:
             reject_tagged(points, srv.reject_tags)
+        if srv.crash_tags:
+            crash_tagged(points, srv.crash_tags)
         if key.source is not None and any(s != key.source for s in groups):
             raise Reject(403, MSG_WRONG_SOURCE)
 
@@ -945,15 +989,28 @@ class Handler(BaseHTTPRequestHandler):
         dropped = sum(groups[s] for s in refused)
         return answer, [p for p in points if p["source_id"] not in refused], dropped
 
-    @staticmethod
-    def retry_after(fault):
+    def fault_headers(self, fault):
+        h = [("Location", fault["location"])] if "location" in fault else []
         if "retry_after" not in fault and not fault.get("retry_after_date"):
-            return []
+            return h
         secs = fault.get("retry_after", 1)
         if fault.get("retry_after_date"):
-            return [("Retry-After", email.utils.formatdate(time.time() + secs,
-                                                           usegmt=True))]
-        return [("Retry-After", str(secs))]    # 2 -> "2", 1.5 -> "1.5"
+            # by this server's clock, as its Date header (--clock-skew)
+            when = time.time() + self.server.clock_skew + secs
+            return h + [("Retry-After", email.utils.formatdate(when, usegmt=True))]
+        return h + [("Retry-After", str(secs))]    # 2 -> "2", 1.5 -> "1.5"
+
+    def respond_text(self, status, text, headers=()):
+        """An answer that is not the ingest service's: a captive portal's page."""
+        body = text.encode("utf-8", "surrogatepass")
+        self.status_label = str(status)
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
 
     def reset_connection(self):
         """Close with SO_LINGER 0: the kernel sends RST, not FIN, so the
@@ -1080,6 +1137,8 @@ def parse_args(argv):
                    help="requests/s per (key, source_id); 0 = none")
     p.add_argument("--reject-tag", action="append", default=[], metavar="K=V",
                    help="refuse (400) any request with a point tagged K=V; repeatable")
+    p.add_argument("--crash-tag", action="append", default=[], metavar="K=V",
+                   help="fail (500) any request with a point tagged K=V; repeatable")
     p.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
     p.add_argument("--tls-key", help="the certificate's private key (PEM)")
     p.add_argument("--tls-client-ca", help="require client certificates from this CA (PEM)")
@@ -1087,9 +1146,11 @@ def parse_args(argv):
     p.add_argument("--clock-skew", type=float, default=0.0, metavar="SECONDS",
                    help="answer with a Date header this far off the real time")
     a = p.parse_args(argv)
-    if any("=" not in r or r.startswith("=") for r in a.reject_tag):
-        p.error("--reject-tag wants KEY=VALUE")
+    for opt, given in (("--reject-tag", a.reject_tag), ("--crash-tag", a.crash_tag)):
+        if any("=" not in r or r.startswith("=") for r in given):
+            p.error(opt + " wants KEY=VALUE")
     a.reject_tags = [tuple(r.split("=", 1)) for r in a.reject_tag]
+    a.crash_tags = [tuple(r.split("=", 1)) for r in a.crash_tag]
     if bool(a.tls_cert) != bool(a.tls_key):
         p.error("--tls-cert and --tls-key go together")
     if a.tls_client_ca and not a.tls_cert:
@@ -1128,6 +1189,7 @@ def main(argv):
     srv.faults = FaultQueue(a.fault_list, a.fault_rate, a.seed)
     srv.limiter = RateLimiter(a.rate_limit)
     srv.reject_tags = a.reject_tags
+    srv.crash_tags = a.crash_tags
     srv.clock_skew = a.clock_skew
     scheme = "http"
     if a.tls_cert:

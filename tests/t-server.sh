@@ -355,6 +355,13 @@ expect "fault short_count" 200 '{"success":true,"count":1,"source_id":"gw"}' \
 	"$(pt '{"metric":"a","value":1},{"metric":"a","value":2}')"
 same "  ...yet both stored" "$(lines "$tmp/store")" $((n + 2))
 
+req /_control/faults -d '[{"body":"<html>log in</html>"},{"status":302,"location":"http://portal/x"}]'
+n=$(lines "$tmp/store")
+expect "fault body: a captive portal's page" 200 '<html>log in</html>' "$P1"
+same "  ...as text/html, nothing stored" "$(grep -ci '^content-type: text/html' "$tmp/headers") $(lines "$tmp/store")" "1 $n"
+post "$P1"
+same "fault location: a Location header" "$code $(grep -i '^location:' "$tmp/headers" | tr -d '\r')" "302 Location: http://portal/x"
+
 req /_control/faults -d '[{"ok":true},{"status":503}]'
 expect "fault ok" 200 "$OK1" "$P1"
 expect "  ...then the next entry" 503 "$(bad 'gateway degraded')" "$P1"
@@ -431,6 +438,14 @@ expect "  ...per source" 200 '{"success":true,"count":1,"source_id":"gw2"}' \
 same "  ...dropped points are not stored" "$(stat points_stored)" 4
 sleep 1.1
 expect "  ...and the window slides" 200 "$OK1" "$P1"
+
+start crash --quiet --crash-tag k=boom
+expect "--crash-tag: a point so tagged fails the request" 500 "$(bad 'internal error')" \
+	'{"source_id":"gw","points":[{"metric":"a","value":1},{"metric":"a","value":2,"tags":{"k":"boom"}}]}'
+expect "  ...every time" 500 "$(bad 'internal error')" \
+	'{"source_id":"gw","points":[{"metric":"a","value":2,"tags":{"k":"boom"}}]}'
+expect "  ...the others are served" 200 "$OK1" "$P1"
+expect "  ...and an empty request" 200 '{"success":true,"count":0}' '{"source_id":"gw","points":[]}'
 
 echo "# --fault-rate"
 seq_of() {

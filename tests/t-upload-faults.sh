@@ -12,7 +12,7 @@ fresh() { curl -s -X POST "$PLEXUS_GATEWAY_URL/_control/reset_stats" >/dev/null;
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 all1000=$(seq 1000 | tr '\n' ' ')
 # up [ARGS]: 1000 records in two batches of 500, quick retries.
-up() { gen 1000 | plx-upload --batch-points 500 --backoff 10 --backoff-max 100 --timeout 1000 "$@" 2>"$T/err"; }
+up() { gen 1000 >"$T/gen.in"; plx-upload <"$T/gen.in" --batch-points 500 --backoff 10 --backoff-max 100 --timeout 1000 "$@" 2>"$T/err"; }
 
 for f in '{"status":500}' '{"status":502}' '{"status":503}' '{"status":408}' '{"status":429}' \
          '{"status":302}' '{"reset":true}'; do
@@ -67,7 +67,7 @@ check "no fault: quick ($t ms)" [ "$t" -lt 1500 ]
 # 413: the batch goes in halves, and halves again.
 fresh
 faults '[{"status":413},{"status":413}]'
-gen 500 | plx-upload --backoff 10 2>"$T/err"; rc=$?
+gen 500 >"$T/gen.in"; plx-upload <"$T/gen.in" --backoff 10 2>"$T/err"; rc=$?
 eq "413 twice: exit 0" $rc 0
 # 500 -> 413; its first 250 -> 413; 125 + 125; the other 250.
 eq "413 twice: requests" "$(stat requests)" 5
@@ -75,7 +75,7 @@ eq "413 twice: largest request 250 points" "$(stat max_points_in_request)" 250
 eq "413 twice: every record stored once" "$(values "$T/s.store" | tr '\n' ' ')|$(wc -l <"$T/s.store")" "$(seq 500 | tr '\n' ' ')|500"
 fresh
 faults '[{"status":413}]'
-gen 1 | plx-upload --dead-letter "$T/dead" 2>"$T/err"
+gen 1 >"$T/gen.in"; plx-upload <"$T/gen.in" --dead-letter "$T/dead" 2>"$T/err"
 eq "413 on a single record: a dead letter" "$(wc -l <"$T/dead")" 1
 check "413 on a single record: said so" grep -q "line 1: refused by the server: 413 .*appended to" "$T/err"
 
@@ -108,3 +108,16 @@ _pids="$_pids $!"
 wait $up_pid
 eq "server down, then up: exit 0" $? 0
 eq "server down, then up: all stored" "$(values "$T/late.store" | wc -l)" 10
+
+# Failures among requests in flight together (--in-flight 4): from a spool,
+# every record stored once and acknowledged, the failed batches after the others.
+S=$T/w.db
+fresh
+gen 4000 | plx-buffer -a -d "$S"
+faults '[{"delay":0.3,"status":503},{"delay":0.3},{"reset":true},{"delay":0.3},{"status":500},{"status":413}]'
+plx-buffer -d "$S" </dev/null | plx-upload -d "$S" --batch-points 500 --backoff 10 --backoff-max 50 2>"$T/err"
+eq "window, failures: exit 0" $? 0
+eq "window, failures: every record stored once" "$(values "$T/s.store" | tr '\n' ' ')|$(wc -l <"$T/s.store")" "$(seq 4000 | tr '\n' ' ')|4000"
+eq "window, failures: the spool empty, all acknowledged" \
+	"$(plx-buffer -d "$S" --status | awk '$1 == "depth" || $1 == "acked" { printf "%s=%s ", $1, $2 }')" "depth=0 acked=4000 "
+check "window, failures: several in flight ($(stat max_in_flight))" [ "$(stat max_in_flight)" -ge 2 ]

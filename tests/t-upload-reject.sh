@@ -15,7 +15,7 @@ want=$(seq 999 | grep -vx -e 37 -e 500 | tr '\n' ' ')
 
 # One bad record in a batch of 400.
 fresh
-gen 400 | plx-upload --batch-points 400 --dead-letter "$T/dead" 2>"$T/err"; rc=$?
+gen 400 >"$T/gen.in"; plx-upload <"$T/gen.in" --batch-points 400 --dead-letter "$T/dead" 2>"$T/err"; rc=$?
 eq "one bad record: exit 0" $rc 0
 eq "one bad record: the other 399 delivered once" "$(values "$T/s.store" | cksum)|$(wc -l <"$T/s.store")" \
 	"$(seq 400 | grep -vx 37 | cksum)|399"
@@ -29,12 +29,12 @@ check "bisection: at most 2 log2(400) + 1 requests ($n)" [ "$n" -le 19 ]
 # When the first half goes through, the second is split without being sent:
 # the last of 64 records costs 1 + log2(64) + 1 requests.
 fresh
-gen 64 937 | plx-upload --dead-letter "$T/dead64" 2>/dev/null
+gen 64 937 >"$T/gen.in"; plx-upload <"$T/gen.in" --dead-letter "$T/dead64" 2>/dev/null
 eq "bisection: last of 64 found in 8 requests" "$(stat requests) $(values "$T/dead64") $(wc -l <"$T/s.store")" "8 1000 63"
 
 # Two bad records, three batches, no dead-letter file: said on stderr.
 fresh
-gen 999 | plx-upload --batch-points 400 2>"$T/err"; rc=$?
+gen 999 >"$T/gen.in"; plx-upload <"$T/gen.in" --batch-points 400 2>"$T/err"; rc=$?
 eq "two bad records: exit 0" $rc 0
 eq "two bad records: the others delivered once" "$(values "$T/s.store" | cksum)|$(wc -l <"$T/s.store")" "$(echo "$want" | tr ' ' '\n' | grep . | cksum)|997"
 eq "two bad records: two stderr lines" "$(wc -l <"$T/err")" 2
@@ -42,7 +42,7 @@ check "no store: the record itself is on stderr" grep -q 'line 500: .*dropped, n
 
 # A batch of one bad record alone.
 fresh
-gen 1 1000 | plx-upload --dead-letter "$T/dead1" 2>"$T/err"
+gen 1 1000 >"$T/gen.in"; plx-upload <"$T/gen.in" --dead-letter "$T/dead1" 2>"$T/err"
 eq "a lone bad record: one request, a dead letter" "$(stat requests) $(values "$T/dead1")" "1 1000"
 
 # SIGHUP reopens the dead-letter file: moved away (log rotation), the file

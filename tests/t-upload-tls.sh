@@ -41,10 +41,11 @@ url=https://127.0.0.1:$(cat s.port)
 refused "unknown CA" s.store "certificate" -u "$url"
 refused "another CA" s.store "certificate" -u "$url" --cacert other.pem
 
-gen 1000 | plx-upload -u "$url" --cacert ca.pem --batch-points 250
+gen 1000 >in1000
+plx-upload -u "$url" --cacert ca.pem --batch-points 250 --in-flight 1 <in1000
 eq "--cacert: exit 0" $? 0
 eq "--cacert: all delivered" "$(values s.store | wc -l)" 1000
-eq "--cacert: one TLS connection kept alive" "$(stats_tls() { curl -s --cacert ca.pem "$url/_control/stats"; }; stats_tls | grep -o '"keepalive_reuses":[0-9]*')" '"keepalive_reuses":3'
+eq "--cacert, --in-flight 1: one TLS connection kept alive" "$(stats_tls() { curl -s --cacert ca.pem "$url/_control/stats"; }; stats_tls | grep -o '"keepalive_reuses":[0-9]*')" '"keepalive_reuses":3'
 
 # The host name is checked too: the certificate names 127.0.0.1 only.
 refused "wrong host name" s.store "host name" -u "https://localhost:$(cat s.port)" --cacert ca.pem

@@ -25,10 +25,10 @@
 #define CLOCK_WARN_EVERY_MS 3600000
 
 static void
-clock_check(struct up *u, int64_t now)
+clock_check(struct up *u, int64_t off, int64_t now)
 {
 	struct health *h = &u->h;
-	int64_t off = u->http.offset_ms, a = off < 0 ? -off : off;
+	int64_t a = off < 0 ? -off : off;
 
 	if (off == INT64_MIN || !u->o.clock_warn_ms)
 		return;
@@ -47,24 +47,24 @@ clock_check(struct up *u, int64_t now)
 }
 
 void
-health_answer(struct up *u, const char *why)
+health_answer(struct up *u, const struct http *a, const char *why)
 {
 	struct spool_upload *l = &u->h.last;
 	int64_t now = plx_now_ms(), mono = plx_mono_ms();
 	long prev = l->status;
-	int ok = u->http.status >= 200 && u->http.status < 300;
+	int ok = a->status >= 200 && a->status < 300;
 
 	l->t = now;
-	l->status = u->http.status;
+	l->status = a->status;
 	snprintf(l->error, sizeof l->error, "%s", ok ? "" : why);
-	l->latency_ms = u->http.latency_ms;
-	if (u->http.offset_ms != INT64_MIN)
-		l->clock_offset_ms = u->http.offset_ms;
+	l->latency_ms = a->latency_ms;
+	if (a->offset_ms != INT64_MIN)
+		l->clock_offset_ms = a->offset_ms;
 	if (ok)
 		l->last_success = now;
 	l->requests = (int64_t)u->c.requests;
 	l->retries = (int64_t)u->c.retries;
-	clock_check(u, mono);
+	clock_check(u, a->offset_ms, mono);
 	/* a row per answer would be a commit per request under a backlog */
 	if (!u->sp || (prev == l->status && mono - u->h.noted < NOTE_EVERY_MS))
 		return;
@@ -95,7 +95,7 @@ health_records(struct up *u)
 		{ "gateway.upload.clock_corrected", (int64_t)u->c.clock_corrected, 1 },
 		{ "gateway.upload.clock_uncorrected", (int64_t)u->c.clock_uncorrected, 1 },
 	};
-	const char *s, *e;
+	char *s, *e;
 	size_t i;
 
 	/* Without a valid envelope source every record must carry one, and
@@ -106,10 +106,13 @@ health_records(struct up *u)
 	for (i = 0; i < sizeof m / sizeof m[0]; i++)
 		if (m[i].have)
 			plx_recs_num(&r, m[i].name, (double)m[i].v, now, NULL);
+	/* through the input's path: a record stamped while the clock is not
+	 * synchronised carries _plx_clk, which the server must not see */
 	for (s = r.s; s && s < r.s + r.len; s = e + 1) {
 		e = memchr(s, '\n', (size_t)(r.s + r.len - s));
-		enqueue(u, s, (size_t)(e - s), -1, 0, -1);
-		u->c.own++;
+		*e = '\0';
+		if (take(u, s, (size_t)(e - s), 0) == 0)
+			u->c.own++;
 	}
 	plx_recs_free(&r);
 }

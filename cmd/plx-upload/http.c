@@ -11,15 +11,14 @@
  *   HTTP/1.1 429 ...    Retry-After: 2      {"error":"rate limited"}
  *
  * This file only moves bytes and keeps what send.c needs from the answer:
- * the status, the body, Retry-After, and the server's Date against our
- * clock.  The policy lives in send.c.
+ * the status, the body, and the headers answer.c reads.  The policy lives
+ * in send.c.
  *
  * A request blocks its caller, for at most --timeout: the handle goes
  * through a multi handle of its own only so that the wait can also watch
  * wake_fd (plx-upload's: readable while a SIGTERM or SIGINT waits) and ask
- * whether to go on.  The connection stays in the multi handle's cache
+ * whether to go on, and gather_fd (stdin: the next batch gathers).  The connection stays in the multi handle's cache
  * from one request to the next. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,63 +44,23 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	return k;
 }
 
-/* The value of header line p[0, k) if it is `name` (lower case, with its
- * colon), trimmed, into v; else NULL. */
-static const char *
-header_value(const char *p, size_t k, const char *name, char *v, size_t vlen)
-{
-	size_t i, n = strlen(name);
-	char *e;
-
-	if (k <= n || strncasecmp(p, name, n))
-		return NULL;
-	for (i = n; i < k && (p[i] == ' ' || p[i] == '\t'); i++)
-		;
-	snprintf(v, vlen, "%.*s", (int)(k - i), p + i);
-	e = v + strlen(v);
-	while (e > v && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return v;
-}
-
-/* Retry-After: either delta-seconds ("120") or an HTTP-date
- * ("Wed, 21 Oct 2015 07:28:00 GMT"), RFC 9110 §10.2.3.  Date: the
- * server's clock, to measure ours against. */
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
-	struct http *h = arg;
-	size_t k = size * n;
-	char v[128], *e;
-	double s;
-	time_t t;
-
-	if (header_value(p, k, "date:", v, sizeof v)) {
-		h->date = curl_getdate(v, NULL);
-		return k;
-	}
-	if (!header_value(p, k, "retry-after:", v, sizeof v))
-		return k;
-	s = strtod(v, &e);   /* RFC says an integer; a fraction does no harm */
-	if (e > v && !*e && s >= 0 && s < 1e9) {
-		h->retry_after_ms = (int64_t)(s * 1000);
-	} else if ((t = curl_getdate(v, NULL)) != -1) {
-		t -= time(NULL);
-		h->retry_after_ms = t > 0 ? (int64_t)t * 1000 : 0;
-	}
-	return k;
+	answer_header(arg, p, size * n);
+	return size * n;
 }
 
 int
-http_init(struct http *h, const struct opts *o, const char *gateway)
+http_init(struct http *h, const struct opts *o, const char *gateway, int own_multi)
 {
 	size_t n = strlen(gateway) + sizeof "/ingest";   /* and "/health" */
 	CURL *c;
 
 	memset(h, 0, sizeof *h);
-	h->wake_fd = -1;
+	h->wake_fd = h->gather_fd = -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(c = h->h = curl_easy_init()) ||
-	    !(h->m = curl_multi_init()))
+	    (own_multi && !(h->m = curl_multi_init())))
 		return -1;
 	h->url = plx_xmalloc(n);
 	h->health_url = plx_xmalloc(n);
@@ -122,6 +81,7 @@ http_init(struct http *h, const struct opts *o, const char *gateway)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
+	curl_easy_setopt(c, CURLOPT_PRIVATE, h);
 	/* TLS peer and host verification are libcurl's defaults; these only
 	 * choose what to trust and who we are. */
 	if (o->cacert)
@@ -203,11 +163,13 @@ http_set_key(struct http *h, const char *key)
 }
 
 /* The request, to its end; a wake_fd readable meanwhile asks wake()
- * whether to abandon it. */
+ * whether to abandon it, a gather_fd readable is read by gather(). */
 static CURLcode
 perform(struct http *h)
 {
-	struct curl_waitfd w = { .fd = h->wake_fd, .events = CURL_WAIT_POLLIN };
+	struct curl_waitfd w[2] = { { .fd = h->wake_fd, .events = CURL_WAIT_POLLIN },
+	                            { .fd = h->gather_fd, .events = CURL_WAIT_POLLIN } };
+	unsigned nw = h->wake_fd >= 0 ? 1 + (h->gather && h->gather_fd >= 0) : 0;
 	CURLcode rc = CURLE_OK;
 	CURLMcode mc;
 	CURLMsg *msg;
@@ -220,14 +182,16 @@ perform(struct http *h)
 			goto failed;
 		if (!running)
 			break;
-		w.revents = 0;
-		if ((mc = curl_multi_poll(h->m, &w, h->wake_fd >= 0, 1000, NULL)) != CURLM_OK)
+		w[0].revents = w[1].revents = 0;
+		if ((mc = curl_multi_poll(h->m, w, nw, 1000, NULL)) != CURLM_OK)
 			goto failed;
-		if (w.revents && h->wake(h->wake_arg)) {
+		if (w[0].revents && h->wake(h->wake_arg)) {
 			snprintf(h->err, sizeof h->err, "abandoned: stopping");
 			rc = CURLE_ABORTED_BY_CALLBACK;
 			break;
 		}
+		if (nw > 1 && w[1].revents && !h->gather(h->wake_arg))
+			nw = 1;
 	}
 	while ((msg = curl_multi_info_read(h->m, &left)))
 		if (msg->msg == CURLMSG_DONE && rc == CURLE_OK)
@@ -240,29 +204,29 @@ failed:
 	return CURLE_FAILED_INIT;
 }
 
-/* One exchange on the kept-alive handle, set up by the caller. */
 static void
-exchange(struct http *h)
+begin(struct http *h)
 {
-	CURLcode rc;
-	int64_t wall, mono;
-
 	h->status = 0;
 	h->alen = 0;
 	h->ans[0] = '\0';
-	h->retry_after_ms = -1;
 	h->err[0] = '\0';
-	h->date = -1;
+	answer_reset(h);
 	h->offset_ms = INT64_MIN;
-	wall = plx_now_ms();
-	mono = plx_mono_ms();
-	rc = perform(h);
-	h->latency_ms = plx_mono_ms() - mono;
+	h->wall0 = plx_now_ms();
+	h->mono0 = plx_mono_ms();
+}
+
+void
+http_end(struct http *h, CURLcode rc)
+{
+	h->latency_ms = plx_mono_ms() - h->mono0;
+	answer_done(h);
 	/* Date has whole seconds, truncated: its middle against the middle
 	 * of the exchange, so the error is at most half a second plus half
 	 * the round trip. */
 	if (h->date != -1)
-		h->offset_ms = (int64_t)h->date * 1000 + 500 - (wall + h->latency_ms / 2);
+		h->offset_ms = (int64_t)h->date * 1000 + 500 - (h->wall0 + h->latency_ms / 2);
 	if (rc != CURLE_OK) {
 		if (!h->err[0])
 			snprintf(h->err, sizeof h->err, "%s", curl_easy_strerror(rc));
@@ -273,15 +237,44 @@ exchange(struct http *h)
 		snprintf(h->err, sizeof h->err, "no HTTP status in the answer");
 }
 
-void
-http_post(struct http *h, const void *body, size_t len, int gz)
+/* One exchange on the kept-alive handle, set up by the caller. */
+static void
+exchange(struct http *h)
+{
+	begin(h);
+	http_end(h, perform(h));
+}
+
+static void
+post_setup(struct http *h, const void *body, size_t len, int gz)
 {
 	curl_easy_setopt(h->h, CURLOPT_URL, h->url);
 	curl_easy_setopt(h->h, CURLOPT_POST, 1L);
 	curl_easy_setopt(h->h, CURLOPT_HTTPHEADER, gz ? h->gzip : h->plain);
 	curl_easy_setopt(h->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(h->h, CURLOPT_POSTFIELDS, body);
+}
+
+void
+http_post(struct http *h, const void *body, size_t len, int gz)
+{
+	post_setup(h, body, len, gz);
 	exchange(h);
+}
+
+int
+http_post_start(struct http *h, CURLM *m, const void *body, size_t len, int gz)
+{
+	CURLMcode mc;
+
+	post_setup(h, body, len, gz);
+	begin(h);
+	if ((mc = curl_multi_add_handle(m, h->h)) != CURLM_OK) {
+		snprintf(h->err, sizeof h->err, "%s", curl_multi_strerror(mc));
+		http_end(h, CURLE_FAILED_INIT);
+		return -1;
+	}
+	return 0;
 }
 
 void

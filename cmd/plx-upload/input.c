@@ -1,14 +1,22 @@
 /* The loop (lib/loop): stdin, the deadline of the batch being filled, the
- * health records, the waits of a delivery (send.c), the signals.  A batch
- * leaves when it holds --batch-points records, when the next record would
- * take its body past --batch-bytes, when --batch-ms have passed since its
- * first record, or at the end of input.  While it is being delivered stdin
- * is not read.
+ * health records, the waits of a delivery (send.c), the signals.
  *
- * SIGTERM, SIGINT: stdin is read no more; the batch in hand is sent once
- * more, without waiting (send.c), and the exit status is 0.  A request in
- * flight goes on to its end (at most --timeout); a second signal abandons
- * it.  SIGHUP: the key is read again, the dead-letter file reopened.
+ * Batching is live: with nothing in flight, a batch leaves as soon as no
+ * more input is waiting (a record alone goes at once); while batches are
+ * in flight (flight.c) or one is being retried (send.c), the lines that
+ * arrive gather into the next one, which leaves when it holds
+ * --batch-points records or the next record would take its body past
+ * --batch-bytes, and a flight is free; or when nothing is in flight any
+ * more; or at the end of input.  A busy stream makes full batches and the
+ * pipe upstream keeps flowing; when the next batch is full and cannot
+ * leave, stdin is not read, and plx-buffer keeps the backlog on disk.
+ * --batch-ms above 0 brings back a fixed window: a batch waits that long
+ * after its first record to fill.
+ *
+ * SIGTERM, SIGINT: stdin is read no more; the requests in flight go on to
+ * their end (at most --timeout; a second signal abandons them), then what
+ * failed and the batch in hand are sent once more, without waiting
+ * (send.c), and the exit status is 0.  SIGHUP: the key is read again, the dead-letter file reopened.
  *
  * Each line is parsed and checked as the server would (plx_record_parse);
  * a line that fails is reported with its number and skipped, so it never
@@ -108,17 +116,25 @@ unmark(struct up *u, json_object *rec, size_t *len, int64_t *boot_ms)
 	return buf;
 }
 
+/* Records of the batch before the one being filled: being delivered by
+ * send.c, or in flight. */
+static size_t
+ahead(const struct up *u)
+{
+	return u->s.sealed + window_records(u);
+}
+
 void
 enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long lineno, int64_t boot_ms)
 {
-	if (!u->b.n)
+	if (u->b.n == ahead(u))
 		u->b.t0 = plx_mono_ms();
 	batch_add(&u->b, text, len, seq, lineno);
 	if (boot_ms >= 0)
 		batch_mark(&u->b, boot_ms);
 }
 
-static void
+int
 take(struct up *u, char *line, size_t len, unsigned long lineno)
 {
 	char err[256];
@@ -140,7 +156,7 @@ take(struct up *u, char *line, size_t len, unsigned long lineno)
 		plx_warn_limited(&u->rl, "line %lu: %s", lineno, err);
 		u->c.rejected++;
 		json_object_put(rec);
-		return;
+		return -1;
 	}
 	if (seq2 >= 0) {   /* the key was elsewhere in the line: send it without */
 		seq = seq2;
@@ -151,63 +167,142 @@ take(struct up *u, char *line, size_t len, unsigned long lineno)
 	if (seq >= 0 && !u->sp && !u->spool_looked)
 		find_spool(u);
 	enqueue(u, text, tlen, seq, lineno, boot_ms);
-	u->c.read++;
 	json_object_put(rec);
+	return 0;
 }
 
-/* The batch is full: its records up to both limits go (the last one
- * taken may be left for the next batch). */
+/* The batch being filled (the records after those being delivered) is
+ * full: its records up to both limits go (the last one taken may be left
+ * for the next batch). */
 static int
 full(const struct up *u)
 {
-	return u->b.n && (u->b.n >= (size_t)u->o.max_points ||
-	                  batch_size(&u->b, 0, u->b.n) > (size_t)u->o.max_bytes);
+	size_t lo = ahead(u), n = u->b.n - lo;
+
+	return n && (n >= (size_t)u->o.max_points ||
+	             batch_size(&u->b, lo, u->b.n) > (size_t)u->o.max_bytes);
 }
 
+/* One read of stdin into the line reader; a failure ends the input. */
 static void
-seal(struct up *u)
+read_input(struct up *u)
 {
-	size_t k = u->b.n;
-
-	while (k > 1 && (k > (size_t)u->o.max_points || batch_size(&u->b, 0, k) > (size_t)u->o.max_bytes))
-		k--;
-	send_start(u, k);
+	if (plx_lines_fill(&u->in) < 0 && errno != EINTR && errno != EAGAIN) {
+		plx_warn("read stdin:");
+		u->status = EX_IOERR;
+		u->in_eof = 1;
+	}
 }
 
-void
-feed(struct up *u)
+/* The next line read into the batch being filled: PLX_LINE (taken or
+ * refused), or PLX_LINE_NONE / PLX_LINE_EOF (u->in_eof set). */
+static int
+next_line(struct up *u)
 {
 	size_t len;
 	char *line;
 	int r;
 
+	if ((r = plx_lines_next(&u->in, &line, &len)) == PLX_LINE) {
+		if (take(u, line, len, u->in.lineno) == 0)
+			u->c.read++;
+	} else if (r == PLX_LINE_LONG) {
+		plx_warn_limited(&u->rl, "line %lu: longer than %d bytes", u->in.lineno, PLX_LINE_MAX);
+		u->c.rejected++;
+		r = PLX_LINE;
+	} else if (r == PLX_LINE_EOF) {
+		u->in_eof = 1;
+	}
+	return r;
+}
+
+/* During a delivery: the lines read so far into the next batch, until it
+ * is full.  1: more can be taken. */
+static int
+gather(struct up *u)
+{
+	while (!u->in_eof && !u->l->stopping && !full(u))
+		if (next_line(u) != PLX_LINE)
+			return !u->in_eof;
+	return 0;
+}
+
+/* http.c, stdin readable during a request. */
+static int
+gather_more(void *arg)
+{
+	struct up *u = arg;
+
+	if (u->in_eof || u->l->stopping || full(u))
+		return 0;
+	read_input(u);
+	return gather(u);
+}
+
+/* The batch being filled, up to both limits. */
+static size_t
+sealable(const struct up *u)
+{
+	size_t lo = ahead(u), k = u->b.n - lo;
+
+	while (k > 1 && (k > (size_t)u->o.max_points || batch_size(&u->b, lo, lo + k) > (size_t)u->o.max_bytes))
+		k--;
+	return k;
+}
+
+/* It goes, in a flight of its own. */
+static void
+seal(struct up *u)
+{
+	window_start(u, sealable(u));
+}
+
+void
+feed(struct up *u)
+{
+	size_t waiting;
+	int rc;
+
 	for (;;) {
+		window_reap(u);
 		if (u->s.sealed) {
-			if (send_run(u) == SEND_WAIT)
+			if (send_run(u) == SEND_WAIT) {
+				gather(u);
 				break;
+			}
 			continue;
 		}
-		if (full(u) || (u->b.n && u->in_eof)) {
+		if ((rc = window_slow(u)) == SEND_WAIT) {
+			gather(u);
+			break;
+		} else if (rc == SEND_DONE) {
+			continue;
+		}
+		waiting = u->b.n - ahead(u);
+		if (waiting && window_room(u) && (full(u) || u->in_eof)) {
 			seal(u);
 			continue;
 		}
-		if (u->in_eof || u->l->stopping)
+		if (u->in_eof || u->l->stopping || full(u))
 			break;
-		if ((r = plx_lines_next(&u->in, &line, &len)) == PLX_LINE) {
-			take(u, line, len, u->in.lineno);
-		} else if (r == PLX_LINE_LONG) {
-			plx_warn_limited(&u->rl, "line %lu: longer than %d bytes", u->in.lineno, PLX_LINE_MAX);
-			u->c.rejected++;
-		} else if (r == PLX_LINE_EOF) {
-			u->in_eof = 1;
-		} else {
+		if (next_line(u) != PLX_LINE_NONE)
+			continue;
+		/* live: with nothing in flight, what there is goes unless more
+		 * input is waiting already; while flights travel, it gathers */
+		if (u->o.batch_ms || !waiting)
 			break;
-		}
+		if (plx_readable(u->in.fd))
+			read_input(u);
+		else if (!u->w.sent && window_room(u))
+			seal(u);
+		else
+			break;
 	}
-	/* stdin read while no batch is being delivered; the batch's deadline */
-	plx_loop_fd_set(u->l, u->in_h, 0, !u->s.sealed && !u->in_eof && !u->l->stopping ? POLLIN : 0);
-	plx_loop_arm(u->l, u->batch_h, !u->s.sealed && u->b.n ? u->b.t0 + u->o.batch_ms : -1);
-	if (u->in_eof && !u->s.sealed && !u->b.n)
+	/* stdin read unless the batch being filled is full; its deadline */
+	waiting = u->b.n - ahead(u);
+	plx_loop_fd_set(u->l, u->in_h, 0, !u->in_eof && !u->l->stopping && !full(u) ? POLLIN : 0);
+	plx_loop_arm(u->l, u->batch_h, u->o.batch_ms && waiting && window_room(u) ? u->b.t0 + u->o.batch_ms : -1);
+	if (u->in_eof && !u->s.sealed && !u->b.n && !u->w.n)
 		plx_loop_stop(u->l, u->status);
 }
 
@@ -216,11 +311,7 @@ on_input(struct plx_loop *l, int fd, short revents, void *arg)
 {
 	struct up *u = arg;
 
-	if (plx_lines_fill(&u->in) < 0 && errno != EINTR && errno != EAGAIN) {
-		plx_warn("read stdin:");
-		u->status = EX_IOERR;
-		u->in_eof = 1;
-	}
+	read_input(u);
 	feed(u);
 }
 
@@ -229,7 +320,7 @@ on_batch_due(struct plx_loop *l, void *arg)
 {
 	struct up *u = arg;
 
-	if (!u->s.sealed && u->b.n)
+	if (u->b.n > ahead(u) && window_room(u))
 		seal(u);
 	feed(u);
 }
@@ -239,7 +330,7 @@ on_status(struct plx_loop *l, void *arg)
 {
 	struct up *u = arg;
 
-	if (!u->s.sealed)     /* none while a delivery waits: they would pile up */
+	if (!u->s.sealed && !u->w.failed)     /* none while a delivery waits: they would pile up */
 		health_records(u);
 	feed(u);
 }
@@ -273,13 +364,23 @@ static void
 finish(struct plx_loop *l, void *arg)
 {
 	struct up *u = arg;
+	int rc;
 
+	window_drain(u);
 	if (u->s.sealed)
 		send_give_up(u);
 	while (u->b.n) {
-		seal(u);
-		if (send_run(u) == SEND_WAIT)
+		window_reap(u);
+		if (u->w.n) {
+			rc = window_slow(u);    /* a failed flight: all are answered */
+		} else {
+			send_start(u, sealable(u));
+			rc = send_run(u);
+		}
+		if (rc == SEND_WAIT)
 			send_give_up(u);
+		else if (rc < 0)
+			break;
 	}
 }
 
@@ -299,7 +400,10 @@ run(struct up *u)
 		plx_die(EX_OSERR, "signalfd:");
 	u->http.wake = on_wake;
 	u->http.wake_arg = u;
+	u->http.gather_fd = u->in.fd;
+	u->http.gather = gather_more;
 	u->in_h = plx_loop_fd(&l, 0, POLLIN, on_input);
+	window_init(u);
 	u->batch_h = plx_loop_timer(&l, -1, on_batch_due);
 	if (u->o.status_ms)
 		plx_loop_every(&l, u->o.status_ms, on_status);
@@ -309,6 +413,7 @@ run(struct up *u)
 	rc = plx_loop_run(&l);
 	close(u->http.wake_fd);
 	u->http.wake_fd = -1;
+	window_free(u);
 	plx_loop_free(&l);
 	json_tokener_free(u->tok);
 	plx_lines_free(&u->in);

@@ -1,7 +1,7 @@
 /* plx-upload: NDJSON records on stdin -> batches -> POST $gateway/ingest,
  * acknowledging each delivered record to plx-buffer's spool.  Options,
- * configuration, the API key and the files here; the loop is in input.c,
- * the status policy in send.c.
+ * configuration and setup here; the key and files read again in files.c,
+ * the loop in input.c, the status policy in send.c.
  *
  * Exit status (sysexits.h): 0 all input delivered or dead-lettered, or a
  * stop signal; 64 usage; 73 spool or dead-letter file cannot be opened;
@@ -25,7 +25,7 @@
 
 static const char synopsis[] =
 	"usage: plx-upload [-d spool] [-k keyfile] [-s source-id] [-u url] [-z level]\n"
-	"                  [--batch-points n] [--batch-bytes bytes] [--batch-ms duration]\n"
+	"                  [--batch-points n] [--batch-bytes bytes] [--batch-ms duration] [--in-flight n]\n"
 	"                  [--dead-letter file] [--timeout duration] [--connect-timeout duration]\n"
 	"                  [--backoff duration] [--backoff-max duration] [--auth-retry duration]\n"
 	"                  [--cacert file] [--cert file] [--cert-key file]\n"
@@ -43,60 +43,6 @@ source_id(const char *s, void *to, char *err, size_t errlen)
 	}
 	*(const char **)to = s;
 	return 0;
-}
-
-int
-key_reload(struct up *u, int initial)
-{
-	struct plx_config c;
-	const char *from;
-	char *key;
-
-	if (u->o.keyfile) {
-		key = plx_read_secret(u->o.keyfile);
-		from = u->o.keyfile;
-	} else if (initial) {
-		key = u->cf.api_key;
-		from = u->cf.key_from;
-	} else {
-		plx_config_load(&c);
-		key = c.api_key;
-		from = c.key_from;   /* a string constant, outlives c */
-		c.api_key = NULL;
-		plx_config_free(&c);
-	}
-	if (!key) {
-		if (!initial)
-			plx_warn("no API key found when re-reading it: keeping the one in use");
-		return -1;
-	}
-	if (key != u->cf.api_key) {
-		if (!initial && u->cf.api_key && strcmp(key, u->cf.api_key))
-			plx_info("API key changed, read from %s", from);
-		if (u->cf.api_key)
-			explicit_bzero(u->cf.api_key, strlen(u->cf.api_key));
-		free(u->cf.api_key);
-		u->cf.api_key = key;
-	}
-	u->cf.key_from = from;
-	http_set_key(&u->http, key);
-	return 0;
-}
-
-void
-dead_reopen(struct up *u)
-{
-	int fd;
-
-	if (!u->o.dead_file)
-		return;
-	if ((fd = open(u->o.dead_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		plx_warn("unable to reopen %s (%s): appending to the file open before", u->o.dead_file,
-		         strerror(errno));
-		return;
-	}
-	close(u->dead_fd);
-	u->dead_fd = fd;
 }
 
 static void
@@ -132,7 +78,7 @@ setup(struct up *u)
 	if (plx_source_id_default_host(u->cf.source_id))
 		plx_warn("source id \"%s\" is a name many machines have: gateways cloned from one image would"
 		         " send as one source (plexus-gateway init -s ID, or PLEXUS_SOURCE_ID)", u->cf.source_id);
-	if (http_init(&u->http, &u->o, u->cf.gateway_url) < 0)
+	if (http_init(&u->http, &u->o, u->cf.gateway_url, 1) < 0)
 		plx_die(EX_OSERR, "unable to set up libcurl");
 	if (key_reload(u, 1) < 0)
 		plx_die(EX_CONFIG, "no API key: set PLEXUS_API_KEY, use -k keyfile, the systemd credential"
@@ -182,9 +128,9 @@ int
 main(int argc, char **argv)
 {
 	static struct up u = { .o = {
-		.max_points = 5000, .max_bytes = 1 << 20, .batch_ms = 1000, .level = 6,
+		.max_points = 5000, .max_bytes = 1 << 20, .batch_ms = 0, .level = 6,
 		.backoff_ms = 500, .backoff_max_ms = 60000, .auth_retry_ms = 60000,
-		.timeout_ms = 30000, .connect_ms = 10000, .clock_warn_ms = 60000,
+		.timeout_ms = 30000, .connect_ms = 10000, .clock_warn_ms = 60000, .window = 4,
 	} };
 	struct opts *o = &u.o;
 	const struct plx_opt tab[] = {
@@ -201,7 +147,9 @@ main(int argc, char **argv)
 		{ 0, "batch-bytes", PLX_OPT_NUM, &o->max_bytes, 1024, PLX_BODY_MAX, 0, NULL, "BYTES",
 		  "uncompressed body of one request at most (1M)", NULL },
 		{ 0, "batch-ms", PLX_OPT_DUR, &o->batch_ms, 0, 3600000, 1, NULL, "DURATION",
-		  "a batch leaves this long after its first record (1s)", NULL },
+		  "a batch waits this long for more records; 0: live, it leaves when no more input waits (0)", NULL },
+		{ 0, "in-flight", PLX_OPT_NUM, &o->window, 1, WINDOW_MAX, 0, NULL, "N",
+		  "requests on their way at once, at most (4)", NULL },
 		{ 0, "dead-letter", PLX_OPT_STR, &o->dead_file, 0, 0, 0, NULL, "FILE",
 		  "records refused for good, without a spool: appended to FILE", NULL },
 		{ 0, "timeout", PLX_OPT_DUR, &o->timeout_ms, 1, 86400000, 1, NULL, "DURATION",

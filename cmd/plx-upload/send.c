@@ -1,10 +1,20 @@
 /* The status policy of DESIGN §4, applied to one batch:
  *
- *   2xx           delivered: acknowledge its seqs to the spool (rows go only now)
+ *   2xx           delivered when the body is the ingest service's answer
+ *                 ({"success":true,"count":N...}, answer.c): acknowledge its
+ *                 seqs to the spool (rows go only now).  Any other 2xx (a
+ *                 captive portal, a proxy) is said and retried as below
  *   408 429 5xx   retried forever: backoff doubling from --backoff to
  *   no answer     --backoff-max, times U[0.5, 1] so that many gateways
- *                 restarted together do not retry in step; never sooner
- *                 than the answer's Retry-After
+ *   1xx 3xx       restarted together do not retry in step; never sooner
+ *                 than the answer's Retry-After.  A 3xx names its Location
+ *                 (not followed: it would take the key elsewhere)
+ *   5xx, no answer, BREAK_TRIES times in a row: is it the batch?  An
+ *                 empty request (the SDKs' key check) is sent; answered as
+ *                 the ingest service answers, the server is up and one of
+ *                 the records breaks it: bisect as for 400, each half that
+ *                 fails again asking the empty request again, and a single
+ *                 record that fails is a dead letter.  Else retried.
  *   401 403       the key is refused: hold everything (nothing acknowledged,
  *                 nothing dropped), say so once, re-read the key every
  *                 --auth-retry and try again — a revoked key must not delete data
@@ -39,14 +49,31 @@
 
 #define RETRY_AFTER_MAX 3600000   /* a Retry-After past an hour is a server bug */
 #define QUIET_MS        30000     /* a batch stuck this long is reported even with PLEXUS_QUIET */
+#define BREAK_TRIES     6         /* 5xx or no answer this often in a row: is it the batch? */
 
-enum verdict { DELIVERED, RETRY, AUTH, SPLIT, REFUSED };
+enum verdict { DELIVERED, NOT_INGEST, RETRY, AUTH, SPLIT, REFUSED };
+
+static int
+acknowledged(const struct http *h)
+{
+	int64_t count, dropped;
+
+	return answer_ack(h->ans, h->alen, &count, &dropped);
+}
+
+int
+send_ok(const struct http *h)
+{
+	return h->status >= 200 && h->status < 300 && acknowledged(h);
+}
 
 static enum verdict
-classify(long st)
+classify(const struct http *h)
 {
+	long st = h->status;
+
 	if (st >= 200 && st < 300)
-		return DELIVERED;
+		return acknowledged(h) ? DELIVERED : NOT_INGEST;
 	if (st == 401 || st == 403)
 		return AUTH;
 	if (st == 413)
@@ -59,14 +86,20 @@ classify(long st)
 
 /* The server's reason on one line: {"error":"..."}, else the start of the
  * body, else why no answer came. */
-static const char *
-reason(const struct http *h, char *buf, size_t n)
+const char *
+send_reason(const struct http *h, char *buf, size_t n)
 {
 	json_object *o = NULL, *e;
 	char *p;
 
 	if (h->status == 0)
 		snprintf(buf, n, "no answer: %s", h->err);
+	else if (h->status >= 300 && h->status < 400)
+		snprintf(buf, n, "%ld redirect to %s, not followed", h->status,
+		         h->location[0] ? h->location : "(no Location)");
+	else if (h->status >= 200 && h->status < 300 && !acknowledged(h))
+		snprintf(buf, n, "%ld answer not from the ingest service (a captive portal, a proxy?): %.120s",
+		         h->status, h->alen ? h->ans : "(empty)");
 	else if (h->alen && (o = json_tokener_parse(h->ans)) &&
 	         json_object_object_get_ex(o, "error", &e) && json_object_is_type(e, json_type_string))
 		snprintf(buf, n, "%ld %s", h->status, json_object_get_string(e));
@@ -99,10 +132,10 @@ wait_for(struct up *u, int64_t ms, int hold)
 }
 
 static void
-wait_retry(struct up *u, const char *why)
+wait_retry(struct up *u, int64_t ra, const char *why)
 {
 	struct send *s = &u->s;
-	int64_t d = plx_backoff_next(&s->b, 1), ra = u->http.retry_after_ms;
+	int64_t d = plx_backoff_next(&s->b, 1);
 
 	if (ra > RETRY_AFTER_MAX)
 		ra = RETRY_AFTER_MAX;
@@ -134,25 +167,20 @@ hold(struct up *u, const char *why)
 	wait_for(u, u->o.auth_retry_ms, 1);
 }
 
-static void
-delivered(struct up *u, size_t lo, size_t hi)
+void
+send_delivered(struct up *u, const struct http *h, size_t lo, size_t hi)
 {
 	struct rec *r = u->b.rec;
-	json_object *o, *v;
 	size_t i, k = 0, n = hi - lo;
-	int64_t x;
+	int64_t count, dropped;
 
-	if ((o = json_tokener_parse(u->http.ans))) {
-		if (json_object_object_get_ex(o, "count", &v) && json_object_is_type(v, json_type_int) &&
-		    (x = json_object_get_int64(v)) < (int64_t)n)
-			plx_warn("the server counted %lld of the %zu points sent", (long long)x, n);
-		if (json_object_object_get_ex(o, "dropped", &v) && json_object_is_type(v, json_type_int) &&
-		    (x = json_object_get_int64(v)) > 0) {
-			plx_warn("the server dropped %lld of the %zu points sent (rate or device limit)",
-			         (long long)x, n);
-			u->c.server_dropped += x;
-		}
-		json_object_put(o);
+	answer_ack(h->ans, h->alen, &count, &dropped);
+	if (count < (int64_t)n)
+		plx_warn("the server counted %lld of the %zu points sent", (long long)count, n);
+	if (dropped > 0) {
+		plx_warn("the server dropped %lld of the %zu points sent (rate or device limit)",
+		         (long long)dropped, n);
+		u->c.server_dropped += dropped;
 	}
 	for (i = lo; i < hi; i++) {
 		if (r[i].seq >= 0)
@@ -203,19 +231,42 @@ bury(struct up *u, size_t i, long status, const char *why)
 /* Replaces the top range by its halves, the first on top.  bisect: it
  * was refused for a bad point; if the first half then goes through without
  * a dead letter, the bad point is in the second, which needs no request to
- * prove it. */
+ * prove it.  breaks: it made the server fail while the server was up; so
+ * may its halves, which are not retried as long before being suspected. */
 static void
-halves(struct up *u, int bisect)
+halves(struct up *u, int bisect, int breaks)
 {
 	struct send *s = &u->s;
 	struct range r = s->st[s->n - 1];
 	size_t mid = r.lo + (r.hi - r.lo) / 2;
 
+	breaks |= r.breaks;
 	if (s->n == SEND_DEPTH)
 		plx_die(EX_SOFTWARE, "more than %d ranges to send", SEND_DEPTH);
-	s->st[s->n - 1] = (struct range){ mid, r.hi, bisect, u->c.dead };
-	s->st[s->n++] = (struct range){ r.lo, mid, 0, 0 };
+	s->st[s->n - 1] = (struct range){ mid, r.hi, bisect, u->c.dead, breaks };
+	s->st[s->n++] = (struct range){ r.lo, mid, 0, 0, breaks };
 	fresh(s);
+}
+
+/* The top range failed with a 5xx or no answer: is it what breaks the
+ * server?  Only after BREAK_TRIES failures in a row (one for a half of a
+ * range that broke it), and only if the server answers an empty request
+ * as the ingest service does, so that an outage never makes dead letters. */
+static int
+breaks_server(struct up *u, const struct http *h, const struct range *r)
+{
+	const void *body;
+	size_t len;
+	int gz;
+
+	if (h->status != 0 && h->status < 500)
+		return 0;
+	if (!r->breaks && u->s.tries + 1 < BREAK_TRIES)
+		return 0;
+	body = batch_body(&u->b, r->lo, r->lo, &len, &gz);
+	http_post(&u->http, body, len, gz);
+	u->c.requests++;
+	return send_ok(&u->http);
 }
 
 static void
@@ -242,6 +293,7 @@ send_give_up(struct up *u)
 	u->s.waiting = 0;
 	plx_loop_arm(u->l, u->s.timer, -1);
 	batch_clear(&u->b);
+	window_forget(u);
 	u->s.sealed = 0;
 	u->s.n = 0;
 }
@@ -277,9 +329,75 @@ void
 send_start(struct up *u, size_t k)
 {
 	u->s.sealed = k;
-	u->s.st[0] = (struct range){ 0, k, 0, 0 };
+	u->s.st[0] = (struct range){ 0, k, 0, 0, 0 };
 	u->s.n = 1;
 	fresh(&u->s);
+}
+
+#define NEXT (-1)   /* apply: the top range changed, go on */
+
+/* The top range's answer h, by the status policy: NEXT, SEND_WAIT, or
+ * SEND_DONE (stopped). */
+static int
+apply(struct up *u, const struct http *h)
+{
+	struct send *s = &u->s;
+	struct range *r = &s->st[s->n - 1];
+	char why[600];
+	enum verdict v;
+	long st = h->status;
+
+	send_reason(h, why, sizeof why);
+	switch ((v = classify(h))) {
+	case NOT_INGEST:
+		if (!s->tries)
+			plx_warn("%s: holding the %zu records, retrying", why, r->hi - r->lo);
+		/* fall through */
+	case RETRY:
+		if (plx_loop_signalled(u->l))
+			return stopped(u);
+		if (v == RETRY && breaks_server(u, h, r)) {
+			if (r->hi - r->lo == 1) {
+				bury(u, r->lo, st, why);
+				pop(s);
+				return NEXT;
+			}
+			plx_warn("%s, %d times, while the server answers an empty request:"
+			         " looking for the record that breaks it in the %zu", why,
+			         s->tries + 1, r->hi - r->lo);
+			halves(u, 1, 1);
+			return NEXT;
+		}
+		wait_retry(u, h->retry_after_ms, why);
+		return SEND_WAIT;
+	case DELIVERED:
+		send_delivered(u, h, r->lo, r->hi);
+		if (u->holding)
+			plx_warn("the API key is accepted again: delivering");
+		if (s->loud)
+			plx_warn("delivered again after %d retries", s->tries);
+		u->holding = 0;
+		pop(s);
+		return NEXT;
+	case AUTH:
+		if (plx_loop_signalled(u->l))
+			return stopped(u);
+		hold(u, why);
+		return SEND_WAIT;
+	case SPLIT:
+	case REFUSED:
+		if (r->hi - r->lo == 1) {
+			bury(u, r->lo, st, why);
+			pop(s);
+			return NEXT;
+		}
+		if (plx_loop_signalled(u->l))
+			return stopped(u);
+		plx_info("%s: %s the %zu records", why, v == SPLIT ? "splitting" : "bisecting", r->hi - r->lo);
+		halves(u, v == REFUSED, 0);
+		return NEXT;
+	}
+	return NEXT;
 }
 
 int
@@ -290,8 +408,7 @@ send_run(struct up *u)
 	const void *body;
 	char why[600];
 	size_t len;
-	enum verdict v;
-	int gz;
+	int gz, rc;
 
 	if (s->waiting)
 		return SEND_WAIT;
@@ -301,48 +418,26 @@ send_run(struct up *u)
 		if (r->bisect && u->c.dead == r->dead && r->hi - r->lo > 1) {
 			if (plx_loop_signalled(u->l))
 				return stopped(u);
-			halves(u, 1);
+			halves(u, 1, 0);
 			continue;
 		}
 		clock_fix(u);
 		body = batch_body(&u->b, r->lo, r->hi, &len, &gz);
 		http_post(&u->http, body, len, gz);
 		u->c.requests++;
-		reason(&u->http, why, sizeof why);
-		health_answer(u, why);
-		switch ((v = classify(u->http.status))) {
-		case DELIVERED:
-			delivered(u, r->lo, r->hi);
-			if (u->holding)
-				plx_warn("the API key is accepted again: delivering");
-			if (s->loud)
-				plx_warn("delivered again after %d retries", s->tries);
-			u->holding = 0;
-			pop(s);
-			continue;
-		case RETRY:
-			if (plx_loop_signalled(u->l))
-				return stopped(u);
-			wait_retry(u, why);
-			return SEND_WAIT;
-		case AUTH:
-			if (plx_loop_signalled(u->l))
-				return stopped(u);
-			hold(u, why);
-			return SEND_WAIT;
-		case SPLIT:
-		case REFUSED:
-			if (r->hi - r->lo == 1) {
-				bury(u, r->lo, u->http.status, why);
-				pop(s);
-				continue;
-			}
-			if (plx_loop_signalled(u->l))
-				return stopped(u);
-			plx_info("%s: %s the %zu records", why, v == SPLIT ? "splitting" : "bisecting", r->hi - r->lo);
-			halves(u, v == REFUSED);
-			continue;
-		}
+		health_answer(u, &u->http, send_reason(&u->http, why, sizeof why));
+		if ((rc = apply(u, &u->http)) != NEXT)
+			return rc;
 	}
 	return done(u);
+}
+
+int
+send_answer(struct up *u, const struct http *h)
+{
+	int rc = apply(u, h);
+
+	if (rc != NEXT)
+		return rc;
+	return u->s.n ? send_run(u) : done(u);
 }

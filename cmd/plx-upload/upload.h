@@ -5,17 +5,23 @@
  *     -> 2xx: acknowledge the seqs to the spool, which deletes those rows.
  *
  * One file per concern:
- *   main.c   options, configuration, the API key and files, exit
+ *   main.c   options, configuration, setup, exit
+ *   files.c  the API key and the dead-letter file, again at run time
  *   input.c  the loop (lib/loop): stdin's lines -> records -> batches, deadlines
  *   batch.c  the batch of record texts, request bodies, gzip
  *   http.c   one libcurl handle kept alive; one POST and its answer
+ *   answer.c what of the answer is believed: headers, the acknowledgement
+ *   flight.c the window: several batches in flight on one multi handle
  *   send.c   the status policy: retry, split, bisect, hold; acks, dead letters
  *
- * One thread, one request at a time: while a batch is being delivered
- * stdin is not read, so the pipe fills and plx-buffer keeps the backlog on
- * disk, where it belongs, rather than here in memory.  A request blocks
- * (for at most --timeout), waking only for SIGTERM and SIGINT; the waits
- * between requests (backoff, a refused key) are the loop's timers. */
+ * One thread.  Up to --in-flight batches travel at once (flight.c), their
+ * requests driven by the loop; while they do the next batch gathers, and
+ * past its limits stdin is not read, so the pipe fills and plx-buffer
+ * keeps the backlog on disk, where it belongs, rather than here in memory.
+ * A batch that fails goes on its own through send.c, whose requests block
+ * (for at most --timeout), waking for SIGTERM and SIGINT and to gather
+ * stdin's lines; the waits between its requests (backoff, a refused key)
+ * are the loop's timers. */
 #ifndef PLX_UPLOAD_H
 #define PLX_UPLOAD_H
 #include <stddef.h>
@@ -35,6 +41,8 @@
 #define GZIP_MIN     1024      /* bodies above this are gzipped, as the Python SDK does */
 #define ANSWER_MAX   65536     /* bytes of an answer body kept for messages */
 #define SEND_DEPTH   64        /* ranges waiting in a split batch: log2(10,000) + 1 at most */
+#define WINDOW_MAX   8         /* --in-flight at most */
+#define SOCKS_MAX    (2 * WINDOW_MAX)   /* libcurl's sockets the loop watches */
 
 struct opts {
 	int64_t max_points;        /* --batch-points (default 5,000, at most 10,000) */
@@ -53,6 +61,7 @@ struct opts {
 	const char *url, *source;  /* -u, -s: override the configuration */
 	int64_t status_ms;         /* --status-interval: gateway.upload.* records; 0 none */
 	int64_t clock_warn_ms;     /* --clock-warn: our clock this far off the server's is said */
+	int64_t window;            /* --in-flight: requests at once (4) */
 };
 
 /* One record of a batch: its text lives in batch.text[off, off + len). */
@@ -94,14 +103,19 @@ struct http {
 	long status;               /* of the last answer, 0 when none came */
 	char *ans;                 /* its body, at most ANSWER_MAX bytes, NUL-terminated */
 	size_t alen;
-	int64_t retry_after_ms;    /* its Retry-After, -1 when absent */
+	int64_t retry_after_ms;    /* its Retry-After as a wait, -1 when absent */
+	time_t retry_date;         /* ... given as a date: epoch s, -1 when not */
 	time_t date;               /* its Date, epoch s, -1 when absent */
+	char location[256];        /* its Location, "" when absent */
 	int64_t latency_ms;        /* the whole exchange */
+	int64_t wall0, mono0;      /* when it began */
 	int64_t offset_ms;         /* the server's clock minus ours, INT64_MIN: unknown */
 	char err[CURL_ERROR_SIZE]; /* why no answer came */
 	int wake_fd;               /* -1, or readable during a request: wake(wake_arg) is */
 	int (*wake)(void *);       /* asked, and nonzero abandons the request */
 	void *wake_arg;
+	int gather_fd;             /* -1, or readable during a request: gather(wake_arg) */
+	int (*gather)(void *);     /* reads it; 0: not again during this request */
 };
 
 struct counters {
@@ -123,6 +137,7 @@ struct send {
 		size_t lo, hi;         /* records [lo, hi) */
 		int bisect;            /* the second half of a refused range: */
 		uint64_t dead;         /* refused as well if no dead letter came since */
+		int breaks;            /* part of a range that made the server fail */
 	} st[SEND_DEPTH];
 	int n;
 	int tries;                 /* failures of the top range so far */
@@ -132,6 +147,31 @@ struct send {
 	int timer;                 /* the loop's timer for the wait */
 	int waiting;               /* ... armed */
 	int hold;                  /* ... while the key is refused: read it again first */
+};
+
+/* The requests in flight (flight.c). */
+struct flight {
+	struct http http;          /* first: its handle and answer */
+	size_t n;                  /* its records, the next n after those before it */
+	enum { F_SENT, F_DONE, F_FAILED } state;
+	char *buf;                 /* its body, as sent */
+	size_t cap;
+	unsigned keygen;           /* the key its handle has */
+};
+
+struct window {
+	CURLM *m;                  /* every flight's handle */
+	struct flight f[WINDOW_MAX];
+	int order[WINDOW_MAX];     /* the flights' slots, oldest first */
+	int n;                     /* ... how many */
+	int sent;                  /* ... of them not answered yet */
+	int failed;                /* ... answered, not delivered: for send.c */
+	int replayed;              /* one failed already went with its answer */
+	struct { int fd, h; short events; } sock[SOCKS_MAX];  /* libcurl's sockets: the loop's watches */
+	int timer;                 /* libcurl's timeout: the loop's timer */
+	int64_t due;               /* ... monotonic ms, -1 none */
+	int running;
+	unsigned keygen;           /* the key read last (a handle in flight keeps its own) */
 };
 
 struct health {
@@ -152,7 +192,8 @@ struct up {
 	int status;                /* exit status at the end of input */
 	struct batch b;
 	struct send s;
-	struct http http;
+	struct window w;
+	struct http http;          /* send.c's requests, one at a time */
 	struct spool *sp;          /* NULL when no spool is open */
 	int spool_looked;          /* looked for the default spool already */
 	int need_source;           /* envelope source id invalid: records must carry their own */
@@ -163,7 +204,7 @@ struct up {
 	struct health h;
 };
 
-/* main.c: the key (again: SIGHUP, a refused key), the dead-letter file
+/* files.c: the key (again: SIGHUP, a refused key), the dead-letter file
  * (again: SIGHUP). */
 int key_reload(struct up *u, int initial);
 void dead_reopen(struct up *u);
@@ -174,6 +215,10 @@ int run(struct up *u);
 /* What can run now: the batch being delivered, until it must wait; then
  * the lines read, into the batch, until it is full and goes. */
 void feed(struct up *u);
+/* Checks a line as the server would and adds its record to the batch
+ * (its _plx_ marks taken off, the clock's made a correction); -1: refused,
+ * said and counted. */
+int take(struct up *u, char *line, size_t len, unsigned long lineno);
 /* Adds a checked record's text to the batch (feed sends it when full);
  * boot_ms >= 0: it is to have its timestamp corrected (batch_mark). */
 void enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long lineno,
@@ -181,7 +226,7 @@ void enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned l
 
 /* health.c: after each answer (the spool's uploader table, the clock
  * check); the gateway.upload.* records into the batch. */
-void health_answer(struct up *u, const char *why);
+void health_answer(struct up *u, const struct http *h, const char *why);
 void health_records(struct up *u);
 /* The batch's clock_fix, before each body is built: from our clock once it
  * is synchronised, else from the server's Date (asked for with GET /health
@@ -201,14 +246,30 @@ size_t batch_size(const struct batch *b, size_t lo, size_t hi);
 /* Builds the body of records [lo, hi); gzips it when worth it (*gz = 1). */
 const void *batch_body(struct batch *b, size_t lo, size_t hi, size_t *len, int *gz);
 
-/* http.c: http_init fails (-1) only when libcurl cannot be set up. */
-int http_init(struct http *h, const struct opts *o, const char *gateway);
+/* http.c: http_init fails (-1) only when libcurl cannot be set up;
+ * own_multi: requests through http_post and http_probe, else only
+ * http_post_start on a multi handle shared by several (flight.c). */
+int http_init(struct http *h, const struct opts *o, const char *gateway, int own_multi);
 void http_free(struct http *h);
 void http_set_key(struct http *h, const char *key);
 /* One POST; the answer is in h->status (0: none, see h->err), h->ans. */
 void http_post(struct http *h, const void *body, size_t len, int gz);
 /* GET /health, for the server's Date alone (h->offset_ms). */
 void http_probe(struct http *h);
+/* A POST added to multi handle m, not waited for: when m says it is done,
+ * the caller removes the handle and calls http_end with its result; the
+ * answer is then as after http_post.  -1: not started (http_end done). */
+int http_post_start(struct http *h, CURLM *m, const void *body, size_t len, int gz);
+void http_end(struct http *h, CURLcode rc);
+
+/* answer.c: the answer's headers, one line at a time (answer_reset
+ * first, answer_done at the end: Retry-After as a wait); answer_ack is 1
+ * when a body is the ingest service's acknowledgement, with its count and
+ * dropped, else 0. */
+void answer_reset(struct http *h);
+void answer_header(struct http *h, const char *line, size_t len);
+void answer_done(struct http *h);
+int answer_ack(const char *body, size_t len, int64_t *count, int64_t *dropped);
 
 /* send.c: send_start(u, k) begins delivering the batch's first k records;
  * send_run goes on with it by the status policy until it is done (the
@@ -220,6 +281,30 @@ enum { SEND_DONE, SEND_WAIT };
 void send_init(struct up *u);
 void send_start(struct up *u, size_t k);
 int send_run(struct up *u);
+/* send_run, the top range's first answer being h's (a flight's) */
+int send_answer(struct up *u, const struct http *h);
 void send_give_up(struct up *u);
+/* An answer: delivered (the ingest service's 2xx)?  Said on one line. */
+int send_ok(const struct http *h);
+const char *send_reason(const struct http *h, char *buf, size_t n);
+/* Records [lo, hi) delivered with answer h: acknowledged, counted. */
+void send_delivered(struct up *u, const struct http *h, size_t lo, size_t hi);
+
+/* flight.c: the window (window_init after the loop's; window_free).
+ * window_room: a flight can start; window_start sends the k records after
+ * those in flight; window_reap drops the delivered ones at the front;
+ * window_slow hands the oldest failed one to send.c once none is in
+ * flight (send_run's result; -1: none to hand); window_drain waits for
+ * every answer, at the end of the run; window_forget: the batch was
+ * cleared. */
+void window_init(struct up *u);
+void window_free(struct up *u);
+size_t window_records(const struct up *u);
+int window_room(const struct up *u);
+void window_start(struct up *u, size_t k);
+void window_reap(struct up *u);
+int window_slow(struct up *u);
+void window_drain(struct up *u);
+void window_forget(struct up *u);
 
 #endif
