@@ -36,5 +36,5 @@ identity_load(struct identity *id, const struct opts *o, struct lp *lp)
 	plx_device_tags(&id->devs, d, &id->base, o->source_given, NULL, &lp->tags);
 	/* the liveness name: the device's, else the port's own */
 	name = d ? d->name : strrchr(o->port, '/') ? strrchr(o->port, '/') + 1 : o->port;
-	id->dev = plx_live_dev(&id->live, name, d ? d->expect_ms : 0);
+	id->dev = plx_live_rename(&id->live, id->dev, name, d ? d->expect_ms : 0);
 }

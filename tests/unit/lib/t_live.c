@@ -67,5 +67,21 @@ main(void)
 	              "\"tags\":{\"device\":\"fridge\"}") != NULL, "no data yet: age -1");
 	plx_recs_free(&r);
 	plx_live_free(&lv);
+
+	/* renamed (the devices file read again): the state goes with it, the
+	 * old name is followed no more */
+	plx_live_init(&lv, "can");
+	a = plx_live_dev(&lv, "can0", 0);
+	plx_live_connected(&lv, a, 1);
+	plx_live_data(&lv, a, 5000);
+	T(plx_live_rename(&lv, a, "bus", 1000) == a && lv.n == 1 && !strcmp(lv.d[a].name, "bus") &&
+	  lv.d[a].connected && lv.d[a].last == 5000 && plx_live_bound(&lv, a) == PLX_LIVE_MIN_MS,
+	  "renamed in place: connected, its last data, the new expect");
+	b = plx_live_dev(&lv, "old", 0);
+	T(plx_live_rename(&lv, a, "old", 0) == b && lv.d[b].connected && lv.d[b].last == 5000 &&
+	  !lv.d[a].last && !lv.d[a].connected && !strcmp(lv.d[a].name, "bus"),
+	  "renamed to a name followed before: the state moves there, the old one forgotten");
+	T(plx_live_rename(&lv, -1, "new", 0) == 2, "none before: a new device");
+	plx_live_free(&lv);
 	UNIT_END();
 }
