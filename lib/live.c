@@ -55,15 +55,23 @@ plx_live_rename(struct plx_live *lv, int i, const char *name, int64_t expect_ms)
 	} else if (j != i) {
 		/* the name had a device before: i's state is its now, and the
 		 * old name is followed no more (never said silent) */
-		char old[sizeof lv->d[i].name];
-		memcpy(old, lv->d[i].name, sizeof old);
-		memcpy(lv->d[i].name, lv->d[j].name, sizeof old);
+		char name_j[sizeof lv->d[j].name];
+		memcpy(name_j, lv->d[j].name, sizeof name_j);
 		lv->d[j] = lv->d[i];
-		memset(&lv->d[i], 0, sizeof lv->d[i]);
-		memcpy(lv->d[i].name, old, sizeof old);
+		memcpy(lv->d[j].name, name_j, sizeof name_j);
+		plx_live_forget(lv, i);
 	}
 	lv->d[j].expect_ms = expect_ms;
 	return j;
+}
+
+void
+plx_live_forget(struct plx_live *lv, int i)
+{
+	if (i >= 0) {
+		lv->d[i].last = 0;
+		lv->d[i].connected = lv->d[i].silent = 0;
+	}
 }
 
 void
@@ -134,9 +142,13 @@ plx_live_records_dev(const struct plx_live *lv, int i, struct plx_recs *r, int64
 {
 	const struct plx_live_dev *d = &lv->d[i];
 	struct plx_tags t = tags ? *tags : (struct plx_tags){ 0 };
+	const char *k, *v;
 	char name[96], err[200];
+	int j, has = 0;
 
-	if (plx_tags_add(&t, "device", d->name, err, sizeof err) < 0) {
+	for (j = 0; plx_tags_get(&t, j, &k, &v) == 0; j++)
+		has |= !strcmp(k, "device");
+	if (!has && plx_tags_add(&t, "device", d->name, err, sizeof err) < 0) {
 		snprintf(r->err, sizeof r->err, "%s", err);
 		return -1;
 	}

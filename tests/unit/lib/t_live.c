@@ -82,6 +82,20 @@ main(void)
 	  !lv.d[a].last && !lv.d[a].connected && !strcmp(lv.d[a].name, "bus"),
 	  "renamed to a name followed before: the state moves there, the old one forgotten");
 	T(plx_live_rename(&lv, -1, "new", 0) == 2, "none before: a new device");
+	{
+		struct plx_tags t = { 0 };
+		char e[200];
+		plx_recs_init(&r);
+		T(plx_tags_add(&t, "device", "gw", e, sizeof e) == 0 && plx_tags_add(&t, "unit_id", "3", e, sizeof e) == 0 &&
+		  plx_live_records_dev(&lv, b, &r, 1763800000000, 6000, &t) == 0 && r.n == 3 &&
+		  strstr(r.s, "\"metric\":\"gateway.can.device.age_s\",\"value\":1,\"timestamp\":1763800000000,"
+		              "\"tags\":{\"device\":\"gw\",\"unit_id\":\"3\"}}"),
+		  "one device's records with its own tags: a device tag there is kept");
+		plx_recs_free(&r);
+	}
+	plx_live_forget(&lv, b);
+	plx_live_check(&lv, 1000000);
+	T(!lv.d[b].silent && !lv.d[b].connected, "forgotten: never silent, not connected");
 	plx_live_free(&lv);
 	UNIT_END();
 }
