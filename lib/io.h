@@ -15,6 +15,11 @@ ssize_t plx_read(int fd, void *buf, size_t n);
 ssize_t plx_write(int fd, const void *buf, size_t n);
 int plx_write_all(int fd, const void *buf, size_t n);   /* 0, or -1 with errno */
 int plx_nonblock(int fd, int on);
+/* "Permission denied" opening a device node, with what to do: such nodes
+ * belong to a group (dialout for serial ports on Debian) the user must be
+ * in: "Permission denied (the port belongs to group dialout: usermod -aG
+ * dialout pi, then log in again)".  Thread-safe. */
+void plx_denied(const char *path, char *err, size_t errlen);
 
 enum { PLX_LINE, PLX_LINE_LONG, PLX_LINE_NONE, PLX_LINE_EOF };
 

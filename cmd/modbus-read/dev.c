@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "dev.h"
+#include "io.h"
 #include "log.h"
 
 /* The lock file of a serial device: the configured one, else
@@ -83,7 +84,11 @@ dev_open(struct dev *v, const struct mb_device *d, int lock_wait_ms, int (*stop)
 			         d->timeout_ms);
 		else if (d->host)
 			snprintf(err, errlen, "connect to %s:%d: %s", d->host, d->port, modbus_strerror(errno));
-		else
+		else if (errno == EACCES) {     /* the group to join */
+			char why[300];
+			plx_denied(d->tty, why, sizeof why);
+			snprintf(err, errlen, "open %s: %s", d->tty, why);
+		} else
 			snprintf(err, errlen, "open %s: %s", d->tty, modbus_strerror(errno));
 		goto fail;
 	}
