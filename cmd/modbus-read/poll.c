@@ -31,8 +31,9 @@
  * Signals (lib/loop): SIGTERM and SIGINT let each connection finish its
  * request in hand, then the status records go out and the run ends, 0.
  * SIGHUP rereads the devices file and the map (one that no longer loads is
- * said, and the one in use kept, its names made again) and reconnects every device: the connections end as for
- * SIGTERM, then start again on the map; the counters go on.  --once: each
+ * said, and the one in use kept, its names made again) and reconnects
+ * every device: the connections end as for SIGTERM, then start again on
+ * the map; the counters go on.  --once: each
  * connection polls each of its requests once, all of them at the same
  * time (one connection alone is polled on this thread: no thread to start
  * for a cron run of one device); the run ends when the last is done, its
@@ -164,6 +165,7 @@ static void
 templates(struct poller *P, struct run *r)
 {
 	const struct mb_point *pt;
+	const struct unitst *u;
 	struct plx_tags t;
 	char id[8], err[200], name[2 * PLX_NAME_MAX + 2];   /* too long: refused, not cut */
 	const char *pre = P->o->prefix;
@@ -176,8 +178,8 @@ templates(struct poller *P, struct run *r)
 		/* -p joins with a dot (-p plant gives plant.power.active) */
 		snprintf(name, sizeof name, "%s%s%s", pre ? pre : "", pre && *pre && pre[strlen(pre) - 1] != '.' ? "." : "",
 		         pt->metric);
-		rc = unit_tags(P, &t, r->conf.dev[pt->dev].name, unit_of(r, pt->dev, pt->unit_id)->named, pt->unit_id,
-		               id, sizeof id);
+		u = unit_of(r, pt->dev, pt->unit_id);
+		rc = unit_tags(P, &t, r->conf.dev[pt->dev].name, u ? u->named : NULL, pt->unit_id, id, sizeof id);
 		if (rc == 0 && pt->unit)
 			rc = plx_tags_add(&t, "unit", pt->unit, err, sizeof err);
 		for (i = 0; i < pt->ntags && rc == 0; i++)
