@@ -60,7 +60,7 @@ live() {  # live NAME FEED-OPTIONS...
 	local name=$1
 	shift
 	$PY tests/can-feed.py --inherit "$@" -- /usr/bin/time -f "%M" -o "$w/lt" "$BIN/can-read" --fd FD \
-		--status-interval 3600 2>"$w/feed" | tail -n 12 > "$w/status"
+		--status-interval 3600 2>"$w/feed" | tail -n 20 > "$w/status"   # the final status (and liveness)
 	awk -v name="$name" -v rss="$(tail -n 1 "$w/lt")" '
 		FILENAME ~ /feed$/ && /^sent/ { sent = $2; secs = $4 }
 		/"gateway.can.frames_read"/ { sub(/.*"value":/, ""); sub(/,.*/, ""); got = $0 }

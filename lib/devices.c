@@ -72,12 +72,60 @@ mac_norm(const char *s, char *out)
 	return 0;
 }
 
+/* A whole number in decimal, or hex after 0x (datasheets give both). */
+static int
+whole(const char *s, size_t n, long min, long max, long *v)
+{
+	int base = n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
+	size_t i = base == 16 ? 2 : 0;
+
+	if (i == n || n - i > 8)
+		return -1;
+	for (*v = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)s[i]) || (base == 10 && !isdigit((unsigned char)s[i])))
+			return -1;
+		*v = *v * base + (isdigit((unsigned char)s[i]) ? s[i] - '0' : (tolower((unsigned char)s[i]) - 'a' + 10));
+	}
+	return *v < min || *v > max ? -1 : 0;
+}
+
+/* A Modbus unit: HOST[:PORT]/UNIT (an IPv6 HOST in brackets) or
+ * /dev/.../UNIT, kept as HOST:PORT/UNIT (PORT 502 when not said) or
+ * PATH/UNIT, the unit (0-255) in decimal: the forms modbus-read gives. */
+static int
+modbus_norm(const char *s, char *out, size_t len)
+{
+	const char *slash = strrchr(s, '/'), *hend = NULL, *colon;
+	long unit, port = 502;
+	size_t hostlen;
+	int k;
+
+	if (!slash || slash == s || whole(slash + 1, strlen(slash + 1), 0, 255, &unit) < 0)
+		return -1;
+	if (*s == '/') {
+		k = snprintf(out, len, "%.*s/%ld", (int)(slash - s), s, unit);
+		return k < 0 || (size_t)k >= len ? -1 : 0;
+	}
+	if (*s == '[' && !(hend = memchr(s, ']', (size_t)(slash - s))))
+		return -1;
+	colon = memchr(hend ? hend : s, ':', (size_t)(slash - (hend ? hend : s)));
+	if ((hend && hend + 1 != slash && hend + 1 != colon) || (hend && hend - s < 2))
+		return -1;
+	hostlen = (size_t)((colon ? colon : slash) - s);
+	if (!hostlen || (colon && whole(colon + 1, (size_t)(slash - colon - 1), 1, 65535, &port) < 0))
+		return -1;
+	k = snprintf(out, len, "%.*s:%ld/%ld", (int)hostlen, s, port, unit);
+	return k < 0 || (size_t)k >= len ? -1 : 0;
+}
+
 /* An id as a reader gives it, in the form keys are kept in. */
 static int
 id_norm(enum plx_dev_kind kind, const char *id, char *out, size_t len)
 {
 	if (kind == PLX_DEV_BLE)
 		return mac_norm(id, out);
+	if (kind == PLX_DEV_MODBUS)
+		return modbus_norm(id, out, len);
 	if (!*id || strlen(id) >= len)
 		return -1;
 	strcpy(out, id);
@@ -161,6 +209,7 @@ plx_devices_parse(struct plx_devices *d, const char *name, const char *text, siz
 		if (kind < PLX_DEV_KINDS) {
 			if (id_norm(kind, v, norm, sizeof norm) < 0)
 				FAIL("%s = '%.64s': %s", k, v, kind == PLX_DEV_BLE ? "not a MAC (AA:BB:CC:DD:EE:FF)"
+				     : kind == PLX_DEV_MODBUS ? "not HOST[:PORT]/UNIT or /dev/PORT/UNIT (a unit 0-255)"
 				     : "empty or too long");
 			for (i = 0; i < d->nkeys; i++)
 				if (d->key[i].kind == (enum plx_dev_kind)kind && !strcmp(d->key[i].id, norm))
@@ -270,4 +319,49 @@ plx_devices_find(const struct plx_devices *d, enum plx_dev_kind kind, const char
 			break;
 	}
 	return NULL;
+}
+
+int
+plx_devices_reload(struct plx_devices *d)
+{
+	struct plx_devices next;
+	char err[300];
+
+	if (plx_devices_load(&next, NULL, err, sizeof err) < 0) {
+		plx_warn("devices file: %s; names as they were", err);
+		return -1;
+	}
+	plx_devices_free(d);
+	*d = next;
+	return 0;
+}
+
+const struct plx_device *
+plx_devices_lookup(const struct plx_devices *d, enum plx_dev_kind kind, const char *id)
+{
+	const struct plx_device *v = plx_devices_find(d, kind, id);
+
+	if (v)
+		plx_info("%s is device %s (%s)", id, v->name, d->path);
+	return v;
+}
+
+int
+plx_device_tags(const struct plx_devices *ds, const struct plx_device *d, const struct plx_tags *base,
+                int keep_source, const char *dflt, struct plx_tags *out)
+{
+	const char *k, *v, *name = d ? d->name : dflt;
+	char err[200];
+	int i, rc = 0;
+
+	*out = *base;
+	for (i = 0; d && plx_tags_get(&d->tags, i, &k, &v) == 0; i++)
+		if (plx_tags_add(out, k, v, err, sizeof err) < 0 && (rc = -1))
+			plx_warn("%s: device %s: %s", ds->path, d->name, err);
+	if (name && plx_tags_add(out, "device", name, err, sizeof err) < 0 && (rc = -1))
+		plx_warn("device %s: %s", name, err);
+	if (d && d->source_id && !keep_source && plx_tags_set_source(out, d->source_id, err, sizeof err) < 0 &&
+	    (rc = -1))
+		plx_warn("%s: device %s: %s", ds->path, d->name, err);
+	return rc;
 }

@@ -12,8 +12,9 @@
  *   [device furnace]
  *   serial = /dev/serial/by-id/usb-Arduino_Uno-if00
  *
- * Kinds: ble (a MAC), serial (a port's path), modbus (HOST[:PORT]/UNIT or
- * /dev/tty.../UNIT), can (an interface), mqtt (a topic).  A device may be
+ * Kinds: ble (a MAC), serial (a port's path), modbus (HOST[:PORT]/UNIT, the
+ * port 502 when not said, or /dev/tty.../UNIT), can (an interface), mqtt (a
+ * topic).  A device may be
  * named by several lines.  Unknown devices keep each reader's own names.
  * The file is read whole at start (and again on SIGHUP); a fault stops the
  * load with the file's line, and the reader says it and goes on without. */
@@ -60,5 +61,28 @@ void plx_devices_free(struct plx_devices *d);
  * (a /dev/serial/by-id link names the same port as its /dev/ttyUSB0). */
 const struct plx_device *plx_devices_find(const struct plx_devices *d, enum plx_dev_kind kind,
                                           const char *id);
+
+/* For readers, the same in each (serial-read, can-read, modbus-read,
+ * ble-read):
+ *
+ *   plx_devices_reload(&devs);                 at start and on SIGHUP
+ *   d = plx_devices_lookup(&devs, PLX_DEV_CAN, "can0");
+ *   plx_device_tags(&devs, d, &base, keep_source, NULL, &tags);
+ *
+ * The file again: into *d when it loads (the one before freed: tags made
+ * from it must be made again); a fault is said on stderr ("devices file:
+ * FILE:LINE: what; names as they were") and *d kept.  0, or -1: kept. */
+int plx_devices_reload(struct plx_devices *d);
+/* plx_devices_find, and a device found said on stderr (plx_info: "ID is
+ * device NAME (FILE)"). */
+const struct plx_device *plx_devices_lookup(const struct plx_devices *d, enum plx_dev_kind kind,
+                                            const char *id);
+/* The tags of device d's records: base (the reader's -T and -s), then d's
+ * tags, then device=NAME (d NULL: device=dflt, none when dflt is NULL);
+ * d's source-id unless keep_source (-s was given: the command line wins).
+ * A tag refused (base full, a key the reader uses) is said and left out:
+ * -1, else 0.  The tags point into ds and base: made again after a reload. */
+int plx_device_tags(const struct plx_devices *ds, const struct plx_device *d, const struct plx_tags *base,
+                     int keep_source, const char *dflt, struct plx_tags *out);
 
 #endif

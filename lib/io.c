@@ -1,9 +1,13 @@
 /* EINTR-safe I/O and the NDJSON line reader: see io.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -148,4 +152,21 @@ plx_lines_fill(struct plx_lines *l)
 	else if (r == 0)
 		l->eof = 1;
 	return r;
+}
+
+void
+plx_denied(const char *path, char *err, size_t errlen)
+{
+	char gbuf[4096], pbuf[4096];
+	struct group g, *gp = NULL;
+	struct passwd pw, *pp = NULL;
+	struct stat st;
+
+	if (stat(path, &st) == 0 && st.st_gid != 0 && getgrgid_r(st.st_gid, &g, gbuf, sizeof gbuf, &gp) == 0 && gp) {
+		getpwuid_r(geteuid(), &pw, pbuf, sizeof pbuf, &pp);
+		snprintf(err, errlen, "Permission denied (the port belongs to group %s: usermod -aG %s %s,"
+		         " then log in again)", gp->gr_name, gp->gr_name, pp ? pp->pw_name : "USER");
+	} else {
+		snprintf(err, errlen, "Permission denied");
+	}
 }

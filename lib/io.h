@@ -18,6 +18,12 @@ int plx_nonblock(int fd, int on);
 /* Input (or its end) is waiting on fd now: a read would not block. */
 int plx_readable(int fd);
 
+/* "Permission denied" opening a device node, with what to do: such nodes
+ * belong to a group (dialout for serial ports on Debian) the user must be
+ * in: "Permission denied (the port belongs to group dialout: usermod -aG
+ * dialout pi, then log in again)".  Thread-safe. */
+void plx_denied(const char *path, char *err, size_t errlen);
+
 enum { PLX_LINE, PLX_LINE_LONG, PLX_LINE_NONE, PLX_LINE_EOF };
 
 struct plx_lines {

@@ -40,6 +40,40 @@ plx_live_dev(struct plx_live *lv, const char *name, int64_t expect_ms)
 	return lv->n++;
 }
 
+int
+plx_live_rename(struct plx_live *lv, int i, const char *name, int64_t expect_ms)
+{
+	int j;
+
+	if (i < 0)
+		return plx_live_dev(lv, name, expect_ms);
+	for (j = 0; j < lv->n && strcmp(lv->d[j].name, name); j++)
+		;
+	if (j == lv->n) {
+		snprintf(lv->d[i].name, sizeof lv->d[i].name, "%s", name);
+		j = i;
+	} else if (j != i) {
+		/* the name had a device before: i's state is its now, and the
+		 * old name is followed no more (never said silent) */
+		char name_j[sizeof lv->d[j].name];
+		memcpy(name_j, lv->d[j].name, sizeof name_j);
+		lv->d[j] = lv->d[i];
+		memcpy(lv->d[j].name, name_j, sizeof name_j);
+		plx_live_forget(lv, i);
+	}
+	lv->d[j].expect_ms = expect_ms;
+	return j;
+}
+
+void
+plx_live_forget(struct plx_live *lv, int i)
+{
+	if (i >= 0) {
+		lv->d[i].last = 0;
+		lv->d[i].connected = lv->d[i].silent = 0;
+	}
+}
+
 void
 plx_live_connected(struct plx_live *lv, int i, int up)
 {
@@ -103,26 +137,39 @@ plx_live_check(struct plx_live *lv, int64_t now)
 }
 
 int
+plx_live_records_dev(const struct plx_live *lv, int i, struct plx_recs *r, int64_t ts, int64_t now,
+                     const struct plx_tags *tags)
+{
+	const struct plx_live_dev *d = &lv->d[i];
+	struct plx_tags t = tags ? *tags : (struct plx_tags){ 0 };
+	const char *k, *v;
+	char name[96], err[200];
+	int j, has = 0;
+
+	for (j = 0; plx_tags_get(&t, j, &k, &v) == 0; j++)
+		has |= !strcmp(k, "device");
+	if (!has && plx_tags_add(&t, "device", d->name, err, sizeof err) < 0) {
+		snprintf(r->err, sizeof r->err, "%s", err);
+		return -1;
+	}
+	snprintf(name, sizeof name, "gateway.%s.device.connected", lv->reader);
+	if (plx_recs_num(r, name, d->connected, ts, &t) < 0)
+		return -1;
+	snprintf(name, sizeof name, "gateway.%s.device.age_s", lv->reader);
+	if (plx_recs_num(r, name, d->last ? (double)((now - d->last) / 1000) : -1, ts, &t) < 0)
+		return -1;
+	snprintf(name, sizeof name, "gateway.%s.device.silent", lv->reader);
+	return plx_recs_num(r, name, d->silent, ts, &t);
+}
+
+int
 plx_live_records(const struct plx_live *lv, struct plx_recs *r, int64_t ts, int64_t now,
                  const struct plx_tags *tags)
 {
-	char name[3][96], err[200];
 	int i;
 
-	snprintf(name[0], sizeof name[0], "gateway.%s.device.connected", lv->reader);
-	snprintf(name[1], sizeof name[1], "gateway.%s.device.age_s", lv->reader);
-	snprintf(name[2], sizeof name[2], "gateway.%s.device.silent", lv->reader);
-	for (i = 0; i < lv->n; i++) {
-		const struct plx_live_dev *d = &lv->d[i];
-		struct plx_tags t = tags ? *tags : (struct plx_tags){ 0 };
-		if (plx_tags_add(&t, "device", d->name, err, sizeof err) < 0) {
-			snprintf(r->err, sizeof r->err, "%s", err);
+	for (i = 0; i < lv->n; i++)
+		if (plx_live_records_dev(lv, i, r, ts, now, tags) < 0)
 			return -1;
-		}
-		if (plx_recs_num(r, name[0], d->connected, ts, &t) < 0 ||
-		    plx_recs_num(r, name[1], d->last ? (double)((now - d->last) / 1000) : -1, ts, &t) < 0 ||
-		    plx_recs_num(r, name[2], d->silent, ts, &t) < 0)
-			return -1;
-	}
 	return 0;
 }

@@ -50,6 +50,12 @@ void plx_live_init(struct plx_live *lv, const char *reader);
 void plx_live_free(struct plx_live *lv);
 /* The device's index (added when new; -1 past PLX_LIVE_MAX). */
 int plx_live_dev(struct plx_live *lv, const char *name, int64_t expect_ms);
+/* Device i is now called name (the devices file read again): its index,
+ * with its state; no longer followed under the old name. */
+int plx_live_rename(struct plx_live *lv, int i, const char *name, int64_t expect_ms);
+/* Device i is gone (a reader's map no longer has it): never said silent,
+ * reported as not connected. */
+void plx_live_forget(struct plx_live *lv, int i);
 void plx_live_connected(struct plx_live *lv, int i, int up);
 void plx_live_data(struct plx_live *lv, int i, int64_t now);
 /* The quiet bound of device i now (ms), or -1: none known yet. */
@@ -59,5 +65,10 @@ void plx_live_check(struct plx_live *lv, int64_t now);
 /* The three records of every device; 0, or -1 with why in r->err. */
 int plx_live_records(const struct plx_live *lv, struct plx_recs *r, int64_t ts, int64_t now,
                      const struct plx_tags *tags);
+/* ... of device i alone, with its own tags (a reader of many devices, each
+ * with the tags and source the devices file gives it); tags that have a
+ * device tag keep it (modbus-read's device and unit_id). */
+int plx_live_records_dev(const struct plx_live *lv, int i, struct plx_recs *r, int64_t ts, int64_t now,
+                         const struct plx_tags *tags);
 
 #endif

@@ -71,18 +71,23 @@ mb_func_parse(const char *s, enum mb_func *f)
 	return -1;
 }
 
-/* A whole decimal integer in [min, max]: the map parser's and the type
- * names' ("bit3", "string16") one reading of numbers. */
+/* A whole integer in [min, max], decimal or 0x hex: the map parser's and
+ * the type names' ("bit3", "string16") one reading of numbers. */
 int
 mb_int(const char *s, long min, long max, int *out)
 {
 	char *end;
 	long v;
 
-	if (!isdigit((unsigned char)*s) && !(*s == '-' && isdigit((unsigned char)s[1])))
+	/* hex after 0x, as datasheets give addresses (0x0100); a leading 0
+	 * alone is still decimal (0100 is 100), not octal */
+	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+
+	if (hex ? !s[2] || strspn(s + 2, "0123456789abcdefABCDEF") != strlen(s + 2)
+	        : !isdigit((unsigned char)*s) && !(*s == '-' && isdigit((unsigned char)s[1])))
 		return -1;
 	errno = 0;
-	v = strtol(s, &end, 10);
+	v = strtol(hex ? s + 2 : s, &end, hex ? 16 : 10);
 	if (*end || errno || v < min || v > max)
 		return -1;
 	*out = (int)v;

@@ -36,7 +36,7 @@ struct mb_value {
 
 const char *mb_func_name(enum mb_func f);        /* "holding" */
 int mb_func_parse(const char *s, enum mb_func *f);
-int mb_int(const char *s, long min, long max, int *out);   /* whole decimal in range: 0, else -1 */
+int mb_int(const char *s, long min, long max, int *out);   /* whole, decimal or 0x hex, in range: 0, else -1 */
 int mb_func_bits(enum mb_func f);                /* coils and discrete inputs */
 const char *mb_type_name(enum mb_type t);        /* "float32"; "bit", "string" without N */
 /* "float32", "bit3" (arg = bit 0..15), "string20" (arg = bytes 1..250). */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "io.h"
 #include "mbdev.h"
 #include "log.h"
 
@@ -122,7 +123,11 @@ mb_dev_open(struct mb_dev *v, const struct mb_device *d, char *err, size_t errle
 			         d->timeout_ms);
 		else if (d->host)
 			snprintf(err, errlen, "connect to %s:%d: %s", d->host, d->port, modbus_strerror(e));
-		else
+		else if (e == EACCES) {       /* the group to join */
+			char why[300];
+			plx_denied(d->tty, why, sizeof why);
+			snprintf(err, errlen, "open %s: %s", d->tty, why);
+		} else
 			snprintf(err, errlen, "open %s: %s", d->tty, modbus_strerror(e));
 		modbus_free(v->ctx);
 		v->ctx = NULL;

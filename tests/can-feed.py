@@ -5,7 +5,9 @@ into can-read --fd through a socketpair: the live path without a CAN bus.
   can-feed.py [--count N] [--rate R] [--inherit | --stall] [--type seqpacket|dgram]
               [--frames FILE] [--hup-after N] -- can-read ARGS...
 
-FILE: one frame a line in candump's ID#DATA / ID##FDATA notation.  Without
+FILE: one frame a line in candump's ID#DATA / ID##FDATA notation, and
+steps: "SLEEP S" (seconds), "WAIT PATH" (until PATH exists, 60 s at
+most), "HUP" (once can-read has read what was sent, a SIGHUP).  Without
 it, N frames with id 0x100 + (i % 16) and an 8-byte counter as data.
 --rate R: R frames a second (else as fast as it can); "sent N in S s" on stderr.
 --inherit: can-read writes to our stdout itself (a fast consumer: | cat).
@@ -73,7 +75,16 @@ def main():
     if frames_file:
         for line in open(frames_file):
             line = line.strip()
-            if line and not line.startswith("#"):
+            if line.startswith("SLEEP "):
+                time.sleep(float(line[6:]))
+            elif line.startswith("WAIT "):
+                end = time.monotonic() + 60
+                while not os.path.exists(line[5:]) and time.monotonic() < end:
+                    time.sleep(0.05)
+            elif line == "HUP":
+                drained(ours)
+                p.send_signal(signal.SIGHUP)
+            elif line and not line.startswith("#"):
                 ours.send(parse(line) if line != "BAD" else b"\1\2\3")
     elif rate:
         # paced: every 5 ms, the frames due by then (a bus at a steady load)

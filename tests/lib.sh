@@ -54,14 +54,15 @@ _missing() {
 }
 need() { for c; do command -v "$c" >/dev/null || _missing "$c"; done; }
 need_py() { for m; do $PY -c "import $m" 2>/dev/null || _missing "python3 module $m"; done; }
-# want_py MODULE: for a part of a script: true when it is there, else a
-# skip line (a failure under PLEXUS_TEST_STRICT=1) and false.
-want_py() {
-	$PY -c "import $1" 2>/dev/null && return 0
-	if [ "${PLEXUS_TEST_STRICT:-}" = 1 ]; then nok "python3 module $1 is missing (make deps installs it)"
-	else ok "# SKIP python3 module $1 not installed (make deps installs it)"; fi
+# want_py MODULE, want CMD: for a part of a script: true when it is
+# there, else a skip line (a failure under PLEXUS_TEST_STRICT=1) and false.
+_lacks() {
+	if [ "${PLEXUS_TEST_STRICT:-}" = 1 ]; then nok "$1 is missing (make deps installs it)"
+	else ok "# SKIP $1 not installed (make deps installs it)"; fi
 	return 1
 }
+want_py() { $PY -c "import $1" 2>/dev/null || _lacks "python3 module $1"; }
+want() { command -v "$1" >/dev/null || _lacks "$1"; }
 
 # start_server NAME [server args...]: starts tests/plexus-server.py, sets
 # URL_NAME and exports PLEXUS_GATEWAY_URL to it; its store is $T/NAME.store.

@@ -14,6 +14,8 @@
 #                             CREDENTIALS_DIRECTORY=ROOT/creds
 #   a clean environment: PATH, HOME=ROOT/home, LANG=C, and no PLEXUS_*
 #   variable of the caller's.
+#   ExecStartPre= lines run before, in order; the first that fails ends it
+#   with its status.
 set -eu
 unit=$1 inst=$2 root=$3
 sub() { sed -e "s|%S|$root/state|g" -e "s|%i|$inst|g" -e "s|/etc/plexus|$root/etc|g" -e 's|\$\$|$|g'; }
@@ -38,6 +40,10 @@ while read -r f; do
 	set -a; . "$f"; set +a
 done <<< "$(get EnvironmentFile)"
 while read -r e; do [ -z "$e" ] || export "${e?}"; done <<< "$(get Environment)"
+# ExecStartPre= first, as systemd runs them: one that fails fails the unit
+while read -r pre; do
+	[ -z "$pre" ] || (eval "$pre") || exit
+done <<< "$(get ExecStartPre)"
 cmd=$(get ExecStart)
 [ "$(printf '%s\n' "$cmd" | wc -l)" = 1 ] || { echo "systemd-exec: one ExecStart= expected in $unit" >&2; exit 64; }
 eval "exec $cmd"

@@ -30,3 +30,17 @@ $PY "$TOP/tests/can-feed.py" --stall --count 20000 -- $VG $B --fd FD --queue 64k
 eq "stopped consumer, overruns: clean" "$?" 0
 grep '^==' "$T/vg.stall" | head -10 | sed 's/^/#   /'
 check "... and it did overrun" grep -q '"gateway.can.overruns","value":[1-9]' "$T/stall.out"
+
+# the devices file: tags per interface, liveness, read again on SIGHUP
+# (the templates made again), and once with a fault
+printf '[device bus]\ncan = can0\ntag = fleet=north\nsource-id = truck-7\nexpect = 1s\n' > "$T/devices"
+{ echo "123#01"; echo "HUP"; echo "123#02"; } > "$T/hup.frames"
+PLEXUS_DEVICES=$T/devices $PY "$TOP/tests/can-feed.py" --frames "$T/hup.frames" -- $VG $B --fd FD:can0 \
+	-D basic.dbc --raw-unknown --status-interval 1 > "$T/dev.out" 2>"$T/vg.dev"
+eq "a devices file, liveness and SIGHUP: clean" "$?" 0
+grep '^==' "$T/vg.dev" | head -10 | sed 's/^/#   /'
+check "... the device's tags were applied" grep -q '"device":"bus"' "$T/dev.out"
+printf '[device x]\ncan =\n' >> "$T/devices"
+PLEXUS_DEVICES=$T/devices timeout 120 $VG $B --status-interval 1 -r dbc.log >/dev/null 2>"$T/vg.bad"
+eq "a devices file with a fault: clean" "$?" 0
+grep '^==' "$T/vg.bad" | head -10 | sed 's/^/#   /'

@@ -61,7 +61,8 @@ check "systemd units, USB serial drivers at boot" test -f /lib/systemd/system/pl
 check "s6 service directories" test -x /usr/share/plexus-gateway/s6/plexus-upload/log/run -a -x /usr/share/plexus-gateway/s6/plexus-upload/log/finish -a -x /usr/share/plexus-gateway/s6/plexus-serial-read/log/run -a \
 	-f /usr/share/plexus-gateway/s6/plexus.sh
 check "examples" test -f /usr/share/doc/plexus-gateway/examples/plexus-modbus -a \
-	-f /usr/share/doc/plexus-gateway/examples/upload.env
+	-f /usr/share/doc/plexus-gateway/examples/upload.env -a \
+	-f /usr/share/doc/plexus-gateway/examples/80-can.network
 # plx-command: its files, and libwebsockets' libuv plugin (a Depends:
 # dlopen'd, not found by shlibs) loads as the plexus user
 check "plx-command, its pages, unit, s6 directory and example commands" test -x /usr/bin/plx-command -a \

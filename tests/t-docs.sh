@@ -1,6 +1,6 @@
 #!/bin/bash
 # Docs match the code: each tool's -h prints its man page's SYNOPSIS; every
-# page renders without warnings; make install puts binaries and pages under
+# page renders without warnings (man --warnings, mandoc -Tlint); make install puts binaries and pages under
 # DESTDIR/PREFIX.
 . "$(dirname "$0")/lib.sh"
 norm() { tr -s ' \t\n' ' ' | sed 's/^ //; s/ $//'; }
@@ -22,6 +22,13 @@ for p in "$TOP"/cmd/*/*.[1-8] "$TOP"/man/*.[1-8]; do
 	w=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$p" 2>&1 >/dev/null | grep -v 'cannot adjust line' | head -3)
 	eq "$(basename "$p") renders without warnings" "$w" ""
 done
+# mandoc's checker too: no error and no warning (its STYLE notes, long
+# source lines, are not faults of the rendered page)
+if want mandoc; then
+	for p in "$TOP"/cmd/*/*.[1-8] "$TOP"/man/*.[1-8]; do
+		eq "$(basename "$p"): mandoc -Tlint clean" "$(mandoc -Tlint -W warning "$p" 2>&1 | head -3)" ""
+	done
+fi
 make -s -C "$TOP" install DESTDIR="$T/root" PREFIX=/usr >/dev/null
 for t in "$TOP"/bin/*; do
 	n=$(basename "$t")

@@ -78,3 +78,20 @@ sed 's/^retries = 0$/retries = 0\nrs485 = on/; /absent/d' "$T/map.conf" > "$T/rs
 timeout 10 modbus-read -1 -c "$T/rs485.conf" > "$T/o485" 2>"$T/e485"
 eq "rs485 = on on a pty: exit 0, the values read" "$?-$(grep -vc '"gateway\.modbus\.' "$T/o485")" "0-5"
 check "and a warning that the port cannot" grep -q "bus: unable to set RS-485 mode" "$T/e485"
+
+# a serial line the user may not open: the reason names the group to join
+# (root runs modbus-read as nobody, as serial-read in t-serial-pty.sh)
+if [ "$(id -u)" = 0 ] && getent group dialout >/dev/null; then
+	mb_pty perm
+	dev=$(readlink -f "$T/perm.dev")
+	chgrp dialout "$dev" && chmod 660 "$dev"
+	chmod 755 "$T"
+	: > "$T/perm.lock" && chmod 666 "$T/perm.lock"
+	printf '[device p]\nrtu = %s\nlock = %s\nholding:0:uint16:x\n' "$T/perm.dev" "$T/perm.lock" > "$T/perm.map"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups timeout 10 "$BIN/modbus-read" -1 \
+		-c "$T/perm.map" >/dev/null 2>"$T/perm.err"
+	check "a line the user may not open: the group to join is named" \
+		grep -q "open $T/perm.dev: Permission denied (the port belongs to group dialout: usermod -aG dialout nobody, then log in again)" "$T/perm.err"
+else
+	ok "# SKIP the permission hint needs root and a dialout group"
+fi

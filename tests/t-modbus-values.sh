@@ -86,8 +86,8 @@ check "tags: device, unit_id, unit, tag.room" \
 	grep -q '"metric":"s.scaled","value":21.5,"timestamp":[0-9]*,"tags":{"device":"plc","unit_id":"1","unit":"degC","room":"hall"}' "$T/out"
 check "uint64 above 2^63 stays an exact integer" grep -q '"value":18000000000000000000,' "$T/out"
 check "a string is an event" grep -q '"class":"event","metric":"s.model","value":"Meter-42"' "$T/out"
-eq "status records: requests, errors and exceptions of the unit, reconnects of the device" \
-	"$(grep '"gateway\.modbus\.' "$T/out" | field mv | tr '\n' ' ')" "gateway.modbus.requests=6 gateway.modbus.errors=0 gateway.modbus.exceptions=0 gateway.modbus.reconnects=0 gateway.modbus.clock_synced=1 "
+eq "status records: requests, errors and exceptions of the unit, its liveness, reconnects of the device" \
+	"$(grep '"gateway\.modbus\.' "$T/out" | field mv | tr '\n' ' ')" "gateway.modbus.requests=6 gateway.modbus.errors=0 gateway.modbus.exceptions=0 gateway.modbus.device.connected=1 gateway.modbus.device.age_s=0 gateway.modbus.device.silent=0 gateway.modbus.reconnects=0 gateway.modbus.clock_synced=1 "
 now=$(date +%s%3N)
 ts=$(head -1 "$T/out" | field timestamp)
 check "timestamps are epoch ms of the answer ($ts, now $now)" [ $((now - ts)) -ge 0 -a $((now - ts)) -lt 5000 ]

@@ -63,6 +63,20 @@ eq "plexus-serial-read@file: the pipeline ends 0 at the end of its input" $? 0
 depth=$(PLEXUS_BUFFER="$R/state/plexus/spool.db" plx-buffer --status | awk '$1 == "depth" { print $2 }')
 check "its 500 records (and serial-read's status records) are in the unit's spool, %S/plexus/spool.db" test "$depth" -ge 500
 
+# a can-read unit: --bitrate cannot work without CAP_NET_ADMIN: refused at
+# once with what to do (exit 78: not restarted), not a 77 restarted forever
+printf '(1436509052.249713) can0 123#DEADBEEF\n' > "$R/can.log"
+echo "ARGS=\"--bitrate 500000 can0\"" > "$R/etc/can-read@bus.env"
+run_unit canbr plexus-can-read@.service bus
+wait "$PID_canbr"
+eq "plexus-can-read@: --bitrate in ARGS refused at once, exit 78 (RestartPreventExitStatus)" $? 78
+check "... saying what to do instead (systemd-networkd, 80-can.network)" \
+	grep -q 'can-read: --bitrate in ARGS cannot work in this unit (it has no CAP_NET_ADMIN): bring the interface up with its bitrate at boot instead, with systemd-networkd and /usr/share/doc/plexus-gateway/examples/80-can.network' "$T/canbr.err"
+echo "ARGS=\"-r $R/can.log\"" > "$R/etc/can-read@log.env"
+run_unit canlog plexus-can-read@.service log
+wait "$PID_canlog"
+eq "... without --bitrate the unit runs (a log replayed: exit 0)" $? 0
+
 run_unit upload plexus-upload.service ""
 check "plexus-upload.service delivers them with the credential's key" wait_for 20 has 500 sysd.serial
 check "with the source from upload.env" grep -q '"source_id": *"sysd-test"' "$T/s.store"

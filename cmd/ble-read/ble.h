@@ -6,6 +6,7 @@
  *   bluez.c    BlueZ over D-Bus: objects, signals, adapter, discovery
  *   gattread.c --gatt: connect, read the ESS characteristics, disconnect
  *   emit.c     filters, metric names, records, status records
+ *   ident.c    the devices file (plexus-devices(5)) and liveness per sensor
  *   loop.c     the bus, timers and signals as callbacks of lib/loop
  *
  * One struct app holds the state of a run; every function gets it. */
@@ -17,6 +18,8 @@
 #include <systemd/sd-bus.h>
 
 #include "decode.h"
+#include "devices.h"
+#include "live.h"
 #include "log.h"
 #include "recs.h"
 
@@ -41,6 +44,7 @@ struct ble_opts {
 	const char *prefix;         /* metric name prefix */
 	int prefix_set;             /* -p given (per-device mode names) */
 	const char *source_id;      /* records' source_id (-s, PLEXUS_SOURCE_ID), or NULL */
+	int source_given;           /* -s on the command line: a device's source-id does not replace it */
 	struct plx_tags tags;       /* -T: on every record */
 	int per_device;             /* --source-per-device: source_id = slug */
 	const char *name_filter;    /* substring of the name, case ignored, or NULL */
@@ -82,6 +86,9 @@ struct dev {
 	int gpending;               /* ReadValue calls in flight */
 	int resolved;               /* Device1 ServicesResolved */
 	int64_t gnext;              /* monotonic ms: next GATT read (or its deadline) */
+	const struct plx_device *named;  /* what the devices file calls it, or NULL (ident.c) */
+	int tags_ok;                /* ... its tags fit with -T's */
+	int live;                   /* its index in the liveness, -1: not followed */
 };
 
 struct devtab {
@@ -125,6 +132,9 @@ struct app {
 	int scan_timer;             /* its lib/loop timer */
 	int gatt_busy;              /* slot being read over GATT, -1 */
 	struct plx_ratelim rl;      /* warnings about what devices send */
+	struct plx_devices devs;    /* the devices file as last read (ident.c) */
+	struct plx_live live;       /* the sensors it names: heard lately, silent */
+	int live_ticking;           /* their check armed (loop.c) */
 };
 
 /* keyfile.c */
@@ -156,6 +166,14 @@ void emit_gatt(struct app *a, struct dev *d, const struct ble_reading *r);
 void emit_status(struct app *a);
 void emit_flush(struct app *a);
 int uuid_norm(const char *in, char out[BLE_UUID_LEN]);
+
+/* ident.c */
+void ident_init(struct app *a);
+void ident_free(struct app *a);
+void ident_dev(struct app *a, struct dev *d);      /* its MAC known or changed: who it is */
+void ident_gone(struct app *a, struct dev *d);     /* BlueZ no longer lists it */
+void ident_reload(struct app *a);                  /* SIGHUP */
+void ident_records(struct app *a, int64_t ts);     /* liveness, with the status */
 
 /* bluez.c */
 int bluez_start(struct app *a);

@@ -353,6 +353,7 @@ on_removed(sd_bus_message *m, void *u, sd_bus_error *e)
 	while (sd_bus_message_read(m, "s", &iface) > 0) {
 		if (!strcmp(iface, IF_DEVICE) && (d = dev_find(&a->tab, path))) {
 			gatt_forget(a, d);
+			ident_gone(a, d);
 			dev_drop(&a->tab, d);
 		} else if (!strcmp(iface, IF_ADAPTER) && !strcmp(path, a->ad.path)) {
 			adapter_gone(a, "removed");

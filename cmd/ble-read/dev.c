@@ -151,8 +151,10 @@ dev_get(struct app *a, const char *path, int *added)
 		return d;
 	if (path_addr(path, addr) < 0)
 		return NULL;
-	if (t->used == t->max)
-		dev_drop(t, oldest(t, a->gatt_busy));
+	if (t->used == t->max && (d = oldest(t, a->gatt_busy))) {
+		ident_gone(a, d);
+		dev_drop(t, d);
+	}
 	if (!(d = free_slot(t)))
 		return NULL;
 	gen = d->gen;
@@ -164,6 +166,8 @@ dev_get(struct app *a, const char *path, int *added)
 	ble_dev_init(&d->st);
 	d->st.lookup = key_lookup;
 	d->st.lookup_arg = a->o;
+	d->live = -1;
+	ident_dev(a, d);
 	dev_set_name(a, d, "");
 	if ((key = keys_find(a->o, addr)) && ble_dev_set_key(&d->st, key, err, sizeof err) < 0)
 		plx_warn("%s: %s", addr, err);
@@ -243,7 +247,7 @@ slug_taken(const struct app *a, const struct dev *d, const char *slug)
  * advertise the same name: the name's slug, '_', the MAC's last 6 hex digits
  * ("MJ_HT_V1" at A4:C1:38:12:34:56: mj_ht_v1_123456), unless it already ends
  * with them (ATC_123456); no name: the MAC's ("a4_c1_38_12_34_56"); an
- * --alias: its own.  When another sensor has that slug already (same name
+ * --alias: its own; else a name in the devices file: that one's.  When another sensor has that slug already (same name
  * and MAC ending), the whole MAC ("mj_ht_v1_a4c138123456"). */
 static void
 dev_slug(struct app *a, struct dev *d)
@@ -254,6 +258,10 @@ dev_slug(struct app *a, struct dev *d)
 
 	if (alias || (alias = alias_find(a->o, d->addr))) {
 		snprintf(d->slug, sizeof d->slug, "%s", alias);
+		return;
+	}
+	if (d->named) {             /* the devices file's name */
+		ble_slugify(d->slug, sizeof d->slug, d->named->name);
 		return;
 	}
 	n = ble_slugify(base, 50, d->name);       /* room for "_" and 12 hex digits */
@@ -284,6 +292,8 @@ dev_set_name(struct app *a, struct dev *d, const char *name)
 void
 dev_set_mac(struct app *a, struct dev *d, const char *mac)
 {
-	snprintf(d->mac, sizeof d->mac, "%s", mac);
+	if (mac != d->mac)          /* (the same MAC again: who it is, its slug) */
+		snprintf(d->mac, sizeof d->mac, "%s", mac);
+	ident_dev(a, d);
 	dev_slug(a, d);
 }

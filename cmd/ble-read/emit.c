@@ -92,8 +92,14 @@ put(struct app *a, struct dev *d, const char *reading, int idx, const struct ble
 	const struct ble_opts *o = a->o;
 	struct plx_tags t = o->tags;
 	char name[PLX_NAME_MAX + 64], rn[48], err[160];
+	const char *src = o->source_id;
 	int rc;
 
+	if (d->tags_ok) {           /* a device of the devices file: its tags, its source */
+		plx_device_tags(&a->devs, d->named, &o->tags, o->source_given, NULL, &t);
+		if (plx_tags_source(&t))
+			src = plx_tags_source(&t);
+	}
 	if (idx > 0)
 		snprintf(rn, sizeof rn, "%s_%d", reading, idx);
 	else
@@ -104,7 +110,7 @@ put(struct app *a, struct dev *d, const char *reading, int idx, const struct ble
 		snprintf(name, sizeof name, "%s.%s", o->prefix, rn);
 	else
 		snprintf(name, sizeof name, "%s", rn);
-	if (plx_tags_set_source(&t, o->per_device ? d->slug : o->source_id, err, sizeof err) < 0 ||
+	if (plx_tags_set_source(&t, o->per_device ? d->slug : src, err, sizeof err) < 0 ||
 	    plx_tags_add(&t, "mac", d->mac, err, sizeof err) < 0 ||
 	    (r && plx_tags_add(&t, "format", r->format, err, sizeof err) < 0) ||
 	    (unit && *unit && plx_tags_add(&t, "unit", unit, err, sizeof err) < 0)) {
@@ -158,6 +164,8 @@ emit_adv(struct app *a, struct dev *d, const struct ble_adv *adv, int had_data, 
 		if (d->st.mac[0] && strcmp(d->st.mac, d->mac))     /* its packets say its MAC */
 			dev_set_mac(a, d, d->st.mac);
 	}
+	if (n > 0)
+		plx_live_data(&a->live, d->live, plx_mono_ms());
 	for (i = 0; i < n; i++)
 		put(a, d, rd[i].name, rd[i].idx, &rd[i], rd[i].unit, rd[i].value, ts);
 	if (d->has_rssi && (n > 0 || (had_rssi && (d->flags & DEV_ALLOW))))
@@ -168,6 +176,7 @@ emit_adv(struct app *a, struct dev *d, const struct ble_adv *adv, int had_data, 
 void
 emit_gatt(struct app *a, struct dev *d, const struct ble_reading *r)
 {
+	plx_live_data(&a->live, d->live, plx_mono_ms());
 	put(a, d, r->name, r->idx, r, r->unit, r->value, plx_now_ms());
 	emit_flush(a);
 }
@@ -194,5 +203,6 @@ emit_status(struct app *a)
 		plx_recs_num(&a->recs, c[i].name, (double)c[i].v, ts, &t);
 	if ((synced = plx_clock_synced()) >= 0)
 		plx_recs_num(&a->recs, "gateway.ble.clock_synced", synced, ts, &t);
+	ident_records(a, ts);
 	emit_flush(a);
 }

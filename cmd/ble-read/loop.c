@@ -8,8 +8,8 @@
  * what the bus brings and queues records on stdout (lib/out.c); when the
  * consumer is slow the queue fills and records are dropped and counted
  * (status "gateway.ble.overruns"), the bus is never left unread.  SIGTERM/SIGINT:
- * discovery stopped, last status, queue drained, exit 0.  SIGHUP: discovery
- * armed again.  A broken stdout (EPIPE) ends the run (exit 0).  The bus
+ * discovery stopped, last status, queue drained, exit 0.  SIGHUP: the
+ * devices file read again (ident.c), discovery armed again.  A broken stdout (EPIPE) ends the run (exit 0).  The bus
  * itself failing ends it with EX_UNAVAILABLE: the supervisor restarts it. */
 #include <poll.h>
 #include <string.h>
@@ -100,6 +100,21 @@ gatt_timer(struct plx_loop *l, void *arg)
 }
 
 static void
+live_tick(struct plx_loop *l, void *arg)
+{
+	plx_live_check(&((struct app *)arg)->live, plx_mono_ms());
+}
+
+/* The check of the sensors the devices file names: only when it names
+ * some (no wake-up a second for nothing). */
+static void
+live_arm(struct app *a)
+{
+	if (a->live.n && !a->live_ticking++)
+		plx_loop_every(a->l, 1000, live_tick);
+}
+
+static void
 status(struct plx_loop *l, void *arg)
 {
 	emit_status(arg);
@@ -110,7 +125,9 @@ on_hup(struct plx_loop *l, void *arg)
 {
 	struct app *a = arg;
 
-	plx_info("SIGHUP: setting the discovery filter and starting discovery again");
+	plx_info("SIGHUP: reading the devices file, setting the discovery filter and starting discovery again");
+	ident_reload(a);
+	live_arm(a);
 	a->ad.armed = 0;
 	a->ad.retry_at = 0;
 }
@@ -149,12 +166,14 @@ run(const struct ble_opts *o)
 	plx_loop_ratelim(&l, &a.rl);
 	plx_recs_init(&a.recs);
 	devtab_init(&a.tab, (int)o->max_devices);
+	ident_init(&a);
 	if (bluez_start(&a) == 0) {
 		a.bus_watch = plx_loop_fd(&l, sd_bus_get_fd(a.bus), POLLIN, on_bus);
 		if (o->gatt)
 			plx_loop_every(&l, GATT_TICK_MS, gatt_timer);
 		if (o->status_ms)
 			plx_loop_every(&l, o->status_ms, status);
+		live_arm(&a);
 		if (o->scan_ms)
 			a.scan_timer = plx_loop_timer(&l, a.scan_next, scan_window);
 		l.prepare = prepare;
@@ -165,6 +184,7 @@ run(const struct ble_opts *o)
 	if (a.bus)
 		sd_bus_flush_close_unref(a.bus);
 	devtab_free(&a.tab);
+	ident_free(&a);
 	plx_recs_free(&a.recs);
 	plx_loop_free(&l);
 	return rc;

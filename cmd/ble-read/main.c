@@ -247,6 +247,7 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	o.source_id = c.source_id;
+	o.source_given = c.source_id && c.source_id != getenv("PLEXUS_SOURCE_ID");
 	o.status_ms = c.status_ms;
 	o.prefix = c.prefix ? c.prefix : o.source_id ? o.source_id : "ble-gateway";
 	o.prefix_set = c.prefix != NULL;

@@ -9,6 +9,7 @@
  *   errframe.c error frames (linux/can/error.h) into words
  *   rate.c    --on-change, --interval, --agg: per signal and per CAN id
  *   emit.c    a frame into records: raw, DBC signals, errors; status
+ *   ident.c   the devices file (plexus-devices(5)) and liveness per interface
  *   loop.c    the inputs as callbacks of lib/loop: live sockets, --fd, a log
  *   dbc.c, dbc_decode.c (from the can-dbc branch) the DBC parser and decoder,
  *   dbc_overlap.c signals that share bits (the parser's warnings) */
@@ -152,6 +153,7 @@ struct opts {
 	struct { char *pat; int64_t ms; } sigrate[32];   /* --signal-rate */
 	int nsigrate;
 	struct plx_tags tags;   /* -T, -s */
+	int source_given;       /* -s on the command line (not PLEXUS_SOURCE_ID): a device's source does not replace it */
 	int64_t status_ms;      /* 0: no status records */
 	int64_t backoff_max_ms;
 	int64_t queue_max;
@@ -201,6 +203,14 @@ void emit_where(struct emit *e, const char *name, unsigned long lineno);
 /* Windows due at now (epoch ms; INT64_MAX at the end of input). */
 void emit_due(struct emit *e, int64_t now);
 void emit_status(struct emit *e, int live);
+/* Liveness of the interface of name index k (ident.c): followed (a live
+ * interface or --fd), up or down, a frame at now (monotonic ms); the
+ * silent ones said. */
+void ident_follow(struct emit *e, int k);
+void ident_up(struct emit *e, int k, int up);
+void ident_data(struct emit *e, int k, int64_t now);
+void ident_check(struct emit *e, int64_t now);
+void ident_reload(struct emit *e);          /* SIGHUP: the devices file again */
 struct counters *emit_counters(struct emit *e);
 /* Warnings about input: at most 20 a second (then counted, said later);
  * for plx_warn_limited. */

@@ -105,6 +105,7 @@ emit_new(const struct opts *o, struct plx_loop *l, char *err, size_t errlen)
 	plx_recs_init(&e->recs);
 	snprintf(e->frame_name, sizeof e->frame_name, "%s.frame", o->prefix);
 	snprintf(e->error_name, sizeof e->error_name, "%s.error", o->prefix);
+	ident_init(e);
 	if (o->dbc_init && o->dbc_init(e, err, errlen) < 0) {
 		emit_free(e);
 		return NULL;
@@ -124,6 +125,7 @@ emit_free(struct emit *e)
 	for (i = 0; i < e->nnames; i++)
 		free(e->names[i]);
 	rawtab_free(&e->raw);
+	ident_free(e);
 	plx_recs_free(&e->recs);
 	free(e->misfit);
 	free(e);
@@ -146,6 +148,7 @@ emit_name(struct emit *e, const char *name, size_t len)
 		return MAX_NAMES - 1;
 	}
 	e->names[e->nnames] = plx_xstrndup(name, len);
+	ident_name(e, e->nnames);
 	return e->last_name = e->nnames++;
 }
 
@@ -193,7 +196,7 @@ emit_tag(struct emit *e, struct plx_tags *t, const char *key, const char *val)
 int
 emit_tags(struct emit *e, struct plx_tags *t, int iface, const char *id)
 {
-	*t = e->o->tags;
+	*t = iface >= 0 && iface < e->nnames ? e->itags[iface] : e->o->tags;
 	if (emit_tag(e, t, "interface", emit_iface(e, iface)) < 0)
 		return -1;
 	return id ? emit_tag(e, t, "id", id) : 0;
@@ -434,5 +437,6 @@ emit_status(struct emit *e, int live)
 		if ((br = link_bitrate(ic->name)) > 0)
 			status_num(e, "gateway.can.bitrate", (double)br, ts, &t);
 	}
+	ident_records(e, ts, plx_mono_ms());
 	queue(e);
 }

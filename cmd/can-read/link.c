@@ -53,7 +53,8 @@ link_set_bitrate(const char *ifname, unsigned long bitrate, char *err, size_t er
 fail:
 	if (errno == EPERM || errno == EACCES)
 		snprintf(err, errlen, "unable to %s %s: %s (setting the bitrate needs CAP_NET_ADMIN: "
-		         "run as root or with that capability)", step, ifname, strerror(errno));
+		         "run as root, or bring the interface up with its bitrate at boot, with "
+		         "systemd-networkd: can-read(1), CAN AT BOOT)", step, ifname, strerror(errno));
 	else
 		snprintf(err, errlen, "unable to %s %s: %s", step, ifname,
 		         errno ? strerror(errno) : "not a CAN interface, or no CAN support in this kernel");

@@ -15,8 +15,8 @@
  * while the queue is less than half full.
  *
  * SIGTERM/SIGINT: the open interval windows and a last status go out, the
- * queue is drained, exit 0.  SIGHUP reopens the sockets (nothing for a log
- * or --fd).  A broken stdout (EPIPE) ends the run with 0: the supervisor
+ * queue is drained, exit 0.  SIGHUP reads the devices file again (ident.c)
+ * and reopens the sockets (nothing for a log or --fd).  A broken stdout (EPIPE) ends the run with 0: the supervisor
  * restarts the pipeline. */
 #include <errno.h>
 #include <fcntl.h>
@@ -94,7 +94,10 @@ drain_socket(struct reader *r, struct iface *ic, int userfilter)
 		if (ic->down && n > 0) {
 			plx_warn("%s: up again", ic->name);
 			ic->down = 0;
+			ident_up(r->e, ic->name_idx, 1);
 		}
+		if (n > 0)
+			ident_data(r->e, ic->name_idx, plx_mono_ms());
 		for (i = 0; i < n; i++) {
 			fr[i].iface = strcmp(ic->name, "any") ? ic->name_idx : any_name(r->e, ifx[i], ic->name_idx);
 			emit_frame(r->e, &fr[i], userfilter ? &ic->fl : NULL);
@@ -111,6 +114,7 @@ static void
 iface_close(struct reader *r, struct iface *ic, const char *why, int64_t delay)
 {
 	plx_reopen_lost(&ic->ro, why, delay);
+	ident_up(r->e, ic->name_idx, 0);
 	close(ic->sock);
 	ic->sock = -1;
 	plx_loop_fd_set(r->l, ic->watch, -1, 0);
@@ -132,6 +136,7 @@ try_open(struct reader *r, struct iface *ic)
 	ic->sock = s;
 	ic->drops = 0;
 	ic->down = 0;
+	ident_up(r->e, ic->name_idx, 1);
 	plx_loop_fd_set(r->l, ic->watch, s, POLLIN);
 }
 
@@ -160,6 +165,7 @@ on_sock(struct plx_loop *l, int fd, short revents, void *arg)
 		if (!ic->down)
 			plx_warn("%s: interface down; waiting for it", ic->name);
 		ic->down = 1;
+		ident_up(r->e, ic->name_idx, 0);
 		return;
 	}
 	iface_close(r, ic, n == -2 ? "end of file" : strerror(errno), 100);
@@ -176,6 +182,7 @@ on_fd(struct plx_loop *l, int fd, short revents, void *arg)
 		return;
 	if (n == -1)
 		plx_warn("read fd %d:", fd);
+	ident_up(r->e, r->o->ifc[0].name_idx, 0);
 	plx_loop_stop(l, 0);
 }
 
@@ -204,6 +211,11 @@ on_hup(struct plx_loop *l, void *arg)
 	struct reader *r = arg;
 	int i;
 
+	ident_reload(r->e);         /* the devices file, read again */
+	if (!r->live) {
+		plx_info("SIGHUP: nothing to reopen (the devices file read again)");
+		return;
+	}
 	plx_info("SIGHUP: reopening the interfaces");
 	for (i = 0; i < r->o->nifc; i++)
 		if (r->o->ifc[i].sock >= 0)
@@ -297,6 +309,12 @@ sweep(struct plx_loop *l, void *arg)
 }
 
 static void
+live_tick(struct plx_loop *l, void *arg)
+{
+	ident_check(((struct reader *)arg)->e, plx_mono_ms());
+}
+
+static void
 status(struct plx_loop *l, void *arg)
 {
 	struct reader *r = arg;
@@ -374,10 +392,16 @@ live_setup(struct reader *r)
 			ic->watch = plx_loop_fd(r->l, -1, 0, on_sock);
 		}
 		r->l->prepare = live_prepare;
-		r->l->on_hup = on_hup;
 	}
-	for (i = 0; i < o->nifc; i++)
-		o->ifc[i].name_idx = emit_name(r->e, o->ifc[i].name, strlen(o->ifc[i].name));
+	for (i = 0; i < o->nifc; i++) {
+		ic = &o->ifc[i];
+		ic->name_idx = emit_name(r->e, ic->name, strlen(ic->name));
+		if (strcmp(ic->name, "any"))    /* frames of many interfaces: none followed */
+			ident_follow(r->e, ic->name_idx);
+	}
+	if (o->in_fd >= 0)
+		ident_up(r->e, o->ifc[0].name_idx, 1);
+	plx_loop_every(r->l, 1000, live_tick);
 	if (o->rate.interval_ms)
 		plx_loop_every(r->l, SWEEP_MS, sweep);
 }
@@ -402,6 +426,7 @@ run(struct opts *o)
 	if (o->status_ms)
 		plx_loop_every(&l, o->status_ms, status);
 	l.on_stop = finish;
+	l.on_hup = on_hup;
 	rc = plx_loop_run(&l);
 	for (i = 0; i < o->nifc; i++)
 		if (o->ifc[i].sock >= 0 && o->ifc[i].sock != STDIN_FILENO)

@@ -167,6 +167,7 @@ main(int argc, char **argv)
 		plx_die(EX_USAGE, "-p: 1 to 64 bytes");
 	if (c.source_id && plx_tags_set_source(&o.tags, c.source_id, err, sizeof err) < 0)
 		plx_die(EX_USAGE, "-s: %s", err);
+	o.source_given = c.source_id && c.source_id != getenv("PLEXUS_SOURCE_ID");
 	for (i = 0; i < c.ntags; i++)
 		if (plx_tags_arg(&o.tags, c.tag[i], own_tags, 5, err, sizeof err) < 0)
 			plx_die(EX_USAGE, "-T: %s", err);

@@ -36,8 +36,8 @@ struct sigs {
 	int64_t *interval;          /* per signal, ms */
 	double *scale;              /* per signal: 10^decimals of factor and offset, 0 none */
 	int *dec;                   /* ... and those decimals */
-	struct tpl { struct plx_rectpl t, ev; int iface; } *tpl;  /* per signal: its metric and label
-	                                                          * records, for iface (-1 none) */
+	struct tpl { struct plx_rectpl t, ev; int iface; unsigned gen; } *tpl;  /* per signal: its metric
+	                                * and label records, for iface (-1 none) and its tags of e->tags_gen */
 	/* the frame in hand, for the decoder's callback */
 	struct emit *e;
 	const struct cframe *cf;
@@ -117,7 +117,7 @@ tpl_for(struct sigs *g, unsigned i, int iface)
 	struct plx_tags tags;
 	char err[200];
 
-	if (t->iface == iface)
+	if (t->iface == iface && t->gen == g->e->tags_gen)
 		return 0;
 	tpl_drop(t);
 	if (emit_tags(g->e, &tags, iface, g->idtag[g->msg[i]]) < 0 ||
@@ -130,6 +130,7 @@ tpl_for(struct sigs *g, unsigned i, int iface)
 		return -1;
 	}
 	t->iface = iface;
+	t->gen = g->e->tags_gen;
 	return 0;
 }
 

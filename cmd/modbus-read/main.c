@@ -161,7 +161,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	run = (struct mb_run){ .once = once, .lock_wait_ms = (int)lock_wait, .map = map,
-	                       .status_ms = cm.status_ms, .prefix = cm.prefix };
+	                       .status_ms = cm.status_ms, .prefix = cm.prefix,
+	                       .source_given = cm.source_id && cm.source_id != getenv("PLEXUS_SOURCE_ID") };
 	common_tags(&cm, &run.tags, keys);
 	rc = poll_run(&conf, &plan, &run);
 	for (i = 0; i < cm.ntags; i++)

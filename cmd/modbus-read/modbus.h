@@ -44,6 +44,7 @@ struct mb_run {
 	int64_t status_ms;          /* --status-interval (0: no status records), -1: the map's */
 	const char *prefix;         /* -p: before every point's metric name */
 	struct plx_tags tags;       /* -s, -T: on every record */
+	int source_given;           /* -s on the command line: a device's source-id does not replace it */
 };
 /* Polls until a signal (or once): takes c and p over (they are freed);
  * the exit status. */

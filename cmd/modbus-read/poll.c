@@ -23,14 +23,17 @@
  * gateway.modbus.requests (requests sent), gateway.modbus.errors (requests
  * that got no valid answer, and polls not sent because the device could
  * not be opened), gateway.modbus.exceptions (requests answered with an
- * exception); per device gateway.modbus.reconnects; and
- * gateway.modbus.clock_synced.
+ * exception) and its liveness (ident.c: gateway.modbus.device.*); per device
+ * gateway.modbus.reconnects; and gateway.modbus.clock_synced.  A unit the
+ * devices file names (ident.c) has its name as the device tag, its tags
+ * and its source.
  *
  * Signals (lib/loop): SIGTERM and SIGINT let each connection finish its
  * request in hand, then the status records go out and the run ends, 0.
- * SIGHUP rereads the map (one that no longer loads is said, and the one in
- * use kept) and reconnects every device: the connections end as for
- * SIGTERM, then start again on the map; the counters go on.  --once: each
+ * SIGHUP rereads the devices file and the map (one that no longer loads is
+ * said, and the one in use kept, its names made again) and reconnects
+ * every device: the connections end as for SIGTERM, then start again on
+ * the map; the counters go on.  --once: each
  * connection polls each of its requests once, all of them at the same
  * time (one connection alone is polled on this thread: no thread to start
  * for a cron run of one device); the run ends when the last is done, its
@@ -46,6 +49,7 @@
 
 #include "clock.h"
 #include "conn.h"
+#include "ident.h"
 #include "log.h"
 #include "loop.h"
 
@@ -54,6 +58,8 @@
 struct unitst {
 	int dev, unit_id;
 	int64_t requests, errors, exceptions;
+	const struct plx_device *named;     /* what the devices file calls it, or NULL */
+	int live;                   /* its index in the liveness (ident.c) */
 };
 
 enum outcome { OUT_NONE, OUT_DATA, OUT_EXCEPTION, OUT_NOANSWER };
@@ -84,6 +90,7 @@ struct poller {
 	int nconn, running;         /* threads started and not yet done */
 	int wake;                   /* eventfd: a connection has events */
 	struct plx_recs recs;       /* the records in hand */
+	struct ident id;            /* the devices file, liveness per unit */
 	struct plx_ratelim rl;      /* lines about requests and values */
 	int64_t status_ms;          /* 0: none periodic */
 	int status_timer;
@@ -91,21 +98,66 @@ struct poller {
 	struct ev ev;               /* the event in hand */
 };
 
-/* The tags of a unit's records: -s, -T, device, unit_id (id holds its
- * text).  0, or -1 (said). */
+/* The tags of a unit's records: -s, -T, the tags and source the devices
+ * file gives it (named), device (its name there, else the map's), unit_id
+ * (id holds its text; -1: a connection's records, none).  0, or -1 (said). */
 static int
-unit_tags(struct poller *P, struct plx_tags *t, const char *device, int unit_id, char *id, size_t idlen)
+unit_tags(struct poller *P, struct plx_tags *t, const char *device, const struct plx_device *named, int unit_id,
+          char *id, size_t idlen)
 {
 	char err[200];
 
-	*t = P->o->tags;
 	snprintf(id, idlen, "%d", unit_id);
-	if (plx_tags_add(t, "device", device, err, sizeof err) < 0 ||
-	    (unit_id >= 0 && plx_tags_add(t, "unit_id", id, err, sizeof err) < 0)) {
+	if (plx_device_tags(&P->id.devs, named, &P->o->tags, P->o->source_given, device, t) < 0)
+		return -1;
+	if (unit_id >= 0 && plx_tags_add(t, "unit_id", id, err, sizeof err) < 0) {
 		plx_warn("device %s: %s", device, err);
 		return -1;
 	}
 	return 0;
+}
+
+/* The unit of device dev and id unit_id. */
+static const struct unitst *
+unit_of(const struct run *r, int dev, int unit_id)
+{
+	int i;
+
+	for (i = 0; i < r->nunit; i++)
+		if (r->unit[i].dev == dev && r->unit[i].unit_id == unit_id)
+			return &r->unit[i];
+	return NULL;
+}
+
+/* Each unit's device in the devices file, and its liveness (carried over
+ * from old's unit of the same device and id: old may be r). */
+static void
+name_units(struct poller *P, struct run *r, const struct run *old)
+{
+	const struct unitst *o;
+	struct unitst *u;
+	int64_t every;
+	int i, j;
+
+	for (i = 0; i < r->nunit; i++) {
+		u = &r->unit[i];
+		u->named = ident_find(&P->id, &r->conf.dev[u->dev], u->unit_id);
+		for (every = 0, j = 0; j < r->plan.nreq; j++)     /* how often it is polled */
+			if (r->req[j].unit == i && (!every || r->plan.req[j].interval_ms < every))
+				every = r->plan.req[j].interval_ms;
+		for (o = NULL, j = 0; old && j < old->nunit && !o; j++)
+			if (old->unit[j].unit_id == u->unit_id &&
+			    !strcmp(r->conf.dev[u->dev].name, old->conf.dev[old->unit[j].dev].name))
+				o = &old->unit[j];
+		u->live = ident_live(&P->id, o ? o->live : -1, u->named, &r->conf.dev[u->dev], u->unit_id, every);
+	}
+	/* a unit the map no longer has is followed no more */
+	for (j = 0; old && old != r && j < old->nunit; j++) {
+		for (i = 0; i < r->nunit && r->unit[i].live != old->unit[j].live; i++)
+			;
+		if (i == r->nunit)
+			plx_live_forget(&P->id.live, old->unit[j].live);
+	}
 }
 
 /* A template per point: a string is an event, anything else a metric. */
@@ -113,6 +165,7 @@ static void
 templates(struct poller *P, struct run *r)
 {
 	const struct mb_point *pt;
+	const struct unitst *u;
 	struct plx_tags t;
 	char id[8], err[200], name[2 * PLX_NAME_MAX + 2];   /* too long: refused, not cut */
 	const char *pre = P->o->prefix;
@@ -125,7 +178,8 @@ templates(struct poller *P, struct run *r)
 		/* -p joins with a dot (-p plant gives plant.power.active) */
 		snprintf(name, sizeof name, "%s%s%s", pre ? pre : "", pre && *pre && pre[strlen(pre) - 1] != '.' ? "." : "",
 		         pt->metric);
-		rc = unit_tags(P, &t, r->conf.dev[pt->dev].name, pt->unit_id, id, sizeof id);
+		u = unit_of(r, pt->dev, pt->unit_id);
+		rc = unit_tags(P, &t, r->conf.dev[pt->dev].name, u ? u->named : NULL, pt->unit_id, id, sizeof id);
 		if (rc == 0 && pt->unit)
 			rc = plx_tags_add(&t, "unit", pt->unit, err, sizeof err);
 		for (i = 0; i < pt->ntags && rc == 0; i++)
@@ -176,6 +230,7 @@ run_new(struct poller *P, struct mb_conf *c, struct mb_plan *p, const struct run
 				r->unit[i].errors = old->unit[j].errors;
 				r->unit[i].exceptions = old->unit[j].exceptions;
 			}
+	name_units(P, r, old);
 	for (i = 0; old && i < r->conf.ndev; i++)
 		for (j = 0; j < old->conf.ndev; j++)
 			if (!strcmp(r->conf.dev[i].name, old->conf.dev[j].name)) {
@@ -187,7 +242,7 @@ run_new(struct poller *P, struct mb_conf *c, struct mb_plan *p, const struct run
 }
 
 static void
-run_free(struct run *r)
+templates_free(struct run *r)
 {
 	int i;
 
@@ -196,6 +251,12 @@ run_free(struct run *r)
 			plx_rectpl_free(&r->tpl[i]);
 	free(r->tpl);
 	free(r->tpl_ok);
+}
+
+static void
+run_free(struct run *r)
+{
+	templates_free(r);
 	free(r->unit);
 	free(r->req);
 	free(r->opened);
@@ -339,6 +400,8 @@ answered(struct poller *P, const struct ev *e)
 
 	P->r->unit[s->unit].requests++;
 	s->outcome = OUT_DATA;
+	plx_live_connected(&P->id.live, P->r->unit[s->unit].live, 1);
+	plx_live_data(&P->id.live, P->r->unit[s->unit].live, plx_mono_ms());
 	if (s->exc_said) {
 		plx_info("%s: answers again", req_name(P->r, e->req, name, sizeof name));
 		s->exc_said = 0;
@@ -367,6 +430,8 @@ failed(struct poller *P, const struct ev *e)
 		u->exceptions++;
 	else
 		u->errors++;
+	if (exc || e->last)         /* an exception is an answer; no answer at all: not connected */
+		plx_live_connected(&P->id.live, u->live, exc != 0);
 	if (e->last)
 		s->outcome = exc ? OUT_EXCEPTION : OUT_NOANSWER;
 	if (exc && exc == s->exc_said)
@@ -396,14 +461,18 @@ status_records(struct poller *P)
 	int64_t ts = plx_now_ms();
 
 	for (i = 0; i < r->nunit; i++) {
-		if (unit_tags(P, &t, r->conf.dev[r->unit[i].dev].name, r->unit[i].unit_id, id, sizeof id) < 0)
+		if (unit_tags(P, &t, r->conf.dev[r->unit[i].dev].name, r->unit[i].named, r->unit[i].unit_id, id,
+		              sizeof id) < 0)
 			continue;
 		status_num(P, "gateway.modbus.requests", r->unit[i].requests, ts, &t);
 		status_num(P, "gateway.modbus.errors", r->unit[i].errors, ts, &t);
 		status_num(P, "gateway.modbus.exceptions", r->unit[i].exceptions, ts, &t);
+		if (plx_live_records_dev(&P->id.live, r->unit[i].live, &P->recs, ts, plx_mono_ms(), &t) < 0)
+			plx_warn_limited(&P->rl, "liveness of %s: not sent: %s", P->id.live.d[r->unit[i].live].name,
+			                 P->recs.err);
 	}
 	for (i = 0; i < r->conf.ndev; i++)
-		if (unit_tags(P, &t, r->conf.dev[i].name, -1, id, sizeof id) == 0)
+		if (unit_tags(P, &t, r->conf.dev[i].name, NULL, -1, id, sizeof id) == 0)
 			status_num(P, "gateway.modbus.reconnects", r->reconnects[i], ts, &t);
 	t = P->o->tags;
 	if ((i = plx_clock_synced()) >= 0)
@@ -411,6 +480,12 @@ status_records(struct poller *P)
 	if (P->recs.n)
 		plx_loop_put(&P->l, P->recs.s, P->recs.len, P->recs.n);
 	plx_recs_clear(&P->recs);
+}
+
+static void
+live_tick(struct plx_loop *l, void *arg)
+{
+	plx_live_check(&((struct poller *)arg)->id.live, plx_mono_ms());
 }
 
 static void
@@ -448,23 +523,32 @@ reload(struct poller *P)
 	struct mb_plan p;
 	struct run *old = P->r;
 	char err[512];
+	int loaded = 0;
 
 	conns_free(P);
 	P->reload = 0;
+	ident_reload(&P->id);
 	if (P->o->map) {
-		if (mb_conf_load(&c, P->o->map, err, sizeof err) < 0) {
+		if (!(loaded = mb_conf_load(&c, P->o->map, err, sizeof err) == 0)) {
 			plx_warn("SIGHUP: %s; going on with the map in use", err);
 			mb_conf_free(&c);
-		} else {
-			plan_make(&p, &c);
-			P->r = run_new(P, &c, &p, old);
-			run_free(old);
-			plx_info("SIGHUP: %s: %d points in %d requests", P->o->map, P->r->conf.npt, P->r->plan.nreq);
-			if (P->o->status_ms < 0) {      /* the map's status-interval */
-				P->status_ms = P->r->conf.status_ms;
-				plx_loop_arm(&P->l, P->status_timer, P->status_ms ? plx_mono_ms() + P->status_ms : -1);
-			}
 		}
+	}
+	if (loaded) {
+		plan_make(&p, &c);
+		P->r = run_new(P, &c, &p, old);
+		run_free(old);
+		plx_info("SIGHUP: %s: %d points in %d requests", P->o->map, P->r->conf.npt, P->r->plan.nreq);
+		if (P->o->status_ms < 0) {      /* the map's status-interval */
+			P->status_ms = P->r->conf.status_ms;
+			plx_loop_arm(&P->l, P->status_timer, P->status_ms ? plx_mono_ms() + P->status_ms : -1);
+		}
+	} else {
+		/* the map in use (-H, or a map that no longer loads): the
+		 * devices file's names, and the templates made with them */
+		name_units(P, P->r, P->r);
+		templates_free(P->r);
+		templates(P, P->r);
 	}
 	conns_start(P);
 }
@@ -491,6 +575,7 @@ handle(struct poller *P, struct conn *k, const struct ev *e)
 	case EV_FAILED: failed(P, e); break;
 	case EV_NOT_SENT:
 		P->r->unit[P->r->req[e->req].unit].errors++;
+		plx_live_connected(&P->id.live, P->r->unit[P->r->req[e->req].unit].live, 0);
 		P->r->req[e->req].outcome = OUT_NOANSWER;
 		break;
 	case EV_SKIPPED: P->r->req[e->req].outcome = OUT_NOANSWER; break;
@@ -561,7 +646,10 @@ poll_run(struct mb_conf *c, struct mb_plan *p, const struct mb_run *o)
 	if ((P.wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
 		plx_die(EX_OSERR, "eventfd:");
 	plx_loop_fd(&P.l, P.wake, POLLIN, on_wake);
+	ident_init(&P.id);
 	P.r = run_new(&P, c, p, NULL);
+	if (!o->once)
+		plx_loop_every(&P.l, 1000, live_tick);
 	/* --status-interval, else the map's status-interval */
 	P.status_ms = o->once ? 0 : o->status_ms >= 0 ? o->status_ms : P.r->conf.status_ms;
 	P.status_timer = plx_loop_timer(&P.l, P.status_ms ? plx_mono_ms() + P.status_ms : -1, on_status);
@@ -575,6 +663,7 @@ poll_run(struct mb_conf *c, struct mb_plan *p, const struct mb_run *o)
 	rc = plx_loop_run(&P.l);
 	conns_free(&P);             /* after a broken stdout: their requests in hand end */
 	run_free(P.r);
+	ident_free(&P.id);
 	close(P.wake);
 	plx_recs_free(&P.recs);
 	plx_loop_free(&P.l);

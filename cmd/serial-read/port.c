@@ -3,8 +3,6 @@
  * chosen by options, any speed termios knows by a Bxxx constant and others
  * through termios2.  Non-blocking: the loop polls. */
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "serial.h"
 
 static const struct { long baud; speed_t b; } speeds[] = {
@@ -40,22 +39,6 @@ speed_of(long baud)
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto fail; } while (0)
 
-/* "Permission denied" with what to do: serial ports belong to a group
- * (dialout on Debian) that the user must be in. */
-static void
-denied(const char *port, char *err, size_t errlen)
-{
-	struct stat st;
-	struct group *g;
-	struct passwd *pw = getpwuid(geteuid());
-
-	if (stat(port, &st) == 0 && (g = getgrgid(st.st_gid)) && st.st_gid != 0)
-		snprintf(err, errlen, "Permission denied (the port belongs to group %s: usermod -aG %s %s,"
-		         " then log in again)", g->gr_name, g->gr_name, pw ? pw->pw_name : "USER");
-	else
-		snprintf(err, errlen, "Permission denied");
-}
-
 int
 port_open(const struct opts *o, char *err, size_t errlen)
 {
@@ -65,7 +48,7 @@ port_open(const struct opts *o, char *err, size_t errlen)
 
 	if ((fd = open(o->port, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		if (errno == EACCES)
-			denied(o->port, err, errlen);
+			plx_denied(o->port, err, errlen);
 		else
 			snprintf(err, errlen, "%s", errno == EBUSY ? "in use by another process (TIOCEXCL)"
 			         : strerror(errno));

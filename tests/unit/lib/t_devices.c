@@ -87,6 +87,48 @@ main(void)
 	refused("[device x]\nserial =\n", "devices:2: serial = '': empty");
 	refused("[device x]\nserial\n", "devices:2: expected key = value");
 
+	/* a Modbus unit as modbus-read gives it (host:port/unit, path/unit)
+	 * found by the forms people write: no port (502), hex, IPv6 */
+	T(parse(&d, "[device meter]\nmodbus = 192.168.1.10/0x01\n[device pump]\nmodbus = [fd00::5]:1502/7\n"
+	            "[device drive]\nmodbus = /dev/ttyUSB0/12\n[device plc]\nmodbus = plc.local:5020/255\n", err) == 0,
+	  "modbus keys (%s)", err);
+	T((v = plx_devices_find(&d, PLX_DEV_MODBUS, "192.168.1.10:502/1")) && !strcmp(v->name, "meter"),
+	  "modbus: no port is 502, a unit in hex");
+	T(!plx_devices_find(&d, PLX_DEV_MODBUS, "192.168.1.10:503/1"), "... another port is another device");
+	T(!plx_devices_find(&d, PLX_DEV_MODBUS, "192.168.1.10:502/2"), "... another unit is another device");
+	T((v = plx_devices_find(&d, PLX_DEV_MODBUS, "[fd00::5]:1502/7")) && !strcmp(v->name, "pump"), "IPv6");
+	T((v = plx_devices_find(&d, PLX_DEV_MODBUS, "/dev/ttyUSB0/12")) && !strcmp(v->name, "drive"), "RTU");
+	T((v = plx_devices_find(&d, PLX_DEV_MODBUS, "plc.local:5020/255")) && !strcmp(v->name, "plc"), "a name");
+
+	/* the tags a reader gives a device's records */
+	{
+		struct plx_devices f;
+		struct plx_tags base = { 0 }, t;
+		const char *src;
+		T(plx_tags_add(&base, "site", "north", err, sizeof err) == 0 &&
+		  plx_tags_set_source(&base, "gw-1", err, sizeof err) == 0, "base tags");
+		T(parse(&f, "[device fridge]\nble = A4:C1:38:12:34:56\nsource-id = kitchen\ntag = room=k\n", err) == 0,
+		  "a device with tags and a source");
+		v = plx_devices_find(&f, PLX_DEV_BLE, "A4:C1:38:12:34:56");
+		T(plx_device_tags(&f, v, &base, 0, NULL, &t) == 0 && plx_tags_count(&t) == 3 &&
+		  plx_tags_get(&t, 1, &k, &val) == 0 && !strcmp(k, "room") && plx_tags_get(&t, 2, &k, &val) == 0 &&
+		  !strcmp(k, "device") && !strcmp(val, "fridge") && (src = plx_tags_source(&t)) && !strcmp(src, "kitchen"),
+		  "device tags: the reader's, the device's, device=NAME, its source");
+		T(plx_device_tags(&f, v, &base, 1, NULL, &t) == 0 && !strcmp(plx_tags_source(&t), "gw-1"),
+		  "... the source given on the command line wins");
+		T(plx_device_tags(&f, NULL, &base, 0, "meter1", &t) == 0 && plx_tags_count(&t) == 2 &&
+		  plx_tags_get(&t, 1, &k, &val) == 0 && !strcmp(val, "meter1") && !strcmp(plx_tags_source(&t), "gw-1"),
+		  "no device: the reader's own name");
+		T(plx_device_tags(&f, NULL, &base, 0, NULL, &t) == 0 && plx_tags_count(&t) == 1, "... or none");
+		plx_devices_free(&f);
+	}
+	plx_devices_free(&d);
+	refused("[device x]\nmodbus = 10.0.0.1\n", "devices:2: modbus = '10.0.0.1': not HOST[:PORT]/UNIT");
+	refused("[device x]\nmodbus = 10.0.0.1:0/1\n", "not HOST[:PORT]/UNIT");
+	refused("[device x]\nmodbus = 10.0.0.1/256\n", "not HOST[:PORT]/UNIT");
+	refused("[device x]\nmodbus = [fd00::1/1\n", "not HOST[:PORT]/UNIT");
+	refused("[device x]\nmodbus = 10.0.0.1:502/1\nmodbus = 10.0.0.1/1\n", "already device x");
+
 	/* the default file missing is no error; a file given that is missing is */
 	setenv("PLEXUS_DEVICES", "/nonexistent/devices", 1);
 	T(plx_devices_load(&d, NULL, err, sizeof err) < 0 && strstr(err, "/nonexistent/devices"),

@@ -67,5 +67,35 @@ main(void)
 	              "\"tags\":{\"device\":\"fridge\"}") != NULL, "no data yet: age -1");
 	plx_recs_free(&r);
 	plx_live_free(&lv);
+
+	/* renamed (the devices file read again): the state goes with it, the
+	 * old name is followed no more */
+	plx_live_init(&lv, "can");
+	a = plx_live_dev(&lv, "can0", 0);
+	plx_live_connected(&lv, a, 1);
+	plx_live_data(&lv, a, 5000);
+	T(plx_live_rename(&lv, a, "bus", 1000) == a && lv.n == 1 && !strcmp(lv.d[a].name, "bus") &&
+	  lv.d[a].connected && lv.d[a].last == 5000 && plx_live_bound(&lv, a) == PLX_LIVE_MIN_MS,
+	  "renamed in place: connected, its last data, the new expect");
+	b = plx_live_dev(&lv, "old", 0);
+	T(plx_live_rename(&lv, a, "old", 0) == b && lv.d[b].connected && lv.d[b].last == 5000 &&
+	  !lv.d[a].last && !lv.d[a].connected && !strcmp(lv.d[a].name, "bus"),
+	  "renamed to a name followed before: the state moves there, the old one forgotten");
+	T(plx_live_rename(&lv, -1, "new", 0) == 2, "none before: a new device");
+	{
+		struct plx_tags t = { 0 };
+		char e[200];
+		plx_recs_init(&r);
+		T(plx_tags_add(&t, "device", "gw", e, sizeof e) == 0 && plx_tags_add(&t, "unit_id", "3", e, sizeof e) == 0 &&
+		  plx_live_records_dev(&lv, b, &r, 1763800000000, 6000, &t) == 0 && r.n == 3 &&
+		  strstr(r.s, "\"metric\":\"gateway.can.device.age_s\",\"value\":1,\"timestamp\":1763800000000,"
+		              "\"tags\":{\"device\":\"gw\",\"unit_id\":\"3\"}}"),
+		  "one device's records with its own tags: a device tag there is kept");
+		plx_recs_free(&r);
+	}
+	plx_live_forget(&lv, b);
+	plx_live_check(&lv, 1000000);
+	T(!lv.d[b].silent && !lv.d[b].connected, "forgotten: never silent, not connected");
+	plx_live_free(&lv);
 	UNIT_END();
 }
