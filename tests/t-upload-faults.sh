@@ -96,6 +96,7 @@ faults '[{"status":503}]'
 PLEXUS_QUIET= up
 check "retry reported unless quiet" grep -q "503 gateway degraded: retry 1 in" "$T/err"
 check "summary counts the retry" grep -q "1000 records delivered in 3 requests, 1 retries" "$T/err"
+check "the end of the outage said" grep -q "delivered again after 0 s (1 retries)" "$T/err"
 
 # No server at all: retried until one appears.
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -108,6 +109,8 @@ _pids="$_pids $!"
 wait $up_pid
 eq "server down, then up: exit 0" $? 0
 eq "server down, then up: all stored" "$(values "$T/late.store" | wc -l)" 10
+check "server down, then up: the end of the outage said with its length" \
+	grep -Eq "delivered again after [0-9]+ s \([0-9]+ retries\)" "$T/err"
 
 # Failures among requests in flight together (--in-flight 4): from a spool,
 # every record stored once and acknowledged, the failed batches after the others.

@@ -374,8 +374,9 @@ apply(struct up *u, const struct http *h)
 		send_delivered(u, h, r->lo, r->hi);
 		if (u->holding)
 			plx_warn("the API key is accepted again: delivering");
-		if (s->loud)
-			plx_warn("delivered again after %d retries", s->tries);
+		if (s->tries)      /* the end of an outage, loud if it was said loudly */
+			(s->loud ? plx_warn : plx_info)("delivered again after %lld s (%d retries)",
+			                                (long long)(plx_mono_ms() - s->since + 500) / 1000, s->tries);
 		u->holding = 0;
 		pop(s);
 		return NEXT;
