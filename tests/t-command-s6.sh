@@ -32,5 +32,5 @@ check "a command runs, its result comes back" \
 	wait_for 10 saw "$T/c.rec" '"run_id": "r-s6", "seq": 3, "state": "succeeded", "result": \{"pong": true\}'
 s6-svc -d -wd -T 10000 "$S/plexus-command"
 check "s6-svc -d: goodbye (close 1001)" wait_for 10 saw "$T/c.rec" '"event": "closed", "code": 1001'
-check "its health records reached the spool through log/ (plx-buffer -a)" sh -c \
+check "its health records reached the spool through log/ (plx-buffer -a)" wait_for 10 sh -c \
 	"sqlite3 '$T/state/spool.db' 'select data from records' | grep -q 'gateway.command.succeeded\",\"value\":1'"
