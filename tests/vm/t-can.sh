@@ -67,7 +67,9 @@ done
 cansend vcan1 321#CAFE
 sleep 1.5                        # can-read reads them this much later than they arrived
 kill -CONT "$CR_all"
-cangen vcan0 -m -n 300 -g 1
+# ids 000..12B in turn (-I i): a random one could be 555, the id of the
+# 9-byte frames below, which the checks leave out
+cangen vcan0 -m -n 300 -g 1 -I i
 printf '(1.000000) can0 %s\n' 0CF004FE#1122334455667788 18FEF100#FFFF 123##0 7DF#0201 7E8#R8 \
 	12345678##3112233445566778899AABBCC 555##1112233445566778899 555##1112233445566778899 > "$T/replay.log"
 # the last two: CAN FD frames of 9 bytes (cansend would pad them to 12;
