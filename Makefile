@@ -2,6 +2,7 @@
 #   make              the tools, in build/TARGET-plain/bin (and ./bin links there)
 #   make SAN=1        the same with ASan/UBSan, in build/TARGET-san
 #   make check        builds, then runs the test suite (make SAN=1 check: sanitized)
+#   make vm-check     the tests under a real kernel, SocketCAN, BlueZ and systemd: a VM (tests/vm/run; root)
 #   make fuzz         the libFuzzer targets (clang), in build/TARGET-fuzz
 #   make install      honours PREFIX and DESTDIR
 #   make deps         installs the Debian build and test dependencies (root)
@@ -113,6 +114,11 @@ $(B)/tests/limit: tests/limit.c
 check: all $(UNIT) $(B)/tests/limit
 	PLX_BUILD=$(CURDIR)/$(B) tests/run
 
+# tests/vm/: in a Debian 12 VM made of Debian packages and this tree's own
+# package (it builds both, and caches them; tests/vm/run says how)
+vm-check: all $(B)/tests/limit
+	PLX_BUILD=$(CURDIR)/$(B) tests/vm/run
+
 # what scripts build and where it lands: `make -s print-build` (the
 # directory), `make units`, `make benches`
 print-build:
@@ -153,4 +159,4 @@ clean:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-.PHONY: FORCE all link-bin check print-build units benches fuzz fuzz-targets bench deps install uninstall clean
+.PHONY: FORCE all link-bin check vm-check print-build units benches fuzz fuzz-targets bench deps install uninstall clean

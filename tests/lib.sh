@@ -3,7 +3,8 @@
 # output, a Plexus-compatible server on loopback, and cleanup of every
 # background process when the script ends.
 set -u
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+# the tree: the directory above this file's (tests/vm/ scripts source it too)
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The build under test: PLX_BUILD (make check and tests/run set it), else
 # the one ./bin points to (the last `make` or `make SAN=1`).
 BUILD=${PLX_BUILD:-$(readlink -f "$TOP/bin/.." 2>/dev/null)}

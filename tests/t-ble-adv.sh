@@ -30,6 +30,9 @@ check "no warning about it" not said 5E:11
 mock rm-device hci0 A4:C1:38:00:00:03
 mock device hci0 A4:C1:38:00:00:03 "EnvSensor 3" svc=fcd2:$BT2 rssi=-70
 check "a device removed and found again" wait_for 10 has ble-gateway.envsensor_3_000003.temperature '"value":25.01,'
+mock device hci0 A4:C1:38:00:00:0D "EnvSensor 13" svc=fcd2:$BT rssi=127
+check "RSSI 127 (the controller's 'not available'): the readings ..." wait_for 10 has ble-gateway.envsensor_13_00000d.temperature
+check "... and no rssi reading" not has ble-gateway.envsensor_13_00000d.rssi
 mock template-device hci0 11:22:33:44:55:66 "Mistyped"
 mock device hci0 A4:C1:38:00:00:0C "EnvSensor 12" svc=fcd2:$BT
 check "a device whose properties have unexpected D-Bus types: skipped, reading goes on" \

@@ -149,7 +149,16 @@ dev_prop(struct app *a, sd_bus_message *m, const char *k, struct props *p)
 		return r;
 	switch (i) {
 	case 0: r = sd_bus_message_read(m, "s", &p->name); p->has_name = 1; break;
-	case 1: r = sd_bus_message_read(m, "n", &rssi); p->rssi = rssi; p->has_rssi = 1; break;
+	case 1:
+		r = sd_bus_message_read(m, "n", &rssi);
+		/* -127..20 dBm; 127 is the controller's "not available" (Core
+		 * Specification, LE Advertising Report), which BlueZ passes on
+		 * (btvirt's controllers send it: tests/vm/t-ble.sh): no reading */
+		if (rssi >= -127 && rssi <= 20) {
+			p->rssi = rssi;
+			p->has_rssi = 1;
+		}
+		break;
 	case 2: r = sd_bus_message_read(m, "b", &b); p->resolved = b; p->has_resolved = 1; break;
 	case 3: r = uuid_list(a, m, p); break;
 	default: r = data_dict(a, m, p, i == 5); break;

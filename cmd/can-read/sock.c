@@ -19,6 +19,7 @@
  * SOCK_SEQPACKET stream, or an empty datagram, ends it. */
 #include <errno.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,12 @@
 #include "can.h"
 #include "clock.h"
 #include "log.h"
+
+/* The address of a received frame: CAN_RAW fills in only can_family and
+ * can_ifindex, and says so in msg_namelen (the kernel's RAW_MIN_NAMELEN:
+ * 8 bytes, not sizeof(struct sockaddr_can), whose union is for other
+ * protocols).  The interface a frame came from, on an "any" socket. */
+#define CAN_NAMELEN (offsetof(struct sockaddr_can, can_ifindex) + sizeof(int))
 
 #define CTRL_LEN (CMSG_SPACE(sizeof(struct scm_timestamping)) + CMSG_SPACE(sizeof(struct timespec)) + \
                   CMSG_SPACE(sizeof(uint32_t)) + 64)
@@ -198,7 +205,7 @@ sock_read(int fd, struct sockbatch *b, struct cframe *out, int *ifindex, int max
 		if (!(t = stamp(mh, drops, has_drops)))
 			t = now ? now : (now = plx_now_ms());
 		out[k].ts = t;
-		ifindex[k] = mh->msg_namelen >= sizeof(struct sockaddr_can) &&
+		ifindex[k] = mh->msg_namelen >= CAN_NAMELEN &&
 		             b->addr[i].can_family == AF_CAN ? b->addr[i].can_ifindex : 0;
 		k++;
 	}
