@@ -21,6 +21,18 @@ import fcntl, os, signal, socket, struct, subprocess, sys, termios, threading, t
 
 CAN_EFF_FLAG, CAN_RTR_FLAG, CAN_ERR_FLAG = 0x80000000, 0x40000000, 0x20000000
 
+def delivered(pid, sig):
+    """Waits until sig is no longer pending for pid (its handler ran): else
+    the frames after it and the end of the stream may be read in one go,
+    and the run end before the signal is taken."""
+    bit = 1 << (sig - 1)
+    for _ in range(2000):
+        with open("/proc/%d/status" % pid) as f:
+            pend = [int(l.split()[1], 16) for l in f if l.startswith(("SigPnd", "ShdPnd"))]
+        if not any(x & bit for x in pend):
+            return
+        time.sleep(0.005)
+
 def classic(can_id, data, dlc=None):
     n = len(data) if dlc is None else dlc
     return struct.pack("=IBBBB8s", can_id, n, 0, 0, 0, bytes(data).ljust(8, b"\0"))
@@ -102,6 +114,7 @@ def main():
             if i == hup:
                 drained(ours)
                 p.send_signal(signal.SIGHUP)
+                delivered(p.pid, signal.SIGHUP)
             ours.send(classic(0x100 + (i % 16), struct.pack("<Q", i)))
         print("sent %d in %.3f s" % (count, time.monotonic() - start), file=sys.stderr)
     if stall:
