@@ -18,7 +18,7 @@
 # none) and lib/libplx.a: adding a file needs no line here.
 include config.mk
 
-TOOLS = plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail plx-command
+TOOLS = plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail plx-command mqtt-read
 PKGS_plx-buffer  = sqlite3 json-c
 PKGS_plx-upload  = sqlite3 libcurl zlib json-c
 PKGS_modbus-read = libmodbus json-c
@@ -28,6 +28,7 @@ PKGS_ble-read    = libsystemd libcrypto json-c
 PKGS_plexus-gateway = json-c
 PKGS_plx-tail    = ncursesw json-c
 PKGS_plx-command = libwebsockets libuv libseccomp json-c
+PKGS_mqtt-read  = libmosquitto libssl json-c
 PKGS_lib         = sqlite3 json-c
 PKGS_ALL = $(sort $(foreach t,$(TOOLS) lib,$(PKGS_$(t))))
 
