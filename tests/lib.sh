@@ -107,3 +107,22 @@ valgrind_build() {
 	env -u MAKEFLAGS make -s -C "$TOP" FLAVOUR=vg "${@/#/${VGBUILD#"$TOP"/}/}" >"$T/valgrind-build.log" 2>&1 ||
 		{ nok "plain build for valgrind"; tail -20 "$T/valgrind-build.log"; exit 1; }
 }
+
+# golden_verdict CASE RC: a golden case's verdict, in the directory of its
+# files: what the tool printed ($T/CASE.out, $T/CASE.err) against CASE.out
+# and CASE.err (none: an empty stderr); GOLDEN_UPDATE=1 rewrites them first.
+golden_verdict() {
+	if [ "${GOLDEN_UPDATE:-}" = 1 ]; then
+		cp "$T/$1.out" "$1.out"
+		if [ -s "$T/$1.err" ]; then cp "$T/$1.err" "$1.err"; else rm -f "$1.err"; fi
+	fi
+	: > "$T/empty"
+	_want=$([ -e "$1.err" ] && echo "$1.err" || echo "$T/empty")
+	if [ "$2" -eq 0 ] && cmp -s "$T/$1.out" "$1.out" && cmp -s "$T/$1.err" "$_want"; then
+		ok "golden $1"
+	else
+		nok "golden $1 (exit $2)"
+		diff "$1.out" "$T/$1.out" | head -20 | sed 's/^/#   /'
+		diff "$_want" "$T/$1.err" | head -10 | sed 's/^/#   /'
+	fi
+}

@@ -39,17 +39,5 @@ for in in "${cases[@]}"; do
 	rc=$?
 	perl -pe 's/"timestamp":(\d+)/abs($1 - '"$now"') < 86400000 ? "\"timestamp\":T" : "\"timestamp\":$1"/ge' \
 		"$T/$c.raw" > "$T/$c.out"
-	if [ "${GOLDEN_UPDATE:-}" = 1 ]; then
-		cp "$T/$c.out" "$c.out"
-		if [ -s "$T/$c.err" ]; then cp "$T/$c.err" "$c.err"; else rm -f "$c.err"; fi
-	fi
-	touch "$T/empty"
-	if [ $rc -eq 0 ] && cmp -s "$T/$c.out" "$c.out" &&
-	   cmp -s "$T/$c.err" "$([ -e "$c.err" ] && echo "$c.err" || echo "$T/empty")"; then
-		ok "golden $c"
-	else
-		nok "golden $c (exit $rc)"
-		diff "$c.out" "$T/$c.out" | head -20 | sed 's/^/#   /'
-		diff "$([ -e "$c.err" ] && echo "$c.err" || echo "$T/empty")" "$T/$c.err" | head -10 | sed 's/^/#   /'
-	fi
+	golden_verdict "$c" $rc
 done
