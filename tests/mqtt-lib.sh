@@ -19,7 +19,7 @@ mq_free_port() {
 }
 
 mq_broker() {
-	n=$1
+	local n=$1 port i
 	shift
 	port=$(eval echo "\${PORT_$n:-}")
 	[ -n "$port" ] || port=$(mq_free_port)
@@ -49,13 +49,14 @@ mq_broker() {
 }
 
 mq_stop() {
+	local pid
 	pid=$(eval echo "\$PID_$1")
 	kill "-${2:-TERM}" "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 }
 
 mq_pub() {
-	n=$1 topic=$2 msg=$3
+	local n=$1 topic=$2 msg=$3
 	shift 3
 	if [ -z "$msg" ]; then set -- -n "$@"; else set -- -m "$msg" "$@"; fi   # -n: an empty payload
 	mosquitto_pub -h 127.0.0.1 -p "$(eval echo "\$PORT_$n")" -q 1 -t "$topic" "$@"
