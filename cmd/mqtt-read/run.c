@@ -148,7 +148,7 @@ finish(struct plx_loop *l, void *arg)
 	struct app *a = arg;
 
 	client_stop(a->c);
-	if (a->o->status_ms)
+	if (a->o->status_ms && plx_loop_drain(l) == 0)   /* room for the last status */
 		status(l, a);
 }
 
