@@ -36,7 +36,7 @@ mq_broker() {
 	eval "PID_$n=$! PORT_$n=$port"
 	# its listener open: a new "running" line in the log
 	i=0
-	while [ "$(grep -c ' running$' "$T/$n.log")" -lt "$(( $(eval echo "\${STARTS_$n:-0}") + 1 ))" ]; do
+	while [ "$(cat "$T/$n.log" 2>/dev/null | grep -c ' running$')" -lt "$(( $(eval echo "\${STARTS_$n:-0}") + 1 ))" ]; do
 		i=$((i + 1))
 		if [ $i -ge 100 ] || ! kill -0 "$(eval echo "\$PID_$n")" 2>/dev/null; then
 			nok "mosquitto $n did not start"
