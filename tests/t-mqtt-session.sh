@@ -30,6 +30,23 @@ eq "QoS 1 messages published while it was down arrive after the restart, in orde
 kill "$pid"
 wait "$pid"
 
+# QoS 2 the same way: exactly once
+$R --client-id q2 --qos 2 > "$T/q1.out" 2>/dev/null &
+pid=$!
+_pids="$_pids $pid"
+wait_for 10 mq_subscribed b q2 || nok "mqtt-read --qos 2 subscribed"
+kill "$pid"
+wait "$pid"
+for v in 7 8; do mq_pub b s/a/v $v -q 2; done
+$R --client-id q2 --qos 2 > "$T/q2.out" 2>/dev/null &
+pid=$!
+_pids="$_pids $pid"
+wait_for 10 lines "$T/q2.out" '"metric":"v"' 2
+kill "$pid"
+wait "$pid"
+eq "QoS 2 messages published while it was down arrive once each after the restart" "$(values_of "$T/q2.out")" "7 8 "
+check "... acknowledged with PUBREC and PUBCOMP" grep -q 'Received PUBCOMP from q2\|Received PUBREC from q2' "$T/b.log"
+
 # --clean: nothing kept (the test above can fail)
 $R --client-id cln --clean > "$T/c1.out" 2>/dev/null &
 pid=$!
