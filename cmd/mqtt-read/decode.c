@@ -22,13 +22,13 @@
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
 static const struct mq_format formats[] = {
-	{ "plain", fmt_plain, "#", "a number or a text, named by the topic's last level" },
-	{ "json", fmt_json, "#", "a JSON object, one reading a leaf (nested keys dotted)" },
-	{ "zigbee2mqtt", fmt_zigbee2mqtt, "zigbee2mqtt/#", "zigbee2mqtt device messages" },
-	{ "tasmota", fmt_tasmota, "tele/+/SENSOR tele/+/STATE", "Tasmota tele/%topic%/SENSOR and STATE" },
-	{ "shelly", fmt_shelly, "+/events/rpc +/status/+", "Shelly Gen2 NotifyStatus and status" },
-	{ "chirpstack", fmt_chirpstack, "application/+/device/+/event/up", "ChirpStack v4 uplink events" },
-	{ "tts", fmt_tts, "v3/+/devices/+/up", "The Things Stack v3 uplink messages" },
+	{ "plain", fmt_plain, "#" },
+	{ "json", fmt_json, "#" },
+	{ "zigbee2mqtt", fmt_zigbee2mqtt, "zigbee2mqtt/#" },
+	{ "tasmota", fmt_tasmota, "tele/+/SENSOR tele/+/STATE" },
+	{ "shelly", fmt_shelly, "+/events/rpc +/status/+" },
+	{ "chirpstack", fmt_chirpstack, "application/+/device/+/event/up" },
+	{ "tts", fmt_tts, "v3/+/devices/+/up" },
 };
 #define NFORMATS (sizeof formats / sizeof formats[0])
 

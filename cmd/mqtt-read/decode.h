@@ -64,7 +64,6 @@ struct mq_format {
 	const char *name;           /* -F NAME */
 	mq_decode_fn *decode;
 	const char *filters;        /* subscribed when no --topic says otherwise: "a b" */
-	const char *about;          /* one line for -h and errors */
 };
 
 /* The table (decode.c): NULL past the end. */
