@@ -5,7 +5,8 @@
 # readings each) on one connection; mqtt-read -F zigbee2mqtt writes its
 # records to a file.  The rate is N over the time from the first publish to
 # the last record written (broker, publisher and reader share the machine's
-# cores: what mosquitto_pub alone takes to publish is shown beside).  At
+# cores: what mosquitto_pub alone takes to publish is shown beside, and
+# mqtt-read's own CPU time per message).  At
 # QoS 0 and at QoS 1 (publisher and subscription), best of 3 by time.
 #   bench/mqtt.sh [N]        (make first)
 #   BENCH_BIN=DIR bench/mqtt.sh   times DIR/mqtt-read (another build)
@@ -31,7 +32,7 @@ run() {   # run QOS
 	local q=$1 best= t0 t1 pub id
 	for k in 1 2 3; do
 		id=bench-$q-$k
-		/usr/bin/time -f "%M" -o "$w/rss" "$BIN/mqtt-read" -H 127.0.0.1 --port "$port" -F zigbee2mqtt \
+		/usr/bin/time -f "%M %U %S" -o "$w/rss" "$BIN/mqtt-read" -H 127.0.0.1 --port "$port" -F zigbee2mqtt \
 			-t zigbee2mqtt/+ --qos "$q" --clean --client-id "$id" --status-interval 0 --queue 64M \
 			> "$w/out" 2>"$w/err" &
 		local rd=$!
@@ -56,7 +57,8 @@ run() {   # run QOS
 	done
 	echo "$best" | awk -v q="$q" -v n="$N" '{
 		printf "QoS %d: %8.0f messages/s to stdout (%8.0f records/s); mosquitto_pub alone %8.0f messages/s;" \
-		       " peak RSS %.2f MiB; %d of %d messages\n", q, n / $1, 4 * n / $1, n / $2, $3 / 1024, $4, n }'
+		       " mqtt-read CPU %.1f us/message; peak RSS %.2f MiB; %d of %d messages\n",
+		       q, n / $1, 4 * n / $1, n / $2, ($4 + $5) * 1e6 / n, $3 / 1024, $6, n }'
 }
 run 0
 run 1
