@@ -12,7 +12,8 @@
  * records refused (said, counted), never a name made up.
  *
  * The source of a device's records: -s when given, else the devices file's
- * source-id, else the device as a source id (lower case, '/' as '.', other
+ * source-id, else the device - as the devices file names it, else as the
+ * format or --device does - as a source id (lower case, '/' as '.', other
  * characters outside [a-z0-9._-] as '-'); a message about no device keeps
  * PLEXUS_SOURCE_ID (or none: the uploader's).  Each record is tagged
  * device=NAME: the devices file's name, else the device. */
@@ -197,7 +198,7 @@ device_tags(struct namer *nm, const char *dev, const char *topic, struct plx_tag
 	if (pd && pd->source_id)
 		snprintf(src, srccap, "%s", pd->source_id);
 	else
-		source_of(src, srccap, *dev ? dev : pd->name);
+		source_of(src, srccap, pd ? pd->name : dev);
 	return *src ? plx_tags_set_source(t, src, err, errlen) : 0;
 }
 

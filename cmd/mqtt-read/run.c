@@ -147,9 +147,11 @@ finish(struct plx_loop *l, void *arg)
 {
 	struct app *a = arg;
 
-	client_stop(a->c);
-	if (a->o->status_ms && plx_loop_drain(l) == 0)   /* room for the last status */
+	/* the last status as things stood: connected (the DISCONNECT after it
+	 * is ours, not the broker's going) */
+	if (a->o->status_ms && plx_loop_drain(l) == 0)   /* room for it */
 		status(l, a);
+	client_stop(a->c);
 }
 
 int
