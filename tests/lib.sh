@@ -126,3 +126,19 @@ golden_verdict() {
 		diff "$_want" "$T/$1.err" | head -10 | sed 's/^/#   /'
 	fi
 }
+
+# test_certs SAN: in the current directory, a CA (ca.pem, ca.key), a server
+# certificate for SAN ("IP:127.0.0.1", "DNS:localhost,IP:127.0.0.1":
+# server.pem, server.key), a client certificate (client.pem, client.key), all
+# signed by the CA, and a self-signed other.pem; 0 when all were made.
+test_certs() {
+	need openssl
+	_cert() {
+		openssl req -new -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "$2" 2>/dev/null &&
+		openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out "$1.pem" \
+			${3:+-extfile <(printf 'subjectAltName=%s\n' "$3")} 2>/dev/null
+	}
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=test-ca 2>/dev/null &&
+	_cert server /CN=gateway-test "$1" && _cert client /CN=gateway-1 &&
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem -days 2 -subj /CN=other 2>/dev/null
+}

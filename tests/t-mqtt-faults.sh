@@ -7,19 +7,11 @@
 # errors.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/mqtt-lib.sh"
-need openssl mosquitto_passwd
+need mosquitto_passwd
 cd "$T" || exit 1
 
 # A CA, the broker's certificate for localhost, a client's; another CA.
-cert() { # NAME SUBJECT [SAN]: NAME.pem and NAME.key signed by ca
-	openssl req -new -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "$2" 2>/dev/null &&
-	openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out "$1.pem" \
-		${3:+-extfile <(printf 'subjectAltName=%s\n' "$3")} 2>/dev/null
-}
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=test-ca 2>/dev/null
-cert server /CN=localhost "DNS:localhost,IP:127.0.0.1"
-cert client /CN=gateway-1
-openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem -days 2 -subj /CN=other 2>/dev/null
+test_certs "DNS:localhost,IP:127.0.0.1"
 check "test certificates made" [ -s ca.pem -a -s server.pem -a -s client.pem -a -s other.pem ]
 touch passwd
 mosquitto_passwd -b passwd gw s3cret

@@ -10,66 +10,53 @@ R="mqtt-read -H 127.0.0.1 --port $PORT_b -F plain -t s/# --status-interval 1h --
 values_of() { grep -o '"metric":"v","value":[0-9]*' "$1" | sed 's/.*://' | tr '\n' ' '; }
 lines() { [ "$(grep -c "$2" "$1")" -ge "$3" ]; }
 subs() { [ "$(mq_count b "Received SUBSCRIBE from $1\$")" -ge "$2" ]; }
+# start OUT ID [ARGS...]: mqtt-read as client ID ($T/OUT.out, $T/OUT.err, pid
+# in $pid), back once the broker has its SUBSCRIBE; stop: SIGTERM, its status
+start() {
+	local out=$1 id=$2 before
+	shift 2
+	before=$(mq_count b "Received SUBSCRIBE from $id\$")
+	$R --client-id "$id" "$@" > "$T/$out.out" 2>"$T/$out.err" &
+	pid=$!
+	_pids="$_pids $pid"
+	wait_for 10 subs "$id" $((before + 1)) || nok "$out: mqtt-read subscribed"
+}
+stop() { kill "$pid"; wait "$pid"; }
 
 # --- the session kept at the broker
-$R --client-id sess > "$T/s1.out" 2>"$T/s1.err" &
-pid=$!
-_pids="$_pids $pid"
-wait_for 10 mq_subscribed b sess || nok "mqtt-read subscribed"
+start s1 sess
 mq_pub b s/a/v 1
 wait_for 10 lines "$T/s1.out" '"value":1,' 1 || nok "a message while up"
-kill "$pid"
-wait "$pid"
+stop
 eq "SIGTERM: exit 0" $? 0
 for v in 2 3 4; do mq_pub b s/a/v $v; done
-$R --client-id sess > "$T/s2.out" 2>"$T/s2.err" &
-pid=$!
-_pids="$_pids $pid"
+start s2 sess
 wait_for 10 lines "$T/s2.out" '"metric":"v"' 3
 eq "QoS 1 messages published while it was down arrive after the restart, in order" "$(values_of "$T/s2.out")" "2 3 4 "
-kill "$pid"
-wait "$pid"
+stop
 
 # QoS 2 the same way: exactly once
-$R --client-id q2 --qos 2 > "$T/q1.out" 2>/dev/null &
-pid=$!
-_pids="$_pids $pid"
-wait_for 10 mq_subscribed b q2 || nok "mqtt-read --qos 2 subscribed"
-kill "$pid"
-wait "$pid"
+start q1 q2 --qos 2
+stop
 for v in 7 8; do mq_pub b s/a/v $v -q 2; done
-$R --client-id q2 --qos 2 > "$T/q2.out" 2>/dev/null &
-pid=$!
-_pids="$_pids $pid"
+start q2 q2 --qos 2
 wait_for 10 lines "$T/q2.out" '"metric":"v"' 2
-kill "$pid"
-wait "$pid"
+stop
 eq "QoS 2 messages published while it was down arrive once each after the restart" "$(values_of "$T/q2.out")" "7 8 "
 check "... acknowledged with PUBREC and PUBCOMP" grep -q 'Received PUBCOMP from q2\|Received PUBREC from q2' "$T/b.log"
 
 # --clean: nothing kept (the test above can fail)
-$R --client-id cln --clean > "$T/c1.out" 2>/dev/null &
-pid=$!
-_pids="$_pids $pid"
-wait_for 10 mq_subscribed b cln || nok "mqtt-read --clean subscribed"
-kill "$pid"
-wait "$pid"
+start c1 cln --clean
+stop
 mq_pub b s/a/v 5
-$R --client-id cln --clean > "$T/c2.out" 2>/dev/null &
-pid=$!
-_pids="$_pids $pid"
-wait_for 10 subs cln 2 || nok "mqtt-read --clean subscribed again"
+start c2 cln --clean
 mq_pub b s/a/v 6
 wait_for 10 lines "$T/c2.out" '"value":6,' 1
 eq "--clean: what was published while it was down is not delivered" "$(values_of "$T/c2.out")" "6 "
-kill "$pid"
-wait "$pid"
+stop
 
 # --- the broker killed and restarted mid-stream
-$R --client-id live > "$T/l.out" 2>"$T/l.err" &
-pid=$!
-_pids="$_pids $pid"
-wait_for 10 mq_subscribed b live || nok "mqtt-read subscribed"
+start l live
 mq_pub b s/a/v 10
 wait_for 10 lines "$T/l.out" '"value":10,' 1 || nok "before the broker dies"
 mq_stop b KILL
@@ -89,8 +76,7 @@ wait_for 10 subs live 3 || nok "SIGHUP: subscribed again"
 mq_pub b s/a/v 12
 wait_for 10 lines "$T/l.out" '"value":12,' 1
 check "SIGHUP: it connects again and goes on" grep -q '"value":12,' "$T/l.out"
-kill "$pid"
-wait "$pid"
+stop
 eq "exit 0 after all that" $? 0
 check "status at the end: one reconnect (the SIGHUP is none)" grep -q '"gateway.mqtt.reconnects","value":1,' "$T/l.out"
 check "status at the end: 3 messages" grep -q '"gateway.mqtt.messages","value":3,' "$T/l.out"
@@ -108,5 +94,4 @@ mq_pub b s/a/v 20
 wait_for 10 lines "$T/n.out" '"value":20,' 1
 check "the broker that came later is used" grep -q '"value":20,' "$T/n.out"
 eq "the reason said once" "$(grep -c 'unable to connect' "$T/n.err")" 1
-kill "$pid"
-wait "$pid"
+stop
