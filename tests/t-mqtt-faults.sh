@@ -125,3 +125,17 @@ o=$(grep -o '"gateway.mqtt.overruns","value":[0-9]*' stuck.out | sed 's/.*://')
 check "overruns counted (${o:-none})" [ "${o:-0}" -gt 0 ]
 check "messages counted: 3000" grep -q '"gateway.mqtt.messages","value":3000,' stuck.out
 check "the drops said on stderr" grep -q 'dropped' stuck.err
+
+# --- malformed payloads: one stderr line each, counted, the run goes on
+PLEXUS_QUIET= mqtt-read -H 127.0.0.1 --port "$PORT_b" -F zigbee2mqtt --client-id bad --status-interval 1h \
+	> bad.out 2> bad.err &
+pid=$!
+_pids="$_pids $pid"
+wait_for 10 mq_subscribed b bad
+for p in '{"temperature":' '[1,2]' 'not json' '{"temperature":21}'; do pub zigbee2mqtt/s1 "$p"; done
+wait_for 10 mq_acked b bad
+kill "$pid"
+wait "$pid"
+eq "three malformed payloads: three lines on stderr" "$(grep -c 'zigbee2mqtt/s1: json' bad.err)" 3
+check "... counted as rejected" grep -q '"gateway.mqtt.rejected","value":3,' bad.out
+check "... and the good one after them printed" grep -q '"metric":"temperature","value":21,' bad.out
