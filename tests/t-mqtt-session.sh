@@ -95,3 +95,19 @@ wait_for 10 lines "$T/n.out" '"value":20,' 1
 check "the broker that came later is used" grep -q '"value":20,' "$T/n.out"
 eq "the reason said once" "$(grep -c 'unable to connect' "$T/n.err")" 1
 stop
+
+# --- a broker that stops answering (SIGSTOP: the TCP connection stays, as
+# behind a broken link): the keepalive finds it out, a connection without
+# CONNACK is given up, and it is found again when it answers
+start k keep --keepalive 5s
+kill -STOP "$PID_b"
+wait_for 20 grep -q 'connection lost' "$T/k.err"
+check "a silent broker: the keepalive says the connection lost" grep -q 'connection lost' "$T/k.err"
+wait_for 20 grep -q 'no answer to CONNECT' "$T/k.err"
+check "a connection without CONNACK is given up" grep -q 'unable to connect: no answer to CONNECT' "$T/k.err"
+kill -CONT "$PID_b"
+wait_for 20 subs keep 2
+mq_pub b s/a/v 30
+wait_for 10 lines "$T/k.out" '"value":30,' 1
+check "the broker answering again: messages flow" grep -q '"value":30,' "$T/k.out"
+stop

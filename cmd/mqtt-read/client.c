@@ -33,7 +33,6 @@
 #include "loop.h"
 #include "mqtt.h"
 
-#define CONNACK_WAIT_MS 15000   /* a broker silent after the TCP connection */
 #define MISC_MS 1000            /* mosquitto_loop_misc: pings, retries */
 
 enum state { DOWN, CONNECTING, UP };
@@ -182,7 +181,9 @@ misc(struct plx_loop *l, void *arg)
 	int rc;
 
 	(void)l;
-	if (c->state == CONNECTING && plx_mono_ms() - c->since > CONNACK_WAIT_MS)
+	/* a broker silent after the TCP connection (stopped, or a firewall
+	 * that lets SYNs through): given as long as a ping would be */
+	if (c->state == CONNECTING && plx_mono_ms() - c->since > c->o->keepalive_ms)
 		down(c, "no answer to CONNECT", -1);
 	else if (c->state == UP && (rc = mosquitto_loop_misc(c->m)) != MOSQ_ERR_SUCCESS)
 		failed(c, "keepalive", rc);
