@@ -10,7 +10,9 @@
 #   mq_stop NAME [SIG]         the broker killed (TERM), and waited for
 #   mq_pub NAME TOPIC MESSAGE [mosquitto_pub options]   QoS 1 ("": empty)
 #   mq_subscribed NAME ID      the broker has had SUBSCRIBE from client ID
-#   mq_acked NAME ID           every PUBLISH sent to ID was acknowledged
+#   mq_acked NAME ID           every PUBLISH sent to ID so far was acknowledged
+#                              (QoS 1; the broker sends 20 at a time: a
+#                              burst needs its count sent first)
 #   mq_count NAME PATTERN      lines of the broker's log matching PATTERN
 need mosquitto mosquitto_pub
 

@@ -113,6 +113,9 @@ _pids="$_pids $pid"
 wait_for 10 mq_subscribed b stuck
 seq 1 3000 | sed 's/^/{"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","n":/; s/$/}/' |
 	mosquitto_pub -h 127.0.0.1 -p "$PORT_b" -u pub -P pubpw -q 1 -t s/a/j -l
+# (the broker sends 20 at a time: every one sent, then every one acknowledged)
+sent() { [ "$(mq_count b 'Sending PUBLISH to stuck ')" -ge 3000 ]; }
+wait_for 30 sent
 wait_for 20 mq_acked b stuck
 check "every message acknowledged to the broker while stdout is stuck" mq_acked b stuck
 check "no keepalive timeout or disconnect at the broker" sh -c "! grep -q 'Client stuck .*disconnected\|stuck has exceeded' '$T/b.log'"
