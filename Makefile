@@ -28,7 +28,7 @@ PKGS_ble-read    = libsystemd libcrypto json-c
 PKGS_plexus-gateway = json-c
 PKGS_plx-tail    = ncursesw json-c
 PKGS_plx-command = libwebsockets libuv libseccomp json-c
-PKGS_mqtt-read  = libmosquitto libssl json-c
+PKGS_mqtt-read  = libmosquitto json-c
 PKGS_lib         = sqlite3 json-c
 PKGS_ALL = $(sort $(foreach t,$(TOOLS) lib,$(PKGS_$(t))))
 

@@ -19,7 +19,6 @@
  * the TCP connection and the TLS handshake do not block. */
 #include <errno.h>
 #include <mosquitto.h>
-#include <openssl/ssl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,19 +222,13 @@ int64_t
 client_prepare(struct client *c)
 {
 	int fd;
-	SSL *ssl;
 
 	if (c->state == DOWN && !c->stopping && plx_mono_ms() >= c->at)
 		attempt(c);
 	fd = c->state == DOWN ? -1 : mosquitto_socket(c->m);
+	/* (what TLS decrypted before poll could know, mosquitto_loop_read
+	 * reads on its own: SSL_pending) */
 	plx_loop_fd_set(c->l, c->watch, fd, fd < 0 ? 0 : POLLIN | (mosquitto_want_write(c->m) ? POLLOUT : 0));
-	/* bytes TLS has read and decrypted already: poll would not say them */
-	if (fd >= 0 && (ssl = mosquitto_ssl_get(c->m)) && SSL_pending(ssl) > 0) {
-		int rc = mosquitto_loop_read(c->m, 1);
-		if (rc != MOSQ_ERR_SUCCESS)
-			failed(c, "read", rc);
-		return plx_mono_ms();
-	}
 	return c->state == DOWN && !c->stopping ? c->at : -1;
 }
 
