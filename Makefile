@@ -19,7 +19,7 @@
 # none) and lib/libplx.a: adding a file needs no line here.
 include config.mk
 
-TOOLS = plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail plx-command modbus-write can-send serial-write
+TOOLS = plx-buffer plx-upload modbus-read serial-read can-read ble-read mqtt-read plexus-gateway plx-tail plx-command modbus-write can-send serial-write
 PKGS_plx-buffer  = sqlite3 json-c
 PKGS_plx-upload  = sqlite3 libcurl zlib json-c
 PKGS_modbus-read = libmodbus json-c
@@ -32,6 +32,7 @@ PKGS_plexus-gateway = json-c
 PKGS_plx-tail    = ncursesw json-c
 PKGS_plx-command = libwebsockets libuv libseccomp json-c
 PKGS_serial-write = json-c
+PKGS_mqtt-read  = libmosquitto json-c
 PKGS_lib         = sqlite3 json-c
 PKGS_ALL = $(sort $(foreach t,$(TOOLS) lib,$(PKGS_$(t))))
 

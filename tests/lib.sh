@@ -109,3 +109,38 @@ valgrind_build() {
 	env -u MAKEFLAGS make -s -C "$TOP" FLAVOUR=vg "${@/#/${VGBUILD#"$TOP"/}/}" >"$T/valgrind-build.log" 2>&1 ||
 		{ nok "plain build for valgrind"; tail -20 "$T/valgrind-build.log"; exit 1; }
 }
+
+# golden_verdict CASE RC: a golden case's verdict, in the directory of its
+# files: what the tool printed ($T/CASE.out, $T/CASE.err) against CASE.out
+# and CASE.err (none: an empty stderr); GOLDEN_UPDATE=1 rewrites them first.
+golden_verdict() {
+	if [ "${GOLDEN_UPDATE:-}" = 1 ]; then
+		cp "$T/$1.out" "$1.out"
+		if [ -s "$T/$1.err" ]; then cp "$T/$1.err" "$1.err"; else rm -f "$1.err"; fi
+	fi
+	: > "$T/empty"
+	_want=$([ -e "$1.err" ] && echo "$1.err" || echo "$T/empty")
+	if [ "$2" -eq 0 ] && cmp -s "$T/$1.out" "$1.out" && cmp -s "$T/$1.err" "$_want"; then
+		ok "golden $1"
+	else
+		nok "golden $1 (exit $2)"
+		diff "$1.out" "$T/$1.out" | head -20 | sed 's/^/#   /'
+		diff "$_want" "$T/$1.err" | head -10 | sed 's/^/#   /'
+	fi
+}
+
+# test_certs SAN: in the current directory, a CA (ca.pem, ca.key), a server
+# certificate for SAN ("IP:127.0.0.1", "DNS:localhost,IP:127.0.0.1":
+# server.pem, server.key), a client certificate (client.pem, client.key), all
+# signed by the CA, and a self-signed other.pem; 0 when all were made.
+test_certs() {
+	need openssl
+	_cert() {
+		openssl req -new -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "$2" 2>/dev/null &&
+		openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out "$1.pem" \
+			${3:+-extfile <(printf 'subjectAltName=%s\n' "$3")} 2>/dev/null
+	}
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=test-ca 2>/dev/null &&
+	_cert server /CN=gateway-test "$1" && _cert client /CN=gateway-1 &&
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem -days 2 -subj /CN=other 2>/dev/null
+}

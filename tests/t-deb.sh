@@ -39,7 +39,7 @@ check "the next version builds too" test -f "$deb2"
 dpkg -i "$deb" >"$T/i.log" 2>&1
 eq "dpkg -i" $? 0
 check "the package was built without sanitizers" sh -c "! grep -q fsanitize '$T/build.log'"
-for t in plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-gateway plx-tail modbus-write can-send serial-write; do
+for t in plx-buffer plx-upload modbus-read serial-read can-read ble-read mqtt-read plexus-gateway plx-tail modbus-write can-send serial-write; do
 	check "/usr/bin/$t --version" sh -c "/usr/bin/$t --version | grep -q '$ver'"
 	check "man $t" test -f "/usr/share/man/man1/$t.1.gz"
 	check "plexus-$t units or s6 directory" sh -c "[ $t = plx-buffer ] || [ $t = plx-upload ] || [ $t = plexus-gateway ] || [ $t = plx-tail ] ||
@@ -47,7 +47,7 @@ for t in plx-buffer plx-upload modbus-read serial-read can-read ble-read plexus-
 		{ [ -f /lib/systemd/system/plexus-$t@.service ] && [ -x /usr/share/plexus-gateway/s6/plexus-$t/run ]; }"
 done
 # the tools start as the plexus user and say what is wrong with no device
-for t in modbus-read serial-read can-read modbus-write can-send; do
+for t in modbus-read serial-read can-read mqtt-read modbus-write can-send; do
 	setpriv --reuid=plexus --regid=plexus --init-groups /usr/bin/$t >/dev/null 2>"$T/$t.err"
 	eq "/usr/bin/$t without arguments: a usage error" "$?" 64
 done

@@ -38,6 +38,8 @@ check "plexus-serial-read@: serial devices only" \
 	sh -c "grep -qx 'DevicePolicy=closed' '$U/plexus-serial-read@.service' && grep -qx 'DeviceAllow=char-ttyUSB rw' '$U/plexus-serial-read@.service'"
 check "plexus-can-read@: AF_CAN, no devices" \
 	sh -c "grep -q '^RestrictAddressFamilies=.*AF_CAN' '$U/plexus-can-read@.service' && grep -qx 'PrivateDevices=yes' '$U/plexus-can-read@.service'"
+check "plexus-mqtt-read@: after the network, AF_INET, no devices" \
+	sh -c "grep -qx 'After=network-online.target' '$U/plexus-mqtt-read@.service' && grep -q '^RestrictAddressFamilies=.*AF_INET' '$U/plexus-mqtt-read@.service' && grep -qx 'PrivateDevices=yes' '$U/plexus-mqtt-read@.service'"
 check "plexus-ble-read@: after bluetooth.service, AF_BLUETOOTH" \
 	sh -c "grep -qx 'After=bluetooth.service' '$U/plexus-ble-read@.service' && grep -q '^RestrictAddressFamilies=.*AF_BLUETOOTH' '$U/plexus-ble-read@.service'"
 

@@ -1,0 +1,3 @@
+/* libFuzzer target: mqtt-read's tasmota payloads (mqtt_fuzz.h says what is checked). */
+#define FORMAT "tasmota"
+#include "mqtt_fuzz.h"
