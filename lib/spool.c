@@ -62,6 +62,35 @@ busy_wait(void *arg, int n)
 	return 1;
 }
 
+/* The spool's id (stats.spool_id) into sp->id, inside open_db's write
+ * transaction: a spool made before there were ids is given one now. */
+static int
+read_id(struct spool *sp)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if (sqlite3_prepare_v2(sp->db, "SELECT spool_id FROM stats WHERE id = 1", -1, &q, NULL) != SQLITE_OK) {
+		if ((rc = sqlite3_exec(sp->db, "ALTER TABLE stats ADD COLUMN spool_id TEXT", NULL, NULL, NULL)))
+			return rc;
+		if ((rc = sqlite3_prepare_v2(sp->db, "SELECT spool_id FROM stats WHERE id = 1", -1, &q, NULL)))
+			return rc;
+	}
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_NULL) {
+		sqlite3_finalize(q);
+		if ((rc = sqlite3_exec(sp->db, "UPDATE stats SET spool_id = lower(hex(randomblob(8))) WHERE id = 1",
+		                       NULL, NULL, NULL)))
+			return rc;
+		return read_id(sp);
+	}
+	if (rc == SQLITE_ROW) {
+		snprintf(sp->id, sizeof sp->id, "%s", (const char *)sqlite3_column_text(q, 0));
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
 /* Opens the file and checks it; returns an SQLite code. */
 static int
 open_db(struct spool *sp)
@@ -85,7 +114,7 @@ open_db(struct spool *sp)
 	 * another process wrote in between (several opening a new spool). */
 	if ((rc = sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
 		return rc;
-	if ((rc = sqlite3_exec(sp->db, schema, NULL, NULL, NULL)) != SQLITE_OK ||
+	if ((rc = sqlite3_exec(sp->db, schema, NULL, NULL, NULL)) != SQLITE_OK || (rc = read_id(sp)) != SQLITE_OK ||
 	    (rc = sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
 		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
 		return rc;

@@ -8,9 +8,14 @@
  *   dead(seq INTEGER PRIMARY KEY, t, status, error, data)
  *       records the server refused (400/422), kept for a person to inspect
  *       (plx-buffer --dead) and replay (plx-buffer --requeue-dead).
- *   stats(id = 1, depth, bytes, accepted, rejected, dropped, acked, dead)
+ *   stats(id = 1, depth, bytes, accepted, rejected, dropped, acked, dead, spool_id)
  *       counters, changed in the same transaction as the rows they count,
- *       so they stay exact with many processes on one file.
+ *       so they stay exact with many processes on one file; spool_id, 16
+ *       random hex digits drawn when the spool was made: plx-buffer sends
+ *       it beside each seq, and plx-upload acknowledges only rows that carry
+ *       its own spool's (a device's forged {"_plx_seq":5} deletes nothing).
+ *       Every write transaction rewrites this row, so a WAL carries the id
+ *       of the database it belongs to (spool_open checks it).
  *   uploader(id = 1, t, last_success, status, error, latency_ms,
  *            clock_offset_ms, requests, retries)
  *       what plx-upload last saw of the server, for plx-buffer --status.
@@ -32,9 +37,12 @@ struct spool_stats {
 	int64_t last_seq;               /* highest seq ever assigned */
 };
 
+#define SPOOL_ID_LEN 16                 /* hex digits of a spool's id */
+
 struct spool {
 	sqlite3 *db;
 	char *path;
+	char id[SPOOL_ID_LEN + 1];      /* stats.spool_id */
 	int flags;                      /* SPOOL_* given to spool_open */
 	int in_txn;
 	struct spool_stats d;           /* deltas of the open transaction */

@@ -41,7 +41,7 @@ check "a last line without newline is kept" grep -q no.newline "$T/nout"
 
 # a record that went through another plx-buffer loses its old sequence number
 gen 3 | plx-buffer -d "$T/a.db" | plx-buffer -d "$T/b.db" > "$T/chain"
-eq "chained buffers renumber" "$(grep -o '_plx_seq' "$T/chain" | wc -l)-$(head -1 "$T/chain" | cut -c1-14)" '3-{"_plx_seq":1,'
+eq "chained buffers renumber" "$(grep -o '_plx_seq' "$T/chain" | wc -l)-$(grep -o '_plx_spool' "$T/chain" | wc -l)-$(head -1 "$T/chain" | cut -c1-14)" '3-3-{"_plx_seq":1,'
 
 # append-only writers and one follow drainer on one spool
 S3=$T/shared.db

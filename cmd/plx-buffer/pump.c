@@ -1,7 +1,7 @@
 /* Every plx-buffer mode, as callbacks on lib/loop:
  *
  *   stdin --lines--> validate --> INSERT (group commit) --COMMIT-->
- *   SELECT seq > cursor --> {"_plx_seq":N, ...record} --> stdout
+ *   SELECT seq > cursor --> {"_plx_seq":N,"_plx_spool":ID, ...record} --> stdout
  *
  * Input and output are independent: when stdout (a pipe) is full the loop
  * keeps reading stdin into the spool, so a stopped uploader never stalls
@@ -47,7 +47,8 @@
 #include "recs.h"
 
 #define OUT_CAP (4 * PLX_LINE_MAX)
-#define ROW_ROOM (PLX_LINE_MAX + 32)   /* a row plus its sequence prefix */
+#define PREFIX_MAX 80                 /* {"_plx_seq":N,"_plx_spool":"ID", */
+#define ROW_ROOM (PLX_LINE_MAX + PREFIX_MAX)   /* a row plus its prefix */
 #define MAINT_MS 1000                 /* age limit, a full spool, drops said */
 #define WARN_PER_S 20                 /* stderr lines about bad input, per second */
 
@@ -138,8 +139,11 @@ add_row(void *arg, int64_t seq, const void *data, int len)
 	struct pump *p = arg;
 	int k;
 
-	/* {"a":1} becomes {"_plx_seq":42,"a":1}: the stored row starts with '{'. */
-	k = snprintf(p->out + p->olen, 32, "{\"" PLX_SEQ_KEY "\":%lld,", (long long)seq);
+	/* {"a":1} becomes {"_plx_seq":42,"_plx_spool":"ID","a":1}: the stored
+	 * row starts with '{'.  The spool's id lets plx-upload tell this
+	 * spool's rows from a forged or foreign sequence number. */
+	k = snprintf(p->out + p->olen, PREFIX_MAX, "{\"" PLX_SEQ_KEY "\":%lld,\"" PLX_SPOOL_KEY "\":\"%s\",",
+	             (long long)seq, p->sp->id);
 	memcpy(p->out + p->olen + k, (const char *)data + 1, len - 1);
 	p->olen += k + len - 1;
 	p->out[p->olen++] = '\n';

@@ -137,11 +137,9 @@ setup(struct up *u)
 	if (key_reload(u, 1) < 0)
 		plx_die(EX_CONFIG, "no API key: set PLEXUS_API_KEY, use -k keyfile, the systemd credential"
 		        " plexus-api-key, or api_key in ~/.plexus/config.json");
-	if ((path = u->o.spool ? u->o.spool : u->cf.buffer)) {
-		u->spool_looked = 1;
-		if (spool_open(&u->sp, path, SPOOL_ACK_ONLY) < 0)
-			exit(EX_CANTCREAT);
-	}
+	/* Only the spool it is told about: never one found by itself. */
+	if ((path = u->o.spool ? u->o.spool : u->cf.buffer) && spool_open(&u->sp, path, SPOOL_ACK_ONLY) < 0)
+		exit(EX_CANTCREAT);
 	u->dead_fd = -1;
 	u->h.last.clock_offset_ms = INT64_MIN;
 	if (u->o.dead_file &&

@@ -154,7 +154,7 @@ struct up {
 	struct send s;
 	struct http http;
 	struct spool *sp;          /* NULL when no spool is open */
-	int spool_looked;          /* looked for the default spool already */
+	int told_nospool;          /* said that seqs cannot be acknowledged */
 	int need_source;           /* envelope source id invalid: records must carry their own */
 	int dead_fd;               /* --dead-letter file, -1 if none */
 	int holding;               /* the key is refused: data held until it is accepted */
