@@ -62,6 +62,8 @@ busy_wait(void *arg, int n)
 	return 1;
 }
 
+void spool_set_budget(struct spool *sp, int64_t bytes);
+
 /* The spool's id (stats.spool_id) into sp->id, inside open_db's write
  * transaction: a spool made before there were ids is given one now. */
 static int
@@ -147,6 +149,8 @@ open_db(struct spool *sp)
 	                     " accepted = accepted + ?3, rejected = rejected + ?4,"
 	                     " dropped = dropped + ?5, acked = acked + ?6, dead = dead + ?7 WHERE id = 1")))
 		return rc;
+	if (sp->wal_cap)          /* reopened: the budget again */
+		spool_set_budget(sp, sp->wal_cap * 4);
 	return SQLITE_OK;
 }
 
@@ -257,6 +261,8 @@ spool_close(struct spool *sp)
 static int
 fail(struct spool *sp, const char *what, int rc)
 {
+	if ((rc & 0xff) == SQLITE_FULL)
+		return SPOOL_FULL;     /* the caller waits for room, and says so */
 	plx_warn("spool %s: %s: %s", sp->path, what, sqlite3_errmsg(sp->db));
 	return spool_damaged(rc) ? SPOOL_DAMAGED : -1;
 }
@@ -279,6 +285,37 @@ spool_begin(struct spool *sp)
 	sp->bytes0 = sqlite3_column_int64(sp->base, 1);
 	sqlite3_reset(sp->base);
 	return 0;
+}
+
+static int64_t
+pragma_int(struct spool *sp, const char *sql)
+{
+	sqlite3_stmt *q;
+	int64_t v = 0;
+
+	if (sqlite3_prepare_v2(sp->db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+void
+spool_set_budget(struct spool *sp, int64_t bytes)
+{
+	int64_t page = pragma_int(sp, "PRAGMA page_size"), pages = bytes / 4 / page;
+	char sql[64];
+
+	pages = pages < 1 ? 1 : pages > 1000 ? 1000 : pages;
+	snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint=%lld", (long long)pages);
+	sqlite3_exec(sp->db, sql, NULL, NULL, NULL);
+	sp->wal_cap = pages * page;
+}
+
+int64_t
+spool_footprint(struct spool *sp)
+{
+	return (pragma_int(sp, "PRAGMA page_count") - pragma_int(sp, "PRAGMA freelist_count")) *
+	       pragma_int(sp, "PRAGMA page_size") + sp->wal_cap;
 }
 
 int64_t spool_depth(const struct spool *sp) { return sp->depth0 + sp->d.depth; }

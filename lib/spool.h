@@ -47,14 +47,18 @@ struct spool {
 	int in_txn;
 	struct spool_stats d;           /* deltas of the open transaction */
 	int64_t depth0, bytes0;         /* depth and bytes when it began */
+	int64_t wal_cap;                /* bytes the WAL may take (spool_set_budget), 0: unset */
 	sqlite3_stmt *ins, *fetch, *del, *measure, *oldest, *walk, *deadins, *upd, *base;
 };
 
 typedef int (*spool_row_fn)(void *arg, int64_t seq, const void *data, int len);
 
-/* What a failed call returns: -1 (said on stderr), or SPOOL_DAMAGED when
- * SQLite found the file damaged (spool_reset_damaged starts a fresh one). */
+/* What a failed call returns: -1 (said on stderr), SPOOL_DAMAGED when
+ * SQLite found the file damaged (spool_reset_damaged starts a fresh one),
+ * or SPOOL_FULL, not said, when the filesystem is full (the transaction
+ * is to be rolled back and tried again once there is room). */
 #define SPOOL_DAMAGED (-2)
+#define SPOOL_FULL (-3)
 
 /* spool_open flags. */
 enum {
@@ -83,6 +87,13 @@ void spool_count_dropped(struct spool *sp, int64_t n);    /* inside a transactio
 /* Rows and bytes waiting, as of now inside the open transaction. */
 int64_t spool_depth(const struct spool *sp);
 int64_t spool_bytes(const struct spool *sp);
+/* A bound on the spool's room on disk (plx-buffer --max-bytes): the WAL is
+ * checkpointed when it reaches a quarter of it (at most SQLite's default
+ * of 1000 pages), so the WAL's headroom is part of the bound, not on top. */
+void spool_set_budget(struct spool *sp, int64_t bytes);
+/* Bytes on disk the spool uses now, inside the open transaction: the
+ * database's pages in use plus the WAL's share set by spool_set_budget. */
+int64_t spool_footprint(struct spool *sp);
 
 /* Drops the oldest rows until at least `rows` rows and `bytes` bytes are
  * gone and no row older than `before_t` remains; inside a transaction.

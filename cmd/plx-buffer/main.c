@@ -62,7 +62,7 @@ main(int argc, char **argv)
 		{ 0, "max-rows", PLX_OPT_NUM, &o.max_rows, 1, INT64_MAX, 0, NULL, "N",
 		  "most records the spool holds (no limit)", NULL },
 		{ 0, "max-bytes", PLX_OPT_NUM, &o.max_bytes, 1, INT64_MAX, 0, NULL, "BYTES",
-		  "most record bytes the spool holds (no limit)", NULL },
+		  "most bytes the spool takes, on disk too (no limit)", NULL },
 		{ 0, "max-age", PLX_OPT_DUR, &o.max_age_ms, 1, INT64_MAX, 1000, NULL, "DURATION",
 		  "records older than this are dropped (no limit)", NULL },
 		{ 0, "overflow", PLX_OPT_FN, &o.overflow, 0, 0, 0, overflow, "POLICY",

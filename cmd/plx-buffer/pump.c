@@ -51,6 +51,7 @@
 #define ROW_ROOM (PLX_LINE_MAX + PREFIX_MAX)   /* a row plus its prefix */
 #define MAINT_MS 1000                 /* age limit, a full spool, drops said */
 #define WARN_PER_S 20                 /* stderr lines about bad input, per second */
+#define FIXED_ROOM (64 * 1024)        /* --max-bytes allows for the schema's pages */
 
 struct pump {
 	struct spool *sp;
@@ -63,6 +64,10 @@ struct pump {
 	int in_eof;          /* stdin finished (or not read: follow mode) */
 	int out_pipe;        /* stdout is a pipe, made non-blocking */
 	int full;            /* --overflow block: spool at its limit, stdin paused */
+	int over;            /* the spool's footprint past --max-bytes (last commit) */
+	int64_t disk_full;   /* monotonic ms the filesystem was found full, 0: not */
+	char *held;          /* the open transaction's rows, '\n' after each: */
+	size_t hlen, hcap;   /* inserted again when a full disk rolled it back */
 	int caught_up;       /* the last fetch found no row after the cursor */
 	int64_t cursor;      /* highest committed seq placed in the output buffer */
 	int64_t pend;        /* highest seq placed there, committed or not */
@@ -76,20 +81,52 @@ struct pump {
 	int64_t last_warn;
 };
 
+static size_t
+held_rows(const struct pump *p)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < p->hlen; i++)
+		n += p->held[i] == '\n';
+	return n;
+}
+
+static void
+hold(struct pump *p, const char *s, size_t n)
+{
+	if (p->hlen + n + 1 > p->hcap) {
+		p->hcap = (p->hlen + n + 1) * 2;
+		p->held = plx_xrealloc(p->held, p->hcap);
+	}
+	memcpy(p->held + p->hlen, s, n);
+	p->hlen += n;
+	p->held[p->hlen++] = '\n';
+}
+
 /* A spool call failed: a damaged file is set aside and a fresh one
- * started; anything else is fatal. */
+ * started; a full filesystem rolls the transaction back, its rows held
+ * (p->held) until there is room, stdin paused meanwhile; anything else is
+ * fatal. */
 static int
 spool_trouble(struct pump *p, int rc)
 {
-	if (rc != SPOOL_DAMAGED)
+	if (rc != SPOOL_DAMAGED && rc != SPOOL_FULL)
 		return EX_IOERR;
 	spool_rollback(p->sp);
 	p->txn_rows = 0;
 	p->olen = p->ocommit;     /* the rolled-back rows are not to be emitted */
+	p->direct = p->caught_up = 0;
+	if (rc == SPOOL_FULL) {
+		if (!p->disk_full)
+			plx_warn("spool %s: the filesystem is full: %zu records held in memory, standard input"
+			         " paused until there is room", p->o->path, held_rows(p));
+		p->disk_full = plx_mono_ms();
+		return 0;
+	}
+	p->hlen = 0;
 	if (spool_reset_damaged(p->sp) < 0)
 		return EX_IOERR;
 	p->cursor = p->pend = 0;
-	p->direct = 0;
 	return 0;
 }
 
@@ -105,6 +142,10 @@ enforce_limits(struct pump *p)
 			rows = spool_depth(p->sp) - o->max_rows;
 		if (o->max_bytes && spool_bytes(p->sp) > o->max_bytes)
 			bytes = spool_bytes(p->sp) - o->max_bytes;
+		/* and the room on disk, the WAL's included: a record byte
+		 * dropped frees at least a byte of pages */
+		if (o->max_bytes && (n = spool_footprint(p->sp) - o->max_bytes - FIXED_ROOM) > bytes)
+			bytes = n;
 	}
 	if (o->max_age_ms)
 		before = plx_now_ms() - o->max_age_ms;
@@ -124,11 +165,13 @@ commit(struct pump *p)
 	if ((rc = enforce_limits(p)) < 0 || (rc = spool_commit(p->sp)) < 0)
 		return spool_trouble(p, rc);
 	p->txn_rows = 0;
+	p->hlen = 0;
 	p->cursor = p->pend;
 	p->ocommit = p->olen;
+	p->over = p->o->max_bytes && spool_footprint(p->sp) > p->o->max_bytes + FIXED_ROOM;
 	if (p->o->overflow == BLOCK && p->o->max_rows && spool_depth(p->sp) >= p->o->max_rows)
 		p->full = 1;
-	if (p->o->overflow == BLOCK && p->o->max_bytes && spool_bytes(p->sp) >= p->o->max_bytes)
+	if (p->o->overflow == BLOCK && p->o->max_bytes && (spool_bytes(p->sp) >= p->o->max_bytes || p->over))
 		p->full = 1;
 	return 0;
 }
@@ -199,9 +242,9 @@ take_line(struct pump *p, char *s, size_t n)
 		s = (char *)plx_record_text(rec, &n);
 	if (o->overflow == DROP_NEWEST &&
 	    ((o->max_rows && spool_depth(p->sp) >= o->max_rows) ||
-	     (o->max_bytes && spool_bytes(p->sp) + (int64_t)n > o->max_bytes)))
+	     (o->max_bytes && (p->over || spool_bytes(p->sp) + (int64_t)n > o->max_bytes))))
 		spool_count_dropped(p->sp, 1);
-	else if ((rc = spool_insert(p->sp, s, n, plx_now_ms())) < 0) {
+	else if (hold(p, s, n), (rc = spool_insert(p->sp, s, n, plx_now_ms())) < 0) {
 		json_object_put(rec);
 		return spool_trouble(p, rc);
 	} else {
@@ -254,20 +297,16 @@ health(struct pump *p)
 	return rc;
 }
 
+/* The lines read, into the spool; none while the filesystem is full (they
+ * wait in the input buffer, as the rest waits in the pipe). */
 static int
-read_input(struct pump *p)
+take_lines(struct pump *p)
 {
 	char *line;
 	size_t n;
 	int rc;
 
-	if (plx_lines_fill(&p->in) < 0) {
-		if (errno == EAGAIN)
-			return 0;
-		plx_warn("read stdin:");
-		p->in_eof = 1;
-	}
-	for (;;) {
+	while (!p->disk_full) {
 		switch (plx_lines_next(&p->in, &line, &n)) {
 		case PLX_LINE:
 			if ((rc = take_line(p, line, n)))
@@ -285,6 +324,45 @@ read_input(struct pump *p)
 			return 0;
 		}
 	}
+	return 0;
+}
+
+static int
+read_input(struct pump *p)
+{
+	if (plx_lines_fill(&p->in) < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		plx_warn("read stdin:");
+		p->in_eof = 1;
+	}
+	return take_lines(p);
+}
+
+/* The filesystem was full: the held rows in a transaction again.  0 with
+ * p->disk_full still set while there is no room yet. */
+static int
+retry_held(struct pump *p)
+{
+	size_t n = held_rows(p);
+	char *s, *e;
+	int rc;
+
+	if ((rc = spool_begin(p->sp)) < 0)
+		return spool_trouble(p, rc);
+	p->txn_rows = (int)n;
+	p->txn_start = plx_mono_ms();
+	for (s = p->held; s < p->held + p->hlen; s = e + 1) {
+		e = memchr(s, '\n', (size_t)(p->held + p->hlen - s));
+		if ((rc = spool_insert(p->sp, s, (size_t)(e - s), plx_now_ms())) < 0)
+			return spool_trouble(p, rc);
+	}
+	if ((rc = commit(p)) || p->hlen)
+		return rc;
+	plx_warn("spool %s: room again after %llds: %zu held records committed, reading standard input again",
+	         p->o->path, (long long)(plx_mono_ms() - p->disk_full) / 1000, n);
+	p->disk_full = 0;
+	return take_lines(p);
 }
 
 static int
@@ -345,6 +423,11 @@ maintain(struct plx_loop *l, void *arg)
 	int64_t now = plx_mono_ms();
 	int rc;
 
+	if (p->disk_full && ((rc = retry_held(p)) || p->disk_full)) {
+		if (rc)
+			plx_loop_stop(l, rc);
+		return;
+	}
 	if (p->o->max_age_ms && !p->sp->in_txn) {
 		/* a transaction of its own, for commit() to apply the limits in */
 		rc = spool_begin(p->sp);
@@ -355,9 +438,10 @@ maintain(struct plx_loop *l, void *arg)
 	}
 	if (spool_stats(p->sp, &st) < 0)
 		return;
+	p->over = p->o->max_bytes && spool_footprint(p->sp) > p->o->max_bytes + FIXED_ROOM;
 	if (p->full)
 		p->full = (p->o->max_rows && st.depth >= p->o->max_rows) ||
-		          (p->o->max_bytes && st.bytes >= p->o->max_bytes);
+		          (p->o->max_bytes && (st.bytes >= p->o->max_bytes || p->over));
 	if (st.dropped > p->drops_told && now - p->last_warn >= 10000) {
 		plx_warn("spool %s over its limit: dropped %lld records (%lld in all)", p->o->path,
 		         (long long)(st.dropped - p->drops_told), (long long)st.dropped);
@@ -369,7 +453,8 @@ maintain(struct plx_loop *l, void *arg)
 static void
 on_status(struct plx_loop *l, void *arg)
 {
-	int rc = health(arg);
+	struct pump *p = arg;
+	int rc = p->disk_full ? 0 : health(p);   /* none while rows are held */
 
 	if (rc)
 		plx_loop_stop(l, rc);
@@ -410,6 +495,8 @@ reopen(struct plx_loop *l, void *arg)
 		plx_loop_stop(l, EX_IOERR);
 		return;
 	}
+	if (p->o->max_bytes)
+		spool_set_budget(p->sp, p->o->max_bytes);
 	plx_info("reopened spool %s", p->o->path);
 }
 
@@ -433,12 +520,12 @@ prepare(struct plx_loop *l, void *arg)
 		rc = write_output(p);
 	if (rc)
 		plx_loop_stop(l, rc);
-	if (p->in_eof && !p->sp->in_txn &&
+	if (p->in_eof && !p->sp->in_txn && !p->disk_full &&
 	    (o->mode == APPEND || (o->mode == PASS && p->caught_up && p->ooff == p->olen)))
 		plx_loop_stop(l, 0);
 	if (l->stopping)
 		return -1;
-	plx_loop_fd_set(l, p->in_h, 0, !p->in_eof && !p->full ? POLLIN : 0);
+	plx_loop_fd_set(l, p->in_h, 0, !p->in_eof && !p->full && !p->disk_full ? POLLIN : 0);
 	plx_loop_fd_set(l, p->out_h, 1, p->out_pipe && p->ooff < p->ocommit ? POLLOUT : 0);
 	if (p->sp->in_txn)
 		return p->txn_start + o->commit_ms;
@@ -474,9 +561,18 @@ pump(struct spool **spp, const struct opts *o)
 		plx_loop_every(&l, o->status_ms, on_status);
 	l.prepare = prepare;
 	l.on_hup = reopen;
+	if (o->max_bytes)
+		spool_set_budget(p.sp, o->max_bytes);
 	rc = plx_loop_run(&l);
+	if (p.sp && p.disk_full && retry_held(&p))
+		rc = EX_IOERR;
 	if (p.sp && commit(&p) != 0)
 		rc = EX_IOERR;
+	if (p.sp && p.disk_full) {
+		plx_warn("spool %s: the filesystem is still full: %zu records read but not committed are lost",
+		         o->path, held_rows(&p));
+		rc = EX_IOERR;
+	}
 	plx_loop_free(&l);
 	if (p.out_pipe)
 		plx_nonblock(1, 0);
@@ -484,5 +580,6 @@ pump(struct spool **spp, const struct opts *o)
 	json_tokener_free(p.tok);
 	plx_lines_free(&p.in);
 	free(p.out);
+	free(p.held);
 	return rc;
 }
