@@ -19,6 +19,8 @@
 
 static const char schema[] = PLX_SPOOL_SCHEMA;
 
+static int fail(struct spool *sp, const char *what, int rc);
+
 int
 spool_damaged(int rc)
 {
@@ -151,6 +153,13 @@ open_db(struct spool *sp)
 		return rc;
 	if (sp->wal_cap)          /* reopened: the budget again */
 		spool_set_budget(sp, sp->wal_cap * 4);
+	{
+		struct stat st;
+		if (stat(sp->path, &st) == 0) {
+			sp->dev = st.st_dev;
+			sp->ino = st.st_ino;
+		}
+	}
 	return SQLITE_OK;
 }
 
@@ -244,6 +253,52 @@ spool_reset_damaged(struct spool *sp)
 		return -1;
 	}
 	return 0;
+}
+
+int
+spool_replaced(const struct spool *sp)
+{
+	struct stat st;
+
+	if (stat(sp->path, &st) < 0)
+		return errno == ENOENT ? SPOOL_GONE : SPOOL_SAME;   /* unknown: as it was */
+	return st.st_dev != sp->dev || st.st_ino != sp->ino ? SPOOL_OTHER : SPOOL_SAME;
+}
+
+int64_t
+spool_move_rows(struct spool *from, struct spool *to)
+{
+	struct spool_stats st;
+	sqlite3_stmt *q;
+	int64_t after = 0, n = 0;
+	int rc;
+
+	if (!strcmp(from->id, to->id)) {
+		if ((rc = spool_stats(to, &st)) < 0)
+			return rc;
+		after = st.last_seq;
+	}
+	if ((rc = sqlite3_prepare_v2(from->db, "SELECT t, data FROM records WHERE seq > ? ORDER BY seq",
+	                             -1, &q, NULL)) != SQLITE_OK)
+		return fail(from, "read", rc);
+	sqlite3_bind_int64(q, 1, after);
+	if ((rc = spool_begin(to)) < 0)
+		goto out;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((rc = spool_insert(to, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1),
+		                       sqlite3_column_int64(q, 0))) < 0)
+			break;
+		n++;
+	}
+	if (rc == SQLITE_DONE)
+		rc = spool_commit(to);
+	else if (rc >= 0)
+		rc = fail(from, "read", rc);
+	if (rc < 0)
+		spool_rollback(to);
+out:
+	sqlite3_finalize(q);
+	return rc < 0 ? rc : n;
 }
 
 void

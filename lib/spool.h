@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sqlite3.h>
+#include <sys/types.h>
 
 struct spool_stats {
 	int64_t depth, bytes;           /* rows and record bytes waiting */
@@ -47,6 +48,8 @@ struct spool {
 	int in_txn;
 	struct spool_stats d;           /* deltas of the open transaction */
 	int64_t depth0, bytes0;         /* depth and bytes when it began */
+	dev_t dev;                      /* the file opened, to notice it deleted or replaced */
+	ino_t ino;
 	int64_t wal_cap;                /* bytes the WAL may take (spool_set_budget), 0: unset */
 	sqlite3_stmt *ins, *fetch, *del, *measure, *oldest, *walk, *deadins, *upd, *base;
 };
@@ -75,6 +78,15 @@ void spool_close(struct spool *sp);
 /* After SQLITE_CORRUPT/SQLITE_NOTADB at run time: set the file aside and
  * start a fresh one at the same path. */
 int spool_reset_damaged(struct spool *sp);
+/* The file at sp->path now: SPOOL_SAME, SPOOL_GONE (deleted: the rows are
+ * in a file no one else will open), or SPOOL_OTHER (another file put in
+ * its place). */
+enum { SPOOL_SAME, SPOOL_GONE, SPOOL_OTHER };
+int spool_replaced(const struct spool *sp);
+/* Copies the rows waiting in `from` into `to`, their insertion times kept,
+ * with new seqs: all of them, or, when `to` is a copy of the same spool
+ * (the same id), those past its last seq.  The number, or < 0. */
+int64_t spool_move_rows(struct spool *from, struct spool *to);
 int spool_damaged(int rc);
 
 /* Writers: begin, insert rows, commit (counters go with the rows). */

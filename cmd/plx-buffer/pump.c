@@ -26,7 +26,10 @@
  * spool are checked; every --status-interval the health records go in.
  *
  * Signals (lib/loop): SIGTERM and SIGINT commit what was read and exit 0;
- * SIGHUP commits, closes and reopens the spool file.  A consumer gone
+ * SIGHUP commits, closes and reopens the spool file, and reads it again
+ * from its lowest row.  The file deleted or replaced under a running
+ * plx-buffer is noticed within a second (and before it exits): reopened,
+ * the rows of the old one moved into it.  A consumer gone
  * (EPIPE) ends the run with 74: what it had not acknowledged stays in the
  * spool.  But a stop for SIGTERM takes the whole pipeline down, the
  * consumer maybe first: EPIPE then is no failure, and the exit is 0. */
@@ -414,7 +417,56 @@ input_waiting(void)
 	return poll(&pf, 1, 0) > 0;
 }
 
-/* Every second: the age limit, a full spool checked again, drops said. */
+/* Reading starts again from the lowest row not acknowledged: after a
+ * reopen the rows may be others, or lower ones may have appeared.  What
+ * waits in the output buffer is cut after the line being written. */
+static void
+restart(struct pump *p)
+{
+	char *nl;
+
+	if (p->ooff < p->ocommit && (nl = memchr(p->out + p->ooff, '\n', p->ocommit - p->ooff)))
+		p->olen = p->ocommit = (size_t)(nl + 1 - p->out);
+	else
+		p->olen = p->ocommit = p->ooff;
+	p->cursor = p->pend = 0;
+	p->direct = p->caught_up = 0;
+}
+
+/* The spool file closed and opened again (SIGHUP, or the file deleted or
+ * replaced under us): what was read committed first; rows waiting in a
+ * file deleted or replaced are moved into the one now at the path, so
+ * none is stranded.  0, or the exit status. */
+static int
+reopen_spool(struct pump *p, int why)
+{
+	struct spool *old = p->sp, *sp;
+	int64_t n = 0;
+	int rc;
+
+	if ((rc = commit(p)))
+		return rc;
+	if (spool_open(&sp, p->o->path, p->o->sync_full ? SPOOL_SYNC_FULL : 0) < 0)
+		return EX_IOERR;
+	if (why != SPOOL_SAME && (n = spool_move_rows(old, sp)) < 0) {
+		spool_close(sp);
+		return EX_IOERR;
+	}
+	spool_close(old);
+	p->sp = sp;
+	if (p->o->max_bytes)
+		spool_set_budget(p->sp, p->o->max_bytes);
+	restart(p);
+	if (why == SPOOL_SAME)
+		plx_info("reopened spool %s", p->o->path);
+	else
+		plx_warn("spool %s was %s while open: reopened, %lld records not yet acknowledged moved into it",
+		         p->o->path, why == SPOOL_GONE ? "deleted" : "replaced", (long long)n);
+	return 0;
+}
+
+/* Every second: held rows tried again, the file checked, the age limit,
+ * a full spool checked again, drops said. */
 static void
 maintain(struct plx_loop *l, void *arg)
 {
@@ -426,6 +478,10 @@ maintain(struct plx_loop *l, void *arg)
 	if (p->disk_full && ((rc = retry_held(p)) || p->disk_full)) {
 		if (rc)
 			plx_loop_stop(l, rc);
+		return;
+	}
+	if ((rc = spool_replaced(p->sp)) != SPOOL_SAME && (rc = reopen_spool(p, rc))) {
+		plx_loop_stop(l, rc);
 		return;
 	}
 	if (p->o->max_age_ms && !p->sp->in_txn) {
@@ -478,26 +534,15 @@ on_output(struct plx_loop *l, int fd, short revents, void *arg)
 		plx_loop_stop(l, rc);
 }
 
-/* SIGHUP: what was read committed, the spool file closed and opened again. */
+/* SIGHUP: the spool reopened, read again from its lowest row. */
 static void
-reopen(struct plx_loop *l, void *arg)
+on_hup(struct plx_loop *l, void *arg)
 {
 	struct pump *p = arg;
-	int rc;
+	int rc = reopen_spool(p, spool_replaced(p->sp));
 
-	if ((rc = commit(p))) {
+	if (rc)
 		plx_loop_stop(l, rc);
-		return;
-	}
-	spool_close(p->sp);
-	if (spool_open(&p->sp, p->o->path, p->o->sync_full ? SPOOL_SYNC_FULL : 0) < 0) {
-		p->sp = NULL;
-		plx_loop_stop(l, EX_IOERR);
-		return;
-	}
-	if (p->o->max_bytes)
-		spool_set_budget(p->sp, p->o->max_bytes);
-	plx_info("reopened spool %s", p->o->path);
 }
 
 /* Before each wait: the transaction committed when due (at the latest
@@ -543,7 +588,7 @@ pump(struct spool **spp, const struct opts *o)
 	struct pump p = { .sp = *spp, .o = o, .l = &l, .in_eof = o->mode == FOLLOW,
 	                  .rl = { .per_s = WARN_PER_S, .what = "bad lines" } };
 	struct stat st;
-	int rc;
+	int rc, w;
 
 	if (plx_lines_init(&p.in, 0, PLX_LINE_MAX) < 0 || !(p.tok = plx_tokener_new()))
 		plx_die(EX_OSERR, "out of memory");
@@ -560,13 +605,16 @@ pump(struct spool **spp, const struct opts *o)
 	if (o->status_ms)
 		plx_loop_every(&l, o->status_ms, on_status);
 	l.prepare = prepare;
-	l.on_hup = reopen;
+	l.on_hup = on_hup;
 	if (o->max_bytes)
 		spool_set_budget(p.sp, o->max_bytes);
 	rc = plx_loop_run(&l);
 	if (p.sp && p.disk_full && retry_held(&p))
 		rc = EX_IOERR;
 	if (p.sp && commit(&p) != 0)
+		rc = EX_IOERR;
+	/* the last records must not go into a file deleted meanwhile */
+	if (p.sp && !p.disk_full && (w = spool_replaced(p.sp)) != SPOOL_SAME && reopen_spool(&p, w))
 		rc = EX_IOERR;
 	if (p.sp && p.disk_full) {
 		plx_warn("spool %s: the filesystem is still full: %zu records read but not committed are lost",

@@ -62,6 +62,29 @@ strip_seq(char *line, size_t *len, int64_t *seq, const char **sid)
 	return line + i;
 }
 
+/* The spool given, deleted or replaced under us (a restore; a fresh one
+ * plx-buffer made): acknowledgements go to the file now at the path, and
+ * none of the records in hand, read from the old one, is acknowledged to
+ * it (their seqs name other rows there).  Looked at once a second. */
+static void
+follow_spool(struct up *u)
+{
+	struct spool *sp;
+	int64_t now = plx_mono_ms();
+	size_t i;
+
+	if (now - u->spool_checked < 1000)
+		return;
+	u->spool_checked = now;
+	if (spool_replaced(u->sp) == SPOOL_SAME || spool_open(&sp, u->sp->path, SPOOL_ACK_ONLY) < 0)
+		return;
+	plx_warn("spool %s was deleted or replaced: acknowledging to the file now there", sp->path);
+	spool_close(u->sp);
+	u->sp = sp;
+	for (i = 0; i < u->b.n; i++)
+		u->b.rec[i].seq = -1;
+}
+
 /* A record's seq is acknowledged only when it provably came from the spool
  * plx-upload was given: it carries that spool's id.  A device's forged
  * {"_plx_seq":5}, a record from another spool, one with no id: sent, never
@@ -77,6 +100,7 @@ proven(struct up *u, int64_t seq, const char *sid, unsigned long lineno)
 			         " they are not acknowledged, and plx-buffer will send them again");
 		return -1;
 	}
+	follow_spool(u);
 	if (sid && !memcmp(sid, u->sp->id, SPOOL_ID_LEN))
 		return seq;
 	plx_warn_limited(&u->rl, "line %lu: a sequence number not from spool %s (%s): sent, not acknowledged",

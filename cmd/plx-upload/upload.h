@@ -155,6 +155,7 @@ struct up {
 	struct http http;
 	struct spool *sp;          /* NULL when no spool is open */
 	int told_nospool;          /* said that seqs cannot be acknowledged */
+	int64_t spool_checked;     /* monotonic ms the spool's file was last looked at */
 	int need_source;           /* envelope source id invalid: records must carry their own */
 	int dead_fd;               /* --dead-letter file, -1 if none */
 	int holding;               /* the key is refused: data held until it is accepted */
