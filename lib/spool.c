@@ -100,9 +100,9 @@ static int
 open_db(struct spool *sp)
 {
 	char pragmas[128];
-	int rc;
+	int rc, look = sp->flags & SPOOL_LOOK;
 
-	rc = sqlite3_open_v2(sp->path, &sp->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	rc = sqlite3_open_v2(sp->path, &sp->db, SQLITE_OPEN_READWRITE | (look ? 0 : SQLITE_OPEN_CREATE) |
 	                     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
@@ -116,9 +116,11 @@ open_db(struct spool *sp)
 	 * in autocommit reads first and then needs the write lock, and in WAL
 	 * mode that upgrade fails with SQLITE_BUSY, with no busy handler, when
 	 * another process wrote in between (several opening a new spool). */
-	if ((rc = sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+	if (look)
+		;                     /* a spool only looked at is written nothing */
+	else if ((rc = sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
 		return rc;
-	if ((rc = sqlite3_exec(sp->db, schema, NULL, NULL, NULL)) != SQLITE_OK || (rc = read_id(sp)) != SQLITE_OK ||
+	else if ((rc = sqlite3_exec(sp->db, schema, NULL, NULL, NULL)) != SQLITE_OK || (rc = read_id(sp)) != SQLITE_OK ||
 	    (rc = sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
 		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
 		return rc;
@@ -173,9 +175,10 @@ close_db(struct spool *sp)
 	memset(&sp->d, 0, sizeof sp->d);
 }
 
-/* Renames the damaged file and its companions out of the way. */
+/* Renames the damaged file and its companions out of the way; its new
+ * name in aside. */
 static void
-set_aside(struct spool *sp, const char *why)
+set_aside(struct spool *sp, char *aside, size_t size)
 {
 	char to[4096], from[4096];
 	const char *sfx[] = { "", "-wal", "-shm" };
@@ -188,8 +191,28 @@ set_aside(struct spool *sp, const char *why)
 		if (rename(from, to) < 0 && errno != ENOENT)
 			plx_warn("unable to set aside %s:", from);
 	}
-	plx_warn("spool %s is damaged (%s): set aside as %s.damaged-%lld, starting a fresh one",
-	         sp->path, why, sp->path, now);
+	snprintf(aside, size, "%s.damaged-%lld", sp->path, now);
+}
+
+/* A damaged file set aside, a fresh one opened, what can be read of the
+ * old rows copied into it; an SQLite code. */
+static int
+start_fresh(struct spool *sp, const char *why)
+{
+	char aside[4096], lost[64] = "the number lost unknown";
+	int64_t n, nlost;
+	int rc;
+
+	close_db(sp);
+	set_aside(sp, aside, sizeof aside);
+	if ((rc = open_db(sp)) != SQLITE_OK)
+		return rc;
+	n = spool_salvage(sp, aside, &nlost);
+	if (nlost >= 0)
+		snprintf(lost, sizeof lost, "%lld lost (unreadable)", (long long)nlost);
+	plx_warn("spool %s is damaged (%s): set aside as %s; a fresh one started, %lld records salvaged into it,"
+	         " %s", sp->path, why, aside, (long long)(n < 0 ? 0 : n), lost);
+	return SQLITE_OK;
 }
 
 static int
@@ -215,14 +238,11 @@ spool_open(struct spool **out, const char *path, int flags)
 
 	sp->path = plx_xstrdup(path);
 	sp->flags = flags;
-	if (mkparent(path) < 0)
+	if (!(flags & SPOOL_LOOK) && mkparent(path) < 0)
 		plx_warn("unable to create the directory of %s:", path);
 	rc = open_db(sp);
-	if (spool_damaged(rc)) {
-		close_db(sp);
-		set_aside(sp, sqlite3_errstr(rc));
-		rc = open_db(sp);
-	}
+	if (spool_damaged(rc) && !(flags & SPOOL_LOOK))
+		rc = start_fresh(sp, sqlite3_errstr(rc));
 	/* A new file turned to WAL by several processes at once can still say
 	 * busy, busy handler or not: the next attempt finds it done. */
 	for (tries = 0; (rc & 0xff) == SQLITE_BUSY && tries < 100; tries++) {
@@ -231,11 +251,14 @@ spool_open(struct spool **out, const char *path, int flags)
 		rc = open_db(sp);
 	}
 	if (rc != SQLITE_OK) {
-		plx_warn("unable to open spool %s: %s", path, sp->db ? sqlite3_errmsg(sp->db) : sqlite3_errstr(rc));
+		if (flags & SPOOL_LOOK && access(path, F_OK) < 0 && errno == ENOENT)
+			rc = SQLITE_NOTFOUND;
+		plx_warn("unable to open spool %s: %s", path, rc == SQLITE_NOTFOUND ? "no such file" :
+		         spool_damaged(rc) ? "the file is damaged" : sp->db ? sqlite3_errmsg(sp->db) : sqlite3_errstr(rc));
 		close_db(sp);
 		free(sp->path);
 		free(sp);
-		return -1;
+		return rc == SQLITE_NOTFOUND ? SPOOL_MISSING : spool_damaged(rc) ? SPOOL_DAMAGED : -1;
 	}
 	*out = sp;
 	return 0;
@@ -246,9 +269,7 @@ spool_reset_damaged(struct spool *sp)
 {
 	int rc;
 
-	close_db(sp);
-	set_aside(sp, "found at run time");
-	if ((rc = open_db(sp)) != SQLITE_OK) {
+	if ((rc = start_fresh(sp, "found at run time")) != SQLITE_OK) {
 		plx_warn("unable to open spool %s: %s", sp->path, sqlite3_errstr(rc));
 		return -1;
 	}

@@ -66,18 +66,28 @@ typedef int (*spool_row_fn)(void *arg, int64_t seq, const void *data, int len);
 /* spool_open flags. */
 enum {
 	SPOOL_SYNC_FULL = 1,   /* synchronous=FULL: an fsync per commit */
-	SPOOL_ACK_ONLY = 2     /* a connection that only acknowledges (plx-upload):
+	SPOOL_ACK_ONLY = 2,    /* a connection that only acknowledges (plx-upload):
 	                        * a small page cache, as it reads little */
+	SPOOL_LOOK = 4         /* only looked at (--status): nothing created,
+	                        * renamed or written; damage is reported */
 };
+#define SPOOL_MISSING (-4)     /* spool_open with SPOOL_LOOK: no file there */
 
 /* Opens or creates the spool.  A file SQLite finds damaged is renamed to
- * PATH.damaged-<epoch ms> (with its -wal and -shm), reported, and a fresh
- * one created.  0, or -1 with the reason already on stderr. */
+ * PATH.damaged-<epoch ms> (with its -wal and -shm), a fresh one created,
+ * the rows still readable salvaged into it, and what was lost reported.
+ * 0, or < 0 with the reason already on stderr (SPOOL_LOOK: SPOOL_MISSING,
+ * SPOOL_DAMAGED or -1). */
 int spool_open(struct spool **sp, const char *path, int flags);
 void spool_close(struct spool *sp);
 /* After SQLITE_CORRUPT/SQLITE_NOTADB at run time: set the file aside and
  * start a fresh one at the same path. */
 int spool_reset_damaged(struct spool *sp);
+/* Copies every row still readable in the damaged spool file `from` into
+ * `to` (spool_salvage.c); the number, or -1 when it cannot be opened;
+ * *lost: the rows its counters say it held that could not be read, -1
+ * when they cannot be read either. */
+int64_t spool_salvage(struct spool *to, const char *from, int64_t *lost);
 /* The file at sp->path now: SPOOL_SAME, SPOOL_GONE (deleted: the rows are
  * in a file no one else will open), or SPOOL_OTHER (another file put in
  * its place). */
