@@ -75,12 +75,15 @@ read_id(struct spool *sp)
 	int rc;
 
 	if (sqlite3_prepare_v2(sp->db, "SELECT spool_id FROM stats WHERE id = 1", -1, &q, NULL) != SQLITE_OK) {
+		if (sp->flags & SPOOL_LOOK)
+			return SQLITE_OK;      /* a spool from before ids: none */
 		if ((rc = sqlite3_exec(sp->db, "ALTER TABLE stats ADD COLUMN spool_id TEXT", NULL, NULL, NULL)))
 			return rc;
 		if ((rc = sqlite3_prepare_v2(sp->db, "SELECT spool_id FROM stats WHERE id = 1", -1, &q, NULL)))
 			return rc;
 	}
-	if ((rc = sqlite3_step(q)) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_NULL) {
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_NULL &&
+	    !(sp->flags & SPOOL_LOOK)) {
 		sqlite3_finalize(q);
 		if ((rc = sqlite3_exec(sp->db, "UPDATE stats SET spool_id = lower(hex(randomblob(8))) WHERE id = 1",
 		                       NULL, NULL, NULL)))
@@ -88,11 +91,12 @@ read_id(struct spool *sp)
 		return read_id(sp);
 	}
 	if (rc == SQLITE_ROW) {
-		snprintf(sp->id, sizeof sp->id, "%s", (const char *)sqlite3_column_text(q, 0));
+		snprintf(sp->id, sizeof sp->id, "%s", sqlite3_column_type(q, 0) == SQLITE_TEXT ?
+		         (const char *)sqlite3_column_text(q, 0) : "");
 		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(q);
-	return rc;
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /* Opens the file and checks it; returns an SQLite code. */
@@ -116,9 +120,10 @@ open_db(struct spool *sp)
 	 * in autocommit reads first and then needs the write lock, and in WAL
 	 * mode that upgrade fails with SQLITE_BUSY, with no busy handler, when
 	 * another process wrote in between (several opening a new spool). */
-	if (look)
-		;                     /* a spool only looked at is written nothing */
-	else if ((rc = sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+	if (look) {
+		if ((rc = read_id(sp)) != SQLITE_OK)   /* written nothing */
+			return rc;
+	} else if ((rc = sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
 		return rc;
 	else if ((rc = sqlite3_exec(sp->db, schema, NULL, NULL, NULL)) != SQLITE_OK || (rc = read_id(sp)) != SQLITE_OK ||
 	    (rc = sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
@@ -230,17 +235,85 @@ mkparent(const char *path)
 	return mkdir(d, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* The spool's id as the database file alone has it, ignoring the WAL
+ * (SQLite's immutable=1); "" when it has none yet (never checkpointed). */
+static void
+file_id(const char *path, char *id, size_t size)
+{
+	static const char keep[] = "/._-~";
+	char uri[4096 * 3 + 32];
+	size_t n = 0;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	*id = '\0';
+	n = (size_t)snprintf(uri, sizeof uri, "file:");
+	for (; *path && n + 4 < sizeof uri; path++)
+		if ((*path >= 'a' && *path <= 'z') || (*path >= 'A' && *path <= 'Z') ||
+		    (*path >= '0' && *path <= '9') || strchr(keep, *path))
+			uri[n++] = *path;
+		else
+			n += (size_t)snprintf(uri + n, 4, "%%%02X", (unsigned char)*path);
+	snprintf(uri + n, sizeof uri - n, "?immutable=1");
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT spool_id FROM stats WHERE id = 1", -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_TEXT)
+			snprintf(id, size, "%s", (const char *)sqlite3_column_text(q, 0));
+		sqlite3_finalize(q);
+	}
+	sqlite3_close(db);
+}
+
+/* A WAL left from another database (spool.db copied or restored without
+ * its -wal) would be replayed onto this one: its pages replace the file's.
+ * Every write rewrites the stats row, so the WAL carries its database's id:
+ * one that differs from the file's own is another database's WAL.  It is
+ * set aside (never checkpointed into the file), and the file opened alone.
+ * 1 when it was foreign (SPOOL_LOOK: said, left in place), else 0. */
+static int
+foreign_wal(struct spool *sp, const char *main_id)
+{
+	char from[4096], to[4096];
+	long long now = plx_now_ms();
+
+	if (!*main_id || !*sp->id || !strcmp(main_id, sp->id))
+		return 0;
+	sqlite3_db_config(sp->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	close_db(sp);
+	if (sp->flags & SPOOL_LOOK) {
+		plx_warn("spool %s: its WAL belongs to another database (spool id %s, the file's %s)",
+		         sp->path, sp->id, main_id);
+		return 1;
+	}
+	snprintf(from, sizeof from, "%s-wal", sp->path);
+	snprintf(to, sizeof to, "%s-wal.foreign-%lld", sp->path, now);
+	if (rename(from, to) < 0)
+		plx_warn("unable to set aside %s:", from);
+	snprintf(from, sizeof from, "%s-shm", sp->path);
+	unlink(from);
+	plx_warn("spool %s: its WAL belongs to another database (spool id %s, the file's %s): set aside as %s,"
+	         " the file opened without it", sp->path, sp->id, main_id, to);
+	return 1;
+}
+
 int
 spool_open(struct spool **out, const char *path, int flags)
 {
 	struct spool *sp = plx_xcalloc(1, sizeof *sp);
 	int rc, tries;
+	char main_id[SPOOL_ID_LEN + 1] = "", wal[4096];
+	struct stat st;
 
 	sp->path = plx_xstrdup(path);
 	sp->flags = flags;
 	if (!(flags & SPOOL_LOOK) && mkparent(path) < 0)
 		plx_warn("unable to create the directory of %s:", path);
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	if (stat(wal, &st) == 0 && st.st_size > 0)
+		file_id(path, main_id, sizeof main_id);
 	rc = open_db(sp);
+	if ((rc == SQLITE_OK || spool_damaged(rc)) && sp->db && foreign_wal(sp, main_id))
+		rc = flags & SPOOL_LOOK ? SQLITE_CORRUPT : open_db(sp);
 	if (spool_damaged(rc) && !(flags & SPOOL_LOOK))
 		rc = start_fresh(sp, sqlite3_errstr(rc));
 	/* A new file turned to WAL by several processes at once can still say
