@@ -99,6 +99,46 @@ read_id(struct spool *sp)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+int64_t spool_now(const struct spool *sp) { return plx_boot_ms() + sp->clock_base; }
+
+int64_t
+spool_age(const struct spool *sp, int64_t t)
+{
+	int64_t a = spool_now(sp) - t;
+
+	return a < 0 ? 0 : a;
+}
+
+/* The spool's clock in this boot (spool.h, table clock): taken from the
+ * spool if this boot set it, else set now (SPOOL_LOOK: used, not written). */
+static int
+read_clock(struct spool *sp)
+{
+	const char *boot = plx_boot_id();
+	sqlite3_stmt *q;
+	int rc, have = 0;
+
+	sp->clock_base = plx_now_ms() - plx_boot_ms();
+	if (sqlite3_prepare_v2(sp->db, "SELECT boot, base FROM clock WHERE id = 1", -1, &q, NULL) != SQLITE_OK)
+		return sp->flags & SPOOL_LOOK ? SQLITE_OK : sqlite3_errcode(sp->db);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW && *boot && !strcmp((const char *)sqlite3_column_text(q, 0), boot)) {
+		sp->clock_base = sqlite3_column_int64(q, 1);
+		have = 1;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return rc;
+	if (have || sp->flags & SPOOL_LOOK || !*boot)
+		return SQLITE_OK;
+	if ((rc = sqlite3_prepare_v2(sp->db, "INSERT OR REPLACE INTO clock VALUES (1, ?, ?)", -1, &q, NULL)))
+		return rc;
+	sqlite3_bind_text(q, 1, boot, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, sp->clock_base);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* Opens the file and checks it; returns an SQLite code. */
 static int
 open_db(struct spool *sp)
@@ -121,11 +161,12 @@ open_db(struct spool *sp)
 	 * mode that upgrade fails with SQLITE_BUSY, with no busy handler, when
 	 * another process wrote in between (several opening a new spool). */
 	if (look) {
-		if ((rc = read_id(sp)) != SQLITE_OK)   /* written nothing */
+		if ((rc = read_id(sp)) != SQLITE_OK || (rc = read_clock(sp)) != SQLITE_OK)   /* written nothing */
 			return rc;
 	} else if ((rc = sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
 		return rc;
 	else if ((rc = sqlite3_exec(sp->db, schema, NULL, NULL, NULL)) != SQLITE_OK || (rc = read_id(sp)) != SQLITE_OK ||
+	    (rc = read_clock(sp)) != SQLITE_OK ||
 	    (rc = sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
 		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
 		return rc;

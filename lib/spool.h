@@ -19,6 +19,14 @@
  *   uploader(id = 1, t, last_success, status, error, latency_ms,
  *            clock_offset_ms, requests, retries)
  *       what plx-upload last saw of the server, for plx-buffer --status.
+ *   clock(id = 1, boot, base)
+ *       the spool's clock in this boot: records' t is CLOCK_BOOTTIME plus
+ *       base, the wall clock minus the boot clock when the boot first
+ *       opened the spool.  Ages (--max-age, --stale, oldest_age) are then
+ *       differences of the boot clock, which NTP never steps: a clock set
+ *       right 3 days late ages nothing by 3 days, one set back makes no
+ *       age negative.  A new boot (another boot id) takes a new base from
+ *       the wall clock as it is then.
  *
  * SQLite serialises writers, and seq is assigned inside the write
  * transaction, so committed rows always form a prefix in seq order: a
@@ -50,6 +58,7 @@ struct spool {
 	int64_t depth0, bytes0;         /* depth and bytes when it began */
 	dev_t dev;                      /* the file opened, to notice it deleted or replaced */
 	ino_t ino;
+	int64_t clock_base;             /* clock.base: spool_now() = boot clock + it */
 	int64_t wal_cap;                /* bytes the WAL may take (spool_set_budget), 0: unset */
 	sqlite3_stmt *ins, *fetch, *del, *measure, *oldest, *walk, *deadins, *upd, *base;
 };
@@ -106,6 +115,13 @@ int spool_commit(struct spool *sp);
 void spool_rollback(struct spool *sp);
 void spool_count_rejected(struct spool *sp, int64_t n);   /* inside a transaction */
 void spool_count_dropped(struct spool *sp, int64_t n);    /* inside a transaction */
+/* Now, on the spool's clock (epoch ms that never step within a boot): the
+ * time to insert rows with and to measure their ages against. */
+int64_t spool_now(const struct spool *sp);
+/* An age on it, never negative (a row from an earlier boot whose clock was
+ * ahead). */
+int64_t spool_age(const struct spool *sp, int64_t t);
+
 /* Rows and bytes waiting, as of now inside the open transaction. */
 int64_t spool_depth(const struct spool *sp);
 int64_t spool_bytes(const struct spool *sp);

@@ -16,6 +16,8 @@
 	"CREATE TABLE IF NOT EXISTS uploader(id INTEGER PRIMARY KEY CHECK (id = 1)," \
 	" t INTEGER NOT NULL, last_success INTEGER NOT NULL, status INTEGER NOT NULL," \
 	" error TEXT NOT NULL, latency_ms INTEGER NOT NULL, clock_offset_ms INTEGER," \
-	" requests INTEGER NOT NULL, retries INTEGER NOT NULL);"
+	" requests INTEGER NOT NULL, retries INTEGER NOT NULL);" \
+	"CREATE TABLE IF NOT EXISTS clock(id INTEGER PRIMARY KEY CHECK (id = 1)," \
+	" boot TEXT NOT NULL, base INTEGER NOT NULL);"
 
 #endif

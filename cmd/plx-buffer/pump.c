@@ -151,7 +151,7 @@ enforce_limits(struct pump *p)
 			bytes = n;
 	}
 	if (o->max_age_ms)
-		before = plx_now_ms() - o->max_age_ms;
+		before = spool_now(p->sp) - o->max_age_ms;
 	if (!rows && !bytes && !before)
 		return 0;
 	n = spool_drop_oldest(p->sp, rows, bytes, before);
@@ -247,7 +247,7 @@ take_line(struct pump *p, char *s, size_t n)
 	    ((o->max_rows && spool_depth(p->sp) >= o->max_rows) ||
 	     (o->max_bytes && (p->over || spool_bytes(p->sp) + (int64_t)n > o->max_bytes))))
 		spool_count_dropped(p->sp, 1);
-	else if (hold(p, s, n), (rc = spool_insert(p->sp, s, n, plx_now_ms())) < 0) {
+	else if (hold(p, s, n), (rc = spool_insert(p->sp, s, n, spool_now(p->sp))) < 0) {
 		json_object_put(rec);
 		return spool_trouble(p, rc);
 	} else {
@@ -282,7 +282,7 @@ health(struct pump *p)
 		return 0;
 	const struct { const char *name; int64_t v; } m[] = {
 		{ "gateway.buffer.depth", st.depth }, { "gateway.buffer.bytes", st.bytes },
-		{ "gateway.buffer.oldest_age_s", st.depth ? (now - st.oldest_t) / 1000 : 0 },
+		{ "gateway.buffer.oldest_age_s", st.depth ? spool_age(p->sp, st.oldest_t) / 1000 : 0 },
 		{ "gateway.buffer.accepted", st.accepted }, { "gateway.buffer.rejected", st.rejected },
 		{ "gateway.buffer.dropped", st.dropped }, { "gateway.buffer.acked", st.acked },
 		{ "gateway.buffer.dead", st.dead },
@@ -357,7 +357,7 @@ retry_held(struct pump *p)
 	p->txn_start = plx_mono_ms();
 	for (s = p->held; s < p->held + p->hlen; s = e + 1) {
 		e = memchr(s, '\n', (size_t)(p->held + p->hlen - s));
-		if ((rc = spool_insert(p->sp, s, (size_t)(e - s), plx_now_ms())) < 0)
+		if ((rc = spool_insert(p->sp, s, (size_t)(e - s), spool_now(p->sp))) < 0)
 			return spool_trouble(p, rc);
 	}
 	if ((rc = commit(p)) || p->hlen)

@@ -35,7 +35,10 @@ show_status(struct spool *sp, int64_t stale_ms, int64_t backlog)
 	printf("%-16s%s\n", "spool", sp->path);
 	printf("%-16s%lld\n", "depth", (long long)st.depth);
 	printf("%-16s%lld\n", "bytes", (long long)st.bytes);
-	age("oldest_age", st.depth ? st.oldest_t : 0, now);
+	if (st.depth)   /* on the spool's clock, which clock steps do not move */
+		printf("%-16s%.1fs\n", "oldest_age", spool_age(sp, st.oldest_t) / 1000.0);
+	else
+		printf("%-16s-\n", "oldest_age");
 	printf("%-16s%lld\n", "last_seq", (long long)st.last_seq);
 	printf("%-16s%lld\n", "accepted", (long long)st.accepted);
 	printf("%-16s%lld\n", "rejected", (long long)st.rejected);
@@ -55,9 +58,9 @@ show_status(struct spool *sp, int64_t stale_ms, int64_t backlog)
 	if (u.status == 401 || u.status == 403) {
 		rc = HEALTH_REFUSED;
 		snprintf(why, sizeof why, "refused: the server answered %ld to the last upload (the API key)", u.status);
-	} else if (st.depth && stale_ms && now - st.oldest_t > stale_ms) {
+	} else if (st.depth && stale_ms && spool_age(sp, st.oldest_t) > stale_ms) {
 		rc = HEALTH_STALE;
-		snprintf(why, sizeof why, "stale: a record waited %.0fs (--stale %.0fs)", (now - st.oldest_t) / 1000.0,
+		snprintf(why, sizeof why, "stale: a record waited %.0fs (--stale %.0fs)", spool_age(sp, st.oldest_t) / 1000.0,
 		         stale_ms / 1000.0);
 	} else if (backlog && st.depth > backlog) {
 		rc = HEALTH_BACKLOG;
@@ -92,7 +95,7 @@ show_dead(struct spool *sp)
 int
 requeue_dead(struct spool *sp)
 {
-	int64_t n = spool_requeue_dead(sp, plx_now_ms());
+	int64_t n = spool_requeue_dead(sp, spool_now(sp));
 
 	if (n < 0)
 		return EX_IOERR;
