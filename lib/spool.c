@@ -5,6 +5,7 @@
  * commits on power loss; SPOOL_SYNC_FULL sets synchronous=FULL (fsync per commit).
  * Writers batch many rows per transaction (group commit). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "safefile.h"
 #include "spool.h"
 #include "spool_schema.h"
 
@@ -146,8 +148,18 @@ open_db(struct spool *sp)
 	char pragmas[128];
 	int rc, look = sp->flags & SPOOL_LOOK;
 
+	/* A new spool is made here, 0640 whatever the umask (SQLite would make
+	 * it 0644 less the umask); its -wal and -shm take its mode. */
+	if (!look) {
+		int fd = open(sp->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+		if (fd >= 0) {
+			if (fchmod(fd, 0640) < 0)
+				plx_warn("chmod %s:", sp->path);
+			close(fd);
+		}
+	}
 	rc = sqlite3_open_v2(sp->path, &sp->db, SQLITE_OPEN_READWRITE | (look ? 0 : SQLITE_OPEN_CREATE) |
-	                     SQLITE_OPEN_NOMUTEX, NULL);
+	                     SQLITE_OPEN_NOMUTEX | (sp->link ? 0 : SQLITE_OPEN_NOFOLLOW), NULL);
 	if (rc != SQLITE_OK)
 		return rc;
 	sqlite3_busy_handler(sp->db, busy_wait, NULL);
@@ -340,13 +352,20 @@ foreign_wal(struct spool *sp, const char *main_id)
 int
 spool_open(struct spool **out, const char *path, int flags)
 {
-	struct spool *sp = plx_xcalloc(1, sizeof *sp);
-	int rc, tries;
-	char main_id[SPOOL_ID_LEN + 1] = "", wal[4096];
+	static const char *const companions[] = { "-wal", "-shm", "-journal", NULL };
+	struct spool *sp;
+	int rc, tries, link;
+	char main_id[SPOOL_ID_LEN + 1] = "", wal[4096], err[4400];
 	struct stat st;
 
+	if (plx_path_trusted(path, companions, &link, err, sizeof err) < 0) {
+		plx_warn("unable to open spool %s: %s", path, err);
+		return -1;
+	}
+	sp = plx_xcalloc(1, sizeof *sp);
 	sp->path = plx_xstrdup(path);
 	sp->flags = flags;
+	sp->link = link;
 	if (!(flags & SPOOL_LOOK) && mkparent(path) < 0)
 		plx_warn("unable to create the directory of %s:", path);
 	snprintf(wal, sizeof wal, "%s-wal", path);

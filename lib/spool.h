@@ -53,6 +53,7 @@ struct spool {
 	char *path;
 	char id[SPOOL_ID_LEN + 1];      /* stats.spool_id */
 	int flags;                      /* SPOOL_* given to spool_open */
+	int link;                       /* the path is a symbolic link (ours or root's) */
 	int in_txn;
 	struct spool_stats d;           /* deltas of the open transaction */
 	int64_t depth0, bytes0;         /* depth and bytes when it began */
@@ -82,7 +83,9 @@ enum {
 };
 #define SPOOL_MISSING (-4)     /* spool_open with SPOOL_LOOK: no file there */
 
-/* Opens or creates the spool.  A file SQLite finds damaged is renamed to
+/* Opens or creates the spool (a new one 0640, whatever the umask); a path
+ * another user may have planted is refused (safefile.h), and so are its
+ * -wal and -shm.  A file SQLite finds damaged is renamed to
  * PATH.damaged-<epoch ms> (with its -wal and -shm), a fresh one created,
  * the rows still readable salvaged into it, and what was lost reported.
  * 0, or < 0 with the reason already on stderr (SPOOL_LOOK: SPOOL_MISSING,

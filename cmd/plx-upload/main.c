@@ -21,6 +21,7 @@
 #include "log.h"
 #include "opts.h"
 #include "record.h"
+#include "safefile.h"
 #include "upload.h"
 
 static const char synopsis[] =
@@ -90,9 +91,10 @@ dead_reopen(struct up *u)
 
 	if (!u->o.dead_file)
 		return;
-	if ((fd = open(u->o.dead_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		plx_warn("unable to reopen %s (%s): appending to the file open before", u->o.dead_file,
-		         strerror(errno));
+	char err[4400];
+
+	if ((fd = plx_open_trusted(u->o.dead_file, O_WRONLY | O_APPEND, 0600, err, sizeof err)) < 0) {
+		plx_warn("unable to reopen %s (%s): appending to the file open before", u->o.dead_file, err);
 		return;
 	}
 	close(u->dead_fd);
@@ -103,6 +105,7 @@ static void
 setup(struct up *u)
 {
 	const char *tls[] = { u->o.cacert, u->o.cert, u->o.cert_key }, *path;
+	char err[4400];
 	size_t i;
 	int fd;
 
@@ -142,9 +145,10 @@ setup(struct up *u)
 		exit(EX_CANTCREAT);
 	u->dead_fd = -1;
 	u->h.last.clock_offset_ms = INT64_MIN;
+	/* 0600 whatever the umask; never through another user's link or file */
 	if (u->o.dead_file &&
-	    (u->dead_fd = open(u->o.dead_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		plx_die(EX_CANTCREAT, "unable to open %s:", u->o.dead_file);
+	    (u->dead_fd = plx_open_trusted(u->o.dead_file, O_WRONLY | O_APPEND, 0600, err, sizeof err)) < 0)
+		plx_die(EX_CANTCREAT, "unable to open %s: %s", u->o.dead_file, err);
 	batch_init(&u->b, u->need_source ? NULL : u->cf.source_id, (int)u->o.level, (size_t)u->o.max_bytes);
 	u->seqs = plx_xmalloc((size_t)u->o.max_points * sizeof *u->seqs);
 	srandom(getpid() ^ (unsigned)plx_now_ms());
