@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +60,8 @@ key_reload(struct up *u, int initial)
 	} else if (initial) {
 		key = u->cf.api_key;
 		from = u->cf.key_from;
+	} else if (u->cf.key_from && !strcmp(u->cf.key_from, "PLEXUS_API_KEY")) {
+		return 0;            /* from the environment, which cannot change */
 	} else {
 		plx_config_load(&c);
 		key = c.api_key;
@@ -101,6 +104,45 @@ dead_reopen(struct up *u)
 	u->dead_fd = fd;
 }
 
+/* PLEXUS_API_KEY, once read, wiped from the environment: from the block
+ * /proc/PID/environ shows as well as from what children would inherit. */
+static void
+forget_env_key(void)
+{
+	extern char **environ;
+	char **e;
+
+	for (e = environ; *e; e++)
+		if (!strncmp(*e, "PLEXUS_API_KEY=", 15))
+			explicit_bzero(*e + 15, strlen(*e + 15));
+	unsetenv("PLEXUS_API_KEY");
+}
+
+/* The key sent in clear text to a host other than this machine is said:
+ * http:// is for a local test server. */
+static void
+check_clear_text(const char *url)
+{
+	char host[256];
+	const char *h, *e, *at;
+	size_t n;
+
+	if (strncasecmp(url, "http://", 7))
+		return;
+	h = url + 7;
+	e = h + strcspn(h, "/?#");
+	if ((at = memchr(h, '@', (size_t)(e - h))))
+		h = at + 1;
+	if (*h == '[')
+		n = strcspn(h, "]") + 1;
+	else
+		n = strcspn(h, ":/?#");
+	snprintf(host, sizeof host, "%.*s", (int)(n < sizeof host ? n : sizeof host - 1), h);
+	if (!strcasecmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "[::1]"))
+		return;
+	plx_warn("gateway URL %s is http://: the API key goes in clear text to %s (use https://)", url, host);
+}
+
 static void
 setup(struct up *u)
 {
@@ -123,6 +165,7 @@ setup(struct up *u)
 	}
 	if (strncasecmp(u->cf.gateway_url, "http://", 7) && strncasecmp(u->cf.gateway_url, "https://", 8))
 		plx_die(EX_CONFIG, "gateway URL \"%s\" is neither http:// nor https://", u->cf.gateway_url);
+	check_clear_text(u->cf.gateway_url);
 	/* Else libcurl would find out at the first request, and the failure
 	 * would be retried forever like a network error. */
 	for (i = 0; i < sizeof tls / sizeof *tls; i++)
@@ -140,6 +183,7 @@ setup(struct up *u)
 	if (key_reload(u, 1) < 0)
 		plx_die(EX_CONFIG, "no API key: set PLEXUS_API_KEY, use -k keyfile, the systemd credential"
 		        " plexus-api-key, or api_key in ~/.plexus/config.json");
+	forget_env_key();
 	/* Only the spool it is told about: never one found by itself. */
 	if ((path = u->o.spool ? u->o.spool : u->cf.buffer) && spool_open(&u->sp, path, SPOOL_ACK_ONLY) < 0)
 		exit(EX_CANTCREAT);
@@ -232,6 +276,10 @@ main(int argc, char **argv)
 	int rc;
 
 	plx_log_init(argv[0]);
+	/* No core dump, no ptrace by the same user, /proc/PID/mem and environ
+	 * root's: the key is in this process's memory (a core held it 4 times). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		plx_die(EX_OSERR, "prctl PR_SET_DUMPABLE:");
 	if (plx_opts_parse(argc, argv, tab, PLX_COMMON_STATUS, &c, synopsis) != argc) {
 		fputs(synopsis, stderr);
 		return EX_USAGE;
