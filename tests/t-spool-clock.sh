@@ -7,6 +7,8 @@
 need faketime
 FT=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
 [ -n "$FT" ] || skip "libfaketime.so.1 not found"
+# ASan must be the first library loaded: LD_PRELOAD of libfaketime aborts it
+! ldd "$BIN/plx-buffer" | grep -q libasan || skip "an ASan build cannot run under libfaketime (LD_PRELOAD)"
 # ft CMD...: CMD with its wall clock offset by what $T/ft says, read at each call
 ft() { DONT_FAKE_MONOTONIC=1 FAKETIME_NO_CACHE=1 FAKETIME_TIMESTAMP_FILE=$T/ft LD_PRELOAD=$FT "$@"; }
 field() { plx-buffer -d "$S" --status | awk -v k="$1" '$1 == k { print $2 }'; }
