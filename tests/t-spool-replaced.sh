@@ -42,3 +42,22 @@ kill -HUP $pid
 check "after SIGHUP a row with a lower seq than the cursor is sent" wait_for 5 has "$T/b.out" 3001
 check "... and so is every row not acknowledged, again" wait_for 5 has "$T/b.out" 1
 kill $pid; wait $pid 2>/dev/null
+
+# the drainer and plx-upload together: the spool replaced under both, the
+# new file's rows delivered and acknowledged to it
+export PLEXUS_API_KEY=plx_test
+start_server s --key plx_test
+S=$T/c.db
+depth() { plx-buffer -d "$S" --status 2>/dev/null | awk '$1 == "depth" { print $2 }'; }
+empty() { [ "$(depth)" = 0 ]; }
+gen 10 | plx-buffer -a -d "$S"
+mkfifo "$T/c.pipe"
+# (each stage a process of its own, so that cleanup stops both)
+bg sh -c 'exec plx-buffer -f -d "$1" --poll-ms 20ms > "$2/c.pipe" 2>"$2/cf.err"' - "$S" "$T"
+bg sh -c 'exec plx-upload -d "$1" --batch-ms 10 --status-interval 0 < "$2/c.pipe" 2>"$2/cu.err"' - "$S" "$T"
+wait_for 20 empty
+gen 5 4001 | plx-buffer -a -d "$T/c2.db"
+rm "$S-wal" "$S-shm"; mv "$T/c2.db" "$S"
+check "plx-upload: the replaced spool said" wait_for 10 grep -q "spool $S was deleted or replaced: acknowledging to the file now there" "$T/cu.err"
+check "... the new file's records delivered" wait_for 10 grep -q '"value": *4005' "$T/s.store"
+check "... and acknowledged to it: nothing waits" wait_for 10 empty

@@ -65,24 +65,26 @@ strip_seq(char *line, size_t *len, int64_t *seq, const char **sid)
 /* The spool given, deleted or replaced under us (a restore; a fresh one
  * plx-buffer made): acknowledgements go to the file now at the path, and
  * none of the records in hand, read from the old one, is acknowledged to
- * it (their seqs name other rows there).  Looked at once a second. */
-static void
-follow_spool(struct up *u)
+ * it (their seqs name other rows there).  Looked at once a second, and at
+ * once (now_too) when a record carries another spool's id.  1: reopened. */
+static int
+follow_spool(struct up *u, int now_too)
 {
 	struct spool *sp;
 	int64_t now = plx_mono_ms();
 	size_t i;
 
-	if (now - u->spool_checked < 1000)
-		return;
+	if (!now_too && now - u->spool_checked < 1000)
+		return 0;
 	u->spool_checked = now;
 	if (spool_replaced(u->sp) == SPOOL_SAME || spool_open(&sp, u->sp->path, SPOOL_ACK_ONLY) < 0)
-		return;
+		return 0;
 	plx_warn("spool %s was deleted or replaced: acknowledging to the file now there", sp->path);
 	spool_close(u->sp);
 	u->sp = sp;
 	for (i = 0; i < u->b.n; i++)
 		u->b.rec[i].seq = -1;
+	return 1;
 }
 
 /* A record's seq is acknowledged only when it provably came from the spool
@@ -100,8 +102,9 @@ proven(struct up *u, int64_t seq, const char *sid, unsigned long lineno)
 			         " they are not acknowledged, and plx-buffer will send them again");
 		return -1;
 	}
-	follow_spool(u);
-	if (sid && !memcmp(sid, u->sp->id, SPOOL_ID_LEN))
+	follow_spool(u, 0);
+	if (sid && (!memcmp(sid, u->sp->id, SPOOL_ID_LEN) ||
+	            (follow_spool(u, 1) && !memcmp(sid, u->sp->id, SPOOL_ID_LEN))))
 		return seq;
 	plx_warn_limited(&u->rl, "line %lu: a sequence number not from spool %s (%s): sent, not acknowledged",
 	                 lineno, u->sp->path, sid ? "another spool's id" : "no spool id");
