@@ -57,8 +57,8 @@ plx_clock_synced(void)
 }
 
 /* The first 8 hex digits of this boot's id, or "" if unknown. */
-static const char *
-boot_id(void)
+const char *
+plx_boot_id(void)
 {
 	static char id[9];
 	static int done;
@@ -87,19 +87,19 @@ plx_clock_mark(char *buf, int64_t ts)
 		synced = plx_clock_synced() != 0;
 		wall_minus_boot = plx_now_ms() - plx_boot_ms();
 	}
-	if (synced || !*boot_id() || ts <= 0)
+	if (synced || !*plx_boot_id() || ts <= 0)
 		return NULL;
 	boot = ts - wall_minus_boot;     /* both positive: no overflow */
 	if (boot < 0 || boot > plx_boot_ms() + 1000)
 		return NULL;
-	snprintf(buf, 32, "%s:%lld", boot_id(), (long long)boot);
+	snprintf(buf, 32, "%s:%lld", plx_boot_id(), (long long)boot);
 	return buf;
 }
 
 int64_t
 plx_clock_mark_boot_ms(const char *mark)
 {
-	const char *id = boot_id();
+	const char *id = plx_boot_id();
 	char *end;
 	long long v;
 

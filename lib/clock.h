@@ -29,5 +29,6 @@ const char *plx_clock_mark(char *buf, int64_t ts);
 /* A mark's boot-clock ms if it was taken in this boot, else -1. */
 int64_t plx_clock_mark_boot_ms(const char *mark);
 int64_t plx_boot_ms(void);    /* CLOCK_BOOTTIME, milliseconds */
+const char *plx_boot_id(void); /* the first 8 hex digits of this boot's id, "" if unknown */
 
 #endif

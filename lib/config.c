@@ -96,6 +96,13 @@ plx_read_secret(const char *path)
 	ssize_t n;
 	int fd;
 
+	/* a key reached through another user's symbolic link is theirs to
+	 * choose: refused */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid != geteuid() && st.st_uid != 0) {
+		plx_warn("key file %s is a symbolic link of another user's (uid %u): refused", path,
+		         (unsigned)st.st_uid);
+		return NULL;
+	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		plx_warn("unable to open key file %s:", path);
 		return NULL;

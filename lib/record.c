@@ -509,7 +509,8 @@ plx_record_quick(const char *line, size_t len, int *has_source)
 			seen |= 1u << k;
 		} else {
 			/* the sequence key is plx_record_parse's to take off */
-			if (kn == sizeof PLX_SEQ_KEY - 1 && !memcmp(ks, PLX_SEQ_KEY, kn))
+			if ((kn == sizeof PLX_SEQ_KEY - 1 && !memcmp(ks, PLX_SEQ_KEY, kn)) ||
+			    (kn == sizeof PLX_SPOOL_KEY - 1 && !memcmp(ks, PLX_SPOOL_KEY, kn)))
 				return PLX_QUICK_SLOW;
 			if (nextra == Q_EXTRA)
 				return PLX_QUICK_SLOW;
@@ -628,6 +629,8 @@ plx_record_parse(json_tokener *tok, const char *line, size_t len, int64_t *seq,
 		*seq = json_object_get_int64(s);
 		json_object_object_del(o, PLX_SEQ_KEY);
 	}
+	/* the id of a spool the record went through means nothing past it */
+	json_object_object_del(o, PLX_SPOOL_KEY);
 	if (lex_check(line, len, err, errlen) < 0 || one_line(check(o, 0, 1, err, errlen), err, errlen) < 0)
 		goto bad;
 	return o;

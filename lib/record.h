@@ -50,6 +50,7 @@
 #include <json-c/json.h>
 
 #define PLX_SEQ_KEY      "_plx_seq"
+#define PLX_SPOOL_KEY    "_plx_spool"  /* beside it: the id of the spool it came from */
 #define PLX_LINE_MAX     65536     /* bytes in one NDJSON line, DESIGN §1 */
 #define PLX_NAME_MAX     256       /* metric name, tag key/value, string event, source_id */
 #define PLX_TAGS_MAX     16
@@ -80,7 +81,7 @@ json_tokener *plx_tokener_new(void);
 
 /* Parses one line that must hold exactly one JSON object and checks it with
  * plx_record_check.  The sequence key, if present, is removed and stored in
- * *seq (else *seq = -1).  NULL with a one-line reason in err on failure. */
+ * *seq (else *seq = -1); the spool key beside it is removed too.  NULL with a one-line reason in err on failure. */
 json_object *plx_record_parse(json_tokener *tok, const char *line, size_t len,
                               int64_t *seq, char *err, size_t errlen);
 

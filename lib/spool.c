@@ -5,6 +5,7 @@
  * commits on power loss; SPOOL_SYNC_FULL sets synchronous=FULL (fsync per commit).
  * Writers batch many rows per transaction (group commit). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,13 @@
 
 #include "clock.h"
 #include "log.h"
+#include "safefile.h"
 #include "spool.h"
 #include "spool_schema.h"
 
 static const char schema[] = PLX_SPOOL_SCHEMA;
+
+static int fail(struct spool *sp, const char *what, int rc);
 
 int
 spool_damaged(int rc)
@@ -62,15 +66,100 @@ busy_wait(void *arg, int n)
 	return 1;
 }
 
+void spool_set_budget(struct spool *sp, int64_t bytes);
+
+/* The spool's id (stats.spool_id) into sp->id, inside open_db's write
+ * transaction: a spool made before there were ids is given one now. */
+static int
+read_id(struct spool *sp)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if (sqlite3_prepare_v2(sp->db, "SELECT spool_id FROM stats WHERE id = 1", -1, &q, NULL) != SQLITE_OK) {
+		if (sp->flags & SPOOL_LOOK)
+			return SQLITE_OK;      /* a spool from before ids: none */
+		if ((rc = sqlite3_exec(sp->db, "ALTER TABLE stats ADD COLUMN spool_id TEXT", NULL, NULL, NULL)))
+			return rc;
+		if ((rc = sqlite3_prepare_v2(sp->db, "SELECT spool_id FROM stats WHERE id = 1", -1, &q, NULL)))
+			return rc;
+	}
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_NULL &&
+	    !(sp->flags & SPOOL_LOOK)) {
+		sqlite3_finalize(q);
+		if ((rc = sqlite3_exec(sp->db, "UPDATE stats SET spool_id = lower(hex(randomblob(8))) WHERE id = 1",
+		                       NULL, NULL, NULL)))
+			return rc;
+		return read_id(sp);
+	}
+	if (rc == SQLITE_ROW) {
+		snprintf(sp->id, sizeof sp->id, "%s", sqlite3_column_type(q, 0) == SQLITE_TEXT ?
+		         (const char *)sqlite3_column_text(q, 0) : "");
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int64_t spool_now(const struct spool *sp) { return plx_boot_ms() + sp->clock_base; }
+
+int64_t
+spool_age(const struct spool *sp, int64_t t)
+{
+	int64_t a = spool_now(sp) - t;
+
+	return a < 0 ? 0 : a;
+}
+
+/* The spool's clock in this boot (spool.h, table clock): taken from the
+ * spool if this boot set it, else set now (SPOOL_LOOK: used, not written). */
+static int
+read_clock(struct spool *sp)
+{
+	const char *boot = plx_boot_id();
+	sqlite3_stmt *q;
+	int rc, have = 0;
+
+	sp->clock_base = plx_now_ms() - plx_boot_ms();
+	if (sqlite3_prepare_v2(sp->db, "SELECT boot, base FROM clock WHERE id = 1", -1, &q, NULL) != SQLITE_OK)
+		return sp->flags & SPOOL_LOOK ? SQLITE_OK : sqlite3_errcode(sp->db);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW && *boot && !strcmp((const char *)sqlite3_column_text(q, 0), boot)) {
+		sp->clock_base = sqlite3_column_int64(q, 1);
+		have = 1;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return rc;
+	if (have || sp->flags & SPOOL_LOOK || !*boot)
+		return SQLITE_OK;
+	if ((rc = sqlite3_prepare_v2(sp->db, "INSERT OR REPLACE INTO clock VALUES (1, ?, ?)", -1, &q, NULL)))
+		return rc;
+	sqlite3_bind_text(q, 1, boot, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, sp->clock_base);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* Opens the file and checks it; returns an SQLite code. */
 static int
 open_db(struct spool *sp)
 {
 	char pragmas[128];
-	int rc;
+	int rc, look = sp->flags & SPOOL_LOOK;
 
-	rc = sqlite3_open_v2(sp->path, &sp->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	                     SQLITE_OPEN_NOMUTEX, NULL);
+	/* A new spool is made here, 0640 whatever the umask (SQLite would make
+	 * it 0644 less the umask); its -wal and -shm take its mode. */
+	if (!look) {
+		int fd = open(sp->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+		if (fd >= 0) {
+			if (fchmod(fd, 0640) < 0)
+				plx_warn("chmod %s:", sp->path);
+			close(fd);
+		}
+	}
+	rc = sqlite3_open_v2(sp->path, &sp->db, SQLITE_OPEN_READWRITE | (look ? 0 : SQLITE_OPEN_CREATE) |
+	                     SQLITE_OPEN_NOMUTEX | (sp->link ? 0 : SQLITE_OPEN_NOFOLLOW), NULL);
 	if (rc != SQLITE_OK)
 		return rc;
 	sqlite3_busy_handler(sp->db, busy_wait, NULL);
@@ -83,9 +172,13 @@ open_db(struct spool *sp)
 	 * in autocommit reads first and then needs the write lock, and in WAL
 	 * mode that upgrade fails with SQLITE_BUSY, with no busy handler, when
 	 * another process wrote in between (several opening a new spool). */
-	if ((rc = sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+	if (look) {
+		if ((rc = read_id(sp)) != SQLITE_OK || (rc = read_clock(sp)) != SQLITE_OK)   /* written nothing */
+			return rc;
+	} else if ((rc = sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
 		return rc;
-	if ((rc = sqlite3_exec(sp->db, schema, NULL, NULL, NULL)) != SQLITE_OK ||
+	else if ((rc = sqlite3_exec(sp->db, schema, NULL, NULL, NULL)) != SQLITE_OK || (rc = read_id(sp)) != SQLITE_OK ||
+	    (rc = read_clock(sp)) != SQLITE_OK ||
 	    (rc = sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
 		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
 		return rc;
@@ -118,6 +211,15 @@ open_db(struct spool *sp)
 	                     " accepted = accepted + ?3, rejected = rejected + ?4,"
 	                     " dropped = dropped + ?5, acked = acked + ?6, dead = dead + ?7 WHERE id = 1")))
 		return rc;
+	if (sp->wal_cap)          /* reopened: the budget again */
+		spool_set_budget(sp, sp->wal_cap * 4);
+	{
+		struct stat st;
+		if (stat(sp->path, &st) == 0) {
+			sp->dev = st.st_dev;
+			sp->ino = st.st_ino;
+		}
+	}
 	return SQLITE_OK;
 }
 
@@ -131,9 +233,10 @@ close_db(struct spool *sp)
 	memset(&sp->d, 0, sizeof sp->d);
 }
 
-/* Renames the damaged file and its companions out of the way. */
+/* Renames the damaged file and its companions out of the way; its new
+ * name in aside. */
 static void
-set_aside(struct spool *sp, const char *why)
+set_aside(struct spool *sp, char *aside, size_t size)
 {
 	char to[4096], from[4096];
 	const char *sfx[] = { "", "-wal", "-shm" };
@@ -146,8 +249,28 @@ set_aside(struct spool *sp, const char *why)
 		if (rename(from, to) < 0 && errno != ENOENT)
 			plx_warn("unable to set aside %s:", from);
 	}
-	plx_warn("spool %s is damaged (%s): set aside as %s.damaged-%lld, starting a fresh one",
-	         sp->path, why, sp->path, now);
+	snprintf(aside, size, "%s.damaged-%lld", sp->path, now);
+}
+
+/* A damaged file set aside, a fresh one opened, what can be read of the
+ * old rows copied into it; an SQLite code. */
+static int
+start_fresh(struct spool *sp, const char *why)
+{
+	char aside[4096], lost[64] = "the number lost unknown";
+	int64_t n, nlost;
+	int rc;
+
+	close_db(sp);
+	set_aside(sp, aside, sizeof aside);
+	if ((rc = open_db(sp)) != SQLITE_OK)
+		return rc;
+	n = spool_salvage(sp, aside, &nlost);
+	if (nlost >= 0)
+		snprintf(lost, sizeof lost, "%lld lost (unreadable)", (long long)nlost);
+	plx_warn("spool %s is damaged (%s): set aside as %s; a fresh one started, %lld records salvaged into it,"
+	         " %s", sp->path, why, aside, (long long)(n < 0 ? 0 : n), lost);
+	return SQLITE_OK;
 }
 
 static int
@@ -165,22 +288,94 @@ mkparent(const char *path)
 	return mkdir(d, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* The spool's id as the database file alone has it, ignoring the WAL
+ * (SQLite's immutable=1); "" when it has none yet (never checkpointed). */
+static void
+file_id(const char *path, char *id, size_t size)
+{
+	static const char keep[] = "/._-~";
+	char uri[4096 * 3 + 32];
+	size_t n = 0;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	*id = '\0';
+	n = (size_t)snprintf(uri, sizeof uri, "file:");
+	for (; *path && n + 4 < sizeof uri; path++)
+		if ((*path >= 'a' && *path <= 'z') || (*path >= 'A' && *path <= 'Z') ||
+		    (*path >= '0' && *path <= '9') || strchr(keep, *path))
+			uri[n++] = *path;
+		else
+			n += (size_t)snprintf(uri + n, 4, "%%%02X", (unsigned char)*path);
+	snprintf(uri + n, sizeof uri - n, "?immutable=1");
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT spool_id FROM stats WHERE id = 1", -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_TEXT)
+			snprintf(id, size, "%s", (const char *)sqlite3_column_text(q, 0));
+		sqlite3_finalize(q);
+	}
+	sqlite3_close(db);
+}
+
+/* A WAL left from another database (spool.db copied or restored without
+ * its -wal) would be replayed onto this one: its pages replace the file's.
+ * Every write rewrites the stats row, so the WAL carries its database's id:
+ * one that differs from the file's own is another database's WAL.  It is
+ * set aside (never checkpointed into the file), and the file opened alone.
+ * 1 when it was foreign (SPOOL_LOOK: said, left in place), else 0. */
+static int
+foreign_wal(struct spool *sp, const char *main_id)
+{
+	char from[4096], to[4096];
+	long long now = plx_now_ms();
+
+	if (!*main_id || !*sp->id || !strcmp(main_id, sp->id))
+		return 0;
+	sqlite3_db_config(sp->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	close_db(sp);
+	if (sp->flags & SPOOL_LOOK) {
+		plx_warn("spool %s: its WAL belongs to another database (spool id %s, the file's %s)",
+		         sp->path, sp->id, main_id);
+		return 1;
+	}
+	snprintf(from, sizeof from, "%s-wal", sp->path);
+	snprintf(to, sizeof to, "%s-wal.foreign-%lld", sp->path, now);
+	if (rename(from, to) < 0)
+		plx_warn("unable to set aside %s:", from);
+	snprintf(from, sizeof from, "%s-shm", sp->path);
+	unlink(from);
+	plx_warn("spool %s: its WAL belongs to another database (spool id %s, the file's %s): set aside as %s,"
+	         " the file opened without it", sp->path, sp->id, main_id, to);
+	return 1;
+}
+
 int
 spool_open(struct spool **out, const char *path, int flags)
 {
-	struct spool *sp = plx_xcalloc(1, sizeof *sp);
-	int rc, tries;
+	static const char *const companions[] = { "-wal", "-shm", "-journal", NULL };
+	struct spool *sp;
+	int rc, tries, link;
+	char main_id[SPOOL_ID_LEN + 1] = "", wal[4096], err[4400];
+	struct stat st;
 
+	if (plx_path_trusted(path, companions, &link, err, sizeof err) < 0) {
+		plx_warn("unable to open spool %s: %s", path, err);
+		return -1;
+	}
+	sp = plx_xcalloc(1, sizeof *sp);
 	sp->path = plx_xstrdup(path);
 	sp->flags = flags;
-	if (mkparent(path) < 0)
+	sp->link = link;
+	if (!(flags & SPOOL_LOOK) && mkparent(path) < 0)
 		plx_warn("unable to create the directory of %s:", path);
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	if (stat(wal, &st) == 0 && st.st_size > 0)
+		file_id(path, main_id, sizeof main_id);
 	rc = open_db(sp);
-	if (spool_damaged(rc)) {
-		close_db(sp);
-		set_aside(sp, sqlite3_errstr(rc));
-		rc = open_db(sp);
-	}
+	if ((rc == SQLITE_OK || spool_damaged(rc)) && sp->db && foreign_wal(sp, main_id))
+		rc = flags & SPOOL_LOOK ? SQLITE_CORRUPT : open_db(sp);
+	if (spool_damaged(rc) && !(flags & SPOOL_LOOK))
+		rc = start_fresh(sp, sqlite3_errstr(rc));
 	/* A new file turned to WAL by several processes at once can still say
 	 * busy, busy handler or not: the next attempt finds it done. */
 	for (tries = 0; (rc & 0xff) == SQLITE_BUSY && tries < 100; tries++) {
@@ -189,11 +384,14 @@ spool_open(struct spool **out, const char *path, int flags)
 		rc = open_db(sp);
 	}
 	if (rc != SQLITE_OK) {
-		plx_warn("unable to open spool %s: %s", path, sp->db ? sqlite3_errmsg(sp->db) : sqlite3_errstr(rc));
+		if (flags & SPOOL_LOOK && access(path, F_OK) < 0 && errno == ENOENT)
+			rc = SQLITE_NOTFOUND;
+		plx_warn("unable to open spool %s: %s", path, rc == SQLITE_NOTFOUND ? "no such file" :
+		         spool_damaged(rc) ? "the file is damaged" : sp->db ? sqlite3_errmsg(sp->db) : sqlite3_errstr(rc));
 		close_db(sp);
 		free(sp->path);
 		free(sp);
-		return -1;
+		return rc == SQLITE_NOTFOUND ? SPOOL_MISSING : spool_damaged(rc) ? SPOOL_DAMAGED : -1;
 	}
 	*out = sp;
 	return 0;
@@ -204,13 +402,57 @@ spool_reset_damaged(struct spool *sp)
 {
 	int rc;
 
-	close_db(sp);
-	set_aside(sp, "found at run time");
-	if ((rc = open_db(sp)) != SQLITE_OK) {
+	if ((rc = start_fresh(sp, "found at run time")) != SQLITE_OK) {
 		plx_warn("unable to open spool %s: %s", sp->path, sqlite3_errstr(rc));
 		return -1;
 	}
 	return 0;
+}
+
+int
+spool_replaced(const struct spool *sp)
+{
+	struct stat st;
+
+	if (stat(sp->path, &st) < 0)
+		return errno == ENOENT ? SPOOL_GONE : SPOOL_SAME;   /* unknown: as it was */
+	return st.st_dev != sp->dev || st.st_ino != sp->ino ? SPOOL_OTHER : SPOOL_SAME;
+}
+
+int64_t
+spool_move_rows(struct spool *from, struct spool *to)
+{
+	struct spool_stats st;
+	sqlite3_stmt *q;
+	int64_t after = 0, n = 0;
+	int rc;
+
+	if (!strcmp(from->id, to->id)) {
+		if ((rc = spool_stats(to, &st)) < 0)
+			return rc;
+		after = st.last_seq;
+	}
+	if ((rc = sqlite3_prepare_v2(from->db, "SELECT t, data FROM records WHERE seq > ? ORDER BY seq",
+	                             -1, &q, NULL)) != SQLITE_OK)
+		return fail(from, "read", rc);
+	sqlite3_bind_int64(q, 1, after);
+	if ((rc = spool_begin(to)) < 0)
+		goto out;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((rc = spool_insert(to, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1),
+		                       sqlite3_column_int64(q, 0))) < 0)
+			break;
+		n++;
+	}
+	if (rc == SQLITE_DONE)
+		rc = spool_commit(to);
+	else if (rc >= 0)
+		rc = fail(from, "read", rc);
+	if (rc < 0)
+		spool_rollback(to);
+out:
+	sqlite3_finalize(q);
+	return rc < 0 ? rc : n;
 }
 
 void
@@ -228,6 +470,8 @@ spool_close(struct spool *sp)
 static int
 fail(struct spool *sp, const char *what, int rc)
 {
+	if ((rc & 0xff) == SQLITE_FULL)
+		return SPOOL_FULL;     /* the caller waits for room, and says so */
 	plx_warn("spool %s: %s: %s", sp->path, what, sqlite3_errmsg(sp->db));
 	return spool_damaged(rc) ? SPOOL_DAMAGED : -1;
 }
@@ -250,6 +494,37 @@ spool_begin(struct spool *sp)
 	sp->bytes0 = sqlite3_column_int64(sp->base, 1);
 	sqlite3_reset(sp->base);
 	return 0;
+}
+
+static int64_t
+pragma_int(struct spool *sp, const char *sql)
+{
+	sqlite3_stmt *q;
+	int64_t v = 0;
+
+	if (sqlite3_prepare_v2(sp->db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+void
+spool_set_budget(struct spool *sp, int64_t bytes)
+{
+	int64_t page = pragma_int(sp, "PRAGMA page_size"), pages = bytes / 4 / page;
+	char sql[64];
+
+	pages = pages < 1 ? 1 : pages > 1000 ? 1000 : pages;
+	snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint=%lld", (long long)pages);
+	sqlite3_exec(sp->db, sql, NULL, NULL, NULL);
+	sp->wal_cap = pages * page;
+}
+
+int64_t
+spool_footprint(struct spool *sp)
+{
+	return (pragma_int(sp, "PRAGMA page_count") - pragma_int(sp, "PRAGMA freelist_count")) *
+	       pragma_int(sp, "PRAGMA page_size") + sp->wal_cap;
 }
 
 int64_t spool_depth(const struct spool *sp) { return sp->depth0 + sp->d.depth; }

@@ -8,12 +8,25 @@
  *   dead(seq INTEGER PRIMARY KEY, t, status, error, data)
  *       records the server refused (400/422), kept for a person to inspect
  *       (plx-buffer --dead) and replay (plx-buffer --requeue-dead).
- *   stats(id = 1, depth, bytes, accepted, rejected, dropped, acked, dead)
+ *   stats(id = 1, depth, bytes, accepted, rejected, dropped, acked, dead, spool_id)
  *       counters, changed in the same transaction as the rows they count,
- *       so they stay exact with many processes on one file.
+ *       so they stay exact with many processes on one file; spool_id, 16
+ *       random hex digits drawn when the spool was made: plx-buffer sends
+ *       it beside each seq, and plx-upload acknowledges only rows that carry
+ *       its own spool's (a device's forged {"_plx_seq":5} deletes nothing).
+ *       Every write transaction rewrites this row, so a WAL carries the id
+ *       of the database it belongs to (spool_open checks it).
  *   uploader(id = 1, t, last_success, status, error, latency_ms,
  *            clock_offset_ms, requests, retries)
  *       what plx-upload last saw of the server, for plx-buffer --status.
+ *   clock(id = 1, boot, base)
+ *       the spool's clock in this boot: records' t is CLOCK_BOOTTIME plus
+ *       base, the wall clock minus the boot clock when the boot first
+ *       opened the spool.  Ages (--max-age, --stale, oldest_age) are then
+ *       differences of the boot clock, which NTP never steps: a clock set
+ *       right 3 days late ages nothing by 3 days, one set back makes no
+ *       age negative.  A new boot (another boot id) takes a new base from
+ *       the wall clock as it is then.
  *
  * SQLite serialises writers, and seq is assigned inside the write
  * transaction, so committed rows always form a prefix in seq order: a
@@ -23,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sqlite3.h>
+#include <sys/types.h>
 
 struct spool_stats {
 	int64_t depth, bytes;           /* rows and record bytes waiting */
@@ -32,37 +46,69 @@ struct spool_stats {
 	int64_t last_seq;               /* highest seq ever assigned */
 };
 
+#define SPOOL_ID_LEN 16                 /* hex digits of a spool's id */
+
 struct spool {
 	sqlite3 *db;
 	char *path;
+	char id[SPOOL_ID_LEN + 1];      /* stats.spool_id */
 	int flags;                      /* SPOOL_* given to spool_open */
+	int link;                       /* the path is a symbolic link (ours or root's) */
 	int in_txn;
 	struct spool_stats d;           /* deltas of the open transaction */
 	int64_t depth0, bytes0;         /* depth and bytes when it began */
+	dev_t dev;                      /* the file opened, to notice it deleted or replaced */
+	ino_t ino;
+	int64_t clock_base;             /* clock.base: spool_now() = boot clock + it */
+	int64_t wal_cap;                /* bytes the WAL may take (spool_set_budget), 0: unset */
 	sqlite3_stmt *ins, *fetch, *del, *measure, *oldest, *walk, *deadins, *upd, *base;
 };
 
 typedef int (*spool_row_fn)(void *arg, int64_t seq, const void *data, int len);
 
-/* What a failed call returns: -1 (said on stderr), or SPOOL_DAMAGED when
- * SQLite found the file damaged (spool_reset_damaged starts a fresh one). */
+/* What a failed call returns: -1 (said on stderr), SPOOL_DAMAGED when
+ * SQLite found the file damaged (spool_reset_damaged starts a fresh one),
+ * or SPOOL_FULL, not said, when the filesystem is full (the transaction
+ * is to be rolled back and tried again once there is room). */
 #define SPOOL_DAMAGED (-2)
+#define SPOOL_FULL (-3)
 
 /* spool_open flags. */
 enum {
 	SPOOL_SYNC_FULL = 1,   /* synchronous=FULL: an fsync per commit */
-	SPOOL_ACK_ONLY = 2     /* a connection that only acknowledges (plx-upload):
+	SPOOL_ACK_ONLY = 2,    /* a connection that only acknowledges (plx-upload):
 	                        * a small page cache, as it reads little */
+	SPOOL_LOOK = 4         /* only looked at (--status): nothing created,
+	                        * renamed or written; damage is reported */
 };
+#define SPOOL_MISSING (-4)     /* spool_open with SPOOL_LOOK: no file there */
 
-/* Opens or creates the spool.  A file SQLite finds damaged is renamed to
- * PATH.damaged-<epoch ms> (with its -wal and -shm), reported, and a fresh
- * one created.  0, or -1 with the reason already on stderr. */
+/* Opens or creates the spool (a new one 0640, whatever the umask); a path
+ * another user may have planted is refused (safefile.h), and so are its
+ * -wal and -shm.  A file SQLite finds damaged is renamed to
+ * PATH.damaged-<epoch ms> (with its -wal and -shm), a fresh one created,
+ * the rows still readable salvaged into it, and what was lost reported.
+ * 0, or < 0 with the reason already on stderr (SPOOL_LOOK: SPOOL_MISSING,
+ * SPOOL_DAMAGED or -1). */
 int spool_open(struct spool **sp, const char *path, int flags);
 void spool_close(struct spool *sp);
 /* After SQLITE_CORRUPT/SQLITE_NOTADB at run time: set the file aside and
  * start a fresh one at the same path. */
 int spool_reset_damaged(struct spool *sp);
+/* Copies every row still readable in the damaged spool file `from` into
+ * `to` (spool_salvage.c); the number, or -1 when it cannot be opened;
+ * *lost: the rows its counters say it held that could not be read, -1
+ * when they cannot be read either. */
+int64_t spool_salvage(struct spool *to, const char *from, int64_t *lost);
+/* The file at sp->path now: SPOOL_SAME, SPOOL_GONE (deleted: the rows are
+ * in a file no one else will open), or SPOOL_OTHER (another file put in
+ * its place). */
+enum { SPOOL_SAME, SPOOL_GONE, SPOOL_OTHER };
+int spool_replaced(const struct spool *sp);
+/* Copies the rows waiting in `from` into `to`, their insertion times kept,
+ * with new seqs: all of them, or, when `to` is a copy of the same spool
+ * (the same id), those past its last seq.  The number, or < 0. */
+int64_t spool_move_rows(struct spool *from, struct spool *to);
 int spool_damaged(int rc);
 
 /* Writers: begin, insert rows, commit (counters go with the rows). */
@@ -72,9 +118,23 @@ int spool_commit(struct spool *sp);
 void spool_rollback(struct spool *sp);
 void spool_count_rejected(struct spool *sp, int64_t n);   /* inside a transaction */
 void spool_count_dropped(struct spool *sp, int64_t n);    /* inside a transaction */
+/* Now, on the spool's clock (epoch ms that never step within a boot): the
+ * time to insert rows with and to measure their ages against. */
+int64_t spool_now(const struct spool *sp);
+/* An age on it, never negative (a row from an earlier boot whose clock was
+ * ahead). */
+int64_t spool_age(const struct spool *sp, int64_t t);
+
 /* Rows and bytes waiting, as of now inside the open transaction. */
 int64_t spool_depth(const struct spool *sp);
 int64_t spool_bytes(const struct spool *sp);
+/* A bound on the spool's room on disk (plx-buffer --max-bytes): the WAL is
+ * checkpointed when it reaches a quarter of it (at most SQLite's default
+ * of 1000 pages), so the WAL's headroom is part of the bound, not on top. */
+void spool_set_budget(struct spool *sp, int64_t bytes);
+/* Bytes on disk the spool uses now, inside the open transaction: the
+ * database's pages in use plus the WAL's share set by spool_set_budget. */
+int64_t spool_footprint(struct spool *sp);
 
 /* Drops the oldest rows until at least `rows` rows and `bytes` bytes are
  * gone and no row older than `before_t` remains; inside a transaction.

@@ -11,11 +11,13 @@
 	"CREATE TABLE IF NOT EXISTS stats(id INTEGER PRIMARY KEY CHECK (id = 1)," \
 	" depth INTEGER NOT NULL, bytes INTEGER NOT NULL, accepted INTEGER NOT NULL," \
 	" rejected INTEGER NOT NULL, dropped INTEGER NOT NULL, acked INTEGER NOT NULL," \
-	" dead INTEGER NOT NULL);" \
-	"INSERT OR IGNORE INTO stats VALUES (1, 0, 0, 0, 0, 0, 0, 0);" \
+	" dead INTEGER NOT NULL, spool_id TEXT);" \
+	"INSERT OR IGNORE INTO stats VALUES (1, 0, 0, 0, 0, 0, 0, 0, lower(hex(randomblob(8))));" \
 	"CREATE TABLE IF NOT EXISTS uploader(id INTEGER PRIMARY KEY CHECK (id = 1)," \
 	" t INTEGER NOT NULL, last_success INTEGER NOT NULL, status INTEGER NOT NULL," \
 	" error TEXT NOT NULL, latency_ms INTEGER NOT NULL, clock_offset_ms INTEGER," \
-	" requests INTEGER NOT NULL, retries INTEGER NOT NULL);"
+	" requests INTEGER NOT NULL, retries INTEGER NOT NULL);" \
+	"CREATE TABLE IF NOT EXISTS clock(id INTEGER PRIMARY KEY CHECK (id = 1)," \
+	" boot TEXT NOT NULL, base INTEGER NOT NULL);"
 
 #endif

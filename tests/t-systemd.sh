@@ -23,6 +23,9 @@ for u in "$U"/plexus-*.service; do
 	out=$(cd "$T" && systemd-analyze verify --man=no "./$v" 2>&1)
 	eq "systemd-analyze verify $n: clean" "$?:$out" "0:"
 done
+cp "$U/plexus-health.timer" "$U/plexus-health.service" "$T/"
+out=$(cd "$T" && systemd-analyze verify --man=no ./plexus-health.timer 2>&1)
+eq "systemd-analyze verify plexus-health.timer: clean" "$?:$out" "0:"
 # a unit with a key systemd 252 does not know is caught
 sed 's/^RestartSec=5s$/RestartSec=5s\nRestartSteps=5/' "$U/plexus-upload.service" > "$T/bad.service"
 out=$(cd "$T" && systemd-analyze verify --man=no ./bad.service 2>&1)
@@ -97,6 +100,11 @@ eq "plexus-upload.service stops with status 0" $? 0
 eq "every serial record arrived" "$(grep '"sysd.serial"' "$T/s.store" | wc -l)" 500
 depth=$(PLEXUS_BUFFER="$R/state/plexus/spool.db" plx-buffer --status | awk '$1 == "depth" { print $2 }')
 check "nothing left in the spool but what was in flight at the stop" test "$depth" -le 10
+setsid "$TOP/tests/systemd-exec.sh" "$U/plexus-health.service" "" "$R" > "$T/health.out" 2>&1
+eq "plexus-health.service: the unit's spool is healthy (exit 0)" "$?-$(awk '$1 == "health" { print $2 }' "$T/health.out")" 0-ok
+rm "$R/state/plexus/spool.db"*
+setsid "$TOP/tests/systemd-exec.sh" "$U/plexus-health.service" "" "$R" > "$T/health.out" 2>&1
+eq "... fails when there is no spool (5), creating none" "$?-$(ls "$R/state/plexus" | grep -c spool)" 5-0
 
 # plexus-command.service: the downlink, with the credential's key, its
 # commands from /etc/plexus/commands, its health records into the spool

@@ -117,7 +117,7 @@ eq "seq: exit 0" $? 0
 eq "seq: never on the wire" "$(grep -c _plx_seq "$T/s.store")" 0
 sed 's/^{"_plx_seq":[0-9]*,/{/; s/}$/,"source_id":"gw-1"}/' "$T/seq.in" | sed 's/\\u00e9/é/' >"$T/want"
 check "seq: records stored exactly as read, source_id from -s" cmp -s "$T/want" "$T/s.store"
-eq "seq without a spool: warned once" "$(grep -c 'cannot be acknowledged' "$T/err")" 1
+eq "seq without a spool: warned once" "$(grep -c 'no spool is given' "$T/err")" 1
 
 # --batch-ms 0: whatever has arrived goes at once.
 fresh

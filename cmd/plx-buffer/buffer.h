@@ -24,8 +24,19 @@ struct opts {
 /* pump.c: every mode's loop (lib/loop); returns the exit status.  SIGHUP
  * reopens the spool, so *sp may change. */
 int pump(struct spool **sp, const struct opts *o);
+/* --status's exit status, for health checks (plx-buffer(1), EXIT STATUS):
+ * the first that applies, from the top. */
+enum health {
+	HEALTH_OK = 0,
+	HEALTH_STALE = 1,       /* a record waited longer than --stale */
+	HEALTH_BACKLOG = 2,     /* more records wait than --backlog */
+	HEALTH_REFUSED = 3,     /* the server refused the key (401/403) at the last upload */
+	HEALTH_UNREADABLE = 4,  /* the spool is damaged or cannot be read */
+	HEALTH_MISSING = 5      /* there is no spool at the path */
+};
+
 /* show.c: --status, --dead, --requeue-dead. */
-int show_status(struct spool *sp, int64_t stale_ms);
+int show_status(struct spool *sp, int64_t stale_ms, int64_t backlog);
 int show_dead(struct spool *sp);
 int requeue_dead(struct spool *sp);
 

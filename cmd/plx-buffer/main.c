@@ -16,7 +16,7 @@ static const char synopsis[] =
 	"                  [--max-age duration] [--overflow drop-oldest|drop-newest|block]\n"
 	"                  [--commit-rows n] [--commit-ms duration] [--poll-ms duration]\n"
 	"                  [--status-interval duration]\n"
-	"       plx-buffer [-d spool] [--stale duration] --status | --dead | --requeue-dead\n"
+	"       plx-buffer [-d spool] [--stale duration] [--backlog n] --status | --dead | --requeue-dead\n"
 	"       plx-buffer -h | --version\n";
 
 static int
@@ -50,7 +50,7 @@ main(int argc, char **argv)
 	static struct opts o = { .mode = PASS, .overflow = DROP_OLDEST, .commit_rows = 2000,
 	                         .commit_ms = 100, .poll_ms = 100 };
 	static int append, follow, status, dead, requeue;
-	static int64_t stale_ms = 900000;
+	static int64_t stale_ms = 900000, backlog;
 	const struct plx_opt tab[] = {
 		{ 'a', "append", PLX_OPT_FLAG, &append, 0, 0, 0, NULL, NULL,
 		  "append only: stdin into the spool, nothing on stdout", NULL },
@@ -62,7 +62,7 @@ main(int argc, char **argv)
 		{ 0, "max-rows", PLX_OPT_NUM, &o.max_rows, 1, INT64_MAX, 0, NULL, "N",
 		  "most records the spool holds (no limit)", NULL },
 		{ 0, "max-bytes", PLX_OPT_NUM, &o.max_bytes, 1, INT64_MAX, 0, NULL, "BYTES",
-		  "most record bytes the spool holds (no limit)", NULL },
+		  "most bytes the spool takes, on disk too (no limit)", NULL },
 		{ 0, "max-age", PLX_OPT_DUR, &o.max_age_ms, 1, INT64_MAX, 1000, NULL, "DURATION",
 		  "records older than this are dropped (no limit)", NULL },
 		{ 0, "overflow", PLX_OPT_FN, &o.overflow, 0, 0, 0, overflow, "POLICY",
@@ -76,6 +76,8 @@ main(int argc, char **argv)
 		{ 0, "status", PLX_OPT_FLAG, &status, 0, 0, 0, NULL, NULL, "print the spool's state and exit", NULL },
 		{ 0, "stale", PLX_OPT_DUR, &stale_ms, 0, INT64_MAX, 1000, NULL, "DURATION",
 		  "--status exits 1 when a record waited longer (900s; 0: never)", NULL },
+		{ 0, "backlog", PLX_OPT_NUM, &backlog, 0, INT64_MAX, 0, NULL, "N",
+		  "--status exits 2 when more records wait (0: never)", NULL },
 		{ 0, "dead", PLX_OPT_FLAG, &dead, 0, 0, 0, NULL, NULL, "print the dead letters and exit", NULL },
 		{ 0, "requeue-dead", PLX_OPT_FLAG, &requeue, 0, 0, 0, NULL, NULL,
 		  "put the dead letters back in the queue and exit", NULL },
@@ -100,11 +102,23 @@ main(int argc, char **argv)
 	path = o.path ? plx_xstrdup(o.path) : cf.buffer ? plx_xstrdup(cf.buffer) : plx_default_spool();
 	plx_config_free(&cf);
 	o.path = path;
+	if (status) {
+		/* a health check: looks, never creates, renames or repairs */
+		rc = spool_open(&sp, path, SPOOL_LOOK);
+		if (rc == SPOOL_MISSING || rc < 0) {
+			printf("%-16s%s\n%-16s%s\n", "spool", path, "health",
+			       rc == SPOOL_MISSING ? "missing: no spool there" : "unreadable: the spool cannot be read");
+			free(path);
+			return rc == SPOOL_MISSING ? HEALTH_MISSING : HEALTH_UNREADABLE;
+		}
+		rc = show_status(sp, stale_ms, backlog);
+		spool_close(sp);
+		free(path);
+		return rc;
+	}
 	if (spool_open(&sp, path, o.sync_full ? SPOOL_SYNC_FULL : 0) < 0)
 		return EX_CANTCREAT;
-	if (status)
-		rc = show_status(sp, stale_ms);
-	else if (dead)
+	if (dead)
 		rc = show_dead(sp);
 	else if (requeue)
 		rc = requeue_dead(sp);

@@ -1,7 +1,7 @@
 /* Every plx-buffer mode, as callbacks on lib/loop:
  *
  *   stdin --lines--> validate --> INSERT (group commit) --COMMIT-->
- *   SELECT seq > cursor --> {"_plx_seq":N, ...record} --> stdout
+ *   SELECT seq > cursor --> {"_plx_seq":N,"_plx_spool":ID, ...record} --> stdout
  *
  * Input and output are independent: when stdout (a pipe) is full the loop
  * keeps reading stdin into the spool, so a stopped uploader never stalls
@@ -26,7 +26,10 @@
  * spool are checked; every --status-interval the health records go in.
  *
  * Signals (lib/loop): SIGTERM and SIGINT commit what was read and exit 0;
- * SIGHUP commits, closes and reopens the spool file.  A consumer gone
+ * SIGHUP commits, closes and reopens the spool file, and reads it again
+ * from its lowest row.  The file deleted or replaced under a running
+ * plx-buffer is noticed within a second (and before it exits): reopened,
+ * the rows of the old one moved into it.  A consumer gone
  * (EPIPE) ends the run with 74: what it had not acknowledged stays in the
  * spool.  But a stop for SIGTERM takes the whole pipeline down, the
  * consumer maybe first: EPIPE then is no failure, and the exit is 0. */
@@ -47,9 +50,11 @@
 #include "recs.h"
 
 #define OUT_CAP (4 * PLX_LINE_MAX)
-#define ROW_ROOM (PLX_LINE_MAX + 32)   /* a row plus its sequence prefix */
+#define PREFIX_MAX 80                 /* {"_plx_seq":N,"_plx_spool":"ID", */
+#define ROW_ROOM (PLX_LINE_MAX + PREFIX_MAX)   /* a row plus its prefix */
 #define MAINT_MS 1000                 /* age limit, a full spool, drops said */
 #define WARN_PER_S 20                 /* stderr lines about bad input, per second */
+#define FIXED_ROOM (64 * 1024)        /* --max-bytes allows for the schema's pages */
 
 struct pump {
 	struct spool *sp;
@@ -62,6 +67,10 @@ struct pump {
 	int in_eof;          /* stdin finished (or not read: follow mode) */
 	int out_pipe;        /* stdout is a pipe, made non-blocking */
 	int full;            /* --overflow block: spool at its limit, stdin paused */
+	int over;            /* the spool's footprint past --max-bytes (last commit) */
+	int64_t disk_full;   /* monotonic ms the filesystem was found full, 0: not */
+	char *held;          /* the open transaction's rows, '\n' after each: */
+	size_t hlen, hcap;   /* inserted again when a full disk rolled it back */
 	int caught_up;       /* the last fetch found no row after the cursor */
 	int64_t cursor;      /* highest committed seq placed in the output buffer */
 	int64_t pend;        /* highest seq placed there, committed or not */
@@ -75,20 +84,52 @@ struct pump {
 	int64_t last_warn;
 };
 
+static size_t
+held_rows(const struct pump *p)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < p->hlen; i++)
+		n += p->held[i] == '\n';
+	return n;
+}
+
+static void
+hold(struct pump *p, const char *s, size_t n)
+{
+	if (p->hlen + n + 1 > p->hcap) {
+		p->hcap = (p->hlen + n + 1) * 2;
+		p->held = plx_xrealloc(p->held, p->hcap);
+	}
+	memcpy(p->held + p->hlen, s, n);
+	p->hlen += n;
+	p->held[p->hlen++] = '\n';
+}
+
 /* A spool call failed: a damaged file is set aside and a fresh one
- * started; anything else is fatal. */
+ * started; a full filesystem rolls the transaction back, its rows held
+ * (p->held) until there is room, stdin paused meanwhile; anything else is
+ * fatal. */
 static int
 spool_trouble(struct pump *p, int rc)
 {
-	if (rc != SPOOL_DAMAGED)
+	if (rc != SPOOL_DAMAGED && rc != SPOOL_FULL)
 		return EX_IOERR;
 	spool_rollback(p->sp);
 	p->txn_rows = 0;
 	p->olen = p->ocommit;     /* the rolled-back rows are not to be emitted */
+	p->direct = p->caught_up = 0;
+	if (rc == SPOOL_FULL) {
+		if (!p->disk_full)
+			plx_warn("spool %s: the filesystem is full: %zu records held in memory, standard input"
+			         " paused until there is room", p->o->path, held_rows(p));
+		p->disk_full = plx_mono_ms();
+		return 0;
+	}
+	p->hlen = 0;
 	if (spool_reset_damaged(p->sp) < 0)
 		return EX_IOERR;
 	p->cursor = p->pend = 0;
-	p->direct = 0;
 	return 0;
 }
 
@@ -104,9 +145,13 @@ enforce_limits(struct pump *p)
 			rows = spool_depth(p->sp) - o->max_rows;
 		if (o->max_bytes && spool_bytes(p->sp) > o->max_bytes)
 			bytes = spool_bytes(p->sp) - o->max_bytes;
+		/* and the room on disk, the WAL's included: a record byte
+		 * dropped frees at least a byte of pages */
+		if (o->max_bytes && (n = spool_footprint(p->sp) - o->max_bytes - FIXED_ROOM) > bytes)
+			bytes = n;
 	}
 	if (o->max_age_ms)
-		before = plx_now_ms() - o->max_age_ms;
+		before = spool_now(p->sp) - o->max_age_ms;
 	if (!rows && !bytes && !before)
 		return 0;
 	n = spool_drop_oldest(p->sp, rows, bytes, before);
@@ -123,11 +168,13 @@ commit(struct pump *p)
 	if ((rc = enforce_limits(p)) < 0 || (rc = spool_commit(p->sp)) < 0)
 		return spool_trouble(p, rc);
 	p->txn_rows = 0;
+	p->hlen = 0;
 	p->cursor = p->pend;
 	p->ocommit = p->olen;
+	p->over = p->o->max_bytes && spool_footprint(p->sp) > p->o->max_bytes + FIXED_ROOM;
 	if (p->o->overflow == BLOCK && p->o->max_rows && spool_depth(p->sp) >= p->o->max_rows)
 		p->full = 1;
-	if (p->o->overflow == BLOCK && p->o->max_bytes && spool_bytes(p->sp) >= p->o->max_bytes)
+	if (p->o->overflow == BLOCK && p->o->max_bytes && (spool_bytes(p->sp) >= p->o->max_bytes || p->over))
 		p->full = 1;
 	return 0;
 }
@@ -138,8 +185,11 @@ add_row(void *arg, int64_t seq, const void *data, int len)
 	struct pump *p = arg;
 	int k;
 
-	/* {"a":1} becomes {"_plx_seq":42,"a":1}: the stored row starts with '{'. */
-	k = snprintf(p->out + p->olen, 32, "{\"" PLX_SEQ_KEY "\":%lld,", (long long)seq);
+	/* {"a":1} becomes {"_plx_seq":42,"_plx_spool":"ID","a":1}: the stored
+	 * row starts with '{'.  The spool's id lets plx-upload tell this
+	 * spool's rows from a forged or foreign sequence number. */
+	k = snprintf(p->out + p->olen, PREFIX_MAX, "{\"" PLX_SEQ_KEY "\":%lld,\"" PLX_SPOOL_KEY "\":\"%s\",",
+	             (long long)seq, p->sp->id);
 	memcpy(p->out + p->olen + k, (const char *)data + 1, len - 1);
 	p->olen += k + len - 1;
 	p->out[p->olen++] = '\n';
@@ -195,9 +245,9 @@ take_line(struct pump *p, char *s, size_t n)
 		s = (char *)plx_record_text(rec, &n);
 	if (o->overflow == DROP_NEWEST &&
 	    ((o->max_rows && spool_depth(p->sp) >= o->max_rows) ||
-	     (o->max_bytes && spool_bytes(p->sp) + (int64_t)n > o->max_bytes)))
+	     (o->max_bytes && (p->over || spool_bytes(p->sp) + (int64_t)n > o->max_bytes))))
 		spool_count_dropped(p->sp, 1);
-	else if ((rc = spool_insert(p->sp, s, n, plx_now_ms())) < 0) {
+	else if (hold(p, s, n), (rc = spool_insert(p->sp, s, n, spool_now(p->sp))) < 0) {
 		json_object_put(rec);
 		return spool_trouble(p, rc);
 	} else {
@@ -232,7 +282,7 @@ health(struct pump *p)
 		return 0;
 	const struct { const char *name; int64_t v; } m[] = {
 		{ "gateway.buffer.depth", st.depth }, { "gateway.buffer.bytes", st.bytes },
-		{ "gateway.buffer.oldest_age_s", st.depth ? (now - st.oldest_t) / 1000 : 0 },
+		{ "gateway.buffer.oldest_age_s", st.depth ? spool_age(p->sp, st.oldest_t) / 1000 : 0 },
 		{ "gateway.buffer.accepted", st.accepted }, { "gateway.buffer.rejected", st.rejected },
 		{ "gateway.buffer.dropped", st.dropped }, { "gateway.buffer.acked", st.acked },
 		{ "gateway.buffer.dead", st.dead },
@@ -250,20 +300,16 @@ health(struct pump *p)
 	return rc;
 }
 
+/* The lines read, into the spool; none while the filesystem is full (they
+ * wait in the input buffer, as the rest waits in the pipe). */
 static int
-read_input(struct pump *p)
+take_lines(struct pump *p)
 {
 	char *line;
 	size_t n;
 	int rc;
 
-	if (plx_lines_fill(&p->in) < 0) {
-		if (errno == EAGAIN)
-			return 0;
-		plx_warn("read stdin:");
-		p->in_eof = 1;
-	}
-	for (;;) {
+	while (!p->disk_full) {
 		switch (plx_lines_next(&p->in, &line, &n)) {
 		case PLX_LINE:
 			if ((rc = take_line(p, line, n)))
@@ -281,6 +327,45 @@ read_input(struct pump *p)
 			return 0;
 		}
 	}
+	return 0;
+}
+
+static int
+read_input(struct pump *p)
+{
+	if (plx_lines_fill(&p->in) < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		plx_warn("read stdin:");
+		p->in_eof = 1;
+	}
+	return take_lines(p);
+}
+
+/* The filesystem was full: the held rows in a transaction again.  0 with
+ * p->disk_full still set while there is no room yet. */
+static int
+retry_held(struct pump *p)
+{
+	size_t n = held_rows(p);
+	char *s, *e;
+	int rc;
+
+	if ((rc = spool_begin(p->sp)) < 0)
+		return spool_trouble(p, rc);
+	p->txn_rows = (int)n;
+	p->txn_start = plx_mono_ms();
+	for (s = p->held; s < p->held + p->hlen; s = e + 1) {
+		e = memchr(s, '\n', (size_t)(p->held + p->hlen - s));
+		if ((rc = spool_insert(p->sp, s, (size_t)(e - s), spool_now(p->sp))) < 0)
+			return spool_trouble(p, rc);
+	}
+	if ((rc = commit(p)) || p->hlen)
+		return rc;
+	plx_warn("spool %s: room again after %llds: %zu held records committed, reading standard input again",
+	         p->o->path, (long long)(plx_mono_ms() - p->disk_full) / 1000, n);
+	p->disk_full = 0;
+	return take_lines(p);
 }
 
 static int
@@ -332,7 +417,56 @@ input_waiting(void)
 	return poll(&pf, 1, 0) > 0;
 }
 
-/* Every second: the age limit, a full spool checked again, drops said. */
+/* Reading starts again from the lowest row not acknowledged: after a
+ * reopen the rows may be others, or lower ones may have appeared.  What
+ * waits in the output buffer is cut after the line being written. */
+static void
+restart(struct pump *p)
+{
+	char *nl;
+
+	if (p->ooff < p->ocommit && (nl = memchr(p->out + p->ooff, '\n', p->ocommit - p->ooff)))
+		p->olen = p->ocommit = (size_t)(nl + 1 - p->out);
+	else
+		p->olen = p->ocommit = p->ooff;
+	p->cursor = p->pend = 0;
+	p->direct = p->caught_up = 0;
+}
+
+/* The spool file closed and opened again (SIGHUP, or the file deleted or
+ * replaced under us): what was read committed first; rows waiting in a
+ * file deleted or replaced are moved into the one now at the path, so
+ * none is stranded.  0, or the exit status. */
+static int
+reopen_spool(struct pump *p, int why)
+{
+	struct spool *old = p->sp, *sp;
+	int64_t n = 0;
+	int rc;
+
+	if ((rc = commit(p)))
+		return rc;
+	if (spool_open(&sp, p->o->path, p->o->sync_full ? SPOOL_SYNC_FULL : 0) < 0)
+		return EX_IOERR;
+	if (why != SPOOL_SAME && (n = spool_move_rows(old, sp)) < 0) {
+		spool_close(sp);
+		return EX_IOERR;
+	}
+	spool_close(old);
+	p->sp = sp;
+	if (p->o->max_bytes)
+		spool_set_budget(p->sp, p->o->max_bytes);
+	restart(p);
+	if (why == SPOOL_SAME)
+		plx_info("reopened spool %s", p->o->path);
+	else
+		plx_warn("spool %s was %s while open: reopened, %lld records not yet acknowledged moved into it",
+		         p->o->path, why == SPOOL_GONE ? "deleted" : "replaced", (long long)n);
+	return 0;
+}
+
+/* Every second: held rows tried again, the file checked, the age limit,
+ * a full spool checked again, drops said. */
 static void
 maintain(struct plx_loop *l, void *arg)
 {
@@ -341,6 +475,15 @@ maintain(struct plx_loop *l, void *arg)
 	int64_t now = plx_mono_ms();
 	int rc;
 
+	if (p->disk_full && ((rc = retry_held(p)) || p->disk_full)) {
+		if (rc)
+			plx_loop_stop(l, rc);
+		return;
+	}
+	if ((rc = spool_replaced(p->sp)) != SPOOL_SAME && (rc = reopen_spool(p, rc))) {
+		plx_loop_stop(l, rc);
+		return;
+	}
 	if (p->o->max_age_ms && !p->sp->in_txn) {
 		/* a transaction of its own, for commit() to apply the limits in */
 		rc = spool_begin(p->sp);
@@ -351,9 +494,10 @@ maintain(struct plx_loop *l, void *arg)
 	}
 	if (spool_stats(p->sp, &st) < 0)
 		return;
+	p->over = p->o->max_bytes && spool_footprint(p->sp) > p->o->max_bytes + FIXED_ROOM;
 	if (p->full)
 		p->full = (p->o->max_rows && st.depth >= p->o->max_rows) ||
-		          (p->o->max_bytes && st.bytes >= p->o->max_bytes);
+		          (p->o->max_bytes && (st.bytes >= p->o->max_bytes || p->over));
 	if (st.dropped > p->drops_told && now - p->last_warn >= 10000) {
 		plx_warn("spool %s over its limit: dropped %lld records (%lld in all)", p->o->path,
 		         (long long)(st.dropped - p->drops_told), (long long)st.dropped);
@@ -365,7 +509,8 @@ maintain(struct plx_loop *l, void *arg)
 static void
 on_status(struct plx_loop *l, void *arg)
 {
-	int rc = health(arg);
+	struct pump *p = arg;
+	int rc = p->disk_full ? 0 : health(p);   /* none while rows are held */
 
 	if (rc)
 		plx_loop_stop(l, rc);
@@ -389,24 +534,15 @@ on_output(struct plx_loop *l, int fd, short revents, void *arg)
 		plx_loop_stop(l, rc);
 }
 
-/* SIGHUP: what was read committed, the spool file closed and opened again. */
+/* SIGHUP: the spool reopened, read again from its lowest row. */
 static void
-reopen(struct plx_loop *l, void *arg)
+on_hup(struct plx_loop *l, void *arg)
 {
 	struct pump *p = arg;
-	int rc;
+	int rc = reopen_spool(p, spool_replaced(p->sp));
 
-	if ((rc = commit(p))) {
+	if (rc)
 		plx_loop_stop(l, rc);
-		return;
-	}
-	spool_close(p->sp);
-	if (spool_open(&p->sp, p->o->path, p->o->sync_full ? SPOOL_SYNC_FULL : 0) < 0) {
-		p->sp = NULL;
-		plx_loop_stop(l, EX_IOERR);
-		return;
-	}
-	plx_info("reopened spool %s", p->o->path);
 }
 
 /* Before each wait: the transaction committed when due (at the latest
@@ -429,12 +565,12 @@ prepare(struct plx_loop *l, void *arg)
 		rc = write_output(p);
 	if (rc)
 		plx_loop_stop(l, rc);
-	if (p->in_eof && !p->sp->in_txn &&
+	if (p->in_eof && !p->sp->in_txn && !p->disk_full &&
 	    (o->mode == APPEND || (o->mode == PASS && p->caught_up && p->ooff == p->olen)))
 		plx_loop_stop(l, 0);
 	if (l->stopping)
 		return -1;
-	plx_loop_fd_set(l, p->in_h, 0, !p->in_eof && !p->full ? POLLIN : 0);
+	plx_loop_fd_set(l, p->in_h, 0, !p->in_eof && !p->full && !p->disk_full ? POLLIN : 0);
 	plx_loop_fd_set(l, p->out_h, 1, p->out_pipe && p->ooff < p->ocommit ? POLLOUT : 0);
 	if (p->sp->in_txn)
 		return p->txn_start + o->commit_ms;
@@ -452,7 +588,7 @@ pump(struct spool **spp, const struct opts *o)
 	struct pump p = { .sp = *spp, .o = o, .l = &l, .in_eof = o->mode == FOLLOW,
 	                  .rl = { .per_s = WARN_PER_S, .what = "bad lines" } };
 	struct stat st;
-	int rc;
+	int rc, w;
 
 	if (plx_lines_init(&p.in, 0, PLX_LINE_MAX) < 0 || !(p.tok = plx_tokener_new()))
 		plx_die(EX_OSERR, "out of memory");
@@ -469,10 +605,22 @@ pump(struct spool **spp, const struct opts *o)
 	if (o->status_ms)
 		plx_loop_every(&l, o->status_ms, on_status);
 	l.prepare = prepare;
-	l.on_hup = reopen;
+	l.on_hup = on_hup;
+	if (o->max_bytes)
+		spool_set_budget(p.sp, o->max_bytes);
 	rc = plx_loop_run(&l);
+	if (p.sp && p.disk_full && retry_held(&p))
+		rc = EX_IOERR;
 	if (p.sp && commit(&p) != 0)
 		rc = EX_IOERR;
+	/* the last records must not go into a file deleted meanwhile */
+	if (p.sp && !p.disk_full && (w = spool_replaced(p.sp)) != SPOOL_SAME && reopen_spool(&p, w))
+		rc = EX_IOERR;
+	if (p.sp && p.disk_full) {
+		plx_warn("spool %s: the filesystem is still full: %zu records read but not committed are lost",
+		         o->path, held_rows(&p));
+		rc = EX_IOERR;
+	}
 	plx_loop_free(&l);
 	if (p.out_pipe)
 		plx_nonblock(1, 0);
@@ -480,5 +628,6 @@ pump(struct spool **spp, const struct opts *o)
 	json_tokener_free(p.tok);
 	plx_lines_free(&p.in);
 	free(p.out);
+	free(p.held);
 	return rc;
 }

@@ -17,23 +17,28 @@ age(const char *what, int64_t t, int64_t now)
 		printf("%-16s-\n", what);
 }
 
-/* The spool's figures and plx-upload's last exchange with the server.
- * Exit status for health checks: 0, or 1 when a record has waited longer
- * than stale_ms (nothing is getting through), EX_IOERR when unreadable. */
+/* The spool's figures and plx-upload's last exchange with the server; the
+ * last line, and the exit status, say whether all is well (enum health). */
 int
-show_status(struct spool *sp, int64_t stale_ms)
+show_status(struct spool *sp, int64_t stale_ms, int64_t backlog)
 {
 	struct spool_stats st;
 	struct spool_upload u;
 	int64_t now = plx_now_ms();
-	int synced = plx_clock_synced();
+	int synced = plx_clock_synced(), rc = HEALTH_OK;
+	char why[160] = "ok";
 
-	if (spool_stats(sp, &st) < 0 || spool_last_upload(sp, &u) < 0)
-		return EX_IOERR;
+	if (spool_stats(sp, &st) < 0 || spool_last_upload(sp, &u) < 0) {
+		printf("%-16s%s\n", "health", "unreadable: the spool cannot be read");
+		return HEALTH_UNREADABLE;
+	}
 	printf("%-16s%s\n", "spool", sp->path);
 	printf("%-16s%lld\n", "depth", (long long)st.depth);
 	printf("%-16s%lld\n", "bytes", (long long)st.bytes);
-	age("oldest_age", st.depth ? st.oldest_t : 0, now);
+	if (st.depth)   /* on the spool's clock, which clock steps do not move */
+		printf("%-16s%.1fs\n", "oldest_age", spool_age(sp, st.oldest_t) / 1000.0);
+	else
+		printf("%-16s-\n", "oldest_age");
 	printf("%-16s%lld\n", "last_seq", (long long)st.last_seq);
 	printf("%-16s%lld\n", "accepted", (long long)st.accepted);
 	printf("%-16s%lld\n", "rejected", (long long)st.rejected);
@@ -50,9 +55,22 @@ show_status(struct spool *sp, int64_t stale_ms)
 	else
 		printf("%-16s-\n", "clock_offset");
 	printf("%-16s%s\n", "clock_synced", synced > 0 ? "yes" : synced == 0 ? "no" : "unknown");
+	if (u.status == 401 || u.status == 403) {
+		rc = HEALTH_REFUSED;
+		snprintf(why, sizeof why, "refused: the server answered %ld to the last upload (the API key)", u.status);
+	} else if (st.depth && stale_ms && spool_age(sp, st.oldest_t) > stale_ms) {
+		rc = HEALTH_STALE;
+		snprintf(why, sizeof why, "stale: a record waited %.0fs (--stale %.0fs)", spool_age(sp, st.oldest_t) / 1000.0,
+		         stale_ms / 1000.0);
+	} else if (backlog && st.depth > backlog) {
+		rc = HEALTH_BACKLOG;
+		snprintf(why, sizeof why, "backlog: %lld records wait (--backlog %lld)", (long long)st.depth,
+		         (long long)backlog);
+	}
+	printf("%-16s%s\n", "health", why);
 	if (ferror(stdout))
 		return EX_IOERR;
-	return st.depth && stale_ms && now - st.oldest_t > stale_ms ? 1 : 0;
+	return rc;
 }
 
 static int
@@ -77,7 +95,7 @@ show_dead(struct spool *sp)
 int
 requeue_dead(struct spool *sp)
 {
-	int64_t n = spool_requeue_dead(sp, plx_now_ms());
+	int64_t n = spool_requeue_dead(sp, spool_now(sp));
 
 	if (n < 0)
 		return EX_IOERR;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "safefile.h"
 #include "upload.h"
 
 int
@@ -23,6 +24,8 @@ key_reload(struct up *u, int initial)
 	} else if (initial) {
 		key = u->cf.api_key;
 		from = u->cf.key_from;
+	} else if (u->cf.key_from && !strcmp(u->cf.key_from, "PLEXUS_API_KEY")) {
+		return 0;            /* from the environment, which cannot change */
 	} else {
 		plx_config_load(&c);
 		key = c.api_key;
@@ -52,13 +55,14 @@ key_reload(struct up *u, int initial)
 void
 dead_reopen(struct up *u)
 {
+	char err[4400];
 	int fd;
 
 	if (!u->o.dead_file)
 		return;
-	if ((fd = open(u->o.dead_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		plx_warn("unable to reopen %s (%s): appending to the file open before", u->o.dead_file,
-		         strerror(errno));
+	/* 0600 whatever the umask; never through another user's link or file */
+	if ((fd = plx_open_trusted(u->o.dead_file, O_WRONLY | O_APPEND, 0600, err, sizeof err)) < 0) {
+		plx_warn("unable to reopen %s (%s): appending to the file open before", u->o.dead_file, err);
 		return;
 	}
 	close(u->dead_fd);

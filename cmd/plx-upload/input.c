@@ -20,8 +20,9 @@
  *
  * Each line is parsed and checked as the server would (plx_record_parse);
  * a line that fails is reported with its number and skipped, so it never
- * reaches a batch to poison it.  plx-buffer's {"_plx_seq":N} is taken off
- * the record there and kept beside it, for the acknowledgement. */
+ * reaches a batch to poison it.  plx-buffer's {"_plx_seq":N,"_plx_spool":ID}
+ * is taken off the record there and N kept beside it, for the
+ * acknowledgement, when ID is the id of the spool given with -d. */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -35,35 +36,21 @@
 
 #define WARN_PER_S 20          /* stderr lines about bad input, per second */
 
-/* Records carry seqs, so plx-buffer is upstream: find its spool. */
-static void
-find_spool(struct up *u)
-{
-	char *path;
-
-	u->spool_looked = 1;
-	/* plx-buffer without -d uses the default spool; use it if it exists,
-	 * but never create one for a stream that merely looks like it has seqs. */
-	if ((path = plx_default_spool()) && access(path, F_OK) == 0 && spool_open(&u->sp, path, SPOOL_ACK_ONLY) == 0)
-		plx_info("acknowledging to the default spool %s", path);
-	else
-		plx_warn("records carry plx-buffer sequence numbers but no spool is configured"
-		         " (-d or PLEXUS_BUFFER): they cannot be acknowledged, and plx-buffer will send them again");
-	free(path);
-}
-
-/* plx-buffer writes its sequence number as the first key: {"_plx_seq":42,
- * ...}.  Take it off the text itself, so the record can be sent as it came
- * (already checked) rather than serialised again.  Returns the record's
- * text, or the line unchanged when it does not start so. */
+/* plx-buffer writes its sequence number and its spool's id as the first
+ * keys: {"_plx_seq":42,"_plx_spool":"0123456789abcdef",...}.  Take them
+ * off the text itself, so the record can be sent as it came (already
+ * checked) rather than serialised again.  Returns the record's text, or
+ * the line unchanged when it does not start so; *seq is -1 then, and *sid
+ * NULL when there is no spool id. */
 static char *
-strip_seq(char *line, size_t *len, int64_t *seq)
+strip_seq(char *line, size_t *len, int64_t *seq, const char **sid)
 {
-	static const char key[] = "{\"" PLX_SEQ_KEY "\":";
-	size_t k = sizeof key - 1, i;
+	static const char key[] = "{\"" PLX_SEQ_KEY "\":", skey[] = "\"" PLX_SPOOL_KEY "\":\"";
+	size_t k = sizeof key - 1, i, j;
 	int64_t v = 0;
 
 	*seq = -1;
+	*sid = NULL;
 	if (*len <= k || memcmp(line, key, k))
 		return line;
 	for (i = k; i < *len && line[i] >= '0' && line[i] <= '9' && i < k + 18; i++)
@@ -71,9 +58,65 @@ strip_seq(char *line, size_t *len, int64_t *seq)
 	if (i == k || i >= *len || line[i] != ',')
 		return line;
 	*seq = v;
+	/* its spool's id, 16 hex digits */
+	j = i + 1;
+	if (*len > j + sizeof skey - 1 + SPOOL_ID_LEN + 2 && !memcmp(line + j, skey, sizeof skey - 1) &&
+	    line[j + sizeof skey - 1 + SPOOL_ID_LEN] == '"' && line[j + sizeof skey + SPOOL_ID_LEN] == ',') {
+		*sid = line + j + sizeof skey - 1;
+		i = j + sizeof skey + SPOOL_ID_LEN;
+	}
 	line[i] = '{';
 	*len -= i;
 	return line + i;
+}
+
+/* The spool given, deleted or replaced under us (a restore; a fresh one
+ * plx-buffer made): acknowledgements go to the file now at the path, and
+ * none of the records in hand, read from the old one, is acknowledged to
+ * it (their seqs name other rows there).  Looked at once a second, and at
+ * once (now_too) when a record carries another spool's id.  1: reopened. */
+static int
+follow_spool(struct up *u, int now_too)
+{
+	struct spool *sp;
+	int64_t now = plx_mono_ms();
+	size_t i;
+
+	if (!now_too && now - u->spool_checked < 1000)
+		return 0;
+	u->spool_checked = now;
+	if (spool_replaced(u->sp) == SPOOL_SAME || spool_open(&sp, u->sp->path, SPOOL_ACK_ONLY) < 0)
+		return 0;
+	plx_warn("spool %s was deleted or replaced: acknowledging to the file now there", sp->path);
+	spool_close(u->sp);
+	u->sp = sp;
+	for (i = 0; i < u->b.n; i++)
+		u->b.rec[i].seq = -1;
+	return 1;
+}
+
+/* A record's seq is acknowledged only when it provably came from the spool
+ * plx-upload was given: it carries that spool's id.  A device's forged
+ * {"_plx_seq":5}, a record from another spool, one with no id: sent, never
+ * acknowledged (the rows they name are not this stream's to delete). */
+static int64_t
+proven(struct up *u, int64_t seq, const char *sid, unsigned long lineno)
+{
+	if (seq < 0)
+		return -1;
+	if (!u->sp) {
+		if (!u->told_nospool++)
+			plx_warn("records carry plx-buffer sequence numbers but no spool is given (-d or PLEXUS_BUFFER):"
+			         " they are not acknowledged, and plx-buffer will send them again");
+		return -1;
+	}
+	follow_spool(u, 0);
+	if (sid && (!memcmp(sid, u->sp->id, SPOOL_ID_LEN) ||
+	            (follow_spool(u, 1) && !memcmp(sid, u->sp->id, SPOOL_ID_LEN))))
+		return seq;
+	plx_warn_limited(&u->rl, "line %lu: a sequence number not from spool %s (%s): sent, not acknowledged",
+	                 lineno, u->sp->path, sid ? "another spool's id" : "no spool id");
+	return -1;
 }
 
 /* A record a reader stamped while the clock was not synchronised carries
@@ -143,8 +186,9 @@ take(struct up *u, char *line, size_t len, unsigned long lineno)
 	size_t tlen = len;
 	int64_t seq, seq2 = -1, boot_ms = -1;
 	int has_source, marked;
+	const char *sid;
 
-	text = strip_seq(line, &tlen, &seq);
+	text = strip_seq(line, &tlen, &seq, &sid);
 	marked = memmem(text, tlen, "\"" PLX_CLK_KEY "\"", sizeof PLX_CLK_KEY + 1) != NULL;
 	/* The common record is checked without json-c and sent as it came;
 	 * the rest, and a record lacking a source_id that must have one (for
@@ -160,12 +204,12 @@ take(struct up *u, char *line, size_t len, unsigned long lineno)
 	}
 	if (seq2 >= 0) {   /* the key was elsewhere in the line: send it without */
 		seq = seq2;
+		sid = NULL;    /* not where plx-buffer puts it: not its */
 		text = plx_record_text(rec, &tlen);
 	}
+	seq = proven(u, seq, sid, lineno);
 	if (marked)
 		text = unmark(u, rec, &tlen, &boot_ms);
-	if (seq >= 0 && !u->sp && !u->spool_looked)
-		find_spool(u);
 	enqueue(u, text, tlen, seq, lineno, boot_ms);
 	json_object_put(rec);
 	return 0;

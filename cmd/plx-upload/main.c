@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "opts.h"
 #include "record.h"
+#include "safefile.h"
 #include "upload.h"
 
 static const char synopsis[] =
@@ -45,10 +47,50 @@ source_id(const char *s, void *to, char *err, size_t errlen)
 	return 0;
 }
 
+/* PLEXUS_API_KEY, once read, wiped from the environment: from the block
+ * /proc/PID/environ shows as well as from what children would inherit. */
+static void
+forget_env_key(void)
+{
+	extern char **environ;
+	char **e;
+
+	for (e = environ; *e; e++)
+		if (!strncmp(*e, "PLEXUS_API_KEY=", 15))
+			explicit_bzero(*e + 15, strlen(*e + 15));
+	unsetenv("PLEXUS_API_KEY");
+}
+
+/* The key sent in clear text to a host other than this machine is said:
+ * http:// is for a local test server. */
+static void
+check_clear_text(const char *url)
+{
+	char host[256];
+	const char *h, *e, *at;
+	size_t n;
+
+	if (strncasecmp(url, "http://", 7))
+		return;
+	h = url + 7;
+	e = h + strcspn(h, "/?#");
+	if ((at = memchr(h, '@', (size_t)(e - h))))
+		h = at + 1;
+	if (*h == '[')
+		n = strcspn(h, "]") + 1;
+	else
+		n = strcspn(h, ":/?#");
+	snprintf(host, sizeof host, "%.*s", (int)(n < sizeof host ? n : sizeof host - 1), h);
+	if (!strcasecmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "[::1]"))
+		return;
+	plx_warn("gateway URL %s is http://: the API key goes in clear text to %s (use https://)", url, host);
+}
+
 static void
 setup(struct up *u)
 {
 	const char *tls[] = { u->o.cacert, u->o.cert, u->o.cert_key }, *path;
+	char err[4400];
 	size_t i;
 	int fd;
 
@@ -66,6 +108,7 @@ setup(struct up *u)
 	}
 	if (strncasecmp(u->cf.gateway_url, "http://", 7) && strncasecmp(u->cf.gateway_url, "https://", 8))
 		plx_die(EX_CONFIG, "gateway URL \"%s\" is neither http:// nor https://", u->cf.gateway_url);
+	check_clear_text(u->cf.gateway_url);
 	/* Else libcurl would find out at the first request, and the failure
 	 * would be retried forever like a network error. */
 	for (i = 0; i < sizeof tls / sizeof *tls; i++)
@@ -83,16 +126,16 @@ setup(struct up *u)
 	if (key_reload(u, 1) < 0)
 		plx_die(EX_CONFIG, "no API key: set PLEXUS_API_KEY, use -k keyfile, the systemd credential"
 		        " plexus-api-key, or api_key in ~/.plexus/config.json");
-	if ((path = u->o.spool ? u->o.spool : u->cf.buffer)) {
-		u->spool_looked = 1;
-		if (spool_open(&u->sp, path, SPOOL_ACK_ONLY) < 0)
-			exit(EX_CANTCREAT);
-	}
+	forget_env_key();
+	/* Only the spool it is told about: never one found by itself. */
+	if ((path = u->o.spool ? u->o.spool : u->cf.buffer) && spool_open(&u->sp, path, SPOOL_ACK_ONLY) < 0)
+		exit(EX_CANTCREAT);
 	u->dead_fd = -1;
 	u->h.last.clock_offset_ms = INT64_MIN;
+	/* 0600 whatever the umask; never through another user's link or file */
 	if (u->o.dead_file &&
-	    (u->dead_fd = open(u->o.dead_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		plx_die(EX_CANTCREAT, "unable to open %s:", u->o.dead_file);
+	    (u->dead_fd = plx_open_trusted(u->o.dead_file, O_WRONLY | O_APPEND, 0600, err, sizeof err)) < 0)
+		plx_die(EX_CANTCREAT, "unable to open %s: %s", u->o.dead_file, err);
 	batch_init(&u->b, u->need_source ? NULL : u->cf.source_id, (int)u->o.level, (size_t)u->o.max_bytes);
 	u->seqs = plx_xmalloc((size_t)u->o.max_points * sizeof *u->seqs);
 	srandom(getpid() ^ (unsigned)plx_now_ms());
@@ -178,6 +221,10 @@ main(int argc, char **argv)
 	int rc;
 
 	plx_log_init(argv[0]);
+	/* No core dump, no ptrace by the same user, /proc/PID/mem and environ
+	 * root's: the key is in this process's memory (a core held it 4 times). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		plx_die(EX_OSERR, "prctl PR_SET_DUMPABLE:");
 	if (plx_opts_parse(argc, argv, tab, PLX_COMMON_STATUS, &c, synopsis) != argc) {
 		fputs(synopsis, stderr);
 		return EX_USAGE;

@@ -195,7 +195,8 @@ struct up {
 	struct window w;
 	struct http http;          /* send.c's requests, one at a time */
 	struct spool *sp;          /* NULL when no spool is open */
-	int spool_looked;          /* looked for the default spool already */
+	int told_nospool;          /* said that seqs cannot be acknowledged */
+	int64_t spool_checked;     /* monotonic ms the spool's file was last looked at */
 	int need_source;           /* envelope source id invalid: records must carry their own */
 	int dead_fd;               /* --dead-letter file, -1 if none */
 	int holding;               /* the key is refused: data held until it is accepted */

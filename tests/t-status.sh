@@ -1,0 +1,21 @@
+#!/bin/bash
+# plx-buffer --status as a health check: an exit status for each thing
+# wrong (plx-buffer(1), EXIT STATUS), the reason on its health line.
+. "$(dirname "$0")/lib.sh"
+S=$T/spool.db
+st() { plx-buffer -d "$S" "$@" --status > "$T/st" 2>/dev/null; echo "$?-$(awk '$1 == "health" { print $2 }' "$T/st")"; }
+
+gen 10 | plx-buffer -a -d "$S"
+eq "records waiting, not for long: 0, health ok" "$(st)" "0-ok"
+eq "more than --backlog waiting: 2" "$(st --backlog 5)" "2-backlog:"
+eq "... not more: 0" "$(st --backlog 10)" "0-ok"
+eq "a record waited longer than --stale: 1" "$(st --stale 1ms --backlog 5)" "1-stale:"
+
+# the key refused by the server at the last upload: 3
+export PLEXUS_API_KEY=plx_wrong
+start_server s --key plx_test
+plx-buffer -d "$S" < /dev/null | plx-upload -d "$S" --auth-retry 1h --status-interval 0 2>/dev/null & pid=$!
+_pids="$_pids $pid"
+check "plx-upload told the key is refused" wait_for 20 sh -c "plx-buffer -d '$S' --status | grep -q '^upload_status *401'"
+eq "the key refused (401): 3, whatever else" "$(st --stale 1ms --backlog 5)" "3-refused:"
+kill $pid 2>/dev/null
