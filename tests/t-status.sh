@@ -25,6 +25,14 @@ bury 102
 eq "a newer one: 6 again" "$(st)" "6-dead"
 plx-buffer -d "$S" --requeue-dead 2>/dev/null
 eq "requeued: 0" "$(st)" "0-ok"
+# a spool from before the mark (no dead_seen table): --status, which only
+# looks, counts every dead letter unseen; --dead adds the table and marks
+gen 1 | plx-buffer -a -d "$T/old.db"
+sqlite3 "$T/old.db" "DROP TABLE dead_seen; INSERT INTO dead VALUES (7, 1, 400, 'bad', '{}'); UPDATE stats SET dead = 1"
+eq "a spool from before the mark, a dead letter: 6" "$(plx-buffer -d "$T/old.db" --status >/dev/null 2>&1; echo $?)" 6
+check "... --status left it as it was (no table made)" sh -c "! sqlite3 '$T/old.db' .tables | grep -q dead_seen"
+plx-buffer -d "$T/old.db" --dead > /dev/null
+eq "... listed with --dead: 0" "$(plx-buffer -d "$T/old.db" --status >/dev/null 2>&1; echo $?)" 0
 
 # the key refused by the server at the last upload: 3
 export PLEXUS_API_KEY=plx_wrong
