@@ -77,9 +77,18 @@ run(char *const argv[], char *out, size_t outlen)
 		_exit(127);
 	}
 	if (out) {
+		char rest[4096];
+
 		close(p[1]);
-		while (n + 1 < outlen && ((r = read(p[0], out + n, outlen - n - 1)) > 0 || (r < 0 && errno == EINTR)))
-			n += r > 0 ? (size_t)r : 0;
+		/* to its end, what does not fit thrown away: a child blocked on
+		 * a full pipe would never be waited for */
+		while ((r = read(p[0], n + 1 < outlen ? out + n : rest,
+		                 n + 1 < outlen ? outlen - n - 1 : sizeof rest)) != 0) {
+			if (r < 0 && errno != EINTR)
+				break;
+			if (r > 0 && n + 1 < outlen)
+				n += (size_t)r;
+		}
 		out[n] = '\0';
 		close(p[0]);
 	}
@@ -195,7 +204,8 @@ spool(struct verdict *v)
 	if (rc == 0)
 		return;
 	if (rc > 0 && (size_t)rc < sizeof what / sizeof what[0] && what[rc])
-		wrong(v, "spool: %s (plx-buffer --status: %d)", what[rc], rc);
+		wrong(v, "spool: %s (plx-buffer --status: %d)%s", what[rc], rc,
+		      rc == HEALTH_UNREADABLE && geteuid() ? "; it is the plexus user's: as root?" : "");
 	else
 		wrong(v, "spool: plx-buffer --status failed (%d; its health line says why)", rc);
 }
