@@ -879,3 +879,46 @@ bad:
 	spool_rollback(sp);
 	return rc;
 }
+
+int
+spool_dead_seen(struct spool *sp, int64_t seq)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	/* in a transaction of our own: its commit rewrites the stats row (the
+	 * spool id), as every write must (spool_open's WAL check) */
+	if ((rc = spool_begin(sp)) < 0)
+		return rc;
+	if ((rc = sqlite3_prepare_v2(sp->db, "INSERT INTO dead_seen VALUES (1, ?)"
+	                             " ON CONFLICT(id) DO UPDATE SET seq = max(seq, excluded.seq)",
+	                             -1, &q, NULL)) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, seq);
+		rc = sqlite3_step(q);
+		sqlite3_finalize(q);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = fail(sp, "mark dead letters seen", rc);
+		spool_rollback(sp);
+		return rc;
+	}
+	return spool_commit(sp);
+}
+
+int64_t
+spool_dead_unseen(struct spool *sp)
+{
+	sqlite3_stmt *q;
+	int64_t n = -1;
+	int rc;
+
+	/* a spool from before the mark, only looked at (--status): none seen */
+	if (sqlite3_prepare_v2(sp->db, "SELECT count(*) FROM dead WHERE seq >"
+	                       " coalesce((SELECT seq FROM dead_seen WHERE id = 1), 0)", -1, &q, NULL) != SQLITE_OK &&
+	    (rc = sqlite3_prepare_v2(sp->db, "SELECT count(*) FROM dead", -1, &q, NULL)) != SQLITE_OK)
+		return fail(sp, "count dead letters", rc);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return n >= 0 ? n : fail(sp, "count dead letters", rc);
+}

@@ -8,6 +8,9 @@
  *   dead(seq INTEGER PRIMARY KEY, t, status, error, data)
  *       records the server refused (400/422), kept for a person to inspect
  *       (plx-buffer --dead) and replay (plx-buffer --requeue-dead).
+ *   dead_seen(id = 1, seq)
+ *       the highest dead letter a person has listed (plx-buffer --dead):
+ *       --status fails while a newer one waits to be looked at.
  *   stats(id = 1, depth, bytes, accepted, rejected, dropped, acked, dead, spool_id)
  *       counters, changed in the same transaction as the rows they count,
  *       so they stay exact with many processes on one file; spool_id, 16
@@ -170,5 +173,9 @@ int spool_last_upload(struct spool *sp, struct spool_upload *u);
 int spool_dead_list(struct spool *sp, int (*fn)(void *, int64_t seq, int64_t t, int status,
                     const char *error, const char *data), void *arg);
 int64_t spool_requeue_dead(struct spool *sp, int64_t now_ms);
+/* The dead letters up to seq were looked at (never lowers the mark). */
+int spool_dead_seen(struct spool *sp, int64_t seq);
+/* How many dead letters are newer than the mark, or -1; only reads. */
+int64_t spool_dead_unseen(struct spool *sp);
 
 #endif

@@ -3,6 +3,9 @@
 # would, without systemd: for tests on machines (containers, CI) where
 # systemd is not PID 1.  Sourced by nothing; exec's the command, so run it
 # under setsid and stop it as systemd does, SIGTERM to the process group.
+# systemd-exec.sh --reload UNIT MAINPID: runs UNIT's ExecReload= lines as
+# `systemctl reload` would, ${MAINPID} the pid of the setsid above (a unit
+# without one: exit 1, as systemctl's "Job type reload is not applicable").
 #
 # What it gives the command, from the unit's own lines:
 #   %i -> INSTANCE, %S -> ROOT/state, /etc/plexus -> ROOT/etc, $$ -> $
@@ -17,6 +20,16 @@
 #   ExecStartPre= lines run before, in order; the first that fails ends it
 #   with its status.
 set -eu
+if [ "$1" = --reload ]; then
+	MAINPID=$3 n=0
+	while read -r cmd; do
+		[ -n "$cmd" ] || continue
+		eval "$cmd" || exit
+		n=$((n + 1))
+	done <<< "$(sed -n 's/^ExecReload=//p' "$2" | sed 's|\$\$|$|g')"
+	[ "$n" -gt 0 ] || { echo "systemd-exec: $2 has no ExecReload=: reload is not applicable" >&2; exit 1; }
+	exit 0
+fi
 unit=$1 inst=$2 root=$3
 sub() { sed -e "s|%S|$root/state|g" -e "s|%i|$inst|g" -e "s|/etc/plexus|$root/etc|g" -e 's|\$\$|$|g'; }
 get() { sed -n "s/^$1=//p" "$unit" | sub; }

@@ -61,8 +61,18 @@ check "s6-svc -r plexus-serial-read/log (plx-buffer -a) right after a chunk went
 eq "the reader ran on: s6-svscan held the pipe" "$(pid plexus-serial-read)" "$q"
 gen 1000 4001 s6.t >&7
 check "every record arrived: 1..5000" wait_for 30 got 5000
+# s6-svc -h, what systemctl reload is to a unit, signals the service's
+# process: the run script execs the reader (no shell left between, unlike a
+# systemd unit's bash), so the SIGHUP reaches serial-read itself, which
+# takes it (a recording has nothing to reopen) and runs on
+q=$(pid plexus-serial-read)
+eq "s6: the service's process is the reader itself" "$(cat "/proc/$q/comm")" serial-read
+s6-svc -h "$S/plexus-serial-read"
+gen 1000 5001 s6.t >&7
+check "every record arrived: 1..6000" wait_for 30 got 6000
+eq "... through the same reader: s6-svc -h before them did not end it" "$(pid plexus-serial-read)" "$q"
 n=$(grep -c '"s6.t"' "$T/s.store")
-echo "# $n records stored for 5000 sent: $((n - 5000)) duplicates (batches in flight at a restart)"
+echo "# $n records stored for 6000 sent: $((n - 6000)) duplicates (batches in flight at a restart)"
 check "no record arrived three times or more" \
 	sh -c "grep '\"s6.t\"' '$T/s.store' | grep -o '\"value\": *[0-9]*' | sort | uniq -c | awk '\$1 > 2 { exit 1 }'"
 check "the spool is empty at the end" wait_for 10 sh -c "[ \"\$(PLEXUS_BUFFER='$T/state/spool.db' plx-buffer --status | awk '\$1 == \"depth\" { print \$2 }')\" = 0 ]"

@@ -7,9 +7,32 @@ st() { plx-buffer -d "$S" "$@" --status > "$T/st" 2>/dev/null; echo "$?-$(awk '$
 
 gen 10 | plx-buffer -a -d "$S"
 eq "records waiting, not for long: 0, health ok" "$(st)" "0-ok"
+check "no upload yet: said so, not a status 0" sh -c "grep -q '^upload_status *none: no upload yet' '$T/st' && ! grep -q '^upload_status *0' '$T/st'"
+
 eq "more than --backlog waiting: 2" "$(st --backlog 5)" "2-backlog:"
 eq "... not more: 0" "$(st --backlog 10)" "0-ok"
 eq "a record waited longer than --stale: 1" "$(st --stale 1ms --backlog 5)" "1-stale:"
+
+# dead letters nobody looked at: 6, until plx-buffer --dead listed them
+# (rows put there as plx-upload buries them)
+bury() { sqlite3 "$S" "INSERT INTO dead VALUES ($1, 1, 400, 'points[0]: bad', '{\"metric\":\"x.dead\",\"value\":1}'); UPDATE stats SET dead = dead + 1"; }
+bury 101
+eq "a dead letter not looked at: 6" "$(st)" "6-dead"
+eq "... --status never marks it seen" "$(st)" "6-dead"
+plx-buffer -d "$S" --dead > /dev/null
+eq "listed with --dead: 0" "$(st)" "0-ok"
+bury 102
+eq "a newer one: 6 again" "$(st)" "6-dead"
+plx-buffer -d "$S" --requeue-dead 2>/dev/null
+eq "requeued: 0" "$(st)" "0-ok"
+# a spool from before the mark (no dead_seen table): --status, which only
+# looks, counts every dead letter unseen; --dead adds the table and marks
+gen 1 | plx-buffer -a -d "$T/old.db"
+sqlite3 "$T/old.db" "DROP TABLE dead_seen; INSERT INTO dead VALUES (7, 1, 400, 'bad', '{}'); UPDATE stats SET dead = 1"
+eq "a spool from before the mark, a dead letter: 6" "$(plx-buffer -d "$T/old.db" --status >/dev/null 2>&1; echo $?)" 6
+check "... --status left it as it was (no table made)" sh -c "! sqlite3 '$T/old.db' .tables | grep -q dead_seen"
+plx-buffer -d "$T/old.db" --dead > /dev/null
+eq "... listed with --dead: 0" "$(plx-buffer -d "$T/old.db" --status >/dev/null 2>&1; echo $?)" 0
 
 # the key refused by the server at the last upload: 3
 export PLEXUS_API_KEY=plx_wrong

@@ -93,6 +93,13 @@ printf '[device m]\ntcp = 127.0.0.1:%s\ninterval = 100ms\nholding:0:uint16:sysd.
 echo "ARGS=\"-c $R/etc/m.map\"" > "$R/etc/modbus-read@m.env"
 run_unit modbus plexus-modbus-read@.service m
 check "plexus-modbus-read@m: its polls reach the server" wait_for 20 has 3 sysd.modbus
+# systemctl reload: the SIGHUP reaches modbus-read (not only the bash of
+# the pipeline, the unit's main process), which rereads its map
+printf 'holding:1:uint16:sysd.reloaded\n' >> "$R/etc/m.map"
+"$TOP/tests/systemd-exec.sh" --reload "$U/plexus-modbus-read@.service" "$PID_modbus" 2>>"$T/modbus.err"
+eq "systemctl reload (ExecReload=): done" $? 0
+check "... modbus-read rereads its map (SIGHUP said)" wait_for 20 grep -q "^modbus-read: SIGHUP: $R/etc/m.map: 2 points" "$T/modbus.err"
+check "... and polls the point added to it, the pipeline running on" wait_for 20 has 3 sysd.reloaded
 stop_unit modbus
 eq "SIGTERM to the unit's processes (systemctl stop): exit 0, no restart" $? 0
 stop_unit upload

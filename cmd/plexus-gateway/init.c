@@ -39,8 +39,8 @@
 #define KEY_MAX 256
 
 /* A key as the service gives them: plx_ and printable ASCII, no blanks. */
-static int
-key_ok(const char *k)
+int
+gw_key_ok(const char *k)
 {
 	size_t n = strlen(k), i;
 
@@ -115,8 +115,8 @@ write_file(const char *path, const char *text, mode_t mode, gid_t gid)
 }
 
 /* What a file holds (NULL: none), at most 64 KiB. */
-static char *
-slurp(const char *path)
+char *
+gw_slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char *s;
@@ -132,8 +132,8 @@ slurp(const char *path)
 }
 
 /* upload.env's value of NAME (a copy), or NULL. */
-static char *
-env_get(const char *text, const char *name)
+char *
+gw_env_get(const char *text, const char *name)
 {
 	size_t n = strlen(name);
 	const char *p, *e;
@@ -189,11 +189,11 @@ init_system(const struct init_opts *o, const char *key, char *sid)
 		return EX_CANTCREAT;
 	}
 	snprintf(path, sizeof path, "%s/upload.env", o->etc);
-	env = slurp(path);
+	env = gw_slurp(path);
 	if (!env)
 		env = plx_xstrdup("# /etc/plexus/upload.env: read by plexus-upload.service and the s6\n"
 		                  "# plexus-upload service (written by plexus-gateway init)\n");
-	old = env_get(env, "PLEXUS_SOURCE_ID");
+	old = gw_env_get(env, "PLEXUS_SOURCE_ID");
 	if (!sid)
 		sid = own = old && plx_source_id_ok(old) ? plx_xstrdup(old) : plx_default_source_id();
 	free(old);
@@ -289,7 +289,7 @@ gw_init(const struct init_opts *o)
 		plx_warn("no key read");
 		return EX_NOINPUT;
 	}
-	if (!key_ok(key)) {
+	if (!gw_key_ok(key)) {
 		explicit_bzero(key, strlen(key));
 		free(key);
 		plx_warn("that is not an API key: plx_ and up to 252 characters without blanks");

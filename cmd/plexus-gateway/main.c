@@ -5,6 +5,8 @@
  *                           tools read them: /etc/plexus (root) or
  *                           ~/.plexus/config.json (anyone else)
  *   plexus-gateway source-id    the source id plx-upload would use
+ *   plexus-gateway status       is all well with the system gateway; if
+ *                               not, why (exit 1)
  *
  * Keys and ids, as the man page plexus-gateway(1) says. */
 #include <errno.h>
@@ -22,6 +24,7 @@
 static const char synopsis[] =
 	"usage: plexus-gateway init [-s source-id] [-u url] [-k key-file] [--user] [--etc dir]\n"
 	"       plexus-gateway source-id\n"
+	"       plexus-gateway status [--etc dir]\n"
 	"       plexus-gateway -h | --version\n";
 
 int
@@ -58,7 +61,9 @@ main(int argc, char **argv)
 		return gw_init(&o);
 	if (!strcmp(cmd, "source-id"))
 		return gw_source_id();
-	plx_warn("%s: unknown command (init, source-id)", cmd);
+	if (!strcmp(cmd, "status"))
+		return gw_status(o.etc);
+	plx_warn("%s: unknown command (init, source-id, status)", cmd);
 	fputs(synopsis, stderr);
 	return EX_USAGE;
 }

@@ -32,7 +32,8 @@ enum health {
 	HEALTH_BACKLOG = 2,     /* more records wait than --backlog */
 	HEALTH_REFUSED = 3,     /* the server refused the key (401/403) at the last upload */
 	HEALTH_UNREADABLE = 4,  /* the spool is damaged or cannot be read */
-	HEALTH_MISSING = 5      /* there is no spool at the path */
+	HEALTH_MISSING = 5,     /* there is no spool at the path */
+	HEALTH_DEAD = 6         /* dead letters newer than the last --dead listing */
 };
 
 /* show.c: --status, --dead, --requeue-dead. */

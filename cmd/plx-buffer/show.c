@@ -24,11 +24,11 @@ show_status(struct spool *sp, int64_t stale_ms, int64_t backlog)
 {
 	struct spool_stats st;
 	struct spool_upload u;
-	int64_t now = plx_now_ms();
+	int64_t now = plx_now_ms(), unseen = spool_dead_unseen(sp);
 	int synced = plx_clock_synced(), rc = HEALTH_OK;
 	char why[160] = "ok";
 
-	if (spool_stats(sp, &st) < 0 || spool_last_upload(sp, &u) < 0) {
+	if (spool_stats(sp, &st) < 0 || spool_last_upload(sp, &u) < 0 || unseen < 0) {
 		printf("%-16s%s\n", "health", "unreadable: the spool cannot be read");
 		return HEALTH_UNREADABLE;
 	}
@@ -45,9 +45,15 @@ show_status(struct spool *sp, int64_t stale_ms, int64_t backlog)
 	printf("%-16s%lld\n", "dropped", (long long)st.dropped);
 	printf("%-16s%lld\n", "acked", (long long)st.acked);
 	printf("%-16s%lld\n", "dead", (long long)st.dead);
+	printf("%-16s%lld\n", "dead_unseen", (long long)unseen);
 	age("upload_last", u.t, now);
 	age("upload_ok", u.last_success, now);
-	printf("%-16s%ld\n", "upload_status", u.status);
+	if (!u.t)       /* no plx-upload has written here: no status, not 0 */
+		printf("%-16s%s\n", "upload_status", "none: no upload yet");
+	else if (!u.status)
+		printf("%-16s%s\n", "upload_status", "-");   /* no answer came: upload_error says why */
+	else
+		printf("%-16s%ld\n", "upload_status", u.status);
 	printf("%-16s%s\n", "upload_error", *u.error ? u.error : "-");
 	printf("%-16s%lldms\n", "upload_latency", (long long)u.latency_ms);
 	if (u.clock_offset_ms != INT64_MIN)
@@ -58,6 +64,10 @@ show_status(struct spool *sp, int64_t stale_ms, int64_t backlog)
 	if (u.status == 401 || u.status == 403) {
 		rc = HEALTH_REFUSED;
 		snprintf(why, sizeof why, "refused: the server answered %ld to the last upload (the API key)", u.status);
+	} else if (unseen) {
+		rc = HEALTH_DEAD;
+		snprintf(why, sizeof why, "dead letters: %lld the server refused, not yet looked at (plx-buffer --dead)",
+		         (long long)unseen);
 	} else if (st.depth && stale_ms && spool_age(sp, st.oldest_t) > stale_ms) {
 		rc = HEALTH_STALE;
 		snprintf(why, sizeof why, "stale: a record waited %.0fs (--stale %.0fs)", spool_age(sp, st.oldest_t) / 1000.0,
@@ -78,7 +88,7 @@ dead_line(void *arg, int64_t seq, int64_t t, int status, const char *error, cons
 {
 	json_object *e = json_object_new_string(error);
 
-	(void)arg;
+	*(int64_t *)arg = seq;   /* listed in seq order: the last is the highest */
 	printf("{\"seq\":%lld,\"at\":%lld,\"status\":%d,\"error\":%s,\"record\":%s}\n",
 	       (long long)seq, (long long)t, status,
 	       json_object_to_json_string_ext(e, JSON_C_TO_STRING_NOSLASHESCAPE), data);
@@ -86,10 +96,16 @@ dead_line(void *arg, int64_t seq, int64_t t, int status, const char *error, cons
 	return 0;
 }
 
+/* Listing them is looking at them: once they were written out, --status no
+ * longer fails for these (a person's action; --status itself never writes). */
 int
 show_dead(struct spool *sp)
 {
-	return spool_dead_list(sp, dead_line, NULL) < 0 ? EX_IOERR : 0;
+	int64_t last = 0;
+
+	if (spool_dead_list(sp, dead_line, &last) < 0 || fflush(stdout) == EOF || ferror(stdout))
+		return EX_IOERR;
+	return last && spool_dead_seen(sp, last) < 0 ? EX_IOERR : 0;
 }
 
 int

@@ -92,6 +92,27 @@ frames C2 100
 check "... C2: 100 frames after the restart, delivered" wait_for 30 all_in C2 100
 eq "... C1 and C2: none missing" "$(stored C | sort -u | tr '\n' ' ')" "$( (want C1 100; want C2 100) | tr '\n' ' ')"
 
+# systemctl reload: the SIGHUP reaches can-read, not only the bash that is
+# the unit's main process (ExecReload= signals its process group)
+main=$(systemctl show -p MainPID --value plexus-can-read@vcan0.service)
+systemctl reload plexus-can-read@vcan0.service
+eq "systemctl reload plexus-can-read@vcan0" $? 0
+check "... can-read reopens its interface (said in the journal)" \
+	wait_for 20 sh -c "journalctl -b -u plexus-can-read@vcan0.service | grep -q 'SIGHUP: reopening the interfaces'"
+check "... reading on" wait_for 30 reading 3
+eq "... the same main process, not restarted" "$(systemctl show -p MainPID --value plexus-can-read@vcan0.service)" "$main"
+
+# plexus-gateway status, as a person runs it (root), with systemd as PID 1
+env -u PLEXUS_BUFFER plexus-gateway status > "$T/gw-status" 2>&1
+eq "plexus-gateway status: all well, exit 0" "$?-$(sed -n 's/^verdict *//p' "$T/gw-status")" "0-ok: all is well"
+check "... the units from systemctl, active" sh -c "grep -q '^unit *plexus-can-read@vcan0.service active' '$T/gw-status' && grep -q '^unit *plexus-upload.service active' '$T/gw-status'"
+check "... the source id from upload.env" grep -q '^source_id *vm-gateway (from /etc/plexus/upload.env)' "$T/gw-status"
+systemctl stop plexus-upload.service
+env -u PLEXUS_BUFFER plexus-gateway status > "$T/gw-status" 2>&1
+eq "... the uploader stopped: exit 1, said" "$?-$(sed -n 's/^verdict *//p' "$T/gw-status" | cut -d: -f1)" "1-plexus-upload.service is inactive"
+systemctl start plexus-upload.service
+sed 's/^/# /' "$T/gw-status"
+
 # ble-read@hci0 against bluetoothd
 systemctl start bluetooth
 bg btvirt -L -l2 >"$T/btvirt.log" 2>&1
