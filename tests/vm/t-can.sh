@@ -16,13 +16,18 @@
 #    bitrate; on slcan (the kernel's serial-line CAN driver, its serial
 #    line a pty) the driver sends the adapter S6 (500 kbit/s in the slcan
 #    protocol), ip(8) shows the bitrate, and the status records carry it
-#    and the bus state; without CAP_NET_ADMIN, exit 77.
-# (can-send does not exist yet: nothing here writes to a bus with it.)
+#    and the bus state; without CAP_NET_ADMIN, exit 77;
+#  - can-send -> vcan -> can-read: raw frames of every kind sent by
+#    can-send are what candump -L logs at the same time and what can-read
+#    reads, frame for frame; DBC messages encoded by can-send (signals by
+#    name and label, Motorola, multiplexed, extended, CAN FD) decode in
+#    can-read to the values sent; --every 10ms --count 100 sends 100
+#    frames 10 ms apart; an interface down or missing: exit 69, said.
 . "$(dirname "$0")/../lib.sh"
-need ip candump cansend cangen canplayer slcand
+need ip candump cansend cangen canplayer slcand can-send
 CANON="$PY $TOP/tests/vm/can-canon.py"
 ip link add dev vcan0 type vcan && ip link set vcan0 up && ip link add dev vcan1 type vcan && ip link set vcan1 up
-trap '_cleanup; for i in vcan0 vcan1 vcan2; do ip link del "$i" 2>/dev/null; done' EXIT
+trap '_cleanup; for i in vcan0 vcan1 vcan2 vcan3; do ip link del "$i" 2>/dev/null; done' EXIT
 eq "vcan0: a CAN FD capable interface (MTU 72)" "$(cat /sys/class/net/vcan0/mtu)" 72
 # count FILE: can.frame records in FILE
 count() { grep -c '"can.frame"' "$1" 2>/dev/null; }
@@ -100,6 +105,78 @@ check "... can-read did not" sh -c "! grep -q '\"0x555\"' '$T/all.out'"
 eq "... and said so once" "$(cat "$T/all.err")" \
 	"can-read: vcan0: CAN FD frame 0x555 of 9 bytes, a length no frame has: dropped (said once per id and length)"
 eq "... nothing else said by any of them" "$(cat "$T"/*.err | grep -v 'frame 0x555 of 9 bytes')" ""
+
+# --- can-send -> vcan0 -> can-read, candump -L logging beside them; a
+# second can-read decodes through the DBC files can-send encodes from
+DBC="-D $TOP/tests/golden/can/basic.dbc -D $TOP/tests/golden/can/mux.dbc"
+bg candump -L vcan0 > "$T/cs.dump"
+CSD=$!
+bg can-read --status-interval 0 vcan0 > "$T/cs.out" 2>"$T/cs.err"
+CSR=$!
+bg can-read --status-interval 0 $DBC vcan0 > "$T/csd.out" 2>"$T/csd.err"
+CSDBC=$!
+# cs_have MARK METRIC: both raw readers have the marker frame, the DBC
+# reader the metric (7FF, a marker's id, is StdHigh in basic.dbc)
+cs_have() { grep -q "$1" "$T/cs.out" && grep -q "$1" "$T/cs.dump" && grep -q "\"$2\"" "$T/csd.out"; }
+cs_started() { mark FEEDFACEFEEDFACE; cs_have FEEDFACEFEEDFACE can.StdHigh.Scaled; }
+check "can-send: candump and two can-read are reading vcan0" wait_for 20 cs_started
+FD32=00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF
+can-send vcan0 123#DEADBEEF 12345678#11.22.33 7FF#R 7FF#R4 00000123#R3 5AA# 213##1DEADBEEF \
+	"213##3$FD32" 1F334455##2AA 213##0 2>"$T/cs-send.err"
+eq "can-send: 10 frames of every kind in one call: exit 0, nothing said" "$?-$(cat "$T/cs-send.err")" 0-
+can-send --every 10ms --count 100 vcan0 4C0#0102 2>"$T/cs-every.err"
+eq "can-send --every 10ms --count 100: exit 0, nothing said" "$?-$(cat "$T/cs-every.err")" 0-
+# DBC messages by signal name: Motorola (Dash's Speed and Odd, MuxMsg's
+# C1, MuxExt's P3), multiplexed (C1, P3), a label (Gear=D), an extended id
+# (EEC1, MuxExt), more than 8 bytes (MuxExt: CAN FD)
+G=$TOP/tests/golden/can
+can-send -D "$G/basic.dbc" vcan0 Dash Speed=123.45 Fuel=50 Odd=-3 &&
+	can-send -D "$G/basic.dbc" vcan0 EEC1 EngineSpeed=1500 ActualTorque=-25 &&
+	can-send -D "$G/basic.dbc" vcan0 EngineData Rpm=800 Gear=D Running=On Torque=-12.5 &&
+	can-send -D "$G/mux.dbc" vcan0 MuxMsg C1=-4.5 Common=7 &&
+	can-send -D "$G/mux.dbc" vcan0 MuxExt P3=-12.5 Count=3
+eq "can-send -D: five messages encoded and sent (exit 0)" $? 0
+mark FEEDFACE00000001
+check "... all read by candump and both can-read" wait_for 30 cs_have FEEDFACE00000001 can.MuxExt.P3
+kill -TERM "$CSD" "$CSR" "$CSDBC"
+canon cs
+eq "can-read: the frames candump -L logs, with its timestamps ($(wc -l < "$T/cs.dump.c") frames)" \
+	"$(diff "$T/cs.dump.c" "$T/cs.out.c" | head -n 6 | tr '\n' ' ')" ""
+# the frames as sent, in can-canon's form (ID FLAGS LEN DATA)
+eq "... the raw frames are those given to can-send, in order" \
+	"$(grep -v ' 4C0 ' "$T/cs.out.c" | head -n 10 | cut -d' ' -f3- | tr '\n' ';')" \
+	"123 - 4 DEADBEEF;12345678 ext 3 112233;7FF rtr 0 -;7FF rtr 4 -;00000123 ext,rtr 3 -;5AA - 0 -;213 brs,fd 4 DEADBEEF;213 brs,esi,fd 32 $FD32;1F334455 esi,ext,fd 1 AA;213 fd 0 -;"
+eq "--every 10ms --count 100: 100 frames, candump saw 100" \
+	"$(grep -c ' 4C0 - 2 0102$' "$T/cs.out.c") $(grep -c ' 4C0 - 2 0102$' "$T/cs.dump.c")" "100 100"
+span=$(grep ' 4C0 ' "$T/cs.out.c" | sed -n '1p;$p' | cut -d' ' -f1 | tr '\n' ' ' | awk '{ print $2 - $1 }')
+check "... 10 ms apart: the first to the last at least 99 x 10 ms, by the kernel's timestamps (${span} ms)" \
+	[ "${span:-0}" -ge 985 ]
+# metric=value of the signals given to can-send
+decoded() {
+	sed -n 's/.*"metric":"can\.\('"$1"'\)","value":\([^,]*\),.*/\1=\2/p' "$T/csd.out" | tr '\n' ' '
+}
+eq "can-read -D: Dash (Motorola, a signed Motorola signal) as sent" "$(decoded 'Dash\.[A-Za-z]*')" \
+	"Dash.Speed=123.45 Dash.Fuel=50 Dash.Odd=-3 "
+eq "... EEC1 (extended id, an offset)" "$(decoded 'EEC1\.[A-Za-z]*')" \
+	"EEC1.ActualTorque=-25 EEC1.EngineSpeed=1500 "
+eq "... EngineData: labels for Gear and Running, the signals not given at 0" "$(decoded 'EngineData\.[A-Za-z]*')" \
+	'EngineData.Rpm=800 EngineData.Coolant=-40 EngineData.Torque=-12.5 EngineData.Gear="D" EngineData.Running="On" EngineData.Throttle=0 EngineData.Accel=0 '
+eq "... MuxMsg: C1 (multiplexed, Motorola, signed) picks Selector 1" "$(decoded 'MuxMsg\.[A-Za-z0-9]*')" \
+	'MuxMsg.Selector="Amps" MuxMsg.Common=7 MuxMsg.A1=0 MuxMsg.C1=-4.5 '
+eq "... MuxExt (16 bytes: CAN FD, extended id): P3 (multiplexed, Motorola) picks Page 3" "$(decoded 'MuxExt\.[A-Za-z0-9]*')" \
+	'MuxExt.Page="Third" MuxExt.Count=3 MuxExt.P3=-12.5 MuxExt.P3b=0 '
+eq "... nothing said by either can-read" "$(cat "$T/cs.err" "$T/csd.err")" ""
+
+# an interface down, or missing
+ip link add dev vcan3 type vcan
+can-send vcan3 123#00 2>"$T/down.err"
+eq "can-send on a vcan that is down: exit 69 (a frame not sent)" $? 69
+eq "... said, with the frame" "$(cat "$T/down.err")" "can-send: vcan3: 123#00: Network is down"
+ip link set vcan3 up
+can-send vcan3 123#00
+eq "... the same vcan up: exit 0" $? 0
+can-send vcan9 123#00 2>"$T/missing.err"
+eq "can-send on a missing interface: exit 69, said" "$?-$(cat "$T/missing.err")" "69-can-send: vcan9: no such interface"
 
 # --- interfaces going away and coming back, while can-read runs
 send_seen() { cansend "$1" "$2#$3" 2>/dev/null; grep -q "\"value\":\"$3\"" "$T/life.out"; }

@@ -15,6 +15,15 @@
 #    /home, only the uploader has the network and the key); the same probe
 #    as user plexus outside any unit is allowed everything, so each denial
 #    is the sandbox's;
+#  - plexus-command.service enabled, with the same key, against the test
+#    device WebSocket (tests/ws-gateway.py, protocol v1) in the VM: the
+#    example commands of the package (send_can_message: can-send -D on a
+#    vcan named can0; save_setting) and one that says where it runs are
+#    pushed from it, run in the unit's sandbox, and their results come
+#    back; the server's clock 2 minutes off makes plx-command read the
+#    kernel's clock state (adjtimex) under SystemCallFilter= and go on, which
+#    the same unit without its "SystemCallFilter=adjtimex" line does not
+#    survive (SIGSYS);
 #  - systemd-analyze security: each unit's exposure, said.
 . "$(dirname "$0")/../lib.sh"
 need systemctl systemd-analyze cansend canplayer btvirt btmgmt busctl
@@ -25,7 +34,8 @@ PEER=00:AA:01:01:00:01
 failed=
 nok() { echo "not ok - $*"; failed=1; }
 trap '[ -z "$failed" ] || journalctl -u "plexus-*" -o short-monotonic --no-pager | tail -n 40 | sed "s/^/# journal: /"
-	_cleanup; systemctl stop "plexus-*-read@*" plexus-upload.service bluetooth 2>/dev/null; ip link del vcan0 2>/dev/null' EXIT
+	_cleanup; systemctl stop "plexus-*-read@*" plexus-command.service plexus-upload.service bluetooth 2>/dev/null
+	for i in vcan0 can0; do ip link del "$i" 2>/dev/null; done' EXIT
 
 # the kernel's CAN modules not loaded yet, as at boot (the tests before
 # this one loaded them): can-read's first socket() under the unit's
@@ -127,6 +137,66 @@ check "... a BTHome advertisement -> spool -> plexus-upload: ble-gateway.vmpeer.
 	wait_for 30 grep -q '"metric": *"ble-gateway.vmpeer.temperature", *"value": *25[,}]' "$T/s.store"
 systemctl stop plexus-ble-read@hci0.service bluetooth
 
+# --- plexus-command.service: commands from the test device WebSocket
+# (its "dashboard" pushes them), run by the unit in its sandbox
+. "$TOP/tests/command-lib.sh"
+gw c --protocol 1 --key "$KEY" --clock-skew-ms 120000
+printf 'PLEXUS_GATEWAY_WS_URL=%s\nPLEXUS_SOURCE_ID=vm-cmd\n' "$WS_c" > /etc/plexus/command.env
+EX=/usr/share/doc/plexus-gateway/examples/commands
+install -m 0755 "$EX/send_can_message" "$EX/save_setting" /etc/plexus/commands/ &&
+	install -m 0644 "$EX/send_can_message.json" "$EX/save_setting.json" /etc/plexus/commands/
+eq "the package's example commands send_can_message and save_setting in /etc/plexus/commands" $? 0
+install -m 0644 "$TOP/tests/vm/vehicle.dbc" /etc/plexus/vehicle.dbc
+mkdir -p /srv/drop && chmod 1777 /srv/drop
+# where_am_i: who runs it, in which cgroup, and whether it may write
+# /srv/drop (anyone may, outside the unit: mode 1777)
+mkcmd /etc/plexus/commands where_am_i '{"timeout_s":10}' \
+'if touch /srv/drop/where_am_i 2>/dev/null; then w=written; else w=refused; fi
+printf "{\"user\":\"%s\",\"cgroup\":\"%s\",\"no_new_privs\":%s,\"srv_drop\":\"%s\"}\n" "$(id -un)" \
+	"$(sed -n "s/^0:://p" /proc/self/cgroup)" "$(sed -n "s/^NoNewPrivs:[[:space:]]*//p" /proc/self/status)" "$w"'
+ip link add dev can0 type vcan && ip link set can0 up
+bg candump -L can0 > "$T/can0.dump"
+systemctl enable --now plexus-command.service 2>"$T/enable-command.err"
+eq "systemctl enable --now plexus-command.service" $? 0
+check "... authenticated to the device WebSocket with the key from the credential" wait_for 30 connected "$GW_c" vm-cmd
+# the server's clock is 120 s ahead: said, after reading the kernel's
+# clock state (adjtimex), which the unit's SystemCallFilter= must allow
+offset_said() { journalctl -u plexus-command.service --no-pager -o cat | grep -q 'the system clock is -1[12][0-9]\.[0-9] s off the server'; }
+check "... the clock 120 s off the server's: said, the kernel's clock state read (adjtimex)" wait_for 20 offset_said
+# succeeded RUN RESULT: the run's status "succeeded" with RESULT came back
+succeeded() { saw "$T/c.rec" "\"run_id\": \"$1\", \"seq\": [0-9]+, \"state\": \"succeeded\", \"result\": \\{$2\\}"; }
+push "$GW_c" vm-cmd where_am_i '{}' run_id=r-where >/dev/null
+check "a declared command pushed from the server: run, its result back, in the unit's sandbox (user plexus, its cgroup, no new privileges, /srv/drop read-only)" \
+	wait_for 20 succeeded r-where '"user": "plexus", "cgroup": "/system.slice/plexus-command.service", "no_new_privs": 1, "srv_drop": "refused"'
+check "... outside the unit, user plexus may write /srv/drop: the refusal is the sandbox's" \
+	setpriv --reuid=plexus --regid=plexus --init-groups touch /srv/drop/where_am_i
+push "$GW_c" vm-cmd send_can_message '{"headlights":"Auto"}' run_id=r-can >/dev/null
+check "send_can_message (network: can): succeeded, its result back" wait_for 20 succeeded r-can '"headlights": "Auto"'
+eq "... can-send -D sent LightControl three times on can0 (HeadLights Auto, Brightness its start value 200)" \
+	"$(sed 's/^([0-9.]*) //' "$T/can0.dump" | tr '\n' ' ')" "can0 321#02C8 can0 321#02C8 can0 321#02C8 "
+push "$GW_c" vm-cmd save_setting '{"value":42}' run_id=r-save >/dev/null
+check "save_setting: succeeded, its result back" \
+	wait_for 20 succeeded r-save '"saved": "/var/lib/plexus/setting.json", "value": 42'
+eq "... the parameters written in the unit's state directory" "$(cat /var/lib/plexus/setting.json)" '{"value":42,"label":"manual"}'
+check "plexus-command.service: active all along, never restarted" \
+	sh -c '[ "$(systemctl show -p NRestarts --value plexus-command.service)" = 0 ] && systemctl is-active -q plexus-command.service'
+systemctl stop plexus-command.service
+eq "... stopped: its main process exited 0" "$(systemctl show -p Result --value plexus-command.service)-$(systemctl show -p ExecMainStatus --value plexus-command.service)" success-0
+# the unit as it was before SystemCallFilter=adjtimex: the check above
+# reached the clock, which kills plx-command there
+sed -e '/^SystemCallFilter=adjtimex/d' -e 's/^Restart=.*/Restart=no/' -e '/^OnFailure=/d' \
+	/lib/systemd/system/plexus-command.service > /run/systemd/system/plexus-command-noclock.service
+systemctl daemon-reload
+systemctl start plexus-command-noclock.service
+check "... the same unit without SystemCallFilter=adjtimex: it fails" \
+	wait_for 20 sh -c '! systemctl is-active -q plexus-command-noclock.service'
+eq "... plx-command killed by SIGSYS at the clock check (exit 128 + 31): the check above reached it" \
+	"$(systemctl show -p ExecMainStatus --value plexus-command-noclock.service)" 159
+systemctl stop plexus-command-noclock.service 2>/dev/null
+systemctl reset-failed plexus-command-noclock.service 2>/dev/null
+rm -f /run/systemd/system/plexus-command-noclock.service
+systemctl daemon-reload
+
 # --- the sandbox: each unit's own lines, ExecStart= a probe
 mkdir -p /run/plexus-probe /srv/drop /home/alice
 chmod 1777 /srv/drop
@@ -155,6 +225,7 @@ probe can-read@.service can
 probe ble-read@.service ble
 probe modbus-read@.service modbus
 probe upload.service upload
+probe command.service command
 # expect NAME WHO WHAT=VERDICT...: NAME's answers
 expect() {
 	local n=$1 who=$2 got= want= w
@@ -179,8 +250,11 @@ expect modbus "plexus-modbus-read@" af:INET=allowed dev:/dev/ttyS1=allowed af:CA
 	read:/home/alice/notes=denied write:/srv/drop=denied cred:plexus-api-key=denied bus:org.bluez=denied
 expect upload "plexus-upload" af:INET=allowed af:INET6=allowed cred:plexus-api-key=allowed af:CAN=denied af:BLUETOOTH=denied \
 	af:NETLINK=denied dev:/dev/ttyS1=denied read:/home/alice/notes=denied write:/srv/drop=denied bus:org.bluez=denied
+expect command "plexus-command" af:INET=allowed af:CAN=allowed af:NETLINK=allowed cred:plexus-api-key=allowed \
+	dev:/dev/ttyS1=allowed write:/var/lib/plexus=allowed af:BLUETOOTH=denied af:PACKET=denied read:/home/alice/notes=denied \
+	write:/srv/drop=denied
 # each probe's answers (with the errno of each denial), when one was not as expected
-[ -z "$failed" ] || for n in plain serial can ble modbus upload; do sed "s/^/# $n: /" "$T/$n"; done
+[ -z "$failed" ] || for n in plain serial can ble modbus upload command; do sed "s/^/# $n: /" "$T/$n"; done
 
 # --- systemd-analyze security: each unit's exposure (0 safe .. 10 exposed)
 for u in plexus-upload.service plexus-serial-read@x.service plexus-modbus-read@x.service \
