@@ -104,9 +104,23 @@ plx-buffer -d "$T/term.db" -a < "$T/term.in" & tp=$!
 exec 8>"$T/term.in"
 gen 10 >&8
 check "records appended while the input is open" wait_for 20 is depth "$T/term.db" 10
-kill -TERM $tp; wait $tp; rc=$?
+kill -TERM $tp
+# the writer upstream, stopped by the same signal, prints its last record
+gen 1 >&8
 exec 8>&-
-eq "SIGTERM: exit 0 and the records kept" "$rc-$(depth "$T/term.db")" "0-10"
+wait $tp; rc=$?
+eq "SIGTERM: exit 0, the records kept, and the writer's last one after the signal" \
+	"$rc-$(depth "$T/term.db")" "0-11"
+# a writer that does not end: 3 s at most
+plx-buffer -d "$T/term.db" -a < "$T/term.in" & tp=$!
+exec 8>"$T/term.in"
+gen 2 >&8
+check "-a, input open: records appended" wait_for 20 is depth "$T/term.db" 13
+kill -TERM $tp
+check "a writer that never closes: stopped after the wait" wait_for 20 sh -c "! kill -0 $tp 2>/dev/null"
+wait $tp; rc=$?
+exec 8>&-
+eq "... exit 0, every record kept" "$rc-$(depth "$T/term.db")" "0-13"
 
 # SIGHUP: what was read is committed, the spool reopened, read again from
 # its lowest row not acknowledged, and the run goes on (the input held open

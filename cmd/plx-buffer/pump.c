@@ -25,7 +25,8 @@
  * caught-up drainer's --poll-ms.  Every second the age limit and a full
  * spool are checked; every --status-interval the health records go in.
  *
- * Signals (lib/loop): SIGTERM and SIGINT commit what was read and exit 0;
+ * Signals (lib/loop): SIGTERM and SIGINT commit what was read and exit 0
+ * (with -a, once the writer upstream has closed its end, 3 s at most);
  * SIGHUP commits, closes and reopens the spool file, and reads it again
  * from its lowest row.  The file deleted or replaced under a running
  * plx-buffer is noticed within a second (and before it exits): reopened,
@@ -54,6 +55,7 @@
 #define ROW_ROOM (PLX_LINE_MAX + PREFIX_MAX)   /* a row plus its prefix */
 #define MAINT_MS 1000                 /* age limit, a full spool, drops said */
 #define WARN_PER_S 20                 /* stderr lines about bad input, per second */
+#define TERM_DRAIN_MS 3000            /* -a after SIGTERM: how long the writer's last records are awaited */
 #define FIXED_ROOM (64 * 1024)        /* --max-bytes allows for the schema's pages */
 
 struct pump {
@@ -65,6 +67,7 @@ struct pump {
 	struct plx_ratelim rl; /* warnings about input */
 	json_tokener *tok;
 	int in_eof;          /* stdin finished (or not read: follow mode) */
+	int draining;        /* -a: SIGTERM came, stdin read to its end (on_term) */
 	int out_pipe;        /* stdout is a pipe, made non-blocking */
 	int full;            /* --overflow block: spool at its limit, stdin paused */
 	int over;            /* the spool's footprint past --max-bytes (last commit) */
@@ -581,6 +584,29 @@ prepare(struct plx_loop *l, void *arg)
 	return -1;
 }
 
+/* -a, SIGTERM: a unit's stop (systemd, s6) signals every process of the
+ * pipeline at once, and the writer upstream prints its last records (its
+ * final status, what it held) as it stops.  Those are read until its end
+ * of file, for TERM_DRAIN_MS at most; a second signal stops at once. */
+static void
+drain_over(struct plx_loop *l, void *arg)
+{
+	plx_loop_stop(l, 0);
+}
+
+static void
+on_term(struct plx_loop *l, void *arg)
+{
+	struct pump *p = arg;
+
+	if (p->o->mode == APPEND && !p->in_eof && !p->draining &&
+	    plx_loop_timer(l, plx_mono_ms() + TERM_DRAIN_MS, drain_over) >= 0) {
+		p->draining = 1;
+		return;
+	}
+	plx_loop_stop(l, 0);
+}
+
 int
 pump(struct spool **spp, const struct opts *o)
 {
@@ -606,6 +632,7 @@ pump(struct spool **spp, const struct opts *o)
 		plx_loop_every(&l, o->status_ms, on_status);
 	l.prepare = prepare;
 	l.on_hup = on_hup;
+	l.on_term = on_term;
 	if (o->max_bytes)
 		spool_set_budget(p.sp, o->max_bytes);
 	rc = plx_loop_run(&l);
