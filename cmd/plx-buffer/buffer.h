@@ -11,6 +11,8 @@ struct opts {
 	enum mode mode;
 	enum overflow overflow;
 	const char *path;      /* spool file */
+	const char *source;    /* the source of records without one, for the latest table:
+	                        * what plx-upload would send (PLEXUS_SOURCE_ID, config.json, default) */
 	int sync_full;         /* --sync full: fsync every commit */
 	int64_t max_rows;      /* 0: unbounded */
 	int64_t max_bytes;
