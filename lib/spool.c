@@ -871,6 +871,33 @@ spool_dead_list(struct spool *sp, int (*fn)(void *, int64_t, int64_t, int, const
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(sp, "list dead letters", rc);
 }
 
+int
+spool_devices(struct spool *sp, int (*fn)(void *, const char *reader, const char *device, int connected,
+              int silent, int64_t updated), void *arg)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	/* a spool no plx-buffer with the table has opened yet (--status
+	 * creates nothing): no device known */
+	if ((rc = sqlite3_prepare_v2(sp->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'devices'",
+	                             -1, &q, NULL)) != SQLITE_OK)
+		return fail(sp, "list devices", rc);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : fail(sp, "list devices", rc);
+	if ((rc = sqlite3_prepare_v2(sp->db, "SELECT reader, device, connected, silent, updated FROM devices"
+	                             " ORDER BY reader, device", -1, &q, NULL)) != SQLITE_OK)
+		return fail(sp, "list devices", rc);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (fn(arg, (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
+		       sqlite3_column_int(q, 2), sqlite3_column_int(q, 3), sqlite3_column_int64(q, 4)))
+			break;
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(sp, "list devices", rc);
+}
+
 int64_t
 spool_requeue_dead(struct spool *sp, int64_t now)
 {

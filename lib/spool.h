@@ -191,5 +191,9 @@ int spool_last_upload(struct spool *sp, struct spool_upload *u);
 int spool_dead_list(struct spool *sp, int (*fn)(void *, int64_t seq, int64_t t, int status,
                     const char *error, const char *data), void *arg);
 int64_t spool_requeue_dead(struct spool *sp, int64_t now_ms);
+/* The devices table (readers' liveness, spool clock times), in order of
+ * reader and device; none on a spool from before it. */
+int spool_devices(struct spool *sp, int (*fn)(void *, const char *reader, const char *device, int connected,
+                  int silent, int64_t updated), void *arg);
 
 #endif

@@ -34,7 +34,8 @@ enum health {
 	HEALTH_BACKLOG = 2,     /* more records wait than --backlog */
 	HEALTH_REFUSED = 3,     /* the server refused the key (401/403) at the last upload */
 	HEALTH_UNREADABLE = 4,  /* the spool is damaged or cannot be read */
-	HEALTH_MISSING = 5      /* there is no spool at the path */
+	HEALTH_MISSING = 5,     /* there is no spool at the path */
+	HEALTH_SILENT = 6       /* a known device is silent, or its liveness records stopped */
 };
 
 /* show.c: --status, --dead, --requeue-dead. */
