@@ -62,12 +62,33 @@ plx_latest_clear(struct plx_latest *m)
 	m->ndev = 0;
 }
 
-static uint32_t
-hash(const char *s, size_t n, uint32_t h)
+/* This runs once per record: the length and three words of the string
+ * (its first, middle and last eight bytes), not every byte; names that
+ * differ only elsewhere share a hash and are told apart by the probe's
+ * comparison. */
+static uint64_t
+mix(uint64_t h, uint64_t w)
 {
-	while (n--)
-		h = (h ^ (unsigned char)*s++) * 16777619u;   /* FNV-1a */
-	return h;
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return h ^ h >> 29;
+}
+
+static uint64_t
+hash(const char *s, size_t n, uint64_t h)
+{
+	uint64_t a, b, c;
+	size_t i;
+
+	h = mix(h, n);
+	if (n < 8) {
+		for (a = 0, i = 0; i < n; i++)
+			a = a << 8 | (unsigned char)s[i];
+		return mix(h, a);
+	}
+	memcpy(&a, s, 8);
+	memcpy(&b, s + (n - 8) / 2, 8);
+	memcpy(&c, s + n - 8, 8);
+	return mix(mix(mix(h, a), b), c);
 }
 
 static void
@@ -163,7 +184,7 @@ plx_latest_note(struct plx_latest *m, const struct plx_point *p)
 {
 	const char *src = p->source ? p->source : m->source;
 	size_t sn = p->source ? p->source_n : m->source_n, kn = sn + 1 + p->metric_n;
-	uint32_t h = hash(p->metric, p->metric_n, hash(src, sn, 2166136261u) * 16777619u);
+	uint64_t h = hash(p->metric, p->metric_n, hash(src, sn, 0x243f6a8885a308d3ull));
 	struct latest_ent *x;
 	int i = (int)(h % SLOTS);
 
@@ -199,6 +220,12 @@ found:
 		x->cls[0] = '\0';
 	}
 	x->ts = p->ts;
+	if (p->ts_text && p->ts_n < sizeof x->ts_text) {
+		memcpy(x->ts_text, p->ts_text, p->ts_n);   /* read once a commit, not once a record */
+		x->ts_text[p->ts_n] = '\0';
+	} else {
+		x->ts_text[0] = '\0';
+	}
 	x->count++;
 	return 0;
 }
@@ -251,7 +278,8 @@ plx_latest_flush(struct plx_latest *m, sqlite3 *db, int64_t now)
 		sqlite3_bind_text(m->up, 2, x->key + x->source_n + 1, (int)(x->key_n - x->source_n - 1), SQLITE_STATIC);
 		sqlite3_bind_text(m->up, 3, x->value, (int)x->value_n, SQLITE_STATIC);
 		sqlite3_bind_text(m->up, 4, x->cls, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(m->up, 5, x->ts);
+		/* a number the record rules accepted: ms, maybe with a fraction or an exponent */
+		sqlite3_bind_int64(m->up, 5, x->ts_text[0] ? (int64_t)strtod(x->ts_text, NULL) : x->ts);
 		sqlite3_bind_int64(m->up, 6, x->count);
 		sqlite3_bind_int64(m->up, 7, now);
 		rc = step(m->up);

@@ -20,6 +20,7 @@ struct plx_point {
 	const char *value; size_t value_n;     /* its JSON text */
 	const char *cls; size_t cls_n;         /* NULL: none given */
 	int64_t ts;                            /* the record's timestamp (epoch ms), 0: none */
+	const char *ts_text; size_t ts_n;      /* or its text (a number), read at the commit */
 	const char *tags; size_t tags_n;       /* the tags object's JSON text (no escapes), or NULL */
 	const char *device; size_t device_n;   /* the device tag, when tags is NULL */
 };
@@ -30,6 +31,7 @@ struct latest_ent {
 	char *value;           /* JSON text */
 	size_t value_n, value_cap;
 	char cls[8];           /* "metric", "event" or "" */
+	char ts_text[24];      /* the timestamp's text, read at the flush, or "": ts */
 	int64_t ts, count;
 };
 

@@ -226,7 +226,6 @@ note(struct pump *p, const struct plx_fields *f, json_object *rec)
 {
 	struct plx_point pt = { 0 };
 	json_object *x, *tags;
-	char num[32];
 
 	if (!rec) {
 		pt.metric = f->s[PLX_F_METRIC], pt.metric_n = f->n[PLX_F_METRIC];
@@ -237,11 +236,7 @@ note(struct pump *p, const struct plx_fields *f, json_object *rec)
 		unquote(&pt.metric, &pt.metric_n);
 		unquote(&pt.cls, &pt.cls_n);
 		unquote(&pt.source, &pt.source_n);
-		if (f->s[PLX_F_TIMESTAMP] && f->n[PLX_F_TIMESTAMP] < sizeof num) {
-			memcpy(num, f->s[PLX_F_TIMESTAMP], f->n[PLX_F_TIMESTAMP]);
-			num[f->n[PLX_F_TIMESTAMP]] = '\0';
-			pt.ts = (int64_t)strtod(num, NULL);
-		}
+		pt.ts_text = f->s[PLX_F_TIMESTAMP], pt.ts_n = f->n[PLX_F_TIMESTAMP];
 	} else {
 		if (!json_object_object_get_ex(rec, "metric", &x) || !json_object_object_get_ex(rec, "value", &tags))
 			return;

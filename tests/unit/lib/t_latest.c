@@ -86,6 +86,17 @@ main(void)
 	T_STR(q1(db, "SELECT value FROM latest WHERE source_id = 'other'"), "\"text\"",
 	      "a record's own source is another series; a string kept as JSON");
 
+	/* a timestamp as the record's text, read at the flush */
+	p = pt(NULL, "txt", "1", 0, NULL);
+	p.ts_text = "1763800000123", p.ts_n = 13;
+	plx_latest_note(&m, &p);
+	p = pt(NULL, "exp", "1", 0, NULL);
+	p.ts_text = "1.5e3", p.ts_n = 5;
+	plx_latest_note(&m, &p);
+	T(plx_latest_flush(&m, db, 78) == SQLITE_OK, "flushed timestamps");
+	T_STR(q1(db, "SELECT group_concat(t, ' ') FROM (SELECT t FROM latest WHERE metric IN ('txt', 'exp') ORDER BY metric)"),
+	      "1500 1763800000123", "a timestamp's text read as ms");
+
 	/* a rolled-back transaction: cleared, nothing written */
 	p = pt(NULL, "m0", "-1", 0, NULL);
 	plx_latest_note(&m, &p);
