@@ -470,7 +470,8 @@ q_tags(const char *p, const char *e, int *hi)
 /* The keys check() looks at; any other key is an extra field, stored by
  * the server as it is (up to Q_EXTRA of them, told apart to catch a
  * repeated one: json-c keeps the last of a repeated key). */
-enum { K_CLASS, K_METRIC, K_VALUE, K_TIMESTAMP, K_SOURCE, K_TAGS, K_N };
+enum { K_CLASS = PLX_F_CLASS, K_METRIC = PLX_F_METRIC, K_VALUE = PLX_F_VALUE,
+       K_TIMESTAMP = PLX_F_TIMESTAMP, K_SOURCE = PLX_F_SOURCE, K_TAGS = PLX_F_TAGS, K_N = PLX_F_N };
 static const struct { const char *name; size_t len; } q_keys[K_N] = {
 	{ "class", 5 }, { "metric", 6 }, { "value", 5 }, { "timestamp", 9 },
 	{ "source_id", 9 }, { "tags", 4 },
@@ -481,13 +482,21 @@ static const struct { const char *name; size_t len; } q_keys[K_N] = {
 int
 plx_record_quick(const char *line, size_t len, int *has_source)
 {
-	const char *p, *e = line + len, *ks, *extra[Q_EXTRA];
+	return plx_record_quick_fields(line, len, has_source, NULL);
+}
+
+int
+plx_record_quick_fields(const char *line, size_t len, int *has_source, struct plx_fields *f)
+{
+	const char *p, *e = line + len, *ks, *vs, *extra[Q_EXTRA];
 	size_t kn, xn[Q_EXTRA], nextra = 0, i;
 	struct qval v, got[K_N];
 	unsigned seen = 0;
 	int hi = 0, k, metric;
 
 	*has_source = 0;
+	if (f)
+		memset(f, 0, sizeof *f);
 	p = q_skip(line, e);
 	if (p == e || *p != '{')
 		return PLX_QUICK_SLOW;
@@ -520,10 +529,15 @@ plx_record_quick(const char *line, size_t len, int *has_source)
 			extra[nextra] = ks;
 			xn[nextra++] = kn;
 		}
+		vs = p;
 		if (k == K_TAGS)
 			p = *p == '{' ? q_tags(p, e, &hi) : NULL;
 		else if ((p = q_scalar(p, e, &v, &hi)) && k < K_N)
 			got[k] = v;
+		if (f && p && k < K_N) {
+			f->s[k] = vs;
+			f->n[k] = (size_t)(p - vs);
+		}
 		if (!p || (p = q_skip(p, e)) == e)
 			return PLX_QUICK_SLOW;
 		if (*p == '}')

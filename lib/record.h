@@ -100,5 +100,11 @@ const char *plx_record_text(json_object *rec, size_t *len);
  * (and says why).  Allocates nothing; line need not be NUL-terminated. */
 enum { PLX_QUICK_SLOW = 0, PLX_QUICK_OK = 1 };
 int plx_record_quick(const char *line, size_t len, int *has_source);
+/* The same, and where each field's value is in the line when PLX_QUICK_OK:
+ * its JSON text (a string with its quotes, which hold no escape), s NULL
+ * when the record has no such field. */
+enum { PLX_F_CLASS, PLX_F_METRIC, PLX_F_VALUE, PLX_F_TIMESTAMP, PLX_F_SOURCE, PLX_F_TAGS, PLX_F_N };
+struct plx_fields { const char *s[PLX_F_N]; size_t n[PLX_F_N]; };
+int plx_record_quick_fields(const char *line, size_t len, int *has_source, struct plx_fields *f);
 
 #endif

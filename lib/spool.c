@@ -227,6 +227,8 @@ static void
 close_db(struct spool *sp)
 {
 	finalize_all(sp);
+	if (sp->latest)
+		plx_latest_detach(sp->latest);
 	sqlite3_close(sp->db);
 	sp->db = NULL;
 	sp->in_txn = 0;
@@ -463,6 +465,9 @@ spool_close(struct spool *sp)
 	if (sp->in_txn)
 		spool_commit(sp);
 	close_db(sp);
+	if (sp->latest)
+		plx_latest_free(sp->latest);
+	free(sp->latest);
 	free(sp->path);
 	free(sp);
 }
@@ -474,6 +479,22 @@ fail(struct spool *sp, const char *what, int rc)
 		return SPOOL_FULL;     /* the caller waits for room, and says so */
 	plx_warn("spool %s: %s: %s", sp->path, what, sqlite3_errmsg(sp->db));
 	return spool_damaged(rc) ? SPOOL_DAMAGED : -1;
+}
+
+void
+spool_keep_latest(struct spool *sp, const char *default_source)
+{
+	if (sp->latest)
+		return;
+	sp->latest = plx_xmalloc(sizeof *sp->latest);
+	plx_latest_init(sp->latest, default_source);
+}
+
+void
+spool_note(struct spool *sp, const struct plx_point *p)
+{
+	if (sp->latest && sp->in_txn)
+		plx_latest_note(sp->latest, p);
 }
 
 int
@@ -577,6 +598,11 @@ spool_commit(struct spool *sp)
 
 	if (!sp->in_txn)
 		return 0;
+	if (sp->latest && (rc = plx_latest_flush(sp->latest, sp->db, spool_now(sp))) != SQLITE_OK) {
+		rc = fail(sp, "latest values", rc);
+		spool_rollback(sp);
+		return rc;
+	}
 	if (write_deltas(sp) < 0) {
 		spool_rollback(sp);
 		return -1;
@@ -595,6 +621,8 @@ spool_rollback(struct spool *sp)
 {
 	if (sp->in_txn)
 		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+	if (sp->latest)
+		plx_latest_clear(sp->latest);
 	sp->in_txn = 0;
 	memset(&sp->d, 0, sizeof sp->d);
 }
@@ -841,6 +869,33 @@ spool_dead_list(struct spool *sp, int (*fn)(void *, int64_t, int64_t, int, const
 			break;
 	sqlite3_finalize(q);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(sp, "list dead letters", rc);
+}
+
+int
+spool_devices(struct spool *sp, int (*fn)(void *, const char *reader, const char *device, int connected,
+              int silent, int64_t updated), void *arg)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	/* a spool no plx-buffer with the table has opened yet (--status
+	 * creates nothing): no device known */
+	if ((rc = sqlite3_prepare_v2(sp->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'devices'",
+	                             -1, &q, NULL)) != SQLITE_OK)
+		return fail(sp, "list devices", rc);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : fail(sp, "list devices", rc);
+	if ((rc = sqlite3_prepare_v2(sp->db, "SELECT reader, device, connected, silent, updated FROM devices"
+	                             " ORDER BY reader, device", -1, &q, NULL)) != SQLITE_OK)
+		return fail(sp, "list devices", rc);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (fn(arg, (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
+		       sqlite3_column_int(q, 2), sqlite3_column_int(q, 3), sqlite3_column_int64(q, 4)))
+			break;
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(sp, "list devices", rc);
 }
 
 int64_t

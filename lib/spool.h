@@ -22,6 +22,18 @@
  *   uploader(id = 1, t, last_success, status, error, latency_ms,
  *            clock_offset_ms, requests, retries)
  *       what plx-upload last saw of the server, for plx-buffer --status.
+ *   latest(source_id, metric, value, class, t, count, updated)
+ *       the last value of each series (source, metric; tags are no part
+ *       of the key) that plx-buffer committed: value its JSON text, class
+ *       "metric", "event" or "" (not given), t the record's timestamp
+ *       (0: none), count the records of it committed since the row was
+ *       made, updated the spool clock at that commit.  Written in the same
+ *       transaction as the rows, one upsert per series per commit
+ *       (latest.h), so plx-tail sees values that plx-upload acknowledged
+ *       at once.
+ *   devices(reader, device, connected, silent, updated)
+ *       each device's last liveness records (gateway.<reader>.device.
+ *       connected and .silent, tagged device=NAME), for --status.
  *   clock(id = 1, boot, base)
  *       the spool's clock in this boot: records' t is CLOCK_BOOTTIME plus
  *       base, the wall clock minus the boot clock when the boot first
@@ -40,6 +52,8 @@
 #include <stdint.h>
 #include <sqlite3.h>
 #include <sys/types.h>
+
+#include "latest.h"
 
 struct spool_stats {
 	int64_t depth, bytes;           /* rows and record bytes waiting */
@@ -64,6 +78,7 @@ struct spool {
 	ino_t ino;
 	int64_t clock_base;             /* clock.base: spool_now() = boot clock + it */
 	int64_t wal_cap;                /* bytes the WAL may take (spool_set_budget), 0: unset */
+	struct plx_latest *latest;      /* spool_keep_latest's map, or NULL */
 	sqlite3_stmt *ins, *fetch, *del, *measure, *oldest, *walk, *deadins, *upd, *base;
 };
 
@@ -119,6 +134,12 @@ int spool_begin(struct spool *sp);
 int spool_insert(struct spool *sp, const char *data, size_t len, int64_t now_ms);
 int spool_commit(struct spool *sp);
 void spool_rollback(struct spool *sp);
+/* A writer that keeps the latest value of each series (plx-buffer): the
+ * points it notes inside a transaction are written with its commit (table
+ * latest; liveness records also into devices), forgotten with a rollback.
+ * A point without a source is default_source's. */
+void spool_keep_latest(struct spool *sp, const char *default_source);
+void spool_note(struct spool *sp, const struct plx_point *p);
 void spool_count_rejected(struct spool *sp, int64_t n);   /* inside a transaction */
 void spool_count_dropped(struct spool *sp, int64_t n);    /* inside a transaction */
 /* Now, on the spool's clock (epoch ms that never step within a boot): the
@@ -177,5 +198,9 @@ int64_t spool_requeue_dead(struct spool *sp, int64_t now_ms);
 int spool_dead_seen(struct spool *sp, int64_t seq);
 /* How many dead letters are newer than the mark, or -1; only reads. */
 int64_t spool_dead_unseen(struct spool *sp);
+/* The devices table (readers' liveness, spool clock times), in order of
+ * reader and device; none on a spool from before it. */
+int spool_devices(struct spool *sp, int (*fn)(void *, const char *reader, const char *device, int connected,
+                  int silent, int64_t updated), void *arg);
 
 #endif

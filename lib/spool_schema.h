@@ -19,6 +19,12 @@
 	" error TEXT NOT NULL, latency_ms INTEGER NOT NULL, clock_offset_ms INTEGER," \
 	" requests INTEGER NOT NULL, retries INTEGER NOT NULL);" \
 	"CREATE TABLE IF NOT EXISTS clock(id INTEGER PRIMARY KEY CHECK (id = 1)," \
-	" boot TEXT NOT NULL, base INTEGER NOT NULL);"
+	" boot TEXT NOT NULL, base INTEGER NOT NULL);" \
+	"CREATE TABLE IF NOT EXISTS latest(source_id TEXT NOT NULL, metric TEXT NOT NULL," \
+	" value TEXT NOT NULL, class TEXT NOT NULL, t INTEGER NOT NULL, count INTEGER NOT NULL," \
+	" updated INTEGER NOT NULL, PRIMARY KEY (source_id, metric)) WITHOUT ROWID;" \
+	"CREATE TABLE IF NOT EXISTS devices(reader TEXT NOT NULL, device TEXT NOT NULL," \
+	" connected INTEGER NOT NULL, silent INTEGER NOT NULL, updated INTEGER NOT NULL," \
+	" PRIMARY KEY (reader, device)) WITHOUT ROWID;"
 
 #endif

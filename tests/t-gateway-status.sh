@@ -36,6 +36,16 @@ check "... the verdict names it" sh -c "sed -n 's/^verdict *//p' '$T/out' | grep
 plx-buffer -d "$PLEXUS_BUFFER" --dead > /dev/null
 eq "listed: all well again" "$(gs)" 0
 
+# a device its reader says is silent (its liveness record, lib/live.c)
+echo '{"metric":"gateway.serial.device.silent","value":1,"timestamp":1,"tags":{"device":"furnace"}}' |
+	plx-buffer -a -d "$PLEXUS_BUFFER"
+eq "a silent device: exit 1" "$(gs)" 1
+check "... the verdict says so" sh -c "sed -n 's/^verdict *//p' '$T/out' | grep -q '^spool: a device is silent, or its reader stopped reporting it (plx-buffer --status: 7)'"
+check "... and the spool's health line names it" grep -q '^health .*serial/furnace' "$T/out"
+echo '{"metric":"gateway.serial.device.silent","value":0,"timestamp":2,"tags":{"device":"furnace"}}' |
+	plx-buffer -a -d "$PLEXUS_BUFFER"
+eq "speaking again: all well" "$(gs)" 0
+
 # no key: the first reason, before the spool's
 chmod 644 "$E/api-key"
 eq "the key readable by others: exit 1" "$(gs)" 1

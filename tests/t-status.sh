@@ -42,3 +42,30 @@ _pids="$_pids $pid"
 check "plx-upload told the key is refused" wait_for 20 sh -c "plx-buffer -d '$S' --status | grep -q '^upload_status *401'"
 eq "the key refused (401): 3, whatever else" "$(st --stale 1ms --backlog 5)" "3-refused:"
 kill $pid 2>/dev/null
+
+# a known device silent: 7, named; its reader's liveness records (lib/live.c)
+# fed by hand, as a reader writes them through plx-buffer -a
+unset PLEXUS_API_KEY
+S=$T/live.db
+live() {   # live READER DEVICE CONNECTED SILENT
+	echo "{\"metric\":\"gateway.$1.device.connected\",\"value\":$3,\"timestamp\":1,\"tags\":{\"device\":\"$2\"}}"
+	echo "{\"metric\":\"gateway.$1.device.silent\",\"value\":$4,\"timestamp\":1,\"tags\":{\"device\":\"$2\"}}"
+}
+{ live modbus meter-a 1 0; live modbus meter-b 1 0; } | plx-buffer -a -d "$S"
+eq "two devices speaking: 0" "$(st)" "0-ok"
+check "... counted" grep -q '^devices  *2$' "$T/st"
+live modbus meter-b 1 1 | plx-buffer -a -d "$S"
+eq "one silent: 7" "$(st)" "7-silent:"
+check "... named, with its reader" grep -q '^health .*modbus/meter-b (silent)' "$T/st"
+check "... the other not" sh -c "! grep -q 'meter-a' '$T/st'"
+eq "... but a stale record first: 1" "$(st --stale 1ms)" "1-stale:"
+live modbus meter-b 1 0 | plx-buffer -a -d "$S"
+eq "speaking again: 0" "$(st)" "0-ok"
+# its reader stopped: no liveness records came for longer than --stale
+sqlite3 "$S" "UPDATE devices SET updated = updated - 1000000 WHERE device = 'meter-a'"
+eq "a device whose liveness records stopped (16 min > --stale 900s): 7" "$(st)" "7-silent:"
+check "... said: its reader is down" grep -q 'modbus/meter-a (no liveness records: its reader is down)' "$T/st"
+eq "... not within a longer --stale: 0" "$(st --stale 1h)" "0-ok"
+# a spool from before the devices table: no device known, no failure
+sqlite3 "$S" "DROP TABLE devices"
+eq "a spool without the devices table: 0" "$(st)" "0-ok"

@@ -60,3 +60,66 @@ check "s sorts by rate" wait_for 10 sh -c "tmux -L $S capture-pane -p | grep -q 
 tmux -L "$S" send-keys q
 check "q quits, exit 0" wait_for 10 sh -c "tmux -L $S capture-pane -p | grep -q 'plx-tail exited 0'"
 exec 3>&-
+
+# -d: a spool that a pipeline fills while plx-upload acknowledges (deletes)
+# every row at once: its records table stays empty, the values still show,
+# from the latest values plx-buffer keeps beside it
+export PLEXUS_API_KEY=plx_test PLEXUS_SOURCE_ID=tail-gw
+start_server t --key plx_test
+SP=$T/spool.db
+mkfifo "$T/feed"
+{ plx-buffer -d "$SP" < "$T/feed" | plx-upload -d "$SP" --batch-ms 10 2>"$T/up.err"; } &
+pipe=$!
+exec 4>"$T/feed"
+for i in 1 2 3 4 5 6; do
+	echo "{\"metric\":\"tank.level\",\"value\":$((i * 10)),\"timestamp\":$(date +%s%3N)}" >&4
+	echo "{\"metric\":\"valve\",\"value\":\"open-$i\",\"source_id\":\"plant\"}" >&4
+	sleep 0.2
+done
+check "the uploader acknowledged every row (none left in records)" wait_for 10 sh -c "[ \"\$(sqlite3 '$SP' 'SELECT count(*) FROM records')\" = 0 ] &&
+	grep -q '\"value\": *60' '$T/t.store'"
+tmux -L "$S" new-window -d -n spool "plx-tail -d '$SP' -i 100ms; echo plx-tail exited \$?; sleep 60"
+check "-d: the last values from the spool, though records is empty" wait_for 10 sh -c "tmux -L $S capture-pane -p -t spool | grep -Eq '^tail-gw +tank.level .* 60 ' &&
+	tmux -L $S capture-pane -p -t spool | grep -Eq '^plant +valve .* open-6 '"
+for i in 7 8 9 10; do
+	echo "{\"metric\":\"tank.level\",\"value\":$((i * 10)),\"timestamp\":$(date +%s%3N)}" >&4
+	sleep 0.3
+done
+check "... followed live: the new value, a rising sparkline of the values polled" wait_for 10 sh -c "tmux -L $S capture-pane -p -t spool | grep -Eq 'tank.level .* 100 .*▁.*█'"
+check "... a rate from the counts" wait_for 10 sh -c "tmux -L $S capture-pane -p -t spool | grep -Eq 'tank.level .* 100 +[0-9]+\.[0-9]' &&
+	! tmux -L $S capture-pane -p -t spool | grep -Eq 'tank.level .* 100 +0\.0 '"
+tmux -L "$S" send-keys -t spool q
+check "... q quits, exit 0" wait_for 10 sh -c "tmux -L $S capture-pane -p -t spool | grep -q 'plx-tail exited 0'"
+exec 4>&-
+wait $pipe
+
+# a spool the user may only read: shown, not changed, nothing made beside it
+chmod 0440 "$SP"
+sum=$(sha256sum < "$SP")
+before=$(ls "$T" | grep spool)
+plx-tail -d "$SP" --once > "$T/ro" 2>"$T/ro.err"
+eq "a read-only spool (0440): exit 0" $? 0
+check "... its values shown" grep -Eq 'tank.level .* 100 ' "$T/ro"
+eq "... the file unchanged" "$(sha256sum < "$SP")" "$sum"
+eq "... no -wal or -shm made beside it" "$(ls "$T" | grep spool)" "$before"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod 0755 "$T"; chgrp nogroup "$SP"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$(command -v plx-tail)" -d "$SP" --once > "$T/ro2" 2>&1
+	check "... and as a user of the spool's group who can write nothing there" grep -Eq 'tank.level .* 100 ' "$T/ro2"
+fi
+
+# standard input a terminal and no -d: the spool plx-buffer would use
+tmux -L "$S" new-window -d -n dflt "PLEXUS_BUFFER='$SP' plx-tail -i 100ms; echo plx-tail exited \$?; sleep 60"
+check "a terminal on standard input: the default spool (PLEXUS_BUFFER)" wait_for 10 sh -c "tmux -L $S capture-pane -p -t dflt | grep -Eq 'tank.level .* 100 '"
+tmux -L "$S" send-keys -t dflt q
+check "... q quits" wait_for 10 sh -c "tmux -L $S capture-pane -p -t dflt | grep -q 'plx-tail exited 0'"
+
+# a spool from before the latest table: empty, with a message, no error
+sqlite3 "$T/old.db" 'PRAGMA journal_mode=WAL; CREATE TABLE records(seq INTEGER PRIMARY KEY AUTOINCREMENT, t INTEGER NOT NULL, data BLOB NOT NULL);' >/dev/null
+plx-tail -d "$T/old.db" --once > "$T/old" 2>&1
+eq "a spool from before the latest table: exit 0" $? 0
+check "... says it has no latest values" grep -q 'no latest values in this spool' "$T/old"
+eq "... and shows no row" "$(grep -c 'tank' "$T/old")" 0
+plx-tail -d "$T/none.db" --once > /dev/null 2>"$T/none"
+eq "no spool there: 66" $? 66
+check "... said" grep -q 'unable to read the spool' "$T/none"

@@ -193,6 +193,7 @@ spool(struct verdict *v)
 		[HEALTH_UNREADABLE] = "the spool is damaged or cannot be read",
 		[HEALTH_MISSING] = "there is no spool (no reader has written yet?)",
 		[HEALTH_DEAD] = "dead letters nobody looked at (plx-buffer --dead)",
+		[HEALTH_SILENT] = "a device is silent, or its reader stopped reporting it",
 	};
 	const char *env = getenv("PLEXUS_BUFFER");
 	char prog[PATH_MAX];

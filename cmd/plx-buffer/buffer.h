@@ -11,6 +11,8 @@ struct opts {
 	enum mode mode;
 	enum overflow overflow;
 	const char *path;      /* spool file */
+	const char *source;    /* the source of records without one, for the latest table:
+	                        * what plx-upload would send (PLEXUS_SOURCE_ID, config.json, default) */
 	int sync_full;         /* --sync full: fsync every commit */
 	int64_t max_rows;      /* 0: unbounded */
 	int64_t max_bytes;
@@ -33,7 +35,8 @@ enum health {
 	HEALTH_REFUSED = 3,     /* the server refused the key (401/403) at the last upload */
 	HEALTH_UNREADABLE = 4,  /* the spool is damaged or cannot be read */
 	HEALTH_MISSING = 5,     /* there is no spool at the path */
-	HEALTH_DEAD = 6         /* dead letters newer than the last --dead listing */
+	HEALTH_DEAD = 6,        /* dead letters newer than the last --dead listing */
+	HEALTH_SILENT = 7       /* a known device is silent, or its liveness records stopped */
 };
 
 /* show.c: --status, --dead, --requeue-dead. */

@@ -87,7 +87,7 @@ main(int argc, char **argv)
 	struct plx_config cf;
 	struct spool *sp;
 	int rc;
-	char *path;
+	char *path, *source;
 
 	plx_log_init(argv[0]);
 	if (plx_opts_parse(argc, argv, tab, PLX_COMMON_STATUS, &c, synopsis) != argc ||
@@ -100,8 +100,10 @@ main(int argc, char **argv)
 
 	plx_config_load(&cf);
 	path = o.path ? plx_xstrdup(o.path) : cf.buffer ? plx_xstrdup(cf.buffer) : plx_default_spool();
+	source = cf.source_id ? plx_xstrdup(cf.source_id) : plx_default_source_id();
 	plx_config_free(&cf);
 	o.path = path;
+	o.source = source;
 	if (status) {
 		/* a health check: looks, never creates, renames or repairs */
 		rc = spool_open(&sp, path, SPOOL_LOOK);
@@ -109,11 +111,13 @@ main(int argc, char **argv)
 			printf("%-16s%s\n%-16s%s\n", "spool", path, "health",
 			       rc == SPOOL_MISSING ? "missing: no spool there" : "unreadable: the spool cannot be read");
 			free(path);
+			free(source);
 			return rc == SPOOL_MISSING ? HEALTH_MISSING : HEALTH_UNREADABLE;
 		}
 		rc = show_status(sp, stale_ms, backlog);
 		spool_close(sp);
 		free(path);
+		free(source);
 		return rc;
 	}
 	if (spool_open(&sp, path, o.sync_full ? SPOOL_SYNC_FULL : 0) < 0)
@@ -126,5 +130,6 @@ main(int argc, char **argv)
 		rc = pump(&sp, &o);
 	spool_close(sp);
 	free(path);
+	free(source);
 	return rc;
 }

@@ -212,6 +212,52 @@ compact(struct pump *p)
 	p->ooff = 0;
 }
 
+/* A string field's text without its quotes. */
+static void
+unquote(const char **s, size_t *n)
+{
+	if (*s && *n >= 2 && **s == '"') {
+		(*s)++;
+		*n -= 2;
+	}
+}
+
+/* The record into the spool's latest values: from the fast path's spans
+ * (f) or from the parsed record (rec). */
+static void
+note(struct pump *p, const struct plx_fields *f, json_object *rec)
+{
+	struct plx_point pt = { 0 };
+	json_object *x, *tags;
+
+	if (!rec) {
+		pt.metric = f->s[PLX_F_METRIC], pt.metric_n = f->n[PLX_F_METRIC];
+		pt.value = f->s[PLX_F_VALUE], pt.value_n = f->n[PLX_F_VALUE];
+		pt.cls = f->s[PLX_F_CLASS], pt.cls_n = f->n[PLX_F_CLASS];
+		pt.source = f->s[PLX_F_SOURCE], pt.source_n = f->n[PLX_F_SOURCE];
+		pt.tags = f->s[PLX_F_TAGS], pt.tags_n = f->n[PLX_F_TAGS];
+		unquote(&pt.metric, &pt.metric_n);
+		unquote(&pt.cls, &pt.cls_n);
+		unquote(&pt.source, &pt.source_n);
+		pt.ts_text = f->s[PLX_F_TIMESTAMP], pt.ts_n = f->n[PLX_F_TIMESTAMP];
+	} else {
+		if (!json_object_object_get_ex(rec, "metric", &x) || !json_object_object_get_ex(rec, "value", &tags))
+			return;
+		pt.metric = json_object_get_string(x), pt.metric_n = strlen(pt.metric);
+		pt.value = json_object_to_json_string_ext(tags, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		pt.value_n = strlen(pt.value);
+		if (json_object_object_get_ex(rec, "class", &x))
+			pt.cls = json_object_get_string(x), pt.cls_n = strlen(pt.cls);
+		if (json_object_object_get_ex(rec, "source_id", &x))
+			pt.source = json_object_get_string(x), pt.source_n = strlen(pt.source);
+		if (json_object_object_get_ex(rec, "timestamp", &x))
+			pt.ts = json_object_get_int64(x);
+		if (json_object_object_get_ex(rec, "tags", &tags) && json_object_object_get_ex(tags, "device", &x))
+			pt.device = json_object_get_string(x), pt.device_n = strlen(pt.device);
+	}
+	spool_note(p->sp, &pt);
+}
+
 /* One record from stdin into the open transaction. */
 static int
 take_line(struct pump *p, char *s, size_t n)
@@ -219,6 +265,7 @@ take_line(struct pump *p, char *s, size_t n)
 	const struct opts *o = p->o;
 	char err[256];
 	json_object *rec = NULL;
+	struct plx_fields f;
 	int64_t seq;
 	int rc, has_source;
 
@@ -237,7 +284,7 @@ take_line(struct pump *p, char *s, size_t n)
 	}
 	/* The common record is checked without json-c and stored as it came;
 	 * the rest (and every refusal, for its reason) takes the full parse. */
-	if (plx_record_quick(s, n, &has_source) == PLX_QUICK_OK) {
+	if (plx_record_quick_fields(s, n, &has_source, &f) == PLX_QUICK_OK) {
 		seq = -1;
 	} else if (!(rec = plx_record_parse(p->tok, s, n, &seq, err, sizeof err))) {
 		plx_warn_limited(&p->rl, "line %lu: %s", p->in.lineno, err);
@@ -254,6 +301,7 @@ take_line(struct pump *p, char *s, size_t n)
 		json_object_put(rec);
 		return spool_trouble(p, rc);
 	} else {
+		note(p, &f, rec);
 		/* Straight out only while the rows follow on from what was
 		 * emitted (no other writer came between) and there is room;
 		 * else the row waits to be read back. */
@@ -345,6 +393,24 @@ read_input(struct pump *p)
 	return take_lines(p);
 }
 
+/* A held row (as stored: the fast path's, or canonical text) noted again. */
+static void
+note_again(struct pump *p, const char *s, size_t n)
+{
+	struct plx_fields f;
+	json_object *rec;
+	char err[256];
+	int64_t seq;
+	int has_source;
+
+	if (plx_record_quick_fields(s, n, &has_source, &f) == PLX_QUICK_OK) {
+		note(p, &f, NULL);
+	} else if ((rec = plx_record_parse(p->tok, s, n, &seq, err, sizeof err))) {
+		note(p, NULL, rec);
+		json_object_put(rec);
+	}
+}
+
 /* The filesystem was full: the held rows in a transaction again.  0 with
  * p->disk_full still set while there is no room yet. */
 static int
@@ -362,6 +428,7 @@ retry_held(struct pump *p)
 		e = memchr(s, '\n', (size_t)(p->held + p->hlen - s));
 		if ((rc = spool_insert(p->sp, s, (size_t)(e - s), spool_now(p->sp))) < 0)
 			return spool_trouble(p, rc);
+		note_again(p, s, (size_t)(e - s));
 	}
 	if ((rc = commit(p)) || p->hlen)
 		return rc;
@@ -451,6 +518,7 @@ reopen_spool(struct pump *p, int why)
 		return rc;
 	if (spool_open(&sp, p->o->path, p->o->sync_full ? SPOOL_SYNC_FULL : 0) < 0)
 		return EX_IOERR;
+	spool_keep_latest(sp, p->o->source);
 	if (why != SPOOL_SAME && (n = spool_move_rows(old, sp)) < 0) {
 		spool_close(sp);
 		return EX_IOERR;
@@ -623,6 +691,7 @@ pump(struct spool **spp, const struct opts *o)
 		p.out_pipe = 1;
 		plx_nonblock(1, 1);
 	}
+	spool_keep_latest(p.sp, o->source);
 	plx_loop_init(&l, &p);
 	plx_loop_ratelim(&l, &p.rl);
 	p.in_h = plx_loop_fd(&l, 0, 0, on_input);

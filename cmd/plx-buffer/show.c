@@ -1,5 +1,6 @@
 /* What a person asks of a spool: --status, --dead, --requeue-dead. */
 #include <stdio.h>
+#include <string.h>
 #include <sysexits.h>
 #include <json-c/json.h>
 
@@ -17,6 +18,35 @@ age(const char *what, int64_t t, int64_t now)
 		printf("%-16s-\n", what);
 }
 
+/* The devices the readers report on (table devices), for --status: how
+ * many, and the names of those silent, or whose liveness records stopped
+ * coming for longer than --stale (their reader is down). */
+struct devs {
+	struct spool *sp;
+	int64_t stale_ms;
+	int n, silent, gone;
+	char names[400];      /* "reader/device (silent), ..." */
+};
+
+static int
+device(void *arg, const char *reader, const char *name, int connected, int silent, int64_t updated)
+{
+	struct devs *d = arg;
+	int64_t age = spool_age(d->sp, updated);
+	int gone = d->stale_ms && age > d->stale_ms;
+	size_t w = strlen(d->names);
+
+	d->n++;
+	if (!silent && !gone)
+		return 0;
+	d->silent += silent && !gone;
+	d->gone += gone;
+	if (w < sizeof d->names - 1)
+		snprintf(d->names + w, sizeof d->names - w, "%s%s/%s (%s)", w ? ", " : "", reader, name,
+		         gone ? "no liveness records: its reader is down" : connected ? "silent" : "silent, disconnected");
+	return 0;
+}
+
 /* The spool's figures and plx-upload's last exchange with the server; the
  * last line, and the exit status, say whether all is well (enum health). */
 int
@@ -26,9 +56,11 @@ show_status(struct spool *sp, int64_t stale_ms, int64_t backlog)
 	struct spool_upload u;
 	int64_t now = plx_now_ms(), unseen = spool_dead_unseen(sp);
 	int synced = plx_clock_synced(), rc = HEALTH_OK;
-	char why[160] = "ok";
+	char why[600] = "ok";
+	struct devs d = { .sp = sp, .stale_ms = stale_ms };
 
-	if (spool_stats(sp, &st) < 0 || spool_last_upload(sp, &u) < 0 || unseen < 0) {
+	if (spool_stats(sp, &st) < 0 || spool_last_upload(sp, &u) < 0 || unseen < 0 ||
+	    spool_devices(sp, device, &d) < 0) {
 		printf("%-16s%s\n", "health", "unreadable: the spool cannot be read");
 		return HEALTH_UNREADABLE;
 	}
@@ -61,6 +93,8 @@ show_status(struct spool *sp, int64_t stale_ms, int64_t backlog)
 	else
 		printf("%-16s-\n", "clock_offset");
 	printf("%-16s%s\n", "clock_synced", synced > 0 ? "yes" : synced == 0 ? "no" : "unknown");
+	printf("%-16s%d\n", "devices", d.n);
+	printf("%-16s%d\n", "devices_silent", d.silent + d.gone);
 	if (u.status == 401 || u.status == 403) {
 		rc = HEALTH_REFUSED;
 		snprintf(why, sizeof why, "refused: the server answered %ld to the last upload (the API key)", u.status);
@@ -76,6 +110,9 @@ show_status(struct spool *sp, int64_t stale_ms, int64_t backlog)
 		rc = HEALTH_BACKLOG;
 		snprintf(why, sizeof why, "backlog: %lld records wait (--backlog %lld)", (long long)st.depth,
 		         (long long)backlog);
+	} else if (d.silent + d.gone) {
+		rc = HEALTH_SILENT;
+		snprintf(why, sizeof why, "silent: %s", d.names);
 	}
 	printf("%-16s%s\n", "health", why);
 	if (ferror(stdout))

@@ -2,9 +2,12 @@
  *
  *   reader | tee >(plx-tail) | plx-buffer ...       watch a pipeline
  *   plx-tail --once < capture.ndjson                 the table once, as text
+ *   plx-tail -d /var/lib/plexus/spool.db             watch a gateway's spool
  *
- * Records come on standard input; keys from the terminal (/dev/tty), so
- * that both work at once. */
+ * Records come on standard input, or from a spool's latest values, polled
+ * read-only every --interval (poll.c): the default spool when standard
+ * input is a terminal.  Keys from the terminal (/dev/tty), so that a
+ * pipe and the keys work at once. */
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "config.h"
 #include "io.h"
 #include "log.h"
 #include "loop.h"
@@ -22,7 +26,7 @@
 #include "tail.h"
 
 static const char synopsis[] =
-	"usage: plx-tail [-f filter] [--sort name|rate|age] [-i interval] [--once]\n"
+	"usage: plx-tail [-d spool] [-f filter] [--sort name|rate|age] [-i interval] [--once]\n"
 	"       plx-tail -h | --version\n";
 
 struct app {
@@ -30,6 +34,8 @@ struct app {
 	struct plx_lines in;
 	int once, eof, tty;
 	int64_t interval;
+	struct tail_spool *spool;  /* polled instead of standard input, or NULL */
+	char msg[200];             /* what the last poll said about it */
 };
 
 static int
@@ -75,7 +81,9 @@ draw(struct plx_loop *l, void *arg)
 {
 	struct app *a = arg;
 
-	view_draw(&a->t, plx_mono_ms(), a->eof ? "(input ended)" : "");
+	if (a->spool)
+		poll_spool(a->spool, &a->t, plx_mono_ms(), a->msg, sizeof a->msg);
+	view_draw(&a->t, plx_mono_ms(), a->spool ? a->msg : a->eof ? "(input ended)" : "");
 }
 
 static void
@@ -93,20 +101,24 @@ int
 main(int argc, char **argv)
 {
 	static struct app a = { .interval = 500 };
-	static const char *filter;
+	static const char *filter, *path;
 	const struct plx_opt tab[] = {
+		{ 'd', "spool", PLX_OPT_STR, &path, 0, 0, 0, NULL, "FILE",
+		  "poll the spool's latest values, read-only (the default when standard input is a terminal)", NULL },
 		{ 'f', "filter", PLX_OPT_STR, &filter, 0, 0, 0, NULL, "TEXT",
 		  "only series whose source, metric or tags hold TEXT (/ in the view)", NULL },
 		{ 0, "sort", PLX_OPT_FN, &a.t, 0, 0, 0, sort_by, "name|rate|age", "the order of the rows (s in the view)", NULL },
 		{ 'i', "interval", PLX_OPT_DUR, &a.interval, 50, 3600000, 1, NULL, "DURATION",
-		  "redraw every DURATION (500ms)", NULL },
+		  "redraw (and poll the spool) every DURATION (500ms)", NULL },
 		{ 0, "once", PLX_OPT_FLAG, &a.once, 0, 0, 0, NULL, NULL,
-		  "read standard input to its end, print the table once as text", NULL },
+		  "read standard input to its end (or the spool once), print the table once as text", NULL },
 		{ 0 }
 	};
 	struct plx_common c = { 0 };
+	struct plx_config cf;
 	struct plx_loop l;
 	int tty = -1, rc;
+	char *spool = NULL, err[300];
 
 	plx_log_init(argv[0]);
 	table_init(&a.t);
@@ -116,8 +128,25 @@ main(int argc, char **argv)
 	}
 	if (filter)
 		snprintf(a.t.filter, sizeof a.t.filter, "%s", filter);
-	if (isatty(STDIN_FILENO))
-		plx_die(EX_USAGE, "nothing to show: pipe records in (reader | tee >(plx-tail) | ...)");
+	if (!path && isatty(STDIN_FILENO)) {
+		/* the spool plx-buffer would use */
+		plx_config_load(&cf);
+		spool = cf.buffer ? plx_xstrdup(cf.buffer) : plx_default_spool();
+		plx_config_free(&cf);
+		path = spool;
+	}
+	if (path && poll_open(&a.spool, path, err, sizeof err) < 0)
+		plx_die(EX_NOINPUT, "%s", err);
+	if (a.spool && a.once) {
+		poll_spool(a.spool, &a.t, plx_mono_ms(), a.msg, sizeof a.msg);
+		if (*a.msg)
+			puts(a.msg);
+		view_print(&a.t, plx_mono_ms(), getenv("COLUMNS") ? atoi(getenv("COLUMNS")) : 120);
+		poll_close(a.spool);
+		free(spool);
+		table_free(&a.t);
+		return 0;
+	}
 	if (!a.once) {
 		if (!isatty(STDOUT_FILENO))
 			plx_die(EX_USAGE, "standard output is not a terminal: --once prints the table as text");
@@ -126,9 +155,11 @@ main(int argc, char **argv)
 	}
 	if (plx_lines_init(&a.in, STDIN_FILENO, PLX_LINE_MAX) < 0)
 		plx_die(EX_OSERR, "out of memory");
-	plx_nonblock(STDIN_FILENO, 1);
 	plx_loop_init(&l, &a);
-	plx_loop_fd(&l, STDIN_FILENO, POLLIN, on_input);
+	if (!a.spool) {
+		plx_nonblock(STDIN_FILENO, 1);
+		plx_loop_fd(&l, STDIN_FILENO, POLLIN, on_input);
+	}
 	if (!a.once) {
 		plx_loop_fd(&l, tty, POLLIN, on_key);
 		plx_loop_every(&l, a.interval, draw);
@@ -141,6 +172,8 @@ main(int argc, char **argv)
 		view_close();
 	plx_loop_free(&l);
 	plx_lines_free(&a.in);
+	poll_close(a.spool);
+	free(spool);
 	table_free(&a.t);
 	return rc;
 }

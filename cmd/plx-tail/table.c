@@ -120,7 +120,7 @@ tick(struct series *s, int64_t sec)
 		s->sec = sec;
 }
 
-void
+struct series *
 table_add(struct table *t, const char *source, const char *metric, const char *tags,
           const char *unit, const char *value, int numeric, double v, int64_t ts, int64_t now,
           uint64_t n)
@@ -129,7 +129,7 @@ table_add(struct table *t, const char *source, const char *metric, const char *t
 
 	t->records += n;
 	if (!s)
-		return;
+		return NULL;
 	tick(s, now / 1000);
 	s->per_s[s->sec % RATE_S] += (uint32_t)n;
 	s->count += n;
@@ -144,6 +144,24 @@ table_add(struct table *t, const char *source, const char *metric, const char *t
 			s->ntrend++;
 		s->trend[s->ntrend - 1] = v;
 	}
+	return s;
+}
+
+void
+table_poll(struct table *t, const char *source, const char *metric, const char *value, int numeric,
+           double v, int64_t ts, int64_t count, int64_t updated, int64_t seen, int64_t now)
+{
+	struct series *s = find(t, source, metric, "", "");
+	int64_t n;
+
+	if (!s || s->updated == updated)
+		return;
+	/* the first sight has no count before it: no rate yet */
+	n = s->updated && count > s->polled ? count - s->polled : 0;
+	s = table_add(t, source, metric, "", "", value, numeric, v, ts, now, (uint64_t)n);
+	s->polled = count;
+	s->updated = updated;
+	s->seen = seen;
 }
 
 double

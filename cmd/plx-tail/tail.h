@@ -6,6 +6,7 @@
  *   main.c    options, the loop
  *   table.c   the series: what one record changes, rates, order, filter
  *   input.c   records from standard input
+ *   poll.c    or a spool's latest values, polled read-only
  *   view.c    the screen (ncurses), or the table once as text (--once) */
 #ifndef PLX_TAIL_H
 #define PLX_TAIL_H
@@ -31,6 +32,8 @@ struct series {
 	int64_t sec;               /* the second per_s[sec % RATE_S] counts */
 	int64_t seen;              /* when the last one came (monotonic ms) */
 	int64_t ts;                /* its own timestamp (epoch ms), 0: none */
+	int64_t polled;            /* a spool's count of it at the last change seen */
+	int64_t updated;           /* ... and that change's commit time, 0: none yet */
 };
 
 enum sort_by { SORT_NAME, SORT_RATE, SORT_AGE, SORT_KINDS };
@@ -50,9 +53,15 @@ void table_free(struct table *t);
 /* One record, as its fields: source (NULL: none), metric, tags (k=v,...
  * sorted, without unit), unit, value text, numeric value (numeric), its
  * timestamp, seen at now (monotonic ms). */
-void table_add(struct table *t, const char *source, const char *metric, const char *tags,
-               const char *unit, const char *value, int numeric, double v, int64_t ts, int64_t now,
-               uint64_t n);
+struct series *table_add(struct table *t, const char *source, const char *metric, const char *tags,
+                         const char *unit, const char *value, int numeric, double v, int64_t ts,
+                         int64_t now, uint64_t n);
+/* A series as a spool's latest table has it: its count of records and the
+ * commit that last changed it (updated); nothing when that is the one seen
+ * at the last poll, else the records since then counted at now, and the
+ * value last seen at `seen` (monotonic ms, from its timestamp). */
+void table_poll(struct table *t, const char *source, const char *metric, const char *value, int numeric,
+                double v, int64_t ts, int64_t count, int64_t updated, int64_t seen, int64_t now);
 /* Records a second over the last RATE_S seconds, at now. */
 double series_rate(const struct series *s, int64_t now);
 /* The rows to show, filtered and sorted: *rows (the table's own memory). */
@@ -63,6 +72,15 @@ void sparkline(const struct series *s, int width, char *out, size_t len);
 /* input.c */
 /* One NDJSON line (a record, with or without the spool's sequence key). */
 void input_line(struct table *t, const char *line, size_t len, int64_t now);
+
+/* poll.c */
+struct tail_spool;
+/* Opens the spool read-only; -1 with the reason in err. */
+int poll_open(struct tail_spool **ts, const char *path, char *err, size_t errlen);
+void poll_close(struct tail_spool *ts);
+/* The latest table into t; msg: what to show about the spool ("" when
+ * all is well).  0, or -1 when it could not be read this time. */
+int poll_spool(struct tail_spool *ts, struct table *t, int64_t now, char *msg, size_t len);
 
 /* view.c */
 int view_open(int tty_fd);
