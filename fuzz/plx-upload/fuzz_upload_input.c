@@ -31,7 +31,6 @@ setup(void)
 	done = 1;
 	u.o.max_points = PLX_POINTS_MAX;
 	u.o.max_bytes = PLX_BODY_MAX;
-	u.spool_looked = 1;                 /* no spool is ever looked for */
 	u.rl = (struct plx_ratelim){ .per_s = 1, .what = "bad lines" };
 	if (!(u.tok = plx_tokener_new()))
 		abort();
