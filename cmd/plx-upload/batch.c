@@ -6,7 +6,10 @@
  *   {"source_id":"ble-gw","points":[rec_lo,rec_lo+1,...,rec_hi-1]}
  *
  * Memory stays at about three batch sizes: the texts, the last body built
- * and its gzip; every buffer is reused from batch to batch. */
+ * and its gzip; every buffer is reused from batch to batch.  The texts of
+ * a batch in flight leave the buffer (batch_release): its body, gzipped,
+ * holds them, at a tenth of the size, and gives them back (batch_restore)
+ * only if it fails. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +118,74 @@ batch_drop_front(struct batch *b, size_t k)
 	for (i = 0; i < b->n; i++) {
 		b->rec[i].off -= off;
 		b->marked += b->rec[i].boot_ms >= 0;
+	}
+}
+
+void
+batch_release(struct batch *b, size_t lo, size_t k)
+{
+	size_t i, a, e;
+
+	if (!k)
+		return;
+	a = b->rec[lo].off;
+	e = b->rec[lo + k - 1].off + b->rec[lo + k - 1].len;
+	memmove(b->text + a, b->text + e, b->tlen - e);
+	b->tlen -= e - a;
+	for (i = lo; i < b->n; i++)
+		b->rec[i].off = i < lo + k ? a : b->rec[i].off - (e - a);
+}
+
+/* The body of records [lo, lo + k) as batch_body built it, uncompressed
+ * into b->body; its length, or 0 if it is not that body. */
+static size_t
+unbody(struct batch *b, size_t lo, size_t k, const void *body, size_t len, int gz)
+{
+	size_t i, size = b->plen + k - 1 + sizeof suffix - 1;
+	z_stream z = { 0 };
+	int rc;
+
+	for (i = lo; i < lo + k; i++)
+		size += b->rec[i].len;
+	reserve(&b->body, &b->bcap, size);
+	if (!gz) {
+		if (len != size)
+			return 0;
+		memcpy(b->body, body, len);
+		return size;
+	}
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		plx_die(EX_OSERR, "out of memory");
+	z.next_in = (unsigned char *)body;
+	z.avail_in = len;
+	z.next_out = (unsigned char *)b->body;
+	z.avail_out = size;
+	rc = inflate(&z, Z_FINISH);
+	inflateEnd(&z);
+	return rc == Z_STREAM_END && z.avail_out == 0 ? size : 0;
+}
+
+void
+batch_restore(struct batch *b, size_t lo, size_t k, const void *body, size_t len, int gz)
+{
+	size_t i, a = b->rec[lo].off, off, total = 0;
+	const char *p;
+
+	if (!unbody(b, lo, k, body, len, gz))
+		plx_die(EX_SOFTWARE, "a body sent does not give back its records");
+	for (i = lo; i < lo + k; i++)
+		total += b->rec[i].len;
+	reserve(&b->text, &b->tcap, b->tlen + total);
+	memmove(b->text + a + total, b->text + a, b->tlen - a);
+	b->tlen += total;
+	for (i = lo + k; i < b->n; i++)
+		b->rec[i].off += total;
+	p = b->body + b->plen;
+	for (i = lo, off = a; i < lo + k; i++) {
+		b->rec[i].off = off;
+		memcpy(b->text + off, p, b->rec[i].len);
+		off += b->rec[i].len;
+		p += b->rec[i].len + 1;    /* and its ',' */
 	}
 }
 
