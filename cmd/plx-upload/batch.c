@@ -5,8 +5,10 @@
  *
  *   {"source_id":"ble-gw","points":[rec_lo,rec_lo+1,...,rec_hi-1]}
  *
- * Memory stays at about three batch sizes: the texts, the last body built
- * and its gzip; every buffer is reused from batch to batch.  The texts of
+ * Memory stays at about a batch size: the texts; the last body built is
+ * gzipped as it is built, 64 KiB at a time, and only its gzip is kept (or
+ * the body itself, when it is not gzipped); every buffer is reused from
+ * batch to batch.  The texts of
  * a batch in flight leave the buffer (batch_release): its body, gzipped,
  * holds them, at a tenth of the size, and gives them back (batch_restore)
  * only if it fails. */
@@ -17,6 +19,8 @@
 
 #include "log.h"
 #include "upload.h"
+
+#define CHUNK 65536            /* a gzipped body is built this much at a time */
 
 static const char suffix[] = "]}";
 
@@ -199,56 +203,89 @@ batch_size(const struct batch *b, size_t lo, size_t hi)
 	       (hi - lo - 1) + sizeof suffix - 1;
 }
 
-static int
-gzip(struct batch *b)
+/* b->body's blen bytes into the gzip stream, whose output b->gz grows to
+ * hold; Z_FINISH ends the stream. */
+static void
+squeeze(struct batch *b, int flush)
 {
-	size_t bound = deflateBound(&b->z, b->blen);
+	int rc;
 
-	reserve(&b->gz, &b->gzcap, bound);
-	if (deflateReset(&b->z) != Z_OK)
-		return -1;
 	b->z.next_in = (unsigned char *)b->body;
 	b->z.avail_in = b->blen;
-	b->z.next_out = b->gz;
-	b->z.avail_out = b->gzcap;
-	if (deflate(&b->z, Z_FINISH) != Z_STREAM_END)
-		return -1;
-	b->gzlen = b->gzcap - b->z.avail_out;
-	return 0;
+	for (;;) {
+		if (!b->z.avail_out) {
+			reserve(&b->gz, &b->gzcap, b->gzcap + 1);
+			b->z.next_out = b->gz + b->gzlen;
+			b->z.avail_out = b->gzcap - b->gzlen;
+		}
+		rc = deflate(&b->z, flush);
+		b->gzlen = b->gzcap - b->z.avail_out;
+		if (rc == Z_STREAM_END || (rc == Z_OK && flush != Z_FINISH && !b->z.avail_in))
+			break;
+		if (rc != Z_OK && !(rc == Z_BUF_ERROR && !b->z.avail_out))
+			plx_die(EX_OSERR, "gzip failed: %s", b->z.msg ? b->z.msg : "out of memory");
+	}
+	b->blen = 0;
+}
+
+/* n bytes more of the body being built, into b->body: all of it, or when
+ * gzipped a window of CHUNK bytes deflated whenever it fills, so that the
+ * whole uncompressed body is never in memory. */
+static void
+put(struct batch *b, const char *s, size_t n, int gz)
+{
+	size_t k;
+
+	while (n) {
+		if (gz && b->blen == CHUNK)
+			squeeze(b, Z_NO_FLUSH);
+		k = gz && n > CHUNK - b->blen ? CHUNK - b->blen : n;
+		memcpy(b->body + b->blen, s, k);
+		b->blen += k;
+		s += k;
+		n -= k;
+	}
 }
 
 const void *
 batch_body(struct batch *b, size_t lo, size_t hi, size_t *len, int *gz)
 {
 	size_t i, size = batch_size(b, lo, hi);
-	char *p;
+	const struct rec *r;
+	char ts[21];
 
-	reserve(&b->body, &b->bcap, size);
-	p = b->body;
-	memcpy(p, b->prefix, b->plen);
-	p += b->plen;
-	for (i = lo; i < hi; i++) {
-		if (i > lo)
-			*p++ = ',';
-		memcpy(p, b->text + b->rec[i].off, b->rec[i].len);
-		p += b->rec[i].len;
-		/* its timestamp's 20 characters, before the '}', corrected */
-		if (b->rec[i].boot_ms >= 0 && b->clock_fix != INT64_MIN) {
-			char ts[21];
-			snprintf(ts, sizeof ts, "%20lld", (long long)(b->clock_fix + b->rec[i].boot_ms));
-			memcpy(p - 21, ts, 20);
-		}
-	}
-	memcpy(p, suffix, sizeof suffix - 1);
-	b->blen = size;
-	*gz = 0;
-	*len = size;
-	if (b->level > 0 && size > GZIP_MIN) {
-		if (gzip(b) < 0)
+	*gz = b->level > 0 && size > GZIP_MIN;
+	b->blen = 0;
+	if (*gz) {
+		if (deflateReset(&b->z) != Z_OK)
 			plx_die(EX_OSERR, "gzip failed: %s", b->z.msg ? b->z.msg : "out of memory");
-		*gz = 1;
-		*len = b->gzlen;
-		return b->gz;
+		reserve(&b->gz, &b->gzcap, deflateBound(&b->z, size));
+		b->gzlen = 0;
+		b->z.next_out = b->gz;
+		b->z.avail_out = b->gzcap;
 	}
-	return b->body;
+	reserve(&b->body, &b->bcap, *gz ? CHUNK : size);
+	put(b, b->prefix, b->plen, *gz);
+	for (i = lo; i < hi; i++) {
+		r = &b->rec[i];
+		if (i > lo)
+			put(b, ",", 1, *gz);
+		if (r->boot_ms < 0 || b->clock_fix == INT64_MIN) {
+			put(b, b->text + r->off, r->len, *gz);
+			continue;
+		}
+		/* its timestamp's 20 characters, before the '}', corrected */
+		snprintf(ts, sizeof ts, "%20lld", (long long)(b->clock_fix + r->boot_ms));
+		put(b, b->text + r->off, r->len - 21, *gz);
+		put(b, ts, 20, *gz);
+		put(b, "}", 1, *gz);
+	}
+	put(b, suffix, sizeof suffix - 1, *gz);
+	if (!*gz) {
+		*len = size;
+		return b->body;
+	}
+	squeeze(b, Z_FINISH);
+	*len = b->gzlen;
+	return b->gz;
 }

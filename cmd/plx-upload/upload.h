@@ -84,7 +84,8 @@ struct batch {
 	int64_t t0;                /* monotonic ms when the first record arrived */
 	char *prefix;              /* {"source_id":"sid","points":[ */
 	size_t plen;
-	char *body;                /* the last body built */
+	char *body;                /* the last body built (gzipped: its last 64 KiB; */
+	                           /* the records batch_restore takes back) */
 	size_t blen, bcap;
 	unsigned char *gz;         /* ... and its gzip */
 	size_t gzlen, gzcap;
