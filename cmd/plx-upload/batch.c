@@ -5,8 +5,13 @@
  *
  *   {"source_id":"ble-gw","points":[rec_lo,rec_lo+1,...,rec_hi-1]}
  *
- * Memory stays at about three batch sizes: the texts, the last body built
- * and its gzip; every buffer is reused from batch to batch. */
+ * Memory stays at about a batch size: the texts; the last body built is
+ * gzipped as it is built, 64 KiB at a time, and only its gzip is kept (or
+ * the body itself, when it is not gzipped); every buffer is reused from
+ * batch to batch.  The texts of
+ * a batch in flight leave the buffer (batch_release): its body, gzipped,
+ * holds them, at a tenth of the size, and gives them back (batch_restore)
+ * only if it fails. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +19,8 @@
 
 #include "log.h"
 #include "upload.h"
+
+#define CHUNK 65536            /* a gzipped body is built this much at a time */
 
 static const char suffix[] = "]}";
 
@@ -118,6 +125,74 @@ batch_drop_front(struct batch *b, size_t k)
 	}
 }
 
+void
+batch_release(struct batch *b, size_t lo, size_t k)
+{
+	size_t i, a, e;
+
+	if (!k)
+		return;
+	a = b->rec[lo].off;
+	e = b->rec[lo + k - 1].off + b->rec[lo + k - 1].len;
+	memmove(b->text + a, b->text + e, b->tlen - e);
+	b->tlen -= e - a;
+	for (i = lo; i < b->n; i++)
+		b->rec[i].off = i < lo + k ? a : b->rec[i].off - (e - a);
+}
+
+/* The body of records [lo, lo + k) as batch_body built it, uncompressed
+ * into b->body; its length, or 0 if it is not that body. */
+static size_t
+unbody(struct batch *b, size_t lo, size_t k, const void *body, size_t len, int gz)
+{
+	size_t i, size = b->plen + k - 1 + sizeof suffix - 1;
+	z_stream z = { 0 };
+	int rc;
+
+	for (i = lo; i < lo + k; i++)
+		size += b->rec[i].len;
+	reserve(&b->body, &b->bcap, size);
+	if (!gz) {
+		if (len != size)
+			return 0;
+		memcpy(b->body, body, len);
+		return size;
+	}
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		plx_die(EX_OSERR, "out of memory");
+	z.next_in = (unsigned char *)body;
+	z.avail_in = len;
+	z.next_out = (unsigned char *)b->body;
+	z.avail_out = size;
+	rc = inflate(&z, Z_FINISH);
+	inflateEnd(&z);
+	return rc == Z_STREAM_END && z.avail_out == 0 ? size : 0;
+}
+
+void
+batch_restore(struct batch *b, size_t lo, size_t k, const void *body, size_t len, int gz)
+{
+	size_t i, a = b->rec[lo].off, off, total = 0;
+	const char *p;
+
+	if (!unbody(b, lo, k, body, len, gz))
+		plx_die(EX_SOFTWARE, "a body sent does not give back its records");
+	for (i = lo; i < lo + k; i++)
+		total += b->rec[i].len;
+	reserve(&b->text, &b->tcap, b->tlen + total);
+	memmove(b->text + a + total, b->text + a, b->tlen - a);
+	b->tlen += total;
+	for (i = lo + k; i < b->n; i++)
+		b->rec[i].off += total;
+	p = b->body + b->plen;
+	for (i = lo, off = a; i < lo + k; i++) {
+		b->rec[i].off = off;
+		memcpy(b->text + off, p, b->rec[i].len);
+		off += b->rec[i].len;
+		p += b->rec[i].len + 1;    /* and its ',' */
+	}
+}
+
 /* Bytes of the uncompressed body of records [lo, hi). */
 size_t
 batch_size(const struct batch *b, size_t lo, size_t hi)
@@ -128,56 +203,89 @@ batch_size(const struct batch *b, size_t lo, size_t hi)
 	       (hi - lo - 1) + sizeof suffix - 1;
 }
 
-static int
-gzip(struct batch *b)
+/* b->body's blen bytes into the gzip stream, whose output b->gz grows to
+ * hold; Z_FINISH ends the stream. */
+static void
+squeeze(struct batch *b, int flush)
 {
-	size_t bound = deflateBound(&b->z, b->blen);
+	int rc;
 
-	reserve(&b->gz, &b->gzcap, bound);
-	if (deflateReset(&b->z) != Z_OK)
-		return -1;
 	b->z.next_in = (unsigned char *)b->body;
 	b->z.avail_in = b->blen;
-	b->z.next_out = b->gz;
-	b->z.avail_out = b->gzcap;
-	if (deflate(&b->z, Z_FINISH) != Z_STREAM_END)
-		return -1;
-	b->gzlen = b->gzcap - b->z.avail_out;
-	return 0;
+	for (;;) {
+		if (!b->z.avail_out) {
+			reserve(&b->gz, &b->gzcap, b->gzcap + 1);
+			b->z.next_out = b->gz + b->gzlen;
+			b->z.avail_out = b->gzcap - b->gzlen;
+		}
+		rc = deflate(&b->z, flush);
+		b->gzlen = b->gzcap - b->z.avail_out;
+		if (rc == Z_STREAM_END || (rc == Z_OK && flush != Z_FINISH && !b->z.avail_in))
+			break;
+		if (rc != Z_OK && !(rc == Z_BUF_ERROR && !b->z.avail_out))
+			plx_die(EX_OSERR, "gzip failed: %s", b->z.msg ? b->z.msg : "out of memory");
+	}
+	b->blen = 0;
+}
+
+/* n bytes more of the body being built, into b->body: all of it, or when
+ * gzipped a window of CHUNK bytes deflated whenever it fills, so that the
+ * whole uncompressed body is never in memory. */
+static void
+put(struct batch *b, const char *s, size_t n, int gz)
+{
+	size_t k;
+
+	while (n) {
+		if (gz && b->blen == CHUNK)
+			squeeze(b, Z_NO_FLUSH);
+		k = gz && n > CHUNK - b->blen ? CHUNK - b->blen : n;
+		memcpy(b->body + b->blen, s, k);
+		b->blen += k;
+		s += k;
+		n -= k;
+	}
 }
 
 const void *
 batch_body(struct batch *b, size_t lo, size_t hi, size_t *len, int *gz)
 {
 	size_t i, size = batch_size(b, lo, hi);
-	char *p;
+	const struct rec *r;
+	char ts[21];
 
-	reserve(&b->body, &b->bcap, size);
-	p = b->body;
-	memcpy(p, b->prefix, b->plen);
-	p += b->plen;
-	for (i = lo; i < hi; i++) {
-		if (i > lo)
-			*p++ = ',';
-		memcpy(p, b->text + b->rec[i].off, b->rec[i].len);
-		p += b->rec[i].len;
-		/* its timestamp's 20 characters, before the '}', corrected */
-		if (b->rec[i].boot_ms >= 0 && b->clock_fix != INT64_MIN) {
-			char ts[21];
-			snprintf(ts, sizeof ts, "%20lld", (long long)(b->clock_fix + b->rec[i].boot_ms));
-			memcpy(p - 21, ts, 20);
-		}
-	}
-	memcpy(p, suffix, sizeof suffix - 1);
-	b->blen = size;
-	*gz = 0;
-	*len = size;
-	if (b->level > 0 && size > GZIP_MIN) {
-		if (gzip(b) < 0)
+	*gz = b->level > 0 && size > GZIP_MIN;
+	b->blen = 0;
+	if (*gz) {
+		if (deflateReset(&b->z) != Z_OK)
 			plx_die(EX_OSERR, "gzip failed: %s", b->z.msg ? b->z.msg : "out of memory");
-		*gz = 1;
-		*len = b->gzlen;
-		return b->gz;
+		reserve(&b->gz, &b->gzcap, deflateBound(&b->z, size));
+		b->gzlen = 0;
+		b->z.next_out = b->gz;
+		b->z.avail_out = b->gzcap;
 	}
-	return b->body;
+	reserve(&b->body, &b->bcap, *gz ? CHUNK : size);
+	put(b, b->prefix, b->plen, *gz);
+	for (i = lo; i < hi; i++) {
+		r = &b->rec[i];
+		if (i > lo)
+			put(b, ",", 1, *gz);
+		if (r->boot_ms < 0 || b->clock_fix == INT64_MIN) {
+			put(b, b->text + r->off, r->len, *gz);
+			continue;
+		}
+		/* its timestamp's 20 characters, before the '}', corrected */
+		snprintf(ts, sizeof ts, "%20lld", (long long)(b->clock_fix + r->boot_ms));
+		put(b, b->text + r->off, r->len - 21, *gz);
+		put(b, ts, 20, *gz);
+		put(b, "}", 1, *gz);
+	}
+	put(b, suffix, sizeof suffix - 1, *gz);
+	if (!*gz) {
+		*len = size;
+		return b->body;
+	}
+	squeeze(b, Z_FINISH);
+	*len = b->gzlen;
+	return b->gz;
 }

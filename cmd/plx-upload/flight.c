@@ -7,13 +7,16 @@
  * Each flight is a batch sent on its own libcurl handle (its own
  * connection) through one multi handle whose sockets and timer are the
  * loop's (lib/loop), so stdin is read, and the next batch gathers, while
- * they travel.  A flight answered the ingest service's way is delivered at
+ * they travel.  Its records' texts travel only in its body (gzipped, a
+ * tenth of their size: batch_release), so that the window costs little
+ * memory.  A flight answered the ingest service's way is delivered at
  * once: its records are acknowledged to the spool.  Any other answer (or
  * none) fails it: no new flight starts, those in flight are waited for,
  * and then the failed ones go, oldest first, one at a time through send.c's
  * status policy exactly as a single batch always did (retry, split,
  * bisect, hold, dead letters); the first with the answer it got, the
- * others sent again as they are.  Records leave memory in order, when
+ * others sent again as they are, their texts taken back from their bodies
+ * (batch_restore).  Records leave memory in order, when
  * everything before them is delivered.
  *
  * Order: the server sees batches in the order they were read when nothing
@@ -128,6 +131,9 @@ window_start(struct up *u, size_t k)
 		f->cap = len;
 	}
 	memcpy(f->buf, body, len);
+	f->len = len;
+	f->gz = gz;
+	batch_release(&u->b, lo, k);
 	f->n = k;
 	f->state = F_SENT;
 	w->order[w->n++] = i - 1;
@@ -162,6 +168,7 @@ window_slow(struct up *u)
 	if (!f || f->state != F_FAILED || w->sent)
 		return -1;
 	k = f->n;
+	batch_restore(&u->b, 0, k, f->buf, f->len, f->gz);
 	send_start(u, k);
 	pop(w);
 	w->failed--;

@@ -64,7 +64,9 @@ struct opts {
 	int64_t window;            /* --in-flight: requests at once (4) */
 };
 
-/* One record of a batch: its text lives in batch.text[off, off + len). */
+/* One record of a batch: its text lives in batch.text[off, off + len);
+ * while its batch is in flight, in that flight's body alone, and off is
+ * where it goes back (batch_restore). */
 struct rec {
 	size_t off, len;
 	int64_t seq;               /* spool sequence number, -1 if none */
@@ -82,7 +84,8 @@ struct batch {
 	int64_t t0;                /* monotonic ms when the first record arrived */
 	char *prefix;              /* {"source_id":"sid","points":[ */
 	size_t plen;
-	char *body;                /* the last body built */
+	char *body;                /* the last body built (gzipped: its last 64 KiB; */
+	                           /* the records batch_restore takes back) */
 	size_t blen, bcap;
 	unsigned char *gz;         /* ... and its gzip */
 	size_t gzlen, gzcap;
@@ -154,8 +157,9 @@ struct flight {
 	struct http http;          /* first: its handle and answer */
 	size_t n;                  /* its records, the next n after those before it */
 	enum { F_SENT, F_DONE, F_FAILED } state;
-	char *buf;                 /* its body, as sent */
-	size_t cap;
+	char *buf;                 /* its body, as sent: its records' texts are */
+	size_t len, cap;           /* only there (batch_release) */
+	int gz;
 	unsigned keygen;           /* the key its handle has */
 };
 
@@ -243,6 +247,12 @@ void batch_mark(struct batch *b, int64_t boot_ms);
 void batch_clear(struct batch *b);
 /* Takes the first k records out (delivered); the others move up. */
 void batch_drop_front(struct batch *b, size_t k);
+/* Records [lo, lo + k) leave in a body (a flight's): their texts leave
+ * the batch's buffer, and come back from that body (its length; gz: gzipped
+ * by batch_body) when it must be sent again in parts.  Only the texts of
+ * records not released are read by batch_size, batch_body and send.c. */
+void batch_release(struct batch *b, size_t lo, size_t k);
+void batch_restore(struct batch *b, size_t lo, size_t k, const void *body, size_t len, int gz);
 size_t batch_size(const struct batch *b, size_t lo, size_t hi);
 /* Builds the body of records [lo, hi); gzips it when worth it (*gz = 1). */
 const void *batch_body(struct batch *b, size_t lo, size_t hi, size_t *len, int *gz);
