@@ -126,7 +126,7 @@ eq "SIGTERM with a stuck consumer: exit 0" $? 0
 wait_for 10 grep -q 'gateway.mqtt.overruns' stuck.out
 o=$(grep -o '"gateway.mqtt.overruns","value":[0-9]*' stuck.out | sed 's/.*://')
 check "overruns counted (${o:-none})" [ "${o:-0}" -gt 0 ]
-check "messages counted: 3000" grep -q '"gateway.mqtt.messages","value":3000,' stuck.out
+check "messages counted: 3000" wait_for 10 grep -q '"gateway.mqtt.messages","value":3000,' stuck.out
 check "the drops said on stderr" grep -q 'dropped' stuck.err
 
 # --- malformed payloads: one stderr line each, counted, the run goes on
