@@ -17,7 +17,10 @@ touch passwd
 mosquitto_passwd -b passwd gw s3cret
 mosquitto_passwd -b passwd pub pubpw
 TLSPORT=$(mq_free_port)
-mq_broker b "allow_anonymous false" "password_file $T/passwd" \
+# max_queued_messages 0: the broker holds every message for a slow
+# subscriber (its default, 1000 beyond those in flight, drops the rest, and
+# the stuck consumer's 3000 below arrive faster than a loaded machine acks)
+mq_broker b "allow_anonymous false" "password_file $T/passwd" "max_queued_messages 0" \
 	"listener $TLSPORT 127.0.0.1" "cafile $T/ca.pem" "certfile $T/server.pem" "keyfile $T/server.key" \
 	"require_certificate true"
 pub() { mq_pub b "$1" "$2" -u pub -P pubpw; }
