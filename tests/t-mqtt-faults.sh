@@ -73,7 +73,7 @@ wait "$pid"
 
 # --- TLS: the broker verified, a client certificate presented
 export PLEXUS_MQTT_USERNAME=gw PLEXUS_MQTT_PASSWORD=s3cret
-T_R="mqtt-read -H localhost --port $TLSPORT -F plain -t s/# --status-interval 1h"
+T_R="mqtt-read -H 127.0.0.1 --port $TLSPORT -F plain -t s/# --status-interval 1h"
 $T_R --client-id tls --cacert ca.pem --cert client.pem --cert-key client.key > tls.out 2> tls.err &
 pid=$!
 _pids="$_pids $pid"

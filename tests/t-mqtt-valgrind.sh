@@ -56,7 +56,7 @@ TLSPORT=$(mq_free_port)
 mq_stop b
 mq_broker b "allow_anonymous true" "listener $TLSPORT 127.0.0.1" "cafile $T/ca.pem" \
 	"certfile $T/server.pem" "keyfile $T/server.key" "require_certificate true"
-$VG $B -H localhost --port "$TLSPORT" --client-id vgtls --cacert ca.pem --cert client.pem --cert-key client.key \
+$VG $B -H 127.0.0.1 --port "$TLSPORT" --client-id vgtls --cacert ca.pem --cert client.pem --cert-key client.key \
 	-F plain -t 's/#' --status-interval 1 > "$T/tls.out" 2>"$T/vg.tls" &
 pid=$!
 _pids="$_pids $pid"
