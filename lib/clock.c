@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "log.h"
 
 volatile int *plx_sleep_stop;
 
@@ -54,6 +55,13 @@ plx_clock_synced(void)
 	if ((rc = adjtimex(&tx)) < 0)
 		return -1;
 	return rc != TIME_ERROR && !(tx.status & STA_UNSYNC);
+}
+
+void
+plx_clock_say_unsynced(void)
+{
+	if (plx_clock_synced() == 0)
+		plx_info("the system clock is not synchronised: records are stamped with it as it is");
 }
 
 /* The first 8 hex digits of this boot's id, or "" if unknown. */

@@ -14,6 +14,9 @@ extern volatile int *plx_sleep_stop;
  * that has not reached a time server yet), -1 unknown.  PLEXUS_CLOCK=synced
  * or unsynced overrides it, for tests. */
 int plx_clock_synced(void);
+/* A reader at its start: says on stderr (plx_info) when the clock is not
+ * synchronised, since its records are stamped with it as it is. */
+void plx_clock_say_unsynced(void);
 
 /* Records taken while the clock is not synchronised carry a mark of where
  * they were taken on the boot's own clock, "_plx_clk":"BOOT:MS" (BOOT: the

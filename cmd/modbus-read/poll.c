@@ -656,8 +656,7 @@ poll_run(struct mb_conf *c, struct mb_plan *p, const struct mb_run *o)
 	P.l.on_term = on_term;
 	P.l.on_hup = on_hup;
 	P.l.on_stop = on_stop;
-	if (plx_clock_synced() == 0)
-		plx_info("the system clock is not synchronised: records are stamped with it as it is");
+	plx_clock_say_unsynced();
 	conns_start(&P);
 	check_done(&P);             /* (no requests: nothing to wait for) */
 	rc = plx_loop_run(&P.l);

@@ -174,8 +174,7 @@ run(const struct opts *o, struct namer *nm)
 	l.prepare = prepare;
 	l.on_hup = on_hup;
 	l.on_stop = finish;
-	if (plx_clock_synced() == 0)
-		plx_info("the system clock is not synchronised: records are stamped with it as it is");
+	plx_clock_say_unsynced();
 	rc = plx_loop_run(&l);
 	client_free(a.c);
 	mq_dec_free(&a.dec);
