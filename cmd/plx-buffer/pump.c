@@ -479,14 +479,6 @@ write_output(struct pump *p)
 	return 0;
 }
 
-static int
-input_waiting(void)
-{
-	struct pollfd pf = { .fd = 0, .events = POLLIN };
-
-	return poll(&pf, 1, 0) > 0;
-}
-
 /* Reading starts again from the lowest row not acknowledged: after a
  * reopen the rows may be others, or lower ones may have appeared.  What
  * waits in the output buffer is cut after the line being written. */
@@ -628,7 +620,7 @@ prepare(struct plx_loop *l, void *arg)
 	int rc = 0;
 
 	if (p->sp->in_txn && (p->txn_rows >= o->commit_rows || now - p->txn_start >= o->commit_ms ||
-	    p->in_eof || !input_waiting()))
+	    p->in_eof || !plx_readable(0)))
 		rc = commit(p);
 	if (!rc && o->mode != APPEND && !p->sp->in_txn)
 		rc = fill_output(p);
