@@ -21,7 +21,7 @@ include config.mk
 
 TOOLS = plx-buffer plx-upload modbus-read serial-read can-read ble-read mqtt-read plexus-gateway plx-tail plx-command modbus-write can-send serial-write
 PKGS_plx-buffer  = sqlite3 json-c
-PKGS_plx-upload  = sqlite3 libcurl zlib json-c
+PKGS_plx-upload  = sqlite3 libcurl libdeflate json-c
 PKGS_modbus-read = libmodbus json-c
 PKGS_modbus-write = libmodbus json-c
 PKGS_can-send = json-c
@@ -34,7 +34,9 @@ PKGS_plx-command = libwebsockets libuv libseccomp json-c
 PKGS_serial-write = json-c
 PKGS_mqtt-read  = libmosquitto json-c
 PKGS_lib         = sqlite3 json-c
-PKGS_ALL = $(sort $(foreach t,$(TOOLS) lib,$(PKGS_$(t))))
+# what only a tool's unit tests link: zlib checks libdeflate's bodies
+PKGS_TEST_plx-upload = zlib
+PKGS_ALL = $(sort $(foreach t,$(TOOLS) lib,$(PKGS_$(t)) $(PKGS_TEST_$(t))))
 
 TARGET := $(shell $(CC) -dumpmachine)
 B       = build/$(TARGET)-$(FLAVOUR)
@@ -76,7 +78,7 @@ $(B)/bin/$(1): $(B)/cmd/$(1)/main.o $(B)/cmd/$(1)/lib$(1).a $(B)/lib/libplx.a
 # programs that test or measure the tool: its headers, its library
 $(B)/tests/unit/$(1)/%: tests/unit/$(1)/%.c $(B)/cmd/$(1)/lib$(1).a $(B)/lib/libplx.a
 	@mkdir -p $$(@D)
-	$$(CC) -Icmd/$(1) $$(ALL_CPPFLAGS) -Itests/unit $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$^ $$(call pkg_libs,$$(PKGS_$(1)) $$(PKGS_lib))
+	$$(CC) -Icmd/$(1) $$(ALL_CPPFLAGS) -Itests/unit $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$^ $$(call pkg_libs,$$(PKGS_$(1)) $$(PKGS_TEST_$(1)) $$(PKGS_lib))
 $(B)/bench/$(1)/%: bench/$(1)/%.c $(B)/cmd/$(1)/lib$(1).a $(B)/lib/libplx.a
 	@mkdir -p $$(@D)
 	$$(CC) -Icmd/$(1) $$(ALL_CPPFLAGS) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$^ $$(call pkg_libs,$$(PKGS_$(1)) $$(PKGS_lib))

@@ -106,6 +106,7 @@ pipeline relay "$D/in-relay"
 stop "$RELAY"; stop "$SINK"; check relay "$NR"
 R_RATE=$(calc "$NR / $WALL")
 R_REQ=$(field requests "$D/relay.stats")
+R_BPP=$(calc "$(field wire_bytes "$D/relay.stats") / $NR" 2)
 
 # 3. latency at 20 points/s
 rm -f "$D/lat.port"
@@ -133,7 +134,7 @@ uplink, $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$TOP" rev-parse --short HEAD
   loopback, $N points:        $L_RATE points/s in $L_REQ requests   (target >= 300000: $(ok "$L_RATE >= 300000"))
   ${RTT} ms round trip, $NR:   $R_RATE points/s in $R_REQ requests   (target >= 100000: $(ok "$R_RATE >= 100000"))
   latency at 20 points/s:     $LAT   (target p50 <= 5, p99 <= 20: $(ok "$(field p50_ms "$D/lat.result") <= 5 && $(field p99_ms "$D/lat.result") <= 20"))
-  request bytes per point:    $L_BPP   (target <= 8: $(ok "$L_BPP <= 8"))
+  request bytes per point:    $L_BPP loopback, $R_BPP long link ($(calc "$NR / $R_REQ") points a request)   (target <= 8: $(ok "$L_BPP <= 8"))
   CPU per million points:     $L_CPU s (plx-buffer + plx-upload)
 EOT
 [ "$FAILS" = 0 ]

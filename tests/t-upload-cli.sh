@@ -43,7 +43,7 @@ PLEXUS_API_KEY=plx_good plx-upload --api-key <"$T/in" 2>/dev/null; eq "no --api-
 eq "nothing reached the server" "$(stats | grep -o '"requests":[0-9]*')" '"requests":0'
 
 # Bad values: usage errors, before anything is read.
-for args in "--batch-points 0" "--batch-points 10001" "--batch-bytes 100" "--batch-bytes 6M" "-z 10" \
+for args in "--batch-points 0" "--batch-points 10001" "--batch-bytes 100" "--batch-bytes 6M" "-z 13" \
 	"--batch-ms x" "--timeout 1x" "--clock-warn -1" "-s Bad_Source" "--backoff 0" "-n 0" "-t x" "extra"; do
 	PLEXUS_API_KEY=plx_good plx-upload $args <"$T/in" 2>/dev/null; rc=$?
 	eq "bad usage ($args): exit 64" $rc 64

@@ -5,13 +5,12 @@
  *
  *   {"source_id":"ble-gw","points":[rec_lo,rec_lo+1,...,rec_hi-1]}
  *
- * Memory stays at about a batch size: the texts; the last body built is
- * gzipped as it is built, 64 KiB at a time, and only its gzip is kept (or
- * the body itself, when it is not gzipped); every buffer is reused from
- * batch to batch.  The texts of
- * a batch in flight leave the buffer (batch_release): its body, gzipped,
- * holds them, at a tenth of the size, and gives them back (batch_restore)
- * only if it fails. */
+ * A body is built whole in one buffer, reused from batch to batch, and
+ * gzipped in one call by libdeflate: on the benchmark's stream it makes
+ * bodies 6 % smaller than zlib at the same level, in less CPU
+ * (bench/README.md).  The texts of a batch in flight leave the buffer
+ * (batch_release): its body, gzipped, holds them, at a tenth of the size,
+ * and gives them back (batch_restore) only if it fails. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +18,6 @@
 
 #include "log.h"
 #include "upload.h"
-
-#define CHUNK 65536            /* a gzipped body is built this much at a time */
 
 static const char suffix[] = "]}";
 
@@ -55,17 +52,15 @@ batch_init(struct batch *b, const char *source_id, int level, size_t max_bytes)
 		b->plen = snprintf(b->prefix, n, "{\"points\":[");
 	reserve(&b->text, &b->tcap, max_bytes);
 	reserve(&b->body, &b->bcap, max_bytes);
-	/* windowBits 15 + 16: a gzip stream, not raw zlib, for Content-Encoding: gzip.
-	 * Its only failure with these arguments is Z_MEM_ERROR. */
-	if (level > 0 && deflateInit2(&b->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	/* its only failure is no memory */
+	if (level > 0 && !(b->z = libdeflate_alloc_compressor(level)))
 		plx_die(EX_OSERR, "out of memory");
 }
 
 void
 batch_free(struct batch *b)
 {
-	if (b->level > 0)
-		deflateEnd(&b->z);
+	libdeflate_free_compressor(b->z);
 	free(b->text);
 	free(b->rec);
 	free(b->prefix);
@@ -146,8 +141,8 @@ static size_t
 unbody(struct batch *b, size_t lo, size_t k, const void *body, size_t len, int gz)
 {
 	size_t i, size = b->plen + k - 1 + sizeof suffix - 1;
-	z_stream z = { 0 };
-	int rc;
+	struct libdeflate_decompressor *d;
+	enum libdeflate_result rc;
 
 	for (i = lo; i < lo + k; i++)
 		size += b->rec[i].len;
@@ -158,15 +153,12 @@ unbody(struct batch *b, size_t lo, size_t k, const void *body, size_t len, int g
 		memcpy(b->body, body, len);
 		return size;
 	}
-	if (inflateInit2(&z, 15 + 16) != Z_OK)
+	if (!(d = libdeflate_alloc_decompressor()))
 		plx_die(EX_OSERR, "out of memory");
-	z.next_in = (unsigned char *)body;
-	z.avail_in = len;
-	z.next_out = (unsigned char *)b->body;
-	z.avail_out = size;
-	rc = inflate(&z, Z_FINISH);
-	inflateEnd(&z);
-	return rc == Z_STREAM_END && z.avail_out == 0 ? size : 0;
+	/* no actual_out_nbytes: anything but exactly `size` bytes fails */
+	rc = libdeflate_gzip_decompress(d, body, len, b->body, size, NULL);
+	libdeflate_free_decompressor(d);
+	return rc == LIBDEFLATE_SUCCESS ? size : 0;
 }
 
 void
@@ -203,48 +195,12 @@ batch_size(const struct batch *b, size_t lo, size_t hi)
 	       (hi - lo - 1) + sizeof suffix - 1;
 }
 
-/* b->body's blen bytes into the gzip stream, whose output b->gz grows to
- * hold; Z_FINISH ends the stream. */
+/* n bytes more of the body being built, into b->body. */
 static void
-squeeze(struct batch *b, int flush)
+put(struct batch *b, const char *s, size_t n)
 {
-	int rc;
-
-	b->z.next_in = (unsigned char *)b->body;
-	b->z.avail_in = b->blen;
-	for (;;) {
-		if (!b->z.avail_out) {
-			reserve(&b->gz, &b->gzcap, b->gzcap + 1);
-			b->z.next_out = b->gz + b->gzlen;
-			b->z.avail_out = b->gzcap - b->gzlen;
-		}
-		rc = deflate(&b->z, flush);
-		b->gzlen = b->gzcap - b->z.avail_out;
-		if (rc == Z_STREAM_END || (rc == Z_OK && flush != Z_FINISH && !b->z.avail_in))
-			break;
-		if (rc != Z_OK && !(rc == Z_BUF_ERROR && !b->z.avail_out))
-			plx_die(EX_OSERR, "gzip failed: %s", b->z.msg ? b->z.msg : "out of memory");
-	}
-	b->blen = 0;
-}
-
-/* n bytes more of the body being built, into b->body: all of it, or when
- * gzipped a window of CHUNK bytes deflated whenever it fills, so that the
- * whole uncompressed body is never in memory. */
-static void
-put(struct batch *b, const char *s, size_t n, int gz)
-{
-	size_t k;
-
-	while (n) {
-		if (gz && b->blen == CHUNK)
-			squeeze(b, Z_NO_FLUSH);
-		k = gz && n > CHUNK - b->blen ? CHUNK - b->blen : n;
-		memcpy(b->body + b->blen, s, k);
-		b->blen += k;
-		s += k;
-		n -= k;
-	}
+	memcpy(b->body + b->blen, s, n);
+	b->blen += n;
 }
 
 const void *
@@ -256,36 +212,29 @@ batch_body(struct batch *b, size_t lo, size_t hi, size_t *len, int *gz)
 
 	*gz = b->level > 0 && size > GZIP_MIN;
 	b->blen = 0;
-	if (*gz) {
-		if (deflateReset(&b->z) != Z_OK)
-			plx_die(EX_OSERR, "gzip failed: %s", b->z.msg ? b->z.msg : "out of memory");
-		reserve(&b->gz, &b->gzcap, deflateBound(&b->z, size));
-		b->gzlen = 0;
-		b->z.next_out = b->gz;
-		b->z.avail_out = b->gzcap;
-	}
-	reserve(&b->body, &b->bcap, *gz ? CHUNK : size);
-	put(b, b->prefix, b->plen, *gz);
+	reserve(&b->body, &b->bcap, size);
+	put(b, b->prefix, b->plen);
 	for (i = lo; i < hi; i++) {
 		r = &b->rec[i];
 		if (i > lo)
-			put(b, ",", 1, *gz);
+			put(b, ",", 1);
 		if (r->boot_ms < 0 || b->clock_fix == INT64_MIN) {
-			put(b, b->text + r->off, r->len, *gz);
+			put(b, b->text + r->off, r->len);
 			continue;
 		}
 		/* its timestamp's 20 characters, before the '}', corrected */
 		snprintf(ts, sizeof ts, "%20lld", (long long)(b->clock_fix + r->boot_ms));
-		put(b, b->text + r->off, r->len - 21, *gz);
-		put(b, ts, 20, *gz);
-		put(b, "}", 1, *gz);
+		put(b, b->text + r->off, r->len - 21);
+		put(b, ts, 20);
+		put(b, "}", 1);
 	}
-	put(b, suffix, sizeof suffix - 1, *gz);
-	if (!*gz) {
-		*len = size;
+	put(b, suffix, sizeof suffix - 1);
+	*len = size;
+	if (!*gz)
 		return b->body;
-	}
-	squeeze(b, Z_FINISH);
-	*len = b->gzlen;
+	reserve(&b->gz, &b->gzcap, libdeflate_gzip_compress_bound(b->z, size));
+	/* 0 only when the bound is not room enough, which it always is */
+	if (!(*len = libdeflate_gzip_compress(b->z, b->body, size, b->gz, b->gzcap)))
+		plx_die(EX_SOFTWARE, "gzip: no room for %zu bytes", size);
 	return b->gz;
 }

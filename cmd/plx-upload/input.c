@@ -88,6 +88,7 @@ follow_spool(struct up *u, int now_too)
 	if (spool_replaced(u->sp) == SPOOL_SAME || spool_open(&sp, u->sp->path, SPOOL_ACK_ONLY) < 0)
 		return 0;
 	plx_warn("spool %s was deleted or replaced: acknowledging to the file now there", sp->path);
+	ack_flush(u);          /* what was delivered from the old one, to it */
 	spool_close(u->sp);
 	u->sp = sp;
 	for (i = 0; i < u->b.n; i++)
@@ -159,6 +160,24 @@ unmark(struct up *u, json_object *rec, size_t *len, int64_t *boot_ms)
 	return buf;
 }
 
+/* 17 bytes and one deflate match less a point: 4 % of the gzipped body
+ * (bench/README.md). */
+const char *
+lean(const char *text, size_t *len)
+{
+	static const char head[] = "{\"class\":\"metric\",";
+	const char *v;
+	char *t;
+
+	if (*len < sizeof head + 10 || memcmp(text, head, sizeof head - 1) ||
+	    !(v = memmem(text, *len, "\"value\":", 8)) || !(v[8] == '-' || (v[8] >= '0' && v[8] <= '9')))
+		return text;
+	t = (char *)text + sizeof head - 2;
+	*t = '{';
+	*len -= sizeof head - 2;
+	return t;
+}
+
 /* Records of the batch before the one being filled: being delivered by
  * send.c, or in flight. */
 static size_t
@@ -210,6 +229,8 @@ take(struct up *u, char *line, size_t len, unsigned long lineno)
 	seq = proven(u, seq, sid, lineno);
 	if (marked)
 		text = unmark(u, rec, &tlen, &boot_ms);
+	else if (!rec)
+		text = lean(text, &tlen);
 	enqueue(u, text, tlen, seq, lineno, boot_ms);
 	json_object_put(rec);
 	return 0;
@@ -452,9 +473,11 @@ run(struct up *u)
 	if (u->o.status_ms)
 		plx_loop_every(&l, u->o.status_ms, on_status);
 	send_init(u);
+	ack_init(u);
 	l.on_hup = on_hup;
 	l.on_stop = finish;
 	rc = plx_loop_run(&l);
+	ack_flush(u);
 	close(u->http.wake_fd);
 	u->http.wake_fd = -1;
 	window_free(u);

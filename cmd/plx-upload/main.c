@@ -137,7 +137,6 @@ setup(struct up *u)
 	    (u->dead_fd = plx_open_trusted(u->o.dead_file, O_WRONLY | O_APPEND, 0600, err, sizeof err)) < 0)
 		plx_die(EX_CANTCREAT, "unable to open %s: %s", u->o.dead_file, err);
 	batch_init(&u->b, u->need_source ? NULL : u->cf.source_id, (int)u->o.level, (size_t)u->o.max_bytes);
-	u->seqs = plx_xmalloc((size_t)u->o.max_points * sizeof *u->seqs);
 	srandom(getpid() ^ (unsigned)plx_now_ms());
 }
 
@@ -163,7 +162,7 @@ teardown(struct up *u)
 		close(u->dead_fd);
 	batch_free(&u->b);
 	http_free(&u->http);
-	free(u->seqs);
+	ack_free(u);
 	plx_config_free(&u->cf);
 }
 
@@ -183,8 +182,8 @@ main(int argc, char **argv)
 		{ 's', "source-id", PLX_OPT_FN, &o->source, 0, 0, 0, source_id, "ID",
 		  "the source of records that name none (PLEXUS_SOURCE_ID)", NULL },
 		{ 'u', "url", PLX_OPT_STR, &o->url, 0, 0, 0, NULL, "URL", "the gateway (PLEXUS_GATEWAY_URL)", NULL },
-		{ 'z', "gzip", PLX_OPT_NUM, &o->level, 0, 9, 0, NULL, "LEVEL",
-		  "gzip level of bodies over 1 KiB, 0: none (6)", NULL },
+		{ 'z', "gzip", PLX_OPT_NUM, &o->level, 0, 12, 0, NULL, "LEVEL",
+		  "gzip level of bodies over 1 KiB, 1-12, 0: none (6)", NULL },
 		{ 0, "batch-points", PLX_OPT_NUM, &o->max_points, 1, PLX_POINTS_MAX, 0, NULL, "N",
 		  "points in one request at most (5000)", NULL },
 		{ 0, "batch-bytes", PLX_OPT_NUM, &o->max_bytes, 1024, PLX_BODY_MAX, 0, NULL, "BYTES",
@@ -214,7 +213,7 @@ main(int argc, char **argv)
 		{ 'b', "bytes", PLX_OPT_NUM, &o->max_bytes, 1024, PLX_BODY_MAX, 0, NULL, "BYTES", NULL, "--batch-bytes" },
 		{ 't', NULL, PLX_OPT_DUR, &o->batch_ms, 0, 3600000, 1, NULL, "DURATION", NULL, "--batch-ms" },
 		{ 0, "source", PLX_OPT_FN, &o->source, 0, 0, 0, source_id, "ID", NULL, "-s/--source-id" },
-		{ 0, "gzip-level", PLX_OPT_NUM, &o->level, 0, 9, 0, NULL, "LEVEL", NULL, "-z/--gzip" },
+		{ 0, "gzip-level", PLX_OPT_NUM, &o->level, 0, 12, 0, NULL, "LEVEL", NULL, "-z/--gzip" },
 		{ 0 }
 	};
 	struct plx_common c = { 0 };

@@ -171,7 +171,7 @@ void
 send_delivered(struct up *u, const struct http *h, size_t lo, size_t hi)
 {
 	struct rec *r = u->b.rec;
-	size_t i, k = 0, n = hi - lo;
+	size_t i, n = hi - lo;
 	int64_t count, dropped;
 
 	answer_ack(h->ans, h->alen, &count, &dropped);
@@ -183,17 +183,15 @@ send_delivered(struct up *u, const struct http *h, size_t lo, size_t hi)
 		u->c.server_dropped += dropped;
 	}
 	for (i = lo; i < hi; i++) {
-		if (r[i].seq >= 0)
-			u->seqs[k++] = r[i].seq;
+		if (r[i].seq >= 0 && u->sp)
+			ack_add(u, r[i].seq);
 		if (r[i].boot_ms >= 0 && u->b.clock_fix != INT64_MIN)
 			u->c.clock_corrected++;
 		else if (r[i].boot_ms >= 0 && !u->c.clock_uncorrected++)
 			plx_warn("records stamped while the clock was not synchronised are sent as"
 			         " stamped: the server's time is not known (no Date header)");
 	}
-	/* A failed ack loses nothing: the rows stay and are sent again later. */
-	if (k && u->sp && spool_ack(u->sp, u->seqs, k) < 0)
-		plx_warn("unable to acknowledge %zu delivered records: plx-buffer will send them again", k);
+	ack_try(u);
 	u->c.delivered += n;
 }
 

@@ -12,7 +12,8 @@
  *   http.c   one libcurl handle kept alive; one POST and its answer
  *   answer.c what of the answer is believed: headers, the acknowledgement
  *   flight.c the window: several batches in flight on one multi handle
- *   send.c   the status policy: retry, split, bisect, hold; acks, dead letters
+ *   send.c   the status policy: retry, split, bisect, hold; dead letters
+ *   ack.c    acknowledgements to the spool, without waiting for its lock
  *
  * One thread.  Up to --in-flight batches travel at once (flight.c), their
  * requests driven by the loop; while they do the next batch gathers, and
@@ -27,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
-#include <zlib.h>
+#include <libdeflate.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
 
@@ -84,12 +85,11 @@ struct batch {
 	int64_t t0;                /* monotonic ms when the first record arrived */
 	char *prefix;              /* {"source_id":"sid","points":[ */
 	size_t plen;
-	char *body;                /* the last body built (gzipped: its last 64 KiB; */
-	                           /* the records batch_restore takes back) */
-	size_t blen, bcap;
+	char *body;                /* the last body built (or the records */
+	size_t blen, bcap;         /* batch_restore takes back) */
 	unsigned char *gz;         /* ... and its gzip */
-	size_t gzlen, gzcap;
-	z_stream z;
+	size_t gzcap;
+	struct libdeflate_compressor *z;
 	int level;
 	size_t marked;             /* records with boot_ms >= 0 */
 	int64_t clock_fix;         /* true epoch ms minus boot-clock ms, for them;
@@ -178,6 +178,14 @@ struct window {
 	unsigned keygen;           /* the key read last (a handle in flight keeps its own) */
 };
 
+/* Seqs delivered, not yet acknowledged (ack.c). */
+struct acks {
+	int64_t *seq;
+	size_t n, cap;
+	int64_t since;             /* monotonic ms the first of them was delivered */
+	int timer;                 /* the loop's timer for the next try */
+};
+
 struct health {
 	struct spool_upload last;  /* the last answer, as the spool keeps it */
 	int64_t noted;             /* monotonic ms it was last written to the spool */
@@ -204,10 +212,21 @@ struct up {
 	int need_source;           /* envelope source id invalid: records must carry their own */
 	int dead_fd;               /* --dead-letter file, -1 if none */
 	int holding;               /* the key is refused: data held until it is accepted */
-	int64_t *seqs;             /* scratch for acknowledgements, max_points long */
+	struct acks ack;
 	struct counters c;
 	struct health h;
 };
+
+/* ack.c: ack_add keeps a delivered record's seq; ack_try deletes those
+ * kept from the spool unless its lock is taken (then again shortly, and
+ * waiting for it after a second); ack_flush waits for the lock (at the
+ * end, and before the spool is closed).  A failure is said: the rows
+ * stay, and are sent again. */
+void ack_init(struct up *u);
+void ack_add(struct up *u, int64_t seq);
+void ack_try(struct up *u);
+void ack_flush(struct up *u);
+void ack_free(struct up *u);
 
 /* files.c: the key (again: SIGHUP, a refused key), the dead-letter file
  * (again: SIGHUP). */
@@ -224,6 +243,11 @@ void feed(struct up *u);
  * (its _plx_ marks taken off, the clock's made a correction); -1: refused,
  * said and counted. */
 int take(struct up *u, char *line, size_t len, unsigned long lineno);
+/* A record the fast path passed, in the readers' form {"class":"metric",
+ * ... "value":<number> ...}, without its class, which the server infers
+ * from the number (PLEXUS-API.md): the same text from its 17th byte, '{'
+ * written there.  Other records as they are. */
+const char *lean(const char *text, size_t *len);
 /* Adds a checked record's text to the batch (feed sends it when full);
  * boot_ms >= 0: it is to have its timestamp corrected (batch_mark). */
 void enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long lineno,
