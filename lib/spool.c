@@ -58,9 +58,9 @@ static int
 busy_wait(void *arg, int n)
 {
 	struct timespec ts = { 0, n < 200 ? 250000 : 5000000 };   /* 0.25 ms, then 5 ms */
-	const struct spool *sp = arg;
 
-	if (sp->nowait || n > 200 + 12000)
+	(void)arg;
+	if (n > 200 + 12000)
 		return 0;
 	nanosleep(&ts, NULL);
 	return 1;
@@ -162,7 +162,7 @@ open_db(struct spool *sp)
 	                     SQLITE_OPEN_NOMUTEX | (sp->link ? 0 : SQLITE_OPEN_NOFOLLOW), NULL);
 	if (rc != SQLITE_OK)
 		return rc;
-	sqlite3_busy_handler(sp->db, busy_wait, sp);
+	sqlite3_busy_handler(sp->db, busy_wait, NULL);
 	snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;%s",
 	         sp->flags & SPOOL_SYNC_FULL ? "FULL" : "NORMAL",
 	         sp->flags & SPOOL_ACK_ONLY ? " PRAGMA cache_size=-256;" : "");
@@ -507,7 +507,7 @@ spool_begin(struct spool *sp)
 	/* IMMEDIATE takes the write lock now, so the transaction cannot fail
 	 * later with SQLITE_BUSY on its first write. */
 	if ((rc = sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
-		return sp->nowait && (rc & 0xff) == SQLITE_BUSY ? SPOOL_BUSY : fail(sp, "begin", rc);
+		return fail(sp, "begin", rc);
 	sp->in_txn = 1;
 	memset(&sp->d, 0, sizeof sp->d);
 	sqlite3_step(sp->base);
@@ -737,17 +737,6 @@ spool_ack(struct spool *sp, const int64_t *seq, size_t n)
 out:
 	free(s);
 	return rc;
-}
-
-int
-spool_ack_try(struct spool *sp, const int64_t *seq, size_t n)
-{
-	int rc;
-
-	sp->nowait = 1;
-	rc = spool_begin(sp);
-	sp->nowait = 0;
-	return rc < 0 ? rc : spool_ack(sp, seq, n);
 }
 
 int

@@ -72,7 +72,6 @@ struct spool {
 	int flags;                      /* SPOOL_* given to spool_open */
 	int link;                       /* the path is a symbolic link (ours or root's) */
 	int in_txn;
-	int nowait;                     /* spool_begin fails with SPOOL_BUSY at once */
 	struct spool_stats d;           /* deltas of the open transaction */
 	int64_t depth0, bytes0;         /* depth and bytes when it began */
 	dev_t dev;                      /* the file opened, to notice it deleted or replaced */
@@ -101,7 +100,6 @@ enum {
 	                        * renamed or written; damage is reported */
 };
 #define SPOOL_MISSING (-4)     /* spool_open with SPOOL_LOOK: no file there */
-#define SPOOL_BUSY (-5)        /* spool_ack_try: the other writer holds the lock */
 
 /* Opens or creates the spool (a new one 0640, whatever the umask); a path
  * another user may have planted is refused (safefile.h), and so are its
@@ -174,9 +172,6 @@ int spool_fetch(struct spool *sp, int64_t after, int limit, spool_row_fn fn, voi
 /* plx-upload: delete delivered rows; move a refused row to the dead table.
  * Each is its own transaction; seqs no longer present are ignored. */
 int spool_ack(struct spool *sp, const int64_t *seq, size_t n);
-/* The same, unless plx-buffer's transaction holds the write lock: then
- * SPOOL_BUSY at once, nothing done and nothing said. */
-int spool_ack_try(struct spool *sp, const int64_t *seq, size_t n);
 int spool_bury(struct spool *sp, int64_t seq, const char *data, size_t len,
                int status, const char *error);
 

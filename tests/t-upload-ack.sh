@@ -1,8 +1,8 @@
 #!/bin/bash
 # Acknowledgements while another writer (plx-buffer's transaction) holds the
-# spool's lock: the uploader goes on delivering rather than stalling on the
-# first one, and once the lock is free every delivered row is deleted, none
-# other; a lock held past a second is waited for.
+# spool's lock: the uploader goes on delivering (its acknowledging thread
+# waits) rather than stalling on the first one, and once the lock is free
+# every delivered row is deleted, none other.
 . "$(dirname "$0")/lib.sh"
 export PLEXUS_API_KEY=plx_test
 start_server s --key plx_test

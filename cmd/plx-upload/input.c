@@ -78,7 +78,7 @@ strip_seq(char *line, size_t *len, int64_t *seq, const char **sid)
 static int
 follow_spool(struct up *u, int now_too)
 {
-	struct spool *sp;
+	struct spool *sp, *sp2;
 	int64_t now = plx_mono_ms();
 	size_t i;
 
@@ -87,8 +87,12 @@ follow_spool(struct up *u, int now_too)
 	u->spool_checked = now;
 	if (spool_replaced(u->sp) == SPOOL_SAME || spool_open(&sp, u->sp->path, SPOOL_ACK_ONLY) < 0)
 		return 0;
+	if (spool_open(&sp2, u->sp->path, SPOOL_ACK_ONLY) < 0) {
+		spool_close(sp);
+		return 0;
+	}
 	plx_warn("spool %s was deleted or replaced: acknowledging to the file now there", sp->path);
-	ack_flush(u);          /* what was delivered from the old one, to it */
+	ack_reopen(u, sp2);
 	spool_close(u->sp);
 	u->sp = sp;
 	for (i = 0; i < u->b.n; i++)
@@ -473,7 +477,6 @@ run(struct up *u)
 	if (u->o.status_ms)
 		plx_loop_every(&l, u->o.status_ms, on_status);
 	send_init(u);
-	ack_init(u);
 	l.on_hup = on_hup;
 	l.on_stop = finish;
 	rc = plx_loop_run(&l);

@@ -128,8 +128,11 @@ setup(struct up *u)
 		        " plexus-api-key, or api_key in ~/.plexus/config.json");
 	forget_env_key();
 	/* Only the spool it is told about: never one found by itself. */
-	if ((path = u->o.spool ? u->o.spool : u->cf.buffer) && spool_open(&u->sp, path, SPOOL_ACK_ONLY) < 0)
-		exit(EX_CANTCREAT);
+	if ((path = u->o.spool ? u->o.spool : u->cf.buffer)) {
+		if (spool_open(&u->sp, path, SPOOL_ACK_ONLY) < 0)
+			exit(EX_CANTCREAT);
+		ack_init(u, path);
+	}
 	u->dead_fd = -1;
 	u->h.last.clock_offset_ms = INT64_MIN;
 	/* 0600 whatever the umask; never through another user's link or file */

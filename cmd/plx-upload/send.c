@@ -191,7 +191,7 @@ send_delivered(struct up *u, const struct http *h, size_t lo, size_t hi)
 			plx_warn("records stamped while the clock was not synchronised are sent as"
 			         " stamped: the server's time is not known (no Date header)");
 	}
-	ack_try(u);
+	ack_kick(u);
 	u->c.delivered += n;
 }
 

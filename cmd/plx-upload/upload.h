@@ -13,9 +13,11 @@
  *   answer.c what of the answer is believed: headers, the acknowledgement
  *   flight.c the window: several batches in flight on one multi handle
  *   send.c   the status policy: retry, split, bisect, hold; dead letters
- *   ack.c    acknowledgements to the spool, without waiting for its lock
+ *   ack.c    acknowledgements to the spool, by a thread of their own
  *
- * One thread.  Up to --in-flight batches travel at once (flight.c), their
+ * One thread for the loop, and one that only acknowledges (ack.c), so that
+ * waiting for the spool's lock and deleting never hold the loop up.
+ * Up to --in-flight batches travel at once (flight.c), their
  * requests driven by the loop; while they do the next batch gathers, and
  * past its limits stdin is not read, so the pipe fills and plx-buffer
  * keeps the backlog on disk, where it belongs, rather than here in memory.
@@ -25,6 +27,7 @@
  * are the loop's timers. */
 #ifndef PLX_UPLOAD_H
 #define PLX_UPLOAD_H
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -180,10 +183,16 @@ struct window {
 
 /* Seqs delivered, not yet acknowledged (ack.c). */
 struct acks {
-	int64_t *seq;
+	int64_t *mseq;             /* the loop's, not handed over yet */
+	size_t mine, mcap;
+	pthread_mutex_t mu;        /* over what follows */
+	pthread_cond_t more, idle; /* seqs handed over; the thread done with them */
+	int64_t *seq;              /* handed over to the thread */
 	size_t n, cap;
-	int64_t since;             /* monotonic ms the first of them was delivered */
-	int timer;                 /* the loop's timer for the next try */
+	int busy, quit;            /* the thread is deleting; is to end */
+	struct spool *sp;          /* the thread's connection */
+	pthread_t th;
+	int running;
 };
 
 struct health {
@@ -217,15 +226,17 @@ struct up {
 	struct health h;
 };
 
-/* ack.c: ack_add keeps a delivered record's seq; ack_try deletes those
- * kept from the spool unless its lock is taken (then again shortly, and
- * waiting for it after a second); ack_flush waits for the lock (at the
- * end, and before the spool is closed).  A failure is said: the rows
- * stay, and are sent again. */
-void ack_init(struct up *u);
+/* ack.c: ack_init starts the thread that acknowledges to the spool at
+ * path; ack_add keeps a delivered record's seq, ack_kick hands those kept
+ * over to the thread; ack_flush waits until it has acknowledged everything
+ * handed over; ack_reopen, the spool file replaced: everything to the old
+ * one, then the thread on sp; ack_free: the thread ended (after a flush).
+ * A failure is said: the rows stay, and are sent again. */
+void ack_init(struct up *u, const char *path);
 void ack_add(struct up *u, int64_t seq);
-void ack_try(struct up *u);
+void ack_kick(struct up *u);
 void ack_flush(struct up *u);
+void ack_reopen(struct up *u, struct spool *sp);
 void ack_free(struct up *u);
 
 /* files.c: the key (again: SIGHUP, a refused key), the dead-letter file
