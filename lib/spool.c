@@ -701,31 +701,34 @@ del_range(struct spool *sp, int64_t lo, int64_t hi, int64_t *rows, int64_t *byte
 }
 
 static int
-cmp_seq(const void *a, const void *b)
+cmp_lo(const void *a, const void *b)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	int64_t x = ((const struct spool_range *)a)->lo, y = ((const struct spool_range *)b)->lo;
 
 	return (x > y) - (x < y);
 }
 
 int
-spool_ack(struct spool *sp, const int64_t *seq, size_t n)
+spool_ack(struct spool *sp, const struct spool_range *r, size_t n)
 {
-	int64_t rows = 0, bytes = 0, *s;
+	int64_t rows = 0, bytes = 0, hi;
+	struct spool_range *s;
 	size_t i, j;
 	int rc;
 
 	if (n == 0)
 		return 0;
 	s = plx_xmalloc(n * sizeof *s);
-	memcpy(s, seq, n * sizeof *s);
-	qsort(s, n, sizeof *s, cmp_seq);
+	memcpy(s, r, n * sizeof *s);
+	qsort(s, n, sizeof *s, cmp_lo);
 	if ((rc = spool_begin(sp)) < 0)
 		goto out;
+	/* ranges that overlap or touch, deleted as one */
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && s[j] <= s[j - 1] + 1; j++)
-			;
-		if ((rc = del_range(sp, s[i], s[j - 1], &rows, &bytes)) < 0) {
+		for (hi = s[i].hi, j = i + 1; j < n && s[j].lo <= hi + 1; j++)
+			if (s[j].hi > hi)
+				hi = s[j].hi;
+		if ((rc = del_range(sp, s[i].lo, hi, &rows, &bytes)) < 0) {
 			spool_rollback(sp);
 			goto out;
 		}

@@ -169,9 +169,11 @@ int64_t spool_drop_oldest(struct spool *sp, int64_t rows, int64_t bytes, int64_t
  * Returns the number of rows passed, or -1; fn returning nonzero stops. */
 int spool_fetch(struct spool *sp, int64_t after, int limit, spool_row_fn fn, void *arg);
 
-/* plx-upload: delete delivered rows; move a refused row to the dead table.
+/* plx-upload: delete delivered rows (the seqs lo to hi of each range, in
+ * any order, overlapping or not); move a refused row to the dead table.
  * Each is its own transaction; seqs no longer present are ignored. */
-int spool_ack(struct spool *sp, const int64_t *seq, size_t n);
+struct spool_range { int64_t lo, hi; };
+int spool_ack(struct spool *sp, const struct spool_range *r, size_t n);
 int spool_bury(struct spool *sp, int64_t seq, const char *data, size_t len,
                int status, const char *error);
 

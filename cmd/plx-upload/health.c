@@ -69,7 +69,9 @@ health_answer(struct up *u, const struct http *a, const char *why)
 	if (!u->sp || (prev == l->status && mono - u->h.noted < NOTE_EVERY_MS))
 		return;
 	u->h.noted = mono;
+	ack_db_lock(u);
 	spool_note_upload(u->sp, l);
+	ack_db_unlock(u);
 }
 
 void

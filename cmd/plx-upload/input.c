@@ -78,7 +78,7 @@ strip_seq(char *line, size_t *len, int64_t *seq, const char **sid)
 static int
 follow_spool(struct up *u, int now_too)
 {
-	struct spool *sp, *sp2;
+	struct spool *sp;
 	int64_t now = plx_mono_ms();
 	size_t i;
 
@@ -87,14 +87,12 @@ follow_spool(struct up *u, int now_too)
 	u->spool_checked = now;
 	if (spool_replaced(u->sp) == SPOOL_SAME || spool_open(&sp, u->sp->path, SPOOL_ACK_ONLY) < 0)
 		return 0;
-	if (spool_open(&sp2, u->sp->path, SPOOL_ACK_ONLY) < 0) {
-		spool_close(sp);
-		return 0;
-	}
 	plx_warn("spool %s was deleted or replaced: acknowledging to the file now there", sp->path);
-	ack_reopen(u, sp2);
+	ack_flush(u);          /* what was delivered from the old file, to it */
+	ack_db_lock(u);
 	spool_close(u->sp);
 	u->sp = sp;
+	ack_db_unlock(u);
 	for (i = 0; i < u->b.n; i++)
 		u->b.rec[i].seq = -1;
 	return 1;

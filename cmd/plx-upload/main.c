@@ -131,7 +131,7 @@ setup(struct up *u)
 	if ((path = u->o.spool ? u->o.spool : u->cf.buffer)) {
 		if (spool_open(&u->sp, path, SPOOL_ACK_ONLY) < 0)
 			exit(EX_CANTCREAT);
-		ack_init(u, path);
+		ack_init(u);
 	}
 	u->dead_fd = -1;
 	u->h.last.clock_offset_ms = INT64_MIN;
@@ -160,12 +160,12 @@ teardown(struct up *u)
 	         " %llu lines rejected%s", (unsigned long long)c->delivered,
 	         (unsigned long long)c->requests, (unsigned long long)c->retries,
 	         (unsigned long long)c->dead, (unsigned long long)c->rejected, more);
+	ack_free(u);           /* its thread ended before the spool it uses closes */
 	spool_close(u->sp);
 	if (u->dead_fd >= 0)
 		close(u->dead_fd);
 	batch_free(&u->b);
 	http_free(&u->http);
-	ack_free(u);
 	plx_config_free(&u->cf);
 }
 

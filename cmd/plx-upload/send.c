@@ -211,13 +211,17 @@ bury(struct up *u, size_t i, long status, const char *why)
 	struct rec *r = &u->b.rec[i];
 	const char *text = u->b.text + r->off;
 	char who[64];
+	int rc;
 
 	if (r->seq >= 0)
 		snprintf(who, sizeof who, "line %lu (seq %lld)", r->line, (long long)r->seq);
 	else
 		snprintf(who, sizeof who, "line %lu", r->line);
 	u->c.dead++;
-	if (r->seq >= 0 && u->sp && spool_bury(u->sp, r->seq, text, r->len, status, why) == 0)
+	ack_db_lock(u);
+	rc = r->seq >= 0 && u->sp ? spool_bury(u->sp, r->seq, text, r->len, status, why) : -1;
+	ack_db_unlock(u);
+	if (rc == 0)
 		plx_warn("%s: refused by the server: %s; kept as a dead letter in %s", who, why, u->sp->path);
 	else if (u->dead_fd >= 0 && append_line(u->dead_fd, text, r->len) == 0)
 		plx_warn("%s: refused by the server: %s; appended to %s", who, why, u->o.dead_file);

@@ -181,16 +181,17 @@ struct window {
 	unsigned keygen;           /* the key read last (a handle in flight keeps its own) */
 };
 
-/* Seqs delivered, not yet acknowledged (ack.c). */
+/* Seqs delivered, not yet acknowledged (ack.c), as ranges. */
 struct acks {
-	int64_t *mseq;             /* the loop's, not handed over yet */
-	size_t mine, mcap;
+	struct spool_range *mine;  /* the loop's, not handed over yet */
+	size_t nmine, capmine;
 	pthread_mutex_t mu;        /* over what follows */
-	pthread_cond_t more, idle; /* seqs handed over; the thread done with them */
-	int64_t *seq;              /* handed over to the thread */
+	pthread_cond_t more, idle; /* ranges handed over; the thread done with them */
+	struct spool_range *r;     /* handed over to the thread */
 	size_t n, cap;
 	int busy, quit;            /* the thread is deleting; is to end */
-	struct spool *sp;          /* the thread's connection */
+	struct spool **sp;         /* &up.sp */
+	pthread_mutex_t db;        /* held by whichever thread uses the spool */
 	pthread_t th;
 	int running;
 };
@@ -226,17 +227,18 @@ struct up {
 	struct health h;
 };
 
-/* ack.c: ack_init starts the thread that acknowledges to the spool at
- * path; ack_add keeps a delivered record's seq, ack_kick hands those kept
- * over to the thread; ack_flush waits until it has acknowledged everything
- * handed over; ack_reopen, the spool file replaced: everything to the old
- * one, then the thread on sp; ack_free: the thread ended (after a flush).
- * A failure is said: the rows stay, and are sent again. */
-void ack_init(struct up *u, const char *path);
+/* ack.c: ack_init starts the thread that acknowledges to u->sp; ack_add
+ * keeps a delivered record's seq, ack_kick hands those kept over to the
+ * thread; ack_flush waits until it has acknowledged everything handed over;
+ * ack_free: the thread ended (after a flush).  The loop uses u->sp only
+ * between ack_db_lock and ack_db_unlock.  A failure is said: the rows stay,
+ * and are sent again. */
+void ack_init(struct up *u);
 void ack_add(struct up *u, int64_t seq);
 void ack_kick(struct up *u);
 void ack_flush(struct up *u);
-void ack_reopen(struct up *u, struct spool *sp);
+void ack_db_lock(struct up *u);
+void ack_db_unlock(struct up *u);
 void ack_free(struct up *u);
 
 /* files.c: the key (again: SIGHUP, a refused key), the dead-letter file

@@ -113,6 +113,35 @@ insert_rows(struct spool *sp, int n, const char *data, int64_t t)
 	return bytes;
 }
 
+/* spool_ack of single seqs */
+static int
+ack(struct spool *sp, const int64_t *seq, size_t n)
+{
+	struct spool_range r[64];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		r[i].lo = r[i].hi = seq[i];
+	return spool_ack(sp, r, n);
+}
+
+/* spool_ack of ranges out of order, overlapping, touching, and beyond the rows */
+static void
+ranges(void)
+{
+	struct spool_range r[] = { { 8, 9 }, { 1, 2 }, { 2, 4 }, { 4, 4 }, { 12, 20 } };
+	struct spool *sp;
+	struct got g = { 0 };
+
+	T(spool_open(&sp, at("ranges.db"), 0) == 0, "open ranges.db");
+	insert_rows(sp, 10, "abc", 1000);
+	T(spool_ack(sp, r, 5) == 0, "ack 8-9, 1-2, 2-4, 4-4, 12-20");
+	T(fetch(sp, 0, 20, &g) == 4 && g.seq[0] == 5 && g.seq[1] == 6 && g.seq[2] == 7 && g.seq[3] == 10,
+	  "left: 5, 6, 7, 10");
+	expect(sp, "after ranges", 4, 12, 10, 0, 0, 6, 0);
+	spool_close(sp);
+}
+
 static void
 basics(void)
 {
@@ -166,11 +195,11 @@ basics(void)
 	seqs[0] = 1;
 	seqs[1] = 99;
 	seqs[2] = 1;
-	T(spool_ack(sp2, seqs, 3) == 0, "ack 1, 99 (unknown) and 1 again");
+	T(ack(sp2, seqs, 3) == 0, "ack 1, 99 (unknown) and 1 again");
 	expect(sp, "after ack", 2, 11, 3, 2, 0, 1, 0);
 	seqs[0] = 1;
-	T(spool_ack(sp, seqs, 1) == 0, "ack of an acked seq");
-	T(spool_ack(sp, seqs, 0) == 0, "ack of nothing");
+	T(ack(sp, seqs, 1) == 0, "ack of an acked seq");
+	T(ack(sp, seqs, 0) == 0, "ack of nothing");
 	expect(sp, "after acks of unknown seqs", 2, 11, 3, 2, 0, 1, 0);
 
 	/* bury: out of the queue into the dead table */
@@ -189,7 +218,7 @@ basics(void)
 	T(spool_stats(sp, &st) == 0 && st.oldest_t == 3000, "oldest row still the one of t 3000");
 	T(spool_requeue_dead(sp, 6000) == 0, "requeue with no dead letters: 0");
 	seqs[0] = 3;
-	spool_ack(sp, seqs, 1);
+	ack(sp, seqs, 1);
 	T(spool_stats(sp, &st) == 0 && st.oldest_t == 5000, "requeued rows carry the requeue time");
 	expect(sp, "after ack 3", 2, 16, 3, 2, 0, 2, 0);
 
@@ -261,14 +290,14 @@ drops(void)
 	insert_rows(sp, 1, "x", 2000);
 	T(fetch(sp, 0, 10, &g) == 1 && g.seq[0] == 11, "after 10 rows dropped, the next seq is 11");
 	all[0] = 11;
-	spool_ack(sp, all, 1);
+	ack(sp, all, 1);
 	spool_close(sp);
 	T(spool_open(&sp, at("drop.db"), 0) == 0, "reopen");
 	insert_rows(sp, 3, "y", 3000);
 	T(fetch(sp, 0, 10, &g) == 3 && g.seq[0] == 12 && g.seq[2] == 14, "after all acked and a reopen: 12, 13, 14");
 	for (i = 0; i < 3; i++)
 		all[i] = g.seq[i];
-	spool_ack(sp, all, 3);
+	ack(sp, all, 3);
 	insert_rows(sp, 1, "z", 4000);
 	T(fetch(sp, 0, 10, &g) == 1 && g.seq[0] == 15, "ack all, insert: seq 15");
 	expect(sp, "in the end", 1, 1, 15, 0, 10, 4, 0);
@@ -467,7 +496,7 @@ writers(void)
 			seq[j] = last = g.seq[j];
 		}
 		if (i % 2)
-			spool_ack(sp, seq, n);
+			ack(sp, seq, n);
 		usleep(2000);
 	}
 	for (i = 0; i < 4; i++) {
@@ -499,6 +528,7 @@ main(void)
 	drops();
 	damage();
 	writers();
+	ranges();
 	if (!getenv("KEEP")) {
 		char cmd[128];
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
