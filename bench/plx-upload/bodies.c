@@ -57,10 +57,12 @@ main(void)
 					batch_clear(&b);
 					for (j = lo; j < nl && j < lo + (size_t)sizes[si]; j++) {
 						char *copy = strndup(line[j], llen[j]);
-						const char *text = copy;
+						char *text = copy;
+						struct plx_fields f;
+						int has_source;
 						len = llen[j];
-						if (!cls)
-							text = lean(copy, &len);
+						if (!cls && plx_record_quick_fields(copy, len, &has_source, &f) == PLX_QUICK_OK)
+							text = lean(copy, &len, &f);
 						batch_add(&b, text, len, -1, j);
 						free(copy);
 					}

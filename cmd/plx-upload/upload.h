@@ -40,6 +40,7 @@
 #include "io.h"
 #include "log.h"
 #include "loop.h"
+#include "record.h"
 #include "spool.h"
 
 #define GZIP_MIN     1024      /* bodies above this are gzipped, as the Python SDK does */
@@ -256,11 +257,12 @@ void feed(struct up *u);
  * (its _plx_ marks taken off, the clock's made a correction); -1: refused,
  * said and counted. */
 int take(struct up *u, char *line, size_t len, unsigned long lineno);
-/* A record the fast path passed, in the readers' form {"class":"metric",
- * ... "value":<number> ...}, without its class, which the server infers
- * from the number (PLEXUS-API.md): the same text from its 17th byte, '{'
- * written there.  Other records as they are. */
-const char *lean(const char *text, size_t *len);
+/* A record the fast path passed (f: its fields, plx_record_quick_fields)
+ * that is a metric with a number, {... "class":"metric" ... "value":<number>
+ * ...}, without its class, which the server infers from the number
+ * (PLEXUS-API.md): the text is changed in place and the new start
+ * returned.  Other records as they are. */
+char *lean(char *text, size_t *len, const struct plx_fields *f);
 /* Adds a checked record's text to the batch (feed sends it when full);
  * boot_ms >= 0: it is to have its timestamp corrected (batch_mark). */
 void enqueue(struct up *u, const char *text, size_t len, int64_t seq, unsigned long lineno,
