@@ -7,7 +7,9 @@
  * each an object without _plx_seq or _plx_clk at its top level (the server
  * must never see plx-buffer's or the readers' marks; other _plx_ keys are
  * the readers' to keep out, issue 20); a sequence number comes
- * only from a line that has plx-buffer's key. */
+ * only from a line that has plx-buffer's key; every point is of the class
+ * its line was, as the server reads it (a "class" left out is inferred:
+ * lean). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,21 @@ setup(void)
 	batch_init(&u.b, "gw", 0, 1 << 20);
 }
 
+/* The class the server gives a point: its "class", else "metric" for a
+ * number and "event" for anything else (PLEXUS-API.md); -1: not a point. */
+static int
+class_of(json_object *o)
+{
+	json_object *c, *v;
+
+	if (!json_object_is_type(o, json_type_object))
+		return -1;
+	if (json_object_object_get_ex(o, "class", &c))
+		return json_object_is_type(c, json_type_string) && !strcmp(json_object_get_string(c), "metric");
+	return json_object_object_get_ex(o, "value", &v) &&
+	       (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double));
+}
+
 /* The line, read by json-c alone, is an object with a _plx_seq key. */
 static int
 has_seq(const char *line, size_t len)
@@ -59,7 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i, n, len, taken = 0;
 	json_object *o, *pts, *pt;
 	const void *body;
-	int gz;
+	int gz, cls[4096];
 
 	setup();
 	if (size < 1)
@@ -79,6 +96,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(u.b.n == n + 1, "taken, but not one record more");
 			if (u.b.rec[n].seq >= 0)
 				CHECK(has_seq(p, len), "a sequence number from a line without plx-buffer's key");
+			if (taken < sizeof cls / sizeof *cls) {
+				json_tokener *t = json_tokener_new();
+				o = t ? json_tokener_parse_ex(t, p, (int)len) : NULL;
+				cls[taken] = class_of(o);
+				json_object_put(o);
+				json_tokener_free(t);
+			}
 			taken++;
 		} else {
 			CHECK(u.b.n == n, "refused, but in the batch");
@@ -98,6 +122,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < taken; i++) {
 		pt = json_object_array_get_idx(pts, i);
 		CHECK(json_object_is_type(pt, json_type_object), "a point not an object");
+		if (i < sizeof cls / sizeof *cls)
+			CHECK(class_of(pt) == cls[i], "a point of another class than its line");
 		json_object_object_foreach(pt, k, v) {
 			(void)v;
 			CHECK(strcmp(k, PLX_SEQ_KEY) && strcmp(k, PLX_CLK_KEY), "a mark reaches the server");
