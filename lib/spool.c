@@ -902,6 +902,34 @@ spool_devices(struct spool *sp, int (*fn)(void *, const char *reader, const char
 }
 
 int64_t
+spool_forget_devices(struct spool *sp, const char *reader, const char *device)
+{
+	sqlite3_stmt *q;
+	int64_t n;
+	int rc;
+
+	/* in a transaction of our own, as every write must (spool_dead_seen) */
+	if ((rc = spool_begin(sp)) < 0)
+		return rc;
+	if ((rc = sqlite3_prepare_v2(sp->db, "DELETE FROM devices WHERE reader = ?1 AND (?2 IS NULL OR device = ?2)",
+	                             -1, &q, NULL)) != SQLITE_OK)
+		goto bad;
+	sqlite3_bind_text(q, 1, reader, -1, SQLITE_STATIC);
+	if (device)
+		sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		goto bad;
+	n = sqlite3_changes(sp->db);
+	return spool_commit(sp) < 0 ? -1 : n;
+bad:
+	rc = fail(sp, "forget devices", rc);
+	spool_rollback(sp);
+	return rc;
+}
+
+int64_t
 spool_requeue_dead(struct spool *sp, int64_t now)
 {
 	sqlite3_stmt *q;

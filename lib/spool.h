@@ -204,5 +204,9 @@ int64_t spool_dead_unseen(struct spool *sp);
  * reader and device; none on a spool from before it. */
 int spool_devices(struct spool *sp, int (*fn)(void *, const char *reader, const char *device, int connected,
                   int silent, int64_t updated), void *arg);
+/* Forgets a device removed for good (every one of reader's when device is
+ * NULL): its row goes, and --status no longer waits for it until a liveness
+ * record names it again.  How many were forgotten, or < 0. */
+int64_t spool_forget_devices(struct spool *sp, const char *reader, const char *device);
 
 #endif

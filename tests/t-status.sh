@@ -65,7 +65,31 @@ eq "speaking again: 0" "$(st)" "0-ok"
 sqlite3 "$S" "UPDATE devices SET updated = updated - 1000000 WHERE device = 'meter-a'"
 eq "a device whose liveness records stopped (16 min > --stale 900s): 7" "$(st)" "7-silent:"
 check "... said: its reader is down" grep -q 'modbus/meter-a (no liveness records: its reader is down)' "$T/st"
+check "... and how to forget one removed for good" grep -q '; one removed for good: plx-buffer --forget-device READER/NAME$' "$T/st"
 eq "... not within a longer --stale: 0" "$(st --stale 1h)" "0-ok"
+# a device removed for good is forgotten, by its name as --status gives it,
+# while a plx-buffer has the spool open
+mkfifo "$T/held"
+plx-buffer -a -d "$S" <"$T/held" & pid=$!
+_pids="$_pids $pid"
+exec 9>"$T/held"
+eq "--forget-device modbus/meter-a: 0" "$(plx-buffer -d "$S" --forget-device modbus/meter-a 2>"$T/fe"; echo $?)" 0
+check "... said" grep -q 'forgot modbus/meter-a' "$T/fe"
+eq "... --status: 0" "$(st)" "0-ok"
+check "... one device left" grep -q '^devices  *1$' "$T/st"
+eq "... again: 1, none such" "$(plx-buffer -d "$S" --forget-device modbus/meter-a 2>"$T/fe"; echo $?)" 1
+check "... said" grep -q 'no device modbus/meter-a in' "$T/fe"
+exec 9>&-
+wait $pid
+live modbus meter-a 1 0 | plx-buffer -a -d "$S"
+check "named by a liveness record again: known again" sh -c "plx-buffer -d '$S' --status | grep -q '^devices  *2$'"
+{ live can ecu-1 1 1; live can ecu-2 1 1; } | plx-buffer -a -d "$S"
+eq "two of another reader silent: 7" "$(st)" "7-silent:"
+eq "--forget-device can (every one of the reader's): 0" "$(plx-buffer -d "$S" --forget-device can 2>"$T/fe"; echo $?)" 0
+check "... said" grep -q 'forgot 2 devices of can' "$T/fe"
+eq "... --status: 0, modbus's kept" "$(st)" "0-ok"
+check "... two devices" grep -q '^devices  *2$' "$T/st"
+eq "--forget-device with --status: usage, 64" "$(plx-buffer -d "$S" --status --forget-device can >/dev/null 2>&1; echo $?)" 64
 # a spool from before the devices table: no device known, no failure
 sqlite3 "$S" "DROP TABLE devices"
 eq "a spool without the devices table: 0" "$(st)" "0-ok"

@@ -43,5 +43,7 @@ enum health {
 int show_status(struct spool *sp, int64_t stale_ms, int64_t backlog);
 int show_dead(struct spool *sp);
 int requeue_dead(struct spool *sp);
+/* --forget-device READER[/NAME] */
+int forget_device(struct spool *sp, const char *which);
 
 #endif

@@ -17,6 +17,7 @@ static const char synopsis[] =
 	"                  [--commit-rows n] [--commit-ms duration] [--poll-ms duration]\n"
 	"                  [--status-interval duration]\n"
 	"       plx-buffer [-d spool] [--stale duration] [--backlog n] --status | --dead | --requeue-dead\n"
+	"       plx-buffer [-d spool] --forget-device reader[/name]\n"
 	"       plx-buffer -h | --version\n";
 
 static int
@@ -51,6 +52,7 @@ main(int argc, char **argv)
 	                         .commit_ms = 100, .poll_ms = 100 };
 	static int append, follow, status, dead, requeue;
 	static int64_t stale_ms = 900000, backlog;
+	static const char *forget;
 	const struct plx_opt tab[] = {
 		{ 'a', "append", PLX_OPT_FLAG, &append, 0, 0, 0, NULL, NULL,
 		  "append only: stdin into the spool, nothing on stdout", NULL },
@@ -81,6 +83,8 @@ main(int argc, char **argv)
 		{ 0, "dead", PLX_OPT_FLAG, &dead, 0, 0, 0, NULL, NULL, "print the dead letters and exit", NULL },
 		{ 0, "requeue-dead", PLX_OPT_FLAG, &requeue, 0, 0, 0, NULL, NULL,
 		  "put the dead letters back in the queue and exit", NULL },
+		{ 0, "forget-device", PLX_OPT_STR, &forget, 0, 0, 0, NULL, "READER[/NAME]",
+		  "forget a device removed for good (all of a reader's without /NAME) and exit", NULL },
 		{ 0 }
 	};
 	struct plx_common c = { 0 };
@@ -91,7 +95,7 @@ main(int argc, char **argv)
 
 	plx_log_init(argv[0]);
 	if (plx_opts_parse(argc, argv, tab, PLX_COMMON_STATUS, &c, synopsis) != argc ||
-	    append + follow > 1 || status + dead + requeue > 1) {
+	    append + follow > 1 || status + dead + requeue + !!forget > 1) {
 		fputs(synopsis, stderr);
 		return EX_USAGE;
 	}
@@ -126,6 +130,8 @@ main(int argc, char **argv)
 		rc = show_dead(sp);
 	else if (requeue)
 		rc = requeue_dead(sp);
+	else if (forget)
+		rc = forget_device(sp, forget);
 	else
 		rc = pump(&sp, &o);
 	spool_close(sp);

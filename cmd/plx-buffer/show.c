@@ -1,5 +1,6 @@
 /* What a person asks of a spool: --status, --dead, --requeue-dead. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <json-c/json.h>
@@ -112,7 +113,8 @@ show_status(struct spool *sp, int64_t stale_ms, int64_t backlog)
 		         (long long)backlog);
 	} else if (d.silent + d.gone) {
 		rc = HEALTH_SILENT;
-		snprintf(why, sizeof why, "silent: %s", d.names);
+		snprintf(why, sizeof why, "silent: %s%s", d.names,
+		         d.gone ? "; one removed for good: plx-buffer --forget-device READER/NAME" : "");
 	}
 	printf("%-16s%s\n", "health", why);
 	if (ferror(stdout))
@@ -154,4 +156,28 @@ requeue_dead(struct spool *sp)
 		return EX_IOERR;
 	plx_warn("requeued %lld dead letters", (long long)n);
 	return 0;
+}
+
+/* READER/NAME as --status names a device, or READER alone for all of its
+ * devices (a reader taken off the machine). */
+int
+forget_device(struct spool *sp, const char *which)
+{
+	const char *slash = strchr(which, '/');
+	char *reader = plx_xstrndup(which, slash ? (size_t)(slash - which) : strlen(which));
+	int64_t n = *reader ? spool_forget_devices(sp, reader, slash ? slash + 1 : NULL) : 0;
+	int rc = 0;
+
+	if (n < 0)
+		rc = EX_IOERR;
+	else if (!n) {
+		plx_warn("no device %s%s in %s (plx-buffer --status names them READER/NAME)", which,
+		         slash ? "" : "/...", sp->path);
+		rc = 1;
+	} else if (slash)
+		plx_warn("forgot %s", which);
+	else
+		plx_warn("forgot %lld devices of %s", (long long)n, reader);
+	free(reader);
+	return rc;
 }
