@@ -2,7 +2,8 @@
 # a free loopback port with a config of the test's own, and mosquitto_pub.
 #
 #   mq_broker NAME [LINE...]   a broker ($T/NAME.conf: a listener on
-#                              127.0.0.1, anonymous unless LINEs say
+#                              127.0.0.1 (MQ_ADDR=::1 mq_broker ...: there),
+#                              anonymous unless LINEs say
 #                              otherwise, everything logged to
 #                              $T/NAME.log); port in $PORT_NAME, pid in
 #                              $PID_NAME; called again after mq_stop, the
@@ -26,7 +27,7 @@ mq_broker() {
 	port=$(eval echo "\${PORT_$n:-}")
 	[ -n "$port" ] || port=$(mq_free_port)
 	{
-		echo "listener $port 127.0.0.1"
+		echo "listener $port ${MQ_ADDR:-127.0.0.1}"
 		[ $# -gt 0 ] && printf '%s\n' "$@" || echo "allow_anonymous true"
 		[ "$(id -u)" = 0 ] && echo "user root"     # the test's files stay readable
 		echo "log_dest stderr"
@@ -35,7 +36,7 @@ mq_broker() {
 	} > "$T/$n.conf"
 	mosquitto -c "$T/$n.conf" >>"$T/$n.log" 2>&1 &
 	_pids="$_pids $!"
-	eval "PID_$n=$! PORT_$n=$port"
+	eval "PID_$n=$! PORT_$n=$port ADDR_$n=${MQ_ADDR:-127.0.0.1}"
 	# its listener open: a new "running" line in the log
 	i=0
 	while [ "$(cat "$T/$n.log" 2>/dev/null | grep -c ' running$')" -lt "$(( $(eval echo "\${STARTS_$n:-0}") + 1 ))" ]; do
@@ -61,7 +62,7 @@ mq_pub() {
 	local n=$1 topic=$2 msg=$3
 	shift 3
 	if [ -z "$msg" ]; then set -- -n "$@"; else set -- -m "$msg" "$@"; fi   # -n: an empty payload
-	mosquitto_pub -h 127.0.0.1 -p "$(eval echo "\$PORT_$n")" -q 1 -t "$topic" "$@"
+	mosquitto_pub -h "$(eval echo "\$ADDR_$n")" -p "$(eval echo "\$PORT_$n")" -q 1 -t "$topic" "$@"
 }
 
 mq_subscribed() { grep -q "Received SUBSCRIBE from $2\$" "$T/$1.log"; }

@@ -101,6 +101,27 @@ check "no client certificate where the broker wants one: not connected, said" \
 	sh -c "grep -q 'unable to connect' nocert.err && ! grep -q 'SUBSCRIBE from nocert' '$T/b.log'"
 kill "$pid"
 wait "$pid"
+# a TLS broker not there yet: refused, said, no busy loop (libmosquitto's
+# TLS connect took the refusal for a handshake in progress: 100 % CPU until
+# "no answer to CONNECT"); connected once it is there
+LATE=$(mq_free_port)
+PLEXUS_QUIET= mqtt-read -H 127.0.0.1 --port "$LATE" -F plain -t s/# --status-interval 1h --backoff-max 500ms \
+	--client-id late --cacert ca.pem --cert client.pem --cert-key client.key > late.out 2> late.err &
+pid=$!
+_pids="$_pids $pid"
+wait_for 10 has late.err 'unable to connect'
+check "a TLS broker not there: said at once" grep -q 'unable to connect: the connection was refused or closed before the broker answered; retrying' late.err
+c0=$(awk '{ print $14 + $15 }' /proc/$pid/stat)
+sleep 3
+c1=$(awk '{ print $14 + $15 }' /proc/$pid/stat)
+check "... no busy loop: under 0.5 s of CPU in 3 s of retries ($((c1 - c0)) ticks)" [ $((c1 - c0)) -lt $(( $(getconf CLK_TCK) / 2 )) ]
+PORT_late=$LATE
+mq_broker late "allow_anonymous false" "password_file $T/passwd" "cafile $T/ca.pem" "certfile $T/server.pem" \
+	"keyfile $T/server.key" "require_certificate true"
+check "... there: connected, subscribed" wait_for 10 mq_subscribed late late
+kill "$pid"
+wait "$pid"
+mq_stop late
 mqtt-read --cert client.pem -t x > /dev/null 2> usage.err
 eq "--cert without --cert-key: usage error" $? 64
 

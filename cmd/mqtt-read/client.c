@@ -16,9 +16,17 @@
  * the broker, and fixing the file and sending SIGHUP tries at once).
  *
  * mosquitto_connect_async resolves the host name blocking (getaddrinfo);
- * the TCP connection and the TLS handshake do not block. */
+ * the TCP connection and the TLS handshake do not block.  It tries only the
+ * first address it gets (a connection in progress is taken for one made:
+ * mosquitto issue 574), so a broker on 127.0.0.1 named "localhost", which
+ * resolves to ::1 first, was never reached.  When the name has addresses
+ * of both families, each attempt goes to one family, chosen by binding to
+ * its wildcard address (libmosquitto passes over the addresses the bind
+ * does not fit), the other family tried at once when it fails; the name
+ * stays the host's, for TLS. */
 #include <errno.h>
 #include <mosquitto.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +60,7 @@ struct client {
 	int64_t at;              /* DOWN: the next attempt (monotonic ms) */
 	int64_t since;           /* CONNECTING: since when */
 	struct plx_backoff b;
+	int fam[2], nfam, fi;    /* the host's address families, the resolver's order; the one tried */
 	char name[300];          /* "broker HOST:PORT" */
 	char said[200];          /* the failure last said */
 	unsigned long reconnects;
@@ -79,16 +88,44 @@ down(struct client *c, const char *why, int64_t wait)
 		mosquitto_disconnect(c->m);
 	if (c->stopping)
 		return;
+	if (!was_up && wait < 0 && c->fi + 1 < c->nfam) {
+		c->fi++;                 /* the other family, at once */
+		c->at = plx_mono_ms();
+		return;
+	}
+	c->fi = 0;
 	if (was_up) {
 		c->reconnects++;
 		plx_warn("%s: connection lost (%s); reconnecting", c->name, why);
 		snprintf(c->said, sizeof c->said, "%s", why);
 		plx_backoff_reset(&c->b);
 	} else if (strcmp(why, c->said)) {
-		plx_warn("%s: unable to connect: %s; retrying", c->name, why);
+		plx_warn("%s: unable to connect%s: %s; retrying", c->name, c->nfam > 1 ? " over IPv6 or IPv4" : "", why);
 		snprintf(c->said, sizeof c->said, "%s", why);
 	}
 	c->at = plx_mono_ms() + (wait >= 0 ? wait : plx_backoff_next(&c->b, 1));
+}
+
+/* The families of the host's addresses, in the resolver's order (none
+ * when it cannot say: libmosquitto says why at the attempt). */
+static void
+resolve(struct client *c)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai, *p;
+
+	c->nfam = 0;
+	if (getaddrinfo(c->o->host, NULL, &hints, &ai))
+		return;
+	for (p = ai; p && c->nfam < 2; p = p->ai_next)
+		if ((p->ai_family == AF_INET || p->ai_family == AF_INET6) && (!c->nfam || c->fam[0] != p->ai_family))
+			c->fam[c->nfam++] = p->ai_family;
+	freeaddrinfo(ai);
+}
+
+static const char *
+family(const struct client *c)
+{
+	return c->nfam < 2 ? "" : c->fam[c->fi] == AF_INET6 ? " over IPv6" : " over IPv4";
 }
 
 static void
@@ -117,9 +154,9 @@ on_connect(struct mosquitto *m, void *arg, int rc)
 		return;
 	}
 	if (c->said[0] || c->reconnects)
-		plx_warn("%s: connected", c->name);
+		plx_warn("%s: connected%s", c->name, family(c));
 	else
-		plx_info("%s: connected", c->name);
+		plx_info("%s: connected%s", c->name, family(c));
 	c->said[0] = '\0';
 	c->refused = 0;
 	plx_backoff_reset(&c->b);
@@ -171,6 +208,12 @@ on_socket(struct plx_loop *l, int fd, short revents, void *arg)
 	if ((revents & (POLLIN | POLLHUP | POLLERR)) && c->state != DOWN &&
 	    (rc = mosquitto_loop_read(c->m, 1)) != MOSQ_ERR_SUCCESS)
 		failed(c, "read", rc);
+	/* A connection refused or closed during the TLS handshake:
+	 * libmosquitto takes it for one in progress (the error went to its
+	 * first write) and asks to be called again, a busy loop until "no
+	 * answer to CONNECT". */
+	else if ((revents & POLLHUP) && c->state == CONNECTING)
+		down(c, "the connection was refused or closed before the broker answered", -1);
 }
 
 static void
@@ -198,7 +241,11 @@ attempt(struct client *c)
 		down(c, err, c->o->backoff_max_ms);
 		return;
 	}
-	if (mosquitto_username_pw_set(c->m, c->auth.user, c->auth.pass) != MOSQ_ERR_SUCCESS)
+	if (!c->fi)
+		resolve(c);
+	if (mosquitto_username_pw_set(c->m, c->auth.user, c->auth.pass) != MOSQ_ERR_SUCCESS ||
+	    mosquitto_string_option(c->m, MOSQ_OPT_BIND_ADDRESS,
+	                            c->nfam < 2 ? NULL : c->fam[c->fi] == AF_INET6 ? "::" : "0.0.0.0") != MOSQ_ERR_SUCCESS)
 		plx_die(EX_OSERR, "out of memory");
 	rc = c->started ? mosquitto_reconnect_async(c->m)
 	     : mosquitto_connect_async(c->m, c->o->host, (int)c->o->port, (int)((c->o->keepalive_ms + 999) / 1000));
