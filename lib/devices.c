@@ -147,15 +147,121 @@ at(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, .
 }
 #define FAIL(...) do { at(err, errlen, name, lineno, __VA_ARGS__); goto fail; } while (0)
 
+/* The helpers below say what is wrong in msg (MSG_MAX bytes) and return -1;
+ * plx_devices_parse puts the file and line before it. */
+#define MSG_MAX 300
+#define SAY(...) (snprintf(msg, MSG_MAX, __VA_ARGS__), -1)
+
+/* "[device NAME]" (k: the trimmed line): a new device, the current one. */
+static int
+section(struct plx_devices *d, char *k, unsigned lineno, char *msg)
+{
+	struct plx_device *cur;
+	int i;
+
+	if (strncmp(k, "[device ", 8) || k[strlen(k) - 1] != ']')
+		return SAY("expected [device NAME], got '%.64s'", k);
+	k += 8;
+	k[strlen(k) - 1] = '\0';
+	while (*k == ' ')
+		k++;
+	if (!name_ok(k, strlen(k)))
+		return SAY("device name '%.64s': 1-%d of A-Z a-z 0-9 . _ -", k, PLX_DEVICE_NAME_MAX);
+	for (i = 0; i < d->n; i++)
+		if (!strcmp(d->dev[i].name, k))
+			return SAY("device %s: named twice (first at line %u)", k, d->dev[i].line);
+	d->dev = plx_xrealloc(d->dev, (size_t)(d->n + 1) * sizeof *d->dev);
+	cur = &d->dev[d->n++];
+	memset(cur, 0, sizeof *cur);
+	cur->name = plx_xstrdup(k);
+	cur->line = lineno;
+	return 0;
+}
+
+/* "ble = AA:BB:..." and the like: how a reader knows the current device. */
+static int
+identity(struct plx_devices *d, int kind, const char *v, char *msg)
+{
+	char norm[512];
+	int i;
+
+	if (id_norm((enum plx_dev_kind)kind, v, norm, sizeof norm) < 0)
+		return SAY("%s = '%.64s': %s", kinds[kind], v, kind == PLX_DEV_BLE ? "not a MAC (AA:BB:CC:DD:EE:FF)"
+		           : kind == PLX_DEV_MODBUS ? "not HOST[:PORT]/UNIT or /dev/PORT/UNIT (a unit 0-255)"
+		           : "empty or too long");
+	for (i = 0; i < d->nkeys; i++)
+		if (d->key[i].kind == (enum plx_dev_kind)kind && !strcmp(d->key[i].id, norm))
+			return SAY("%s %.128s: already device %s", kinds[kind], norm, d->dev[d->key[i].dev].name);
+	d->key = plx_xrealloc(d->key, (size_t)(d->nkeys + 1) * sizeof *d->key);
+	d->key[d->nkeys].kind = (enum plx_dev_kind)kind;
+	d->key[d->nkeys].id = plx_xstrdup(norm);
+	d->key[d->nkeys++].dev = d->n - 1;
+	return 0;
+}
+
+/* source-id, tag and expect of the current device. */
+static int
+attribute(struct plx_device *cur, const char *k, const char *v, char *msg)
+{
+	char why[200], *eq;
+
+	if (!strcmp(k, "source-id")) {
+		if (cur->source_id)
+			return SAY("source-id given twice");
+		cur->source_id = plx_xstrdup(v);
+		if (plx_tags_set_source(&cur->tags, cur->source_id, why, sizeof why) < 0)
+			return SAY("source-id: %s", why);
+	} else if (!strcmp(k, "tag")) {
+		if (!(eq = strchr(v, '=')) || eq == v)
+			return SAY("tag = '%.64s': not key=value", v);
+		if (cur->ntags == PLX_TAGS_MAX - 2)
+			return SAY("more than %d tags", PLX_TAGS_MAX - 2);
+		cur->tag_kv[cur->ntags] = plx_xstrdup(v);
+		eq = cur->tag_kv[cur->ntags] + (eq - v);
+		*eq = '\0';
+		if (plx_tags_add(&cur->tags, cur->tag_kv[cur->ntags], eq + 1, why, sizeof why) < 0) {
+			free(cur->tag_kv[cur->ntags]);
+			return SAY("tag: %s", why);
+		}
+		cur->ntags++;
+	} else if (!strcmp(k, "expect")) {
+		if (plx_duration(v, 1000, &cur->expect_ms) < 0 || cur->expect_ms < 100)
+			return SAY("expect = '%.32s': a duration of at least 100ms (10s, 5m)", v);
+	} else {
+		return SAY("unknown key '%.32s' (ble, serial, modbus, can, mqtt, source-id, tag, expect)", k);
+	}
+	return 0;
+}
+
+/* A "key = value" line (k: trimmed, not a section), split at its '='. */
+static int
+key_line(struct plx_devices *d, char *k, char *msg)
+{
+	char *v = strchr(k, '='), *q;
+	int kind;
+
+	if (!v)
+		return SAY("expected key = value, got '%.64s'", k);
+	for (q = v; q > k && isspace((unsigned char)q[-1]); q--)
+		;
+	*q = '\0';
+	for (v++; isspace((unsigned char)*v); v++)
+		;
+	if (!d->n)
+		return SAY("'%.32s' before the first [device NAME]", k);
+	for (kind = 0; kind < PLX_DEV_KINDS && strcmp(k, kinds[kind]); kind++)
+		;
+	return kind < PLX_DEV_KINDS ? identity(d, kind, v, msg) : attribute(&d->dev[d->n - 1], k, v, msg);
+}
+
 int
 plx_devices_parse(struct plx_devices *d, const char *name, const char *text, size_t len,
                   char *err, size_t errlen)
 {
 	const char *p = text, *end = text + len, *e;
-	char line[1024], *k, *v, *q, norm[512];
+	char line[1024], *k, msg[MSG_MAX];
 	unsigned lineno = 0;
-	struct plx_device *cur = NULL;
-	int i, kind;
+	int i, j, named;
 
 	memset(d, 0, sizeof *d);
 	for (; p < end; p = e + (e < end)) {
@@ -174,81 +280,11 @@ plx_devices_parse(struct plx_devices *d, const char *name, const char *text, siz
 			line[--n] = '\0';
 		for (k = line; isspace((unsigned char)*k); k++)
 			;
-		if (!*k || *k == '#')
-			continue;
-		if (*k == '[') {
-			if (strncmp(k, "[device ", 8) || k[strlen(k) - 1] != ']')
-				FAIL("expected [device NAME], got '%.64s'", k);
-			k += 8;
-			k[strlen(k) - 1] = '\0';
-			while (*k == ' ')
-				k++;
-			if (!name_ok(k, strlen(k)))
-				FAIL("device name '%.64s': 1-%d of A-Z a-z 0-9 . _ -", k, PLX_DEVICE_NAME_MAX);
-			for (i = 0; i < d->n; i++)
-				if (!strcmp(d->dev[i].name, k))
-					FAIL("device %s: named twice (first at line %u)", k, d->dev[i].line);
-			d->dev = plx_xrealloc(d->dev, (size_t)(d->n + 1) * sizeof *d->dev);
-			cur = &d->dev[d->n++];
-			memset(cur, 0, sizeof *cur);
-			cur->name = plx_xstrdup(k);
-			cur->line = lineno;
-			continue;
-		}
-		if (!(v = strchr(k, '=')))
-			FAIL("expected key = value, got '%.64s'", k);
-		for (q = v; q > k && isspace((unsigned char)q[-1]); q--)
-			;
-		*q = '\0';
-		for (v++; isspace((unsigned char)*v); v++)
-			;
-		if (!cur)
-			FAIL("'%.32s' before the first [device NAME]", k);
-		for (kind = 0; kind < PLX_DEV_KINDS && strcmp(k, kinds[kind]); kind++)
-			;
-		if (kind < PLX_DEV_KINDS) {
-			if (id_norm(kind, v, norm, sizeof norm) < 0)
-				FAIL("%s = '%.64s': %s", k, v, kind == PLX_DEV_BLE ? "not a MAC (AA:BB:CC:DD:EE:FF)"
-				     : kind == PLX_DEV_MODBUS ? "not HOST[:PORT]/UNIT or /dev/PORT/UNIT (a unit 0-255)"
-				     : "empty or too long");
-			for (i = 0; i < d->nkeys; i++)
-				if (d->key[i].kind == (enum plx_dev_kind)kind && !strcmp(d->key[i].id, norm))
-					FAIL("%s %s: already device %s", k, norm, d->dev[d->key[i].dev].name);
-			d->key = plx_xrealloc(d->key, (size_t)(d->nkeys + 1) * sizeof *d->key);
-			d->key[d->nkeys].kind = (enum plx_dev_kind)kind;
-			d->key[d->nkeys].id = plx_xstrdup(norm);
-			d->key[d->nkeys++].dev = d->n - 1;
-		} else if (!strcmp(k, "source-id")) {
-			char why[200];
-			if (cur->source_id)
-				FAIL("source-id given twice");
-			cur->source_id = plx_xstrdup(v);
-			if (plx_tags_set_source(&cur->tags, cur->source_id, why, sizeof why) < 0)
-				FAIL("source-id: %s", why);
-		} else if (!strcmp(k, "tag")) {
-			char *eq = strchr(v, '='), why[200];
-			if (!eq || eq == v)
-				FAIL("tag = '%.64s': not key=value", v);
-			if (cur->ntags == PLX_TAGS_MAX - 2)
-				FAIL("more than %d tags", PLX_TAGS_MAX - 2);
-			cur->tag_kv[cur->ntags] = plx_xstrdup(v);
-			eq = cur->tag_kv[cur->ntags] + (eq - v);
-			*eq = '\0';
-			if (plx_tags_add(&cur->tags, cur->tag_kv[cur->ntags], eq + 1, why, sizeof why) < 0) {
-				free(cur->tag_kv[cur->ntags]);
-				FAIL("tag: %s", why);
-			}
-			cur->ntags++;
-		} else if (!strcmp(k, "expect")) {
-			if (plx_duration(v, 1000, &cur->expect_ms) < 0 || cur->expect_ms < 100)
-				FAIL("expect = '%.32s': a duration of at least 100ms (10s, 5m)", v);
-		} else {
-			FAIL("unknown key '%.32s' (ble, serial, modbus, can, mqtt, source-id, tag, expect)", k);
-		}
+		if (*k && *k != '#' && (*k == '[' ? section(d, k, lineno, msg) : key_line(d, k, msg)) < 0)
+			FAIL("%s", msg);
 	}
 	for (i = 0; i < d->n; i++) {
-		int named = 0, j;
-		for (j = 0; j < d->nkeys; j++)
+		for (named = 0, j = 0; j < d->nkeys; j++)
 			named |= d->key[j].dev == i;
 		if (!named) {
 			lineno = d->dev[i].line;
