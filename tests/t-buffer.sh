@@ -198,5 +198,5 @@ plx-buffer -d "$S" --status --stale 2h >/dev/null; eq "--status --stale 2h: the 
 plx-buffer -d "$S" --status --stale 1ms >/dev/null; eq "--status --stale 1ms: they are" $? 1
 timeout 10 plx-buffer -d "$S" -a -f >/dev/null 2>&1; eq "-a and -f together: exit 64" $? 64
 eq "-h prints the man page synopsis" "$(plx-buffer -h | head -1 | cut -c1-30)" "usage: plx-buffer [-af] [-d sp"
-eq "-h lists the options, a line each" "$(plx-buffer -h | sed '1,/^$/d' | grep -c '^ *-')" 20
+eq "-h lists the options, a line each" "$(plx-buffer -h | sed '1,/^$/d' | grep -c '^ *-')" 21
 check "-h: durations named as such" sh -c "plx-buffer -h | grep -q -- '--commit-ms DURATION'"

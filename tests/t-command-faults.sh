@@ -122,10 +122,10 @@ chmod o-w "$D/hello"
 
 # SIGTERM while a command runs: it finishes, its result goes out, then goodbye.
 id=$(push "$GW_l" gw-h long '{"s":1}' | sed 's/.*"id": "\([^"]*\)".*/\1/')
-wait_for 10 saw "$T/l.rec" "\"id\": \"$id\".*\"event\": \"ack\""
+check "SIGTERM: a run in hand (acknowledged)" wait_for 20 saw "$T/l.rec" "\"id\": \"$id\".*\"event\": \"ack\""
 kill -TERM $PC_h; wait $PC_h
 eq "SIGTERM with a run in hand: exit 0" $? 0
-check "SIGTERM: the run's result went out first" saw "$T/l.rec" "\"id\": \"$id\".*\"event\": \"result\""
+check "SIGTERM: the run's result went out first" wait_for 10 saw "$T/l.rec" "\"id\": \"$id\".*\"event\": \"result\""
 check "SIGTERM: then goodbye" saw "$T/l.rec" '"event": "closed", "code": 1001'
 
 # A server that takes device_auth and says nothing: closed after --auth-wait, retried.
