@@ -8,7 +8,7 @@
 # of the test's own, bind-mounted in a mount namespace (root).
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/mqtt-lib.sh"
-need unshare mount
+need unshare
 [ "$(id -u)" = 0 ] || skip "needs root: a mount namespace for /etc/hosts"
 cd "$T" || exit 1
 printf '::1 brokerhost\n127.0.0.1 brokerhost\n' > hosts
