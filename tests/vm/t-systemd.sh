@@ -24,6 +24,8 @@
 #    kernel's clock state (adjtimex) under SystemCallFilter= and go on, which
 #    the same unit without its "SystemCallFilter=adjtimex" line does not
 #    survive (SIGSYS);
+#  - plexus-retry@ (its pause made 1 s) starts a failed unit again and
+#    again, systemctl working in its sandbox;
 #  - systemd-analyze security: each unit's exposure, said.
 . "$(dirname "$0")/../lib.sh"
 need systemctl systemd-analyze cansend canplayer btvirt btmgmt busctl
@@ -255,6 +257,25 @@ expect command "plexus-command" af:INET=allowed af:CAN=allowed af:NETLINK=allowe
 	write:/srv/drop=denied
 # each probe's answers (with the errno of each denial), when one was not as expected
 [ -z "$failed" ] || for n in plain serial can ble modbus upload command; do sed "s/^/# $n: /" "$T/$n"; done
+
+# --- plexus-retry@: a unit failed for good is started again after the
+# pause, for ever, by systemctl in the retry's sandbox (a drop-in makes the
+# pause 1 s, as plexus-retry@.service says how)
+mkdir -p /run/systemd/system/plexus-retry@.service.d
+printf '[Service]\nEnvironment=PLEXUS_RETRY_PAUSE=1\n' > /run/systemd/system/plexus-retry@.service.d/pause.conf
+printf '[Unit]\nOnFailure=plexus-retry@%%N.service\n[Service]\nType=oneshot\nExecStart=/bin/sh -c "echo run >> /run/vmfail.runs; exit 1"\n' \
+	> /run/systemd/system/vmfail.service
+systemctl daemon-reload
+rm -f /run/vmfail.runs
+systemctl start vmfail.service 2>/dev/null
+runs() { [ "$(cat /run/vmfail.runs 2>/dev/null | wc -l)" -ge "$1" ]; }
+check "a unit that fails: plexus-retry@ starts it again after the pause, again and again (3 runs)" wait_for 30 runs 3
+check "... plexus-retry@vmfail never failed in its sandbox" \
+	sh -c "! journalctl -b -u plexus-retry@vmfail.service --no-pager | grep -q -i 'failed\|denied'"
+rm /run/systemd/system/vmfail.service /run/systemd/system/plexus-retry@.service.d/pause.conf
+systemctl daemon-reload
+systemctl stop plexus-retry@vmfail.service vmfail.service 2>/dev/null
+systemctl reset-failed vmfail.service 2>/dev/null
 
 # --- systemd-analyze security: each unit's exposure (0 safe .. 10 exposed)
 for u in plexus-upload.service plexus-serial-read@x.service plexus-modbus-read@x.service \
