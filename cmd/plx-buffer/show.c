@@ -1,4 +1,4 @@
-/* What a person asks of a spool: --status, --dead, --requeue-dead. */
+/* What a person asks of a spool: --status, --dead, --requeue-dead, --forget-device. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
