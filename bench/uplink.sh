@@ -8,7 +8,10 @@
 #   long link    the same through bench/relay.py, a TCP relay that delays
 #                each direction by half of BENCH_RTT_MS (100): points/s
 #   latency      BENCH_LAT_N (300) points at 20 points/s, each carrying the
-#                time it was written, into bench/latency-sink.py: p50, p99
+#                time it was written, into bench/latency-sink.py: p50, p99;
+#                and what both tools wrote to the spool's disk a point
+#                (/usr/bin/time's file system outputs: pages dirtied, the
+#                flash wear of a slow stream)
 #
 #   bench/uplink.sh              1,000,000 records (BENCH_RELAY_N=300000 over the relay)
 #   BENCH_BIN=DIR bench/uplink.sh   another build's plx-buffer and plx-upload
@@ -67,14 +70,16 @@ start_sink() {   # start_sink NAME: bench/lib/sink.c; PORT
 }
 stop() { kill -TERM "$1"; wait "$1" 2>/dev/null; }
 
-# pipeline NAME IN: plx-buffer | plx-upload from IN to $PORT, timed; WALL, CPU
+# pipeline NAME IN: plx-buffer | plx-upload from IN to $PORT, timed; WALL,
+# CPU, WRITTEN (KiB the two sent to the disk: 512-byte blocks dirtied)
 pipeline() {
 	rm -f "$D/$1.db"*
 	t0=$EPOCHREALTIME
-	tool_env $TIME -o "$D/$1.tb" -f '%e %U %S' "$BIN/plx-buffer" -d "$D/$1.db" < "$2" 2>"$D/$1.berr" |
-		tool_env $TIME -o "$D/$1.tu" -f '%e %U %S' "$BIN/plx-upload" -d "$D/$1.db" $UPARGS 2>"$D/$1.uerr"
+	tool_env $TIME -o "$D/$1.tb" -f '%e %U %S %O' "$BIN/plx-buffer" -d "$D/$1.db" < "$2" 2>"$D/$1.berr" |
+		tool_env $TIME -o "$D/$1.tu" -f '%e %U %S %O' "$BIN/plx-upload" -d "$D/$1.db" $UPARGS 2>"$D/$1.uerr"
 	WALL=$(calc "$EPOCHREALTIME - $t0" 3)
 	CPU=$(cat "$D/$1.tb" "$D/$1.tu" | awk '!/^Command/ { s += $2 + $3 } END { printf "%.3f", s }')
+	WRITTEN=$(cat "$D/$1.tb" "$D/$1.tu" | awk '!/^Command/ { s += $4 } END { printf "%.0f", s / 2 }')
 }
 check() {   # check NAME N: the sink has N points, no _plx_seq, no errors
 	local got
@@ -126,6 +131,9 @@ for i in range(n):
 pipeline lat "$D/lat.fifo"
 stop "$LSINK"
 LAT=$(cat "$D/lat.result")
+LAT_KIB=$(calc "$WRITTEN / $LAT_N" 1)
+[ "$WRITTEN" != 0 ] || LAT_KIB="- (none counted: is $D on a tmpfs?)"
+
 [ "$(field n "$D/lat.result")" = "$LAT_N" ] || { echo "bench/uplink.sh: latency: $LAT of $LAT_N points" >&2; FAILS=$((FAILS + 1)); }
 
 ok() { awk "BEGIN { exit !($1) }" && echo met || echo "NOT met"; }
@@ -136,5 +144,6 @@ uplink, $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$TOP" rev-parse --short HEAD
   latency at 20 points/s:     $LAT   (target p50 <= 5, p99 <= 20: $(ok "$(field p50_ms "$D/lat.result") <= 5 && $(field p99_ms "$D/lat.result") <= 20"))
   request bytes per point:    $L_BPP loopback, $R_BPP long link ($(calc "$NR / $R_REQ") points a request)   (target <= 8: $(ok "$L_BPP <= 8"))
   CPU per million points:     $L_CPU s (plx-buffer + plx-upload)
+  spool writes at 20 points/s: $LAT_KIB KiB a point (plx-buffer + plx-upload: pages dirtied)
 EOT
 [ "$FAILS" = 0 ]

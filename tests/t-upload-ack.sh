@@ -46,3 +46,27 @@ for secs in 0.8 2.5; do
 	eq "lock $secs s: every delivered row acknowledged" "$(rows "$T/sp.db")" 0
 	check "lock $secs s: no warning" [ ! -s "$T/u.err" ] || cat "$T/u.err"
 done
+
+# A live stream at 20 points/s: every point goes alone, but their
+# acknowledgements are gathered, a transaction a second (ACK_MS), each
+# of which rewrites pages of the spool's WAL (flash wear: bench/wear.sh);
+# the last ones go within the second, with plx-upload still running.
+rm -f "$T/sp.db"*; : >"$T/s.store"; rm -f "$T/in"; mkfifo "$T/in"
+timeout 60 sh -c "'$BIN/plx-buffer' -d '$T/sp.db' <'$T/in' | '$BIN/plx-upload' -d '$T/sp.db'" 2>"$T/u.err" & up=$!
+exec 7>"$T/in"
+for i in $(seq 60); do echo "{\"metric\":\"m\",\"value\":$i}" >&7; sleep 0.05; done &
+feeder=$!
+: >"$T/acked"
+while kill -0 $feeder 2>/dev/null; do
+	sqlite3 "$T/sp.db" "SELECT acked FROM stats" >>"$T/acked" 2>/dev/null
+	sleep 0.03
+done
+wait $feeder
+eq "20 points/s: each point its own request" "$(wc -l <"$T/s.store")" 60
+steps=$(sort -n -u "$T/acked" | wc -l)
+check "20 points/s: acknowledged in a few transactions, not one a point ($steps acked counts seen)" [ "$steps" -le 8 ]
+check "20 points/s: the last ones acknowledged within seconds, plx-upload running" wait_for 5 sh -c "[ \$(sqlite3 '$T/sp.db' 'SELECT count(*) FROM records') = 0 ]"
+check "20 points/s: plx-upload still running" kill -0 $up
+exec 7>&-
+wait $up
+eq "20 points/s: exit 0, every point acknowledged" "$?-$(rows "$T/sp.db")" "0-0"

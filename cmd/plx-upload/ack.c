@@ -13,7 +13,16 @@
  * a batch is one or a few.  Rows still go only after their 2xx; what a
  * crash may send twice grows by the batches whose acknowledgement had not
  * committed yet (plx-upload(1), DURABILITY).  A failed one is said: the
- * rows stay, and are sent again. */
+ * rows stay, and are sent again.
+ *
+ * At a low rate every batch is a record or a few, and a transaction for
+ * each rewrote three pages of the spool's WAL (12 KiB) a record: a live
+ * uploader doubled what the pipeline wrote to the flash a point at 20
+ * points/s (bench/uplink.sh: 24.9 KiB, 17.4 gathered).  So a transaction
+ * waits for ACK_ROWS rows, or ACK_MS after the last one began; ack_flush
+ * (a signal, the end of input, a new spool file) does not wait.  A crash of
+ * plx-upload may thus send twice that second of points more (a power cut
+ * may undo the last seconds' acknowledgements anyway: synchronous=NORMAL). */
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -22,6 +31,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "clock.h"
 #include "log.h"
 #include "upload.h"
 
@@ -29,6 +39,23 @@
  * (the thread behind, the lock held for long by someone else) the loop
  * waits, as it did before there was a thread, rather than hold more. */
 #define ACK_HELD_MAX 4096
+#define ACK_ROWS 1000      /* rows that are acknowledged at once ... */
+#define ACK_MS 1000        /* ... else a transaction at most this often */
+
+/* the ranges handed over are to be taken now */
+static int
+due(const struct acks *a, int64_t next)
+{
+	return a->n && (a->quit || a->urgent || a->rows >= ACK_ROWS || plx_mono_ms() >= next);
+}
+
+static void
+wait_until(struct acks *a, int64_t ms)
+{
+	struct timespec ts = { ms / 1000, ms % 1000 * 1000000 };
+
+	pthread_cond_timedwait(&a->more, &a->mu, &ts);
+}
 
 /* r, n, cap: one more range, or the last one longer */
 static void
@@ -52,14 +79,20 @@ ack_main(void *arg)
 	struct acks *a = arg;
 	struct spool_range *r = NULL, *t;
 	size_t n, k, cap = 0;
+	int64_t next = 0;          /* monotonic ms: the next transaction, unless due sooner */
 	int rc;
 
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
-		while (!a->n && !a->quit)
-			pthread_cond_wait(&a->more, &a->mu);
+		while (!due(a, next) && !(a->quit && !a->n)) {
+			if (a->n)
+				wait_until(a, next);
+			else
+				pthread_cond_wait(&a->more, &a->mu);
+		}
 		if (!a->n)
 			break;
+		next = plx_mono_ms() + ACK_MS;
 		/* take the ranges handed over, leaving this thread's empty
 		 * array to fill */
 		n = a->n;
@@ -70,6 +103,7 @@ ack_main(void *arg)
 		a->cap = cap;
 		cap = k;
 		a->n = 0;
+		a->rows = 0;
 		a->busy = 1;
 		pthread_mutex_unlock(&a->mu);
 		pthread_mutex_lock(&a->db);
@@ -91,6 +125,7 @@ ack_init(struct up *u)
 {
 	struct acks *a = &u->ack;
 	pthread_attr_t ta;
+	pthread_condattr_t ca;
 	sigset_t all, old;
 	int e;
 
@@ -98,7 +133,11 @@ ack_init(struct up *u)
 	a->sp = &u->sp;
 	pthread_mutex_init(&a->db, NULL);
 	pthread_mutex_init(&a->mu, NULL);
-	pthread_cond_init(&a->more, NULL);
+	/* wait_until's deadlines are monotonic */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->more, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&a->idle, NULL);
 	/* one malloc arena for both threads: this one allocates little */
 	mallopt(M_ARENA_MAX, 1);
@@ -136,8 +175,10 @@ ack_kick(struct up *u)
 	pthread_mutex_lock(&a->mu);
 	while (a->n > ACK_HELD_MAX)
 		pthread_cond_wait(&a->idle, &a->mu);
-	for (i = 0; i < a->nmine; i++)
+	for (i = 0; i < a->nmine; i++) {
 		put(&a->r, &a->n, &a->cap, a->mine[i].lo, a->mine[i].hi);
+		a->rows += a->mine[i].hi - a->mine[i].lo + 1;
+	}
 	a->nmine = 0;
 	pthread_cond_signal(&a->more);
 	pthread_mutex_unlock(&a->mu);
@@ -152,8 +193,11 @@ ack_flush(struct up *u)
 		return;
 	ack_kick(u);
 	pthread_mutex_lock(&a->mu);
+	a->urgent++;
+	pthread_cond_signal(&a->more);
 	while (a->n || a->busy)
 		pthread_cond_wait(&a->idle, &a->mu);
+	a->urgent--;
 	pthread_mutex_unlock(&a->mu);
 }
 

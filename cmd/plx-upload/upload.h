@@ -190,7 +190,8 @@ struct acks {
 	pthread_cond_t more, idle; /* ranges handed over; the thread done with them */
 	struct spool_range *r;     /* handed over to the thread */
 	size_t n, cap;
-	int busy, quit;            /* the thread is deleting; is to end */
+	int64_t rows;              /* in them */
+	int busy, quit, urgent;    /* the thread is deleting; is to end; ack_flush waits */
 	struct spool **sp;         /* &up.sp */
 	pthread_mutex_t db;        /* held by whichever thread uses the spool */
 	pthread_t th;
