@@ -141,12 +141,92 @@ read_clock(struct spool *sp)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Inside open_db's write transaction: a spool made when records' seq
+ * came from AUTOINCREMENT gets stats.last_seq, the highest seq it ever
+ * assigned (AUTOINCREMENT's, or a row's), for spool_begin to go on from.
+ * *old: its records table still has the keyword.  An SQLite code. */
+static int
+autoincrement(struct spool *sp)
+{
+	sqlite3_stmt *q;
+	int old = 0;
+
+	if (sqlite3_prepare_v2(sp->db, "SELECT sql LIKE '%AUTOINCREMENT%' FROM sqlite_schema"
+	                       " WHERE type = 'table' AND name = 'records'", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		old = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return old;
+}
+
+static int
+seq_mark(struct spool *sp, int *old)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if (sqlite3_prepare_v2(sp->db, "SELECT last_seq FROM stats", -1, &q, NULL) != SQLITE_OK) {
+		if ((rc = sqlite3_exec(sp->db, "ALTER TABLE stats ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0",
+		                       NULL, NULL, NULL)))
+			return rc;
+	} else {
+		sqlite3_finalize(q);
+	}
+	if (!(*old = autoincrement(sp)))
+		return SQLITE_OK;
+	return sqlite3_exec(sp->db, "UPDATE stats SET last_seq = max(last_seq,"
+	                    " coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'records'), 0),"
+	                    " coalesce((SELECT max(seq) FROM records), 0)) WHERE id = 1", NULL, NULL, NULL);
+}
+
+/* Rows a spool made with AUTOINCREMENT may hold for its records table to
+ * be made again without the keyword at open: copying them takes about a
+ * second a 100,000 (more on a Raspberry Pi) while the readers upstream
+ * wait; a larger backlog keeps the old table until a later start finds it
+ * drained (its inserts then still rewrite sqlite_sequence, as before). */
+#define SEQ_COPY_MAX 100000
+
+/* After open_db's transaction, in one of its own: records made again
+ * without AUTOINCREMENT, its rows copied.  When that fails (no room on the
+ * disk for the copy) the old table stays, said once; seqs come from
+ * stats.last_seq either way. */
+static void
+seq_rebuild(struct spool *sp)
+{
+	sqlite3_stmt *q;
+	int64_t rows = SEQ_COPY_MAX + 1;
+	int rc;
+
+	if (sqlite3_prepare_v2(sp->db, "SELECT depth FROM stats WHERE id = 1", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		rows = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (rows > SEQ_COPY_MAX || sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return;
+	if (!autoincrement(sp)) {        /* another process made it again meanwhile */
+		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+		return;
+	}
+	rc = sqlite3_exec(sp->db, "CREATE TABLE records_new(seq INTEGER PRIMARY KEY,"
+	                  " t INTEGER NOT NULL, data BLOB NOT NULL);"
+	                  "INSERT INTO records_new SELECT seq, t, data FROM records ORDER BY seq;"
+	                  "DROP TABLE records;"
+	                  "ALTER TABLE records_new RENAME TO records;"
+	                  "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		plx_warn("spool %s: its records table kept as it was made (AUTOINCREMENT): %s",
+		         sp->path, sqlite3_errmsg(sp->db));
+		if (!sqlite3_get_autocommit(sp->db))
+			sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+}
+
 /* Opens the file and checks it; returns an SQLite code. */
 static int
 open_db(struct spool *sp)
 {
 	char pragmas[128];
-	int rc, look = sp->flags & SPOOL_LOOK;
+	int rc, look = sp->flags & SPOOL_LOOK, old = 0;
 
 	/* A new spool is made here, 0640 whatever the umask (SQLite would make
 	 * it 0644 less the umask); its -wal and -shm take its mode. */
@@ -178,6 +258,7 @@ open_db(struct spool *sp)
 	} else if ((rc = sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
 		return rc;
 	else if ((rc = sqlite3_exec(sp->db, schema, NULL, NULL, NULL)) != SQLITE_OK || (rc = read_id(sp)) != SQLITE_OK ||
+	    (rc = seq_mark(sp, &old)) != SQLITE_OK ||
 	    (rc = read_clock(sp)) != SQLITE_OK ||
 	    (rc = sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
 		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
@@ -198,7 +279,9 @@ open_db(struct spool *sp)
 		if (rc != SQLITE_OK)
 			return rc;
 	}
-	if ((rc = prep(sp, &sp->ins, "INSERT INTO records(t, data) VALUES (?, ?)")) ||
+	if (old)
+		seq_rebuild(sp);
+	if ((rc = prep(sp, &sp->ins, "INSERT INTO records(seq, t, data) VALUES (?, ?, ?)")) ||
 	    (rc = prep(sp, &sp->fetch, "SELECT seq, data FROM records WHERE seq > ? ORDER BY seq LIMIT ?")) ||
 	    (rc = prep(sp, &sp->del, "DELETE FROM records WHERE seq BETWEEN ?1 AND ?2")) ||
 	    (rc = prep(sp, &sp->measure, "SELECT count(*), coalesce(sum(length(data)), 0)"
@@ -206,10 +289,15 @@ open_db(struct spool *sp)
 	    (rc = prep(sp, &sp->oldest, "SELECT t FROM records ORDER BY seq LIMIT 1")) ||
 	    (rc = prep(sp, &sp->walk, "SELECT seq, t, length(data) FROM records ORDER BY seq")) ||
 	    (rc = prep(sp, &sp->deadins, "INSERT OR IGNORE INTO dead VALUES (?, ?, ?, ?, ?)")) ||
-	    (rc = prep(sp, &sp->base, "SELECT depth, bytes FROM stats WHERE id = 1")) ||
-	    (rc = prep(sp, &sp->upd, "UPDATE stats SET depth = depth + ?1, bytes = bytes + ?2,"
+	    /* for writing, which a spool looked at is not: one made before
+	     * stats.last_seq is only looked at as it is (spool_stats) */
+	    (!look && (rc = prep(sp, &sp->base, "SELECT depth, bytes,"
+	                                        " max(last_seq, coalesce((SELECT max(seq) FROM records), 0))"
+	                                        " FROM stats WHERE id = 1"))) ||
+	    (!look && (rc = prep(sp, &sp->upd, "UPDATE stats SET depth = depth + ?1, bytes = bytes + ?2,"
 	                     " accepted = accepted + ?3, rejected = rejected + ?4,"
-	                     " dropped = dropped + ?5, acked = acked + ?6, dead = dead + ?7 WHERE id = 1")))
+	                     " dropped = dropped + ?5, acked = acked + ?6, dead = dead + ?7,"
+	                     " last_seq = max(last_seq, ?8) WHERE id = 1"))))
 		return rc;
 	if (sp->wal_cap)          /* reopened: the budget again */
 		spool_set_budget(sp, sp->wal_cap * 4);
@@ -513,6 +601,7 @@ spool_begin(struct spool *sp)
 	sqlite3_step(sp->base);
 	sp->depth0 = sqlite3_column_int64(sp->base, 0);
 	sp->bytes0 = sqlite3_column_int64(sp->base, 1);
+	sp->seq = sqlite3_column_int64(sp->base, 2);
 	sqlite3_reset(sp->base);
 	return 0;
 }
@@ -563,10 +652,12 @@ step_done(struct spool *sp, sqlite3_stmt *st, const char *what)
 int
 spool_insert(struct spool *sp, const char *data, size_t len, int64_t now)
 {
-	sqlite3_bind_int64(sp->ins, 1, now);
-	sqlite3_bind_blob(sp->ins, 2, data, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(sp->ins, 1, sp->seq + 1);
+	sqlite3_bind_int64(sp->ins, 2, now);
+	sqlite3_bind_blob(sp->ins, 3, data, (int)len, SQLITE_STATIC);
 	if (step_done(sp, sp->ins, "insert") < 0)
 		return -1;
+	sp->seq++;
 	sp->d.depth++;
 	sp->d.bytes += len;
 	sp->d.accepted++;
@@ -588,6 +679,7 @@ write_deltas(struct spool *sp)
 	sqlite3_bind_int64(sp->upd, 5, d->dropped);
 	sqlite3_bind_int64(sp->upd, 6, d->acked);
 	sqlite3_bind_int64(sp->upd, 7, d->dead);
+	sqlite3_bind_int64(sp->upd, 8, sp->seq);
 	return step_done(sp, sp->upd, "update counters");
 }
 
@@ -785,8 +877,13 @@ spool_stats(struct spool *sp, struct spool_stats *st)
 		sqlite3_exec(sp->db, "BEGIN", NULL, NULL, NULL);
 	rc = sqlite3_prepare_v2(sp->db, "SELECT depth, bytes, accepted, rejected, dropped, acked, dead,"
 	                        " (SELECT t FROM records ORDER BY seq LIMIT 1),"
-	                        " (SELECT seq FROM sqlite_sequence WHERE name = 'records')"
+	                        " max(last_seq, coalesce((SELECT max(seq) FROM records), 0))"
 	                        " FROM stats WHERE id = 1", -1, &q, NULL);
+	if (rc != SQLITE_OK)      /* looked at (SPOOL_LOOK), made before stats.last_seq */
+		rc = sqlite3_prepare_v2(sp->db, "SELECT depth, bytes, accepted, rejected, dropped, acked, dead,"
+		                        " (SELECT t FROM records ORDER BY seq LIMIT 1),"
+		                        " (SELECT seq FROM sqlite_sequence WHERE name = 'records')"
+		                        " FROM stats WHERE id = 1", -1, &q, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		st->depth = sqlite3_column_int64(q, 0);
 		st->bytes = sqlite3_column_int64(q, 1);
@@ -941,15 +1038,18 @@ spool_requeue_dead(struct spool *sp, int64_t now)
 	/* New seqs: the drainer's cursor has passed the old ones.  And a new
 	 * insertion time: with the burial time, --max-age would drop at once
 	 * the letters someone just asked to send again. */
-	if ((rc = sqlite3_prepare_v2(sp->db, "INSERT INTO records(t, data) SELECT ?, data FROM dead ORDER BY seq",
+	if ((rc = sqlite3_prepare_v2(sp->db, "INSERT INTO records(seq, t, data)"
+	                             " SELECT ?2 + row_number() OVER (ORDER BY seq), ?1, data FROM dead ORDER BY seq",
 	                             -1, &q, NULL)) != SQLITE_OK)
 		goto bad;
 	sqlite3_bind_int64(q, 1, now);
+	sqlite3_bind_int64(q, 2, sp->seq);
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		goto bad;
 	n = sqlite3_changes(sp->db);
+	sp->seq += n;
 	if ((rc = sqlite3_prepare_v2(sp->db, "SELECT coalesce(sum(length(data)), 0) FROM dead", -1, &q, NULL)))
 		goto bad;
 	sqlite3_step(q);

@@ -1,8 +1,9 @@
 /* The spool: one SQLite file (WAL) shared by plx-buffer (writers, drainer)
  * and plx-upload (acknowledgements, dead letters).  Schema:
  *
- *   records(seq INTEGER PRIMARY KEY AUTOINCREMENT, t INTEGER, data BLOB)
- *       a record waiting for delivery; seq is never reused (AUTOINCREMENT),
+ *   records(seq INTEGER PRIMARY KEY, t INTEGER, data BLOB)
+ *       a record waiting for delivery; seq is never reused (the next one is
+ *       past stats.last_seq, the highest ever assigned, and past every row),
  *       so a drainer's cursor "seq > N" cannot skip a new row; t is the
  *       insertion time (epoch ms), for --max-age and the oldest-age figure.
  *   dead(seq INTEGER PRIMARY KEY, t, status, error, data)
@@ -74,6 +75,7 @@ struct spool {
 	int in_txn;
 	struct spool_stats d;           /* deltas of the open transaction */
 	int64_t depth0, bytes0;         /* depth and bytes when it began */
+	int64_t seq;                    /* the highest seq assigned, as of it */
 	dev_t dev;                      /* the file opened, to notice it deleted or replaced */
 	ino_t ino;
 	int64_t clock_base;             /* clock.base: spool_now() = boot clock + it */

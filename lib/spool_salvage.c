@@ -61,7 +61,12 @@ spool_salvage(struct spool *to, const char *from, int64_t *lost)
 		return -1;
 	}
 	depth = one_int(db, "SELECT depth FROM stats WHERE id = 1", -1);
-	top = one_int(db, "SELECT seq FROM sqlite_sequence WHERE name = 'records'", INT64_MAX / 4);
+	/* the highest seq it assigned: stats.last_seq, or AUTOINCREMENT's in a spool made before */
+	top = one_int(db, "SELECT last_seq FROM stats WHERE id = 1", -1);
+	if ((d = one_int(db, "SELECT seq FROM sqlite_sequence WHERE name = 'records'", -1)) > top)
+		top = d;
+	if (top <= 0)
+		top = INT64_MAX / 4;
 	if (sqlite3_prepare_v2(db, "SELECT seq, t, data FROM records WHERE seq > ? ORDER BY seq",
 	                       -1, &q, NULL) != SQLITE_OK)
 		goto done;     /* not even the table: nothing to salvage */

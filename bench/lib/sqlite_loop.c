@@ -5,8 +5,9 @@
  *
  * Same schema, pragmas and open flags as lib/spool.c (WAL,
  * synchronous=NORMAL, SQLITE_OPEN_NOMUTEX, the records/dead/stats tables),
- * the same statement (INSERT INTO records(t, data) VALUES (?, ?), data a
- * BLOB, t the insertion time in epoch ms) in BEGIN IMMEDIATE ... COMMIT
+ * the same statement (INSERT INTO records(seq, t, data) VALUES (?, ?, ?),
+ * seq counting up, data a BLOB, t the insertion time in epoch ms) in BEGIN
+ * IMMEDIATE ... COMMIT
  * transactions of ROWS_PER_TXN rows (default 2,000, plx-buffer's
  * --commit-rows), fed the same bytes as the other benchmarks: one row per
  * input line, newline excluded.  What it leaves out is exactly what
@@ -83,7 +84,7 @@ main(int argc, char **argv)
 	sqlite3_busy_timeout(db, 60000);
 	exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
 	exec(db, schema);
-	if (sqlite3_prepare_v3(db, "INSERT INTO records(t, data) VALUES (?, ?)", -1,
+	if (sqlite3_prepare_v3(db, "INSERT INTO records(seq, t, data) VALUES (?, ?, ?)", -1,
 	                       SQLITE_PREPARE_PERSISTENT, &ins, NULL) != SQLITE_OK)
 		die(db, "prepare");
 
@@ -104,8 +105,9 @@ main(int argc, char **argv)
 				continue;
 			if (!in_txn)
 				exec(db, "BEGIN IMMEDIATE");
-			sqlite3_bind_int64(ins, 1, now_ms());
-			sqlite3_bind_blob(ins, 2, p, (int)(nl - p), SQLITE_STATIC);
+			sqlite3_bind_int64(ins, 1, rows + 1);
+			sqlite3_bind_int64(ins, 2, now_ms());
+			sqlite3_bind_blob(ins, 3, p, (int)(nl - p), SQLITE_STATIC);
 			if (sqlite3_step(ins) != SQLITE_DONE)
 				die(db, "insert");
 			sqlite3_reset(ins);

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "log.h"
 #include "spool.h"
+#include "spool_schema.h"
 #include "unit.h"
 
 static char dir[64];
@@ -304,6 +305,101 @@ drops(void)
 	spool_close(sp);
 }
 
+/* A spool made when seq came from AUTOINCREMENT (stats without last_seq):
+ * looked at as it is, then opened: its records table is made again without
+ * the keyword, its rows kept, and no seq it gave is given again, also when
+ * every row was acknowledged and for dead letters sent again. */
+static void
+old_seq(void)
+{
+	static const char *const old[] = {
+		/* rows 1 to 5 given, 1 to 3 acknowledged */
+		"DELETE FROM records WHERE seq <= 3; UPDATE stats SET depth = 2, bytes = 4, acked = 3;",
+		/* all five acknowledged */
+		"DELETE FROM records; UPDATE stats SET depth = 0, bytes = 0, acked = 5;",
+	};
+	struct spool_stats st;
+	struct spool *sp;
+	struct got g;
+	sqlite3_stmt *q;
+	char sql[4096];
+	int64_t seq[2];
+	size_t i;
+
+	for (i = 0; i < sizeof old / sizeof *old; i++) {
+		const char *f = at(i ? "old-empty.db" : "old.db");
+		sqlite3 *db;
+		int left = i ? 0 : 2, auto_left = -1;
+
+		/* today's tables, but records and stats as they were */
+		snprintf(sql, sizeof sql,
+		         "PRAGMA journal_mode=WAL;" PLX_SPOOL_SCHEMA "DROP TABLE records; DROP TABLE stats;"
+		         "CREATE TABLE records(seq INTEGER PRIMARY KEY AUTOINCREMENT, t INTEGER NOT NULL, data BLOB NOT NULL);"
+		         "CREATE TABLE stats(id INTEGER PRIMARY KEY CHECK (id = 1), depth INTEGER NOT NULL,"
+		         " bytes INTEGER NOT NULL, accepted INTEGER NOT NULL, rejected INTEGER NOT NULL,"
+		         " dropped INTEGER NOT NULL, acked INTEGER NOT NULL, dead INTEGER NOT NULL, spool_id TEXT);"
+		         "INSERT INTO stats VALUES (1, 5, 10, 5, 0, 0, 0, 0, '0123456789abcdef');"
+		         "INSERT INTO records(t, data) VALUES (1, 'r1'), (2, 'r2'), (3, 'r3'), (4, 'r4'), (5, 'r5');"
+		         "%s", old[i]);
+		T(sqlite3_open(f, &db) == SQLITE_OK && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK,
+		  "%s: made as before stats.last_seq", f);
+		sqlite3_close(db);
+
+		T(spool_open(&sp, f, SPOOL_LOOK) == 0 && spool_stats(sp, &st) == 0 && st.last_seq == 5 &&
+		  st.depth == left, "%s looked at: last_seq 5 (AUTOINCREMENT's), depth %d", f, left);
+		spool_close(sp);
+
+		T(spool_open(&sp, f, 0) == 0, "%s opened", f);
+		T(spool_stats(sp, &st) == 0 && st.last_seq == 5, "%s: last_seq 5 kept", f);
+		T(fetch(sp, 0, 10, &g) == left && (!left || (g.seq[0] == 4 && !strcmp(g.data[1], "r5"))),
+		  "%s: its %d rows kept, with their seqs", f, left);
+		if (sqlite3_prepare_v2(sp->db, "SELECT sql LIKE '%AUTOINCREMENT%' FROM sqlite_schema WHERE name = 'records'",
+		                       -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+			auto_left = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+		T(auto_left == 0, "%s: records made again without AUTOINCREMENT", f);
+		insert_rows(sp, 1, "n6", 6);
+		T(fetch(sp, 5, 10, &g) == 1 && g.seq[0] == 6, "%s: the next seq is 6", f);
+		expect(sp, f, left + 1, 2 * left + 2, 6, 0, 0, 5 - left, 0);
+
+		/* every row acknowledged, one buried: sent again, it is given 7 */
+		T(fetch(sp, 0, 10, &g) == left + 1, "%s: %d rows", f, left + 1);
+		seq[0] = g.seq[0];
+		T(spool_bury(sp, g.seq[0], g.data[0], (size_t)g.len[0], 400, "bad") == 0, "%s: seq %lld buried", f,
+		  (long long)seq[0]);
+		while (fetch(sp, 0, 1, &g) == 1)
+			ack(sp, g.seq, 1);
+		T(spool_requeue_dead(sp, 7) == 1 && fetch(sp, 0, 10, &g) == 1 && g.seq[0] == 7,
+		  "%s: a dead letter sent again is seq 7, past every seq given", f);
+		spool_close(sp);
+	}
+
+	/* a backlog past SEQ_COPY_MAX (stats say so): the old table stays, and
+	 * seqs still go on from the highest given */
+	{
+		const char *f = at("old.db");
+		sqlite3 *db;
+		int auto_left = -1;
+
+		T(sqlite3_open(f, &db) == SQLITE_OK &&
+		  sqlite3_exec(db, "PRAGMA journal_mode=WAL; DROP TABLE records;"
+		               "CREATE TABLE records(seq INTEGER PRIMARY KEY AUTOINCREMENT, t INTEGER NOT NULL, data BLOB NOT NULL);"
+		               "INSERT INTO records VALUES (20, 1, 'r20'); UPDATE stats SET depth = 200000, last_seq = 0;",
+		               NULL, NULL, NULL) == SQLITE_OK, "old.db: AUTOINCREMENT again, 200,000 rows said");
+		sqlite3_close(db);
+		T(spool_open(&sp, f, 0) == 0, "old.db opened");
+		if (sqlite3_prepare_v2(sp->db, "SELECT sql LIKE '%AUTOINCREMENT%' FROM sqlite_schema WHERE name = 'records'",
+		                       -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+			auto_left = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+		T(auto_left == 1, "old.db: a large backlog keeps its table");
+		insert_rows(sp, 2, "n", 8);
+		T(fetch(sp, 20, 10, &g) == 2 && g.seq[0] == 21 && g.seq[1] == 22 && spool_stats(sp, &st) == 0 &&
+		  st.last_seq == 22, "old.db: seqs go on from 20: 21, 22");
+		spool_close(sp);
+	}
+}
+
 /* Names in dir that start with prefix; the last one found in *name. */
 static char found[256];
 
@@ -529,6 +625,7 @@ main(void)
 	damage();
 	writers();
 	ranges();
+	old_seq();
 	if (!getenv("KEEP")) {
 		char cmd[128];
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
