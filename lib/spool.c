@@ -141,10 +141,7 @@ read_clock(struct spool *sp)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* Inside open_db's write transaction: a spool made when records' seq
- * came from AUTOINCREMENT gets stats.last_seq, the highest seq it ever
- * assigned (AUTOINCREMENT's, or a row's), for spool_begin to go on from.
- * *old: its records table still has the keyword.  An SQLite code. */
+/* records still made with AUTOINCREMENT (a spool from before stats.last_seq) */
 static int
 autoincrement(struct spool *sp)
 {
@@ -159,6 +156,10 @@ autoincrement(struct spool *sp)
 	return old;
 }
 
+/* Inside open_db's write transaction: a spool made when records' seq
+ * came from AUTOINCREMENT gets stats.last_seq, the highest seq it ever
+ * assigned (AUTOINCREMENT's, or a row's), for spool_begin to go on from.
+ * *old: its records table still has the keyword.  An SQLite code. */
 static int
 seq_mark(struct spool *sp, int *old)
 {
