@@ -49,7 +49,7 @@ done
 
 # A live stream at 20 points/s: every point goes alone, but their
 # acknowledgements are gathered, a transaction a second (ACK_MS), each
-# of which rewrites pages of the spool's WAL (flash wear: bench/wear.sh);
+# of which rewrites pages of the spool's WAL (flash wear: bench/uplink.sh, bench/README.md);
 # the last ones go within the second, with plx-upload still running.
 rm -f "$T/sp.db"*; : >"$T/s.store"; rm -f "$T/in"; mkfifo "$T/in"
 timeout 60 sh -c "'$BIN/plx-buffer' -d '$T/sp.db' <'$T/in' | '$BIN/plx-upload' -d '$T/sp.db'" 2>"$T/u.err" & up=$!
