@@ -67,6 +67,11 @@ busy_wait(void *arg, int n)
 }
 
 void spool_set_budget(struct spool *sp, int64_t bytes);
+static int64_t pragma_int(struct spool *sp, const char *sql);
+
+/* The highest seq given (spool.h): the mark, or a row past it that a
+ * writer from before the mark inserted. */
+#define LAST_SEQ "max(last_seq, coalesce((SELECT max(seq) FROM records), 0))"
 
 /* The spool's id (stats.spool_id) into sp->id, inside open_db's write
  * transaction: a spool made before there were ids is given one now. */
@@ -145,15 +150,8 @@ read_clock(struct spool *sp)
 static int
 autoincrement(struct spool *sp)
 {
-	sqlite3_stmt *q;
-	int old = 0;
-
-	if (sqlite3_prepare_v2(sp->db, "SELECT sql LIKE '%AUTOINCREMENT%' FROM sqlite_schema"
-	                       " WHERE type = 'table' AND name = 'records'", -1, &q, NULL) == SQLITE_OK &&
-	    sqlite3_step(q) == SQLITE_ROW)
-		old = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
-	return old;
+	return pragma_int(sp, "SELECT sql LIKE '%AUTOINCREMENT%' FROM sqlite_schema"
+	                      " WHERE type = 'table' AND name = 'records'") != 0;
 }
 
 /* Inside open_db's write transaction: a spool made when records' seq
@@ -194,15 +192,10 @@ seq_mark(struct spool *sp, int *old)
 static void
 seq_rebuild(struct spool *sp)
 {
-	sqlite3_stmt *q;
-	int64_t rows = SEQ_COPY_MAX + 1;
 	int rc;
 
-	if (sqlite3_prepare_v2(sp->db, "SELECT depth FROM stats WHERE id = 1", -1, &q, NULL) == SQLITE_OK &&
-	    sqlite3_step(q) == SQLITE_ROW)
-		rows = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	if (rows > SEQ_COPY_MAX || sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (pragma_int(sp, "SELECT depth FROM stats WHERE id = 1") > SEQ_COPY_MAX ||
+	    sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return;
 	if (!autoincrement(sp)) {        /* another process made it again meanwhile */
 		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
@@ -292,9 +285,7 @@ open_db(struct spool *sp)
 	    (rc = prep(sp, &sp->deadins, "INSERT OR IGNORE INTO dead VALUES (?, ?, ?, ?, ?)")) ||
 	    /* for writing, which a spool looked at is not: one made before
 	     * stats.last_seq is only looked at as it is (spool_stats) */
-	    (!look && (rc = prep(sp, &sp->base, "SELECT depth, bytes,"
-	                                        " max(last_seq, coalesce((SELECT max(seq) FROM records), 0))"
-	                                        " FROM stats WHERE id = 1"))) ||
+	    (!look && (rc = prep(sp, &sp->base, "SELECT depth, bytes, " LAST_SEQ " FROM stats WHERE id = 1"))) ||
 	    (!look && (rc = prep(sp, &sp->upd, "UPDATE stats SET depth = depth + ?1, bytes = bytes + ?2,"
 	                     " accepted = accepted + ?3, rejected = rejected + ?4,"
 	                     " dropped = dropped + ?5, acked = acked + ?6, dead = dead + ?7,"
@@ -607,6 +598,7 @@ spool_begin(struct spool *sp)
 	return 0;
 }
 
+/* The integer a statement (a PRAGMA or a SELECT) gives first; 0: none. */
 static int64_t
 pragma_int(struct spool *sp, const char *sql)
 {
@@ -878,8 +870,7 @@ spool_stats(struct spool *sp, struct spool_stats *st)
 		sqlite3_exec(sp->db, "BEGIN", NULL, NULL, NULL);
 	rc = sqlite3_prepare_v2(sp->db, "SELECT depth, bytes, accepted, rejected, dropped, acked, dead,"
 	                        " (SELECT t FROM records ORDER BY seq LIMIT 1),"
-	                        " max(last_seq, coalesce((SELECT max(seq) FROM records), 0))"
-	                        " FROM stats WHERE id = 1", -1, &q, NULL);
+	                        " " LAST_SEQ " FROM stats WHERE id = 1", -1, &q, NULL);
 	if (rc != SQLITE_OK)      /* looked at (SPOOL_LOOK), made before stats.last_seq */
 		rc = sqlite3_prepare_v2(sp->db, "SELECT depth, bytes, accepted, rejected, dropped, acked, dead,"
 		                        " (SELECT t FROM records ORDER BY seq LIMIT 1),"
